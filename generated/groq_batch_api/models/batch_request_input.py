@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.batch_request_input_body import BatchRequestInputBody
+
+
+T = TypeVar("T", bound="BatchRequestInput")
+
+
+@_attrs_define
+class BatchRequestInput:
+    """One line of a batch's input file."""
+
+    custom_id: str
+    """ The caller's id for the request, unique within the file. """
+    method: str
+    """ Always `POST`. """
+    url: str
+    """ The endpoint, equal to the batch's `endpoint`. """
+    body: BatchRequestInputBody
+    """ The request body, as for the synchronous endpoint. """
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        custom_id = self.custom_id
+
+        method = self.method
+
+        url = self.url
+
+        body = self.body.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "custom_id": custom_id,
+                "method": method,
+                "url": url,
+                "body": body,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.batch_request_input_body import BatchRequestInputBody
+
+        d = dict(src_dict)
+        custom_id = d.pop("custom_id")
+
+        method = d.pop("method")
+
+        url = d.pop("url")
+
+        body = BatchRequestInputBody.from_dict(d.pop("body"))
+
+        batch_request_input = cls(
+            custom_id=custom_id,
+            method=method,
+            url=url,
+            body=body,
+        )
+
+        batch_request_input.additional_properties = d
+        return batch_request_input
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

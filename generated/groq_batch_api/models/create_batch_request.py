@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.metadata import Metadata
+
+
+T = TypeVar("T", bound="CreateBatchRequest")
+
+
+@_attrs_define
+class CreateBatchRequest:
+    """What a new batch runs."""
+
+    input_file_id: str
+    """ An uploaded file (purpose `batch`) of at most 50,000 lines and 100 MB. """
+    endpoint: str
+    """ The endpoint every line runs against. Groq documents `/v1/chat/completions`. """
+    completion_window: str
+    """ How long the batch may take, from `24h` to `7d` (hours `h` or days `d`). """
+    metadata: Metadata | None | Unset = UNSET
+    """ Optional string pairs to attach to the batch. """
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.metadata import Metadata
+
+        input_file_id = self.input_file_id
+
+        endpoint = self.endpoint
+
+        completion_window = self.completion_window
+
+        metadata: dict[str, Any] | None | Unset
+        if isinstance(self.metadata, Unset):
+            metadata = UNSET
+        elif isinstance(self.metadata, Metadata):
+            metadata = self.metadata.to_dict()
+        else:
+            metadata = self.metadata
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "input_file_id": input_file_id,
+                "endpoint": endpoint,
+                "completion_window": completion_window,
+            }
+        )
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.metadata import Metadata
+
+        d = dict(src_dict)
+        input_file_id = d.pop("input_file_id")
+
+        endpoint = d.pop("endpoint")
+
+        completion_window = d.pop("completion_window")
+
+        def _parse_metadata(data: object) -> Metadata | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                metadata_type_0 = Metadata.from_dict(data)
+
+                return metadata_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Metadata | None | Unset, data)
+
+        metadata = _parse_metadata(d.pop("metadata", UNSET))
+
+        create_batch_request = cls(
+            input_file_id=input_file_id,
+            endpoint=endpoint,
+            completion_window=completion_window,
+            metadata=metadata,
+        )
+
+        create_batch_request.additional_properties = d
+        return create_batch_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+
+class FileUploadPurpose(StrEnum):
+    BATCH = "batch"
+
+    def __str__(self) -> str:
+        return str(self.value)

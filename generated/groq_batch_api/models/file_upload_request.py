@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from io import BytesIO
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from .. import types
+from ..models.file_upload_purpose import FileUploadPurpose
+from ..types import File
+
+T = TypeVar("T", bound="FileUploadRequest")
+
+
+@_attrs_define
+class FileUploadRequest:
+    """The multipart form of an upload."""
+
+    file: File
+    """ The JSONL file, with a filename. """
+    purpose: FileUploadPurpose
+    """ The purpose of an uploaded file. Only `batch` is accepted. """
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        file = self.file.to_tuple()
+
+        purpose = self.purpose.value
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "file": file,
+                "purpose": purpose,
+            }
+        )
+
+        return field_dict
+
+    def to_multipart(self) -> types.RequestFiles:
+        files: types.RequestFiles = []
+
+        files.append(("file", self.file.to_tuple()))
+
+        files.append(
+            ("purpose", (None, str(self.purpose.value).encode(), "text/plain"))
+        )
+
+        for prop_name, prop in self.additional_properties.items():
+            files.append((prop_name, (None, str(prop).encode(), "text/plain")))
+
+        return files
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        file = File(payload=BytesIO(d.pop("file")))
+
+        purpose = FileUploadPurpose(d.pop("purpose"))
+
+        file_upload_request = cls(
+            file=file,
+            purpose=purpose,
+        )
+
+        file_upload_request.additional_properties = d
+        return file_upload_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,136 @@
+"""The spec is valid OpenAPI 3.1 and covers every operation the project promises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+
+SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
+
+OPERATIONS = {
+    ("post", "/openai/v1/files"): "uploadFile",
+    ("get", "/openai/v1/files"): "listFiles",
+    ("get", "/openai/v1/files/{file_id}"): "retrieveFile",
+    ("delete", "/openai/v1/files/{file_id}"): "deleteFile",
+    ("get", "/openai/v1/files/{file_id}/content"): "downloadFile",
+    ("post", "/openai/v1/batches"): "createBatch",
+    ("get", "/openai/v1/batches"): "listBatches",
+    ("get", "/openai/v1/batches/{batch_id}"): "retrieveBatch",
+    ("post", "/openai/v1/batches/{batch_id}/cancel"): "cancelBatch",
+}
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    with SPEC_PATH.open(encoding="utf-8") as fh:
+        loaded: dict[str, Any] = yaml.safe_load(fh)
+    return loaded
+
+
+def test_spec_is_valid_openapi_31(spec: dict[str, Any]) -> None:
+    assert spec["openapi"].startswith("3.1")
+    validate(spec)
+
+
+def test_server_and_bearer_auth(spec: dict[str, Any]) -> None:
+    assert spec["servers"][0]["url"] == "https://api.groq.com"
+    scheme = spec["components"]["securitySchemes"]["api_key"]
+    assert scheme == {"type": "http", "scheme": "bearer", "bearerFormat": "apiKey"}
+    assert spec["security"] == [{"api_key": []}]
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(OPERATIONS))
+def test_operation_present(spec: dict[str, Any], method: str, path: str) -> None:
+    operation = spec["paths"][path][method]
+    assert operation["operationId"] == OPERATIONS[(method, path)]
+    assert "200" in operation["responses"]
+
+
+def test_no_operation_beyond_the_promised_ones(spec: dict[str, Any]) -> None:
+    found = {
+        (method, path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    assert found == set(OPERATIONS)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(OPERATIONS))
+def test_errors_use_groq_envelope(spec: dict[str, Any], method: str, path: str) -> None:
+    responses = spec["paths"][path][method]["responses"]
+    errors = {code for code in responses if not code.startswith("2")}
+    # Every operation can be refused for auth, plan, rate and server reasons.
+    assert {"401", "403", "429", "5XX"} <= errors
+    for code in errors:
+        ref = responses[code]["$ref"]
+        name = ref.rsplit("/", 1)[-1]
+        body = spec["components"]["responses"][name]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+def test_error_statuses_from_groq_wire_are_declared(spec: dict[str, Any]) -> None:
+    declared = {
+        code
+        for item in spec["paths"].values()
+        for method, op in item.items()
+        if method != "parameters"
+        for code in op["responses"]
+    }
+    assert {"400", "401", "403", "404", "409", "413", "422", "429", "498", "5XX"} <= declared
+
+
+def test_list_batches_query_parameters(spec: dict[str, Any]) -> None:
+    params = {p["name"]: p for p in spec["paths"]["/openai/v1/batches"]["get"]["parameters"]}
+    assert set(params) == {"after", "limit", "cursor", "id"}
+    assert params["id"]["schema"]["type"] == "array"
+    assert params["id"]["explode"] is True
+    assert params["id"]["schema"]["maxItems"] == 200
+
+
+def test_every_schema_has_description_and_example(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    missing_description = [name for name, s in schemas.items() if not s.get("description")]
+    # The multipart form carries a binary part, which has no meaningful JSON example.
+    missing_example = [
+        name for name, s in schemas.items() if not s.get("examples") and name != "FileUploadRequest"
+    ]
+    assert missing_description == []
+    assert missing_example == []
+
+
+def test_examples_include_unknown_field_and_unknown_status(spec: dict[str, Any]) -> None:
+    batch = spec["components"]["schemas"]["Batch"]
+    known_status = set(spec["components"]["schemas"]["BatchStatus"]["enum"])
+    known_fields = set(batch["properties"])
+    assert any(set(example) - known_fields for example in batch["examples"])
+    assert any(example["status"] not in known_status for example in batch["examples"])
+
+
+def test_batch_errors_accept_both_wire_shapes(spec: dict[str, Any]) -> None:
+    variants = spec["components"]["schemas"]["Batch"]["properties"]["errors"]["anyOf"]
+    assert {"$ref": "#/components/schemas/BatchErrors"} in variants
+    assert {"type": "array", "items": {"$ref": "#/components/schemas/BatchError"}} in variants
+    assert {"type": "null"} in variants
+
+
+def test_batch_nullable_fields(spec: dict[str, Any]) -> None:
+    props = spec["components"]["schemas"]["Batch"]["properties"]
+    for field in (
+        "output_file_id",
+        "error_file_id",
+        "in_progress_at",
+        "expires_at",
+        "finalizing_at",
+        "completed_at",
+        "failed_at",
+        "expired_at",
+        "cancelling_at",
+        "cancelled_at",
+    ):
+        assert "null" in props[field]["type"], field
+    assert {"type": "null"} in props["metadata"]["anyOf"]
