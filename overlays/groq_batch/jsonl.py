@@ -1,0 +1,171 @@
+"""Batch request lines: a typed builder, and a streaming JSONL writer and reader."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHAT_COMPLETIONS = "/v1/chat/completions"
+
+__all__ = [
+    "CHAT_COMPLETIONS",
+    "BatchRequest",
+    "chat_request",
+    "dump_line",
+    "iter_jsonl",
+    "write_jsonl",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRequest:
+    """One line of a batch input file.
+
+    Attributes:
+        custom_id: The caller's id for the request, unique within a batch.
+        body: The request body, as for the synchronous endpoint.
+        url: The endpoint the line runs against.
+        method: Always ``POST`` for Groq.
+    """
+
+    custom_id: str
+    body: Mapping[str, Any]
+    url: str = CHAT_COMPLETIONS
+    method: str = "POST"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the line as a JSON-ready dict.
+
+        Returns:
+            ``{"custom_id", "method", "url", "body"}`` plus any extra keys.
+        """
+        line: dict[str, Any] = {
+            "custom_id": self.custom_id,
+            "method": self.method,
+            "url": self.url,
+            "body": dict(self.body),
+        }
+        line.update(self.extra)
+        return line
+
+    @classmethod
+    def from_dict(cls, line: Mapping[str, Any]) -> BatchRequest:
+        """Build a request from a parsed JSONL line.
+
+        Args:
+            line: The parsed line; it must hold ``custom_id`` and ``body``.
+
+        Returns:
+            The request. Keys beyond the four standard ones are kept in ``extra``.
+        """
+        known = {"custom_id", "method", "url", "body"}
+        return cls(
+            custom_id=line["custom_id"],
+            body=line["body"],
+            url=line.get("url", CHAT_COMPLETIONS),
+            method=line.get("method", "POST"),
+            extra={k: v for k, v in line.items() if k not in known},
+        )
+
+
+def chat_request(
+    custom_id: str,
+    *,
+    model: str,
+    messages: Iterable[Mapping[str, Any]],
+    url: str = CHAT_COMPLETIONS,
+    **params: Any,
+) -> BatchRequest:
+    """Build a chat-completions request line.
+
+    Args:
+        custom_id: The caller's id for the request, unique within a batch.
+        model: The model, for example ``llama-3.1-8b-instant``.
+        messages: The conversation, as chat-completions messages.
+        url: The endpoint; the default is chat completions.
+        **params: Other chat-completions parameters (``max_tokens``, ``temperature``, ...).
+            Parameters set to None are left out, because Groq rejects explicit nulls in some
+            fields.
+
+    Returns:
+        The request line.
+    """
+    body: dict[str, Any] = {"model": model, "messages": [dict(m) for m in messages]}
+    body.update({k: v for k, v in params.items() if v is not None})
+    return BatchRequest(custom_id=custom_id, body=body, url=url)
+
+
+def dump_line(request: BatchRequest | Mapping[str, Any]) -> bytes:
+    """Serialise one request as a JSONL line, newline included.
+
+    Args:
+        request: A ``BatchRequest`` or an already-shaped dict.
+
+    Returns:
+        The UTF-8 bytes of the line.
+    """
+    data = request.to_dict() if isinstance(request, BatchRequest) else request
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def write_jsonl(
+    requests: Iterable[BatchRequest | Mapping[str, Any]], path: str | os.PathLike[str]
+) -> int:
+    """Write requests to a JSONL file atomically, streaming.
+
+    The lines go to a temporary file beside ``path``, which replaces ``path`` only once every
+    line is written and synced, so a failure never leaves a half-written file behind.
+
+    Args:
+        requests: The requests, consumed lazily.
+        path: Where to write.
+
+    Returns:
+        The number of lines written.
+    """
+    target = Path(path)
+    count = 0
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for request in requests:
+                fh.write(dump_line(request))
+                count += 1
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """Read a JSONL file lazily, one parsed object per non-blank line.
+
+    Args:
+        path: The file.
+
+    Yields:
+        Each line's parsed JSON object.
+
+    Raises:
+        ValueError: A line is not JSON or not an object; the message names the line.
+    """
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                value = json.loads(raw)
+            except ValueError as exc:
+                raise ValueError(f"{os.fspath(path)}, line {number}: invalid JSON: {exc}") from exc
+            if not isinstance(value, dict):
+                raise ValueError(f"{os.fspath(path)}, line {number}: not a JSON object")
+            yield value
