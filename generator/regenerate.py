@@ -2,7 +2,8 @@
 
 Run it through ``nox -s generate``, which installs the pinned generator and ruff. The output is
 written to a temporary directory first and moved into place only when generation succeeded, so a
-failed run never leaves a half-written package behind.
+failed run never leaves a half-written package behind. ``--check`` (``nox -s drift``) generates
+into a temporary directory and compares, so it never overwrites anything in the tree.
 """
 
 from __future__ import annotations
@@ -37,53 +38,97 @@ def _check_pins() -> None:
             sys.exit(f"regenerate: {name} {found} is installed, the pin is {wanted}")
 
 
-def main() -> None:
-    """Regenerate the package, then stamp its provenance."""
-    _check_pins()
+def _generate_into(dest: Path) -> None:
+    """Generate the package into ``dest/groq_batch_api`` and its stamp into ``dest``."""
     bindir = Path(sys.executable).parent
     env = dict(os.environ)
     # The post hooks call `ruff` by name: make sure it is the pinned one from this environment.
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONHASHSEED"] = "0"
+    out = dest / TARGET.name
+    subprocess.run(
+        [
+            str(bindir / "openapi-python-client"),
+            "generate",
+            "--path",
+            str(SPEC),
+            "--config",
+            str(CONFIG),
+            "--meta",
+            "none",
+            "--output-path",
+            str(out),
+            "--fail-on-warning",
+        ],
+        check=True,
+        env=env,
+        cwd=dest,
+    )
+    shutil.rmtree(out / ".ruff_cache", ignore_errors=True)
+    # `--meta none` writes no py.typed; without it type checkers ignore the package.
+    (out / "py.typed").write_text("")
+    stamp = {
+        "generator": f"openapi-python-client=={PINNED['openapi-python-client']}",
+        "formatter": f"ruff=={PINNED['ruff']}",
+        "spec_sha256": _sha256(SPEC),
+        "config_sha256": _sha256(CONFIG),
+    }
+    (dest / PROVENANCE.name).write_text(json.dumps(stamp, indent=2) + "\n")
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    if not root.exists():
+        return {}
+    if root.is_file():
+        return {root.name: root.read_bytes()}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def check() -> int:
+    """Compare a fresh generation with the committed one, without touching the tree.
+
+    Returns:
+        0 when they are identical, 1 otherwise (the differing files are printed).
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "groq_batch_api"
-        subprocess.run(
-            [
-                str(bindir / "openapi-python-client"),
-                "generate",
-                "--path",
-                str(SPEC),
-                "--config",
-                str(CONFIG),
-                "--meta",
-                "none",
-                "--output-path",
-                str(out),
-                "--fail-on-warning",
-            ],
-            check=True,
-            env=env,
-            cwd=tmp,
-        )
-        shutil.rmtree(out / ".ruff_cache", ignore_errors=True)
-        # `--meta none` writes no py.typed; without it type checkers ignore the package.
-        (out / "py.typed").write_text("")
+        fresh = Path(tmp)
+        _generate_into(fresh)
+        want = {**_tree(fresh / TARGET.name), **_tree(fresh / PROVENANCE.name)}
+        have = {**_tree(TARGET), **_tree(PROVENANCE)}
+    changed = sorted(name for name in want.keys() & have.keys() if want[name] != have[name])
+    missing = sorted(want.keys() - have.keys())
+    extra = sorted(have.keys() - want.keys())
+    if not (changed or missing or extra):
+        print("generated/ matches a fresh regeneration of spec/openapi.yaml")
+        return 0
+    for label, names in (("differs", changed), ("missing", missing), ("not generated", extra)):
+        for name in names:
+            print(f"  {label}: {name}")
+    print(
+        "generated/ differs from a fresh regeneration of spec/openapi.yaml.\n"
+        "Fix: run `nox -s generate` and commit generated/ together with your spec/ or "
+        "generator/ change. Never edit generated/ by hand."
+    )
+    return 1
+
+
+def main() -> None:
+    """Regenerate the package in place, or with ``--check`` only compare."""
+    _check_pins()
+    if sys.argv[1:] == ["--check"]:
+        sys.exit(check())
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp)
+        _generate_into(fresh)
         if TARGET.exists():
             shutil.rmtree(TARGET)
         TARGET.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(out), str(TARGET))
-    PROVENANCE.write_text(
-        json.dumps(
-            {
-                "generator": f"openapi-python-client=={PINNED['openapi-python-client']}",
-                "formatter": f"ruff=={PINNED['ruff']}",
-                "spec_sha256": _sha256(SPEC),
-                "config_sha256": _sha256(CONFIG),
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+        shutil.move(str(fresh / TARGET.name), str(TARGET))
+        shutil.move(str(fresh / PROVENANCE.name), str(PROVENANCE))
     print(f"regenerated {TARGET.relative_to(ROOT)}")
 
 
