@@ -2,6 +2,67 @@
 
 from __future__ import annotations
 
+from groq_batch._client import AsyncGroq as AsyncGroq
+from groq_batch._client import Groq as Groq
+from groq_batch._content import AsyncBinaryContent as AsyncBinaryContent
+from groq_batch._content import BinaryContent as BinaryContent
+from groq_batch._errors import APIConnectionError as APIConnectionError
+from groq_batch._errors import APIError as APIError
+from groq_batch._errors import APIResponseValidationError as APIResponseValidationError
+from groq_batch._errors import APIStatusError as APIStatusError
+from groq_batch._errors import APITimeoutError as APITimeoutError
+from groq_batch._errors import AuthenticationError as AuthenticationError
+from groq_batch._errors import BadRequestError as BadRequestError
+from groq_batch._errors import CapacityExceededError as CapacityExceededError
+from groq_batch._errors import ConflictError as ConflictError
+from groq_batch._errors import GroqError as GroqError
+from groq_batch._errors import IncompleteContentError as IncompleteContentError
+from groq_batch._errors import InternalServerError as InternalServerError
+from groq_batch._errors import NotFoundError as NotFoundError
+from groq_batch._errors import PermissionDeniedError as PermissionDeniedError
+from groq_batch._errors import RateLimitError as RateLimitError
+from groq_batch._errors import RequestTooLargeError as RequestTooLargeError
+from groq_batch._errors import UnprocessableEntityError as UnprocessableEntityError
+from groq_batch._pagination import AsyncPage as AsyncPage
+from groq_batch._pagination import SyncPage as SyncPage
+from groq_batch._types import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
+from groq_batch._types import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from groq_batch._types import NOT_GIVEN as NOT_GIVEN
+from groq_batch._types import NotGiven as NotGiven
+from groq_batch.resources.batches import (
+    IDEMPOTENCY_METADATA_KEY as IDEMPOTENCY_METADATA_KEY,
+)
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "IDEMPOTENCY_METADATA_KEY",
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncBinaryContent",
+    "AsyncGroq",
+    "AsyncPage",
+    "AuthenticationError",
+    "BadRequestError",
+    "BinaryContent",
+    "CapacityExceededError",
+    "ConflictError",
+    "Groq",
+    "GroqError",
+    "IncompleteContentError",
+    "InternalServerError",
+    "NotFoundError",
+    "NotGiven",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTooLargeError",
+    "SyncPage",
+    "UnprocessableEntityError",
+    "__version__",
+]

@@ -1,0 +1,363 @@
+"""`Groq` and `AsyncGroq`: the clients, with their configuration resolved once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Self
+
+import httpx
+
+from groq_batch._errors import GroqError
+from groq_batch._http import AsyncTransport, Settings, SyncTransport
+from groq_batch._types import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    NOT_GIVEN,
+    NotGiven,
+    TimeoutTypes,
+)
+from groq_batch.resources.batches import AsyncBatches, Batches
+from groq_batch.resources.files import AsyncFiles, Files
+
+__all__ = ["DEFAULT_BASE_URL", "AsyncGroq", "Groq"]
+
+DEFAULT_BASE_URL = "https://api.groq.com"
+_OPENAI_PREFIX = "/openai/v1"
+
+
+def _resolve(
+    *,
+    api_key: str | None,
+    base_url: str | httpx.URL | None,
+    timeout: TimeoutTypes | NotGiven,
+    max_retries: int,
+    default_headers: Mapping[str, str] | None,
+    http_client: httpx.Client | httpx.AsyncClient | None,
+) -> Settings:
+    """Resolve a client's settings: the argument, then the environment, then the default."""
+    key = api_key if api_key is not None else os.environ.get("GROQ_API_KEY")
+    if not key:
+        raise GroqError(
+            "The api_key client option must be set either by passing api_key to the client or "
+            "by setting the GROQ_API_KEY environment variable."
+        )
+    url = str(base_url or os.environ.get("GROQ_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    # Operation paths already start with /openai/v1; accept the OpenAI-style base URL too.
+    url = url.removesuffix(_OPENAI_PREFIX)
+    if isinstance(timeout, NotGiven):
+        # A caller's own client with a deliberate timeout keeps it; httpx's 5 s default does not.
+        own = http_client.timeout if http_client is not None else None
+        timeout = own if own is not None and own != httpx.Timeout(5.0) else DEFAULT_TIMEOUT
+    if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+        raise ValueError(f"max_retries must be a non-negative int; got {max_retries!r}")
+    return Settings(
+        api_key=key,
+        base_url=url,
+        timeout=timeout,
+        max_retries=max_retries,
+        default_headers=dict(default_headers or {}),
+    )
+
+
+def _evolve(
+    settings: Settings,
+    *,
+    api_key: str | None,
+    base_url: str | httpx.URL | None,
+    timeout: TimeoutTypes | NotGiven,
+    max_retries: int | None,
+    default_headers: Mapping[str, str] | None,
+) -> dict[str, object]:
+    """The constructor arguments of a copy with some options replaced."""
+    return {
+        "api_key": api_key if api_key is not None else settings.api_key,
+        "base_url": base_url if base_url is not None else settings.base_url,
+        "timeout": settings.timeout if isinstance(timeout, NotGiven) else timeout,
+        "max_retries": max_retries if max_retries is not None else settings.max_retries,
+        "default_headers": {**settings.default_headers, **(default_headers or {})},
+    }
+
+
+class _ClientInfo:
+    """What both clients show about themselves, never the key."""
+
+    _settings: Settings
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL (operation paths start with `/openai/v1`)."""
+        return self._settings.base_url
+
+    @property
+    def timeout(self) -> TimeoutTypes:
+        """The default timeout of every request."""
+        return self._settings.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a failed request is retried."""
+        return self._settings.max_retries
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, timeout={self.timeout!r}, "
+            f"max_retries={self.max_retries!r})"
+        )
+
+
+class Groq(_ClientInfo):
+    """The blocking client for Groq's Files and Batches API.
+
+    Each option is resolved once, at construction: the argument if given, else the environment
+    variable, else the default.
+
+    | option | environment | default |
+    | --- | --- | --- |
+    | `api_key` | `GROQ_API_KEY` | none: required |
+    | `base_url` | `GROQ_BASE_URL` | `https://api.groq.com` |
+    | `timeout` | | 60 s, 5 s to connect |
+    | `max_retries` | | 2 |
+
+    Attributes:
+        batches: Create, retrieve, list and cancel batches.
+        files: Upload, list, inspect, delete and download files.
+        idempotent_creates: Whether `batches.create` tags each create with a marker in `metadata`
+            (`groq_batch_idempotency_key`) so that a retry can never create a second batch.
+    """
+
+    batches: Batches
+    files: Files
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        idempotent_creates: bool = True,
+    ) -> None:
+        """Create a client.
+
+        Args:
+            api_key: The API key; defaults to `GROQ_API_KEY`.
+            base_url: The API's base URL; defaults to `GROQ_BASE_URL`, then Groq's.
+            timeout: The default timeout: seconds, an `httpx.Timeout`, or None for none.
+            max_retries: How many times to retry a failed request (0 disables retries).
+            default_headers: Headers sent with every request.
+            http_client: Your own `httpx.Client` (for proxies, transports, limits). The client
+                does not close a client you pass in.
+            idempotent_creates: Tag each `batches.create` with a marker in `metadata` so that a
+                retry after an ambiguous failure cannot create a second batch. If False, such
+                failures are raised instead of retried.
+
+        Raises:
+            GroqError: If no API key is given and `GROQ_API_KEY` is not set.
+            TypeError: If `http_client` is not an `httpx.Client`.
+        """
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise TypeError(f"http_client must be an httpx.Client; got {type(http_client)!r}")
+        self._settings = _resolve(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            http_client=http_client,
+        )
+        self._owns_http_client = http_client is None
+        self._http_client = http_client or httpx.Client()
+        self._transport = SyncTransport(self._settings, self._http_client)
+        self.idempotent_creates = idempotent_creates
+        self.batches = Batches(self)
+        self.files = Files(self)
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        idempotent_creates: bool | None = None,
+    ) -> Groq:
+        """Return a copy of this client with some options replaced.
+
+        The copy shares this client's connection pool; closing the copy leaves it open.
+
+        Args:
+            api_key: A different API key.
+            base_url: A different base URL.
+            timeout: A different default timeout.
+            max_retries: A different retry budget.
+            default_headers: Headers to add to (or override in) the defaults.
+            idempotent_creates: Turn the create marker on or off.
+
+        Returns:
+            The new client.
+        """
+        kwargs = _evolve(
+            self._settings,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
+        copy = Groq(
+            **kwargs,  # type: ignore[arg-type]
+            http_client=self._http_client,
+            idempotent_creates=(
+                self.idempotent_creates if idempotent_creates is None else idempotent_creates
+            ),
+        )
+        copy._transport.sleep = self._transport.sleep
+        copy._transport.clock = self._transport.clock
+        copy._transport.jitter = self._transport.jitter
+        return copy
+
+    copy = with_options
+
+    def close(self) -> None:
+        """Close the connection pool, unless it was passed in by the caller."""
+        if self._owns_http_client:
+            self._http_client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncGroq(_ClientInfo):
+    """The async client for Groq's Files and Batches API.
+
+    Each option is resolved once, at construction: the argument if given, else the environment
+    variable (`GROQ_API_KEY`, `GROQ_BASE_URL`), else the default. See `Groq` for the table.
+
+    Attributes:
+        batches: Create, retrieve, list and cancel batches.
+        files: Upload, list, inspect, delete and download files.
+        idempotent_creates: Whether `batches.create` tags each create with a marker in `metadata`.
+    """
+
+    batches: AsyncBatches
+    files: AsyncFiles
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        idempotent_creates: bool = True,
+    ) -> None:
+        """Create a client.
+
+        Args:
+            api_key: The API key; defaults to `GROQ_API_KEY`.
+            base_url: The API's base URL; defaults to `GROQ_BASE_URL`, then Groq's.
+            timeout: The default timeout: seconds, an `httpx.Timeout`, or None for none.
+            max_retries: How many times to retry a failed request (0 disables retries).
+            default_headers: Headers sent with every request.
+            http_client: Your own `httpx.AsyncClient`. The client does not close one you pass in.
+            idempotent_creates: Tag each `batches.create` with a marker in `metadata` so that a
+                retry after an ambiguous failure cannot create a second batch.
+
+        Raises:
+            GroqError: If no API key is given and `GROQ_API_KEY` is not set.
+            TypeError: If `http_client` is not an `httpx.AsyncClient`.
+        """
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError(f"http_client must be an httpx.AsyncClient; got {type(http_client)!r}")
+        self._settings = _resolve(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            http_client=http_client,
+        )
+        self._owns_http_client = http_client is None
+        self._http_client = http_client or httpx.AsyncClient()
+        self._transport = AsyncTransport(self._settings, self._http_client)
+        self.idempotent_creates = idempotent_creates
+        self.batches = AsyncBatches(self)
+        self.files = AsyncFiles(self)
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        idempotent_creates: bool | None = None,
+    ) -> AsyncGroq:
+        """Return a copy of this client with some options replaced.
+
+        The copy shares this client's connection pool; closing the copy leaves it open.
+
+        Args:
+            api_key: A different API key.
+            base_url: A different base URL.
+            timeout: A different default timeout.
+            max_retries: A different retry budget.
+            default_headers: Headers to add to (or override in) the defaults.
+            idempotent_creates: Turn the create marker on or off.
+
+        Returns:
+            The new client.
+        """
+        kwargs = _evolve(
+            self._settings,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
+        copy = AsyncGroq(
+            **kwargs,  # type: ignore[arg-type]
+            http_client=self._http_client,
+            idempotent_creates=(
+                self.idempotent_creates if idempotent_creates is None else idempotent_creates
+            ),
+        )
+        copy._transport.sleep = self._transport.sleep
+        copy._transport.clock = self._transport.clock
+        copy._transport.jitter = self._transport.jitter
+        return copy
+
+    copy = with_options
+
+    async def close(self) -> None:
+        """Close the connection pool, unless it was passed in by the caller."""
+        if self._owns_http_client:
+            await self._http_client.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,265 @@
+"""The one exception hierarchy, and the one place that maps a status code to its class.
+
+Every error this package raises on purpose derives from `GroqError`. Errors about a response carry
+the `httpx.Request`, and status errors also the `httpx.Response`, the parsed error envelope and
+Groq's request id (`x-request-id`), so a support ticket can quote it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import httpx
+
+from groq_batch_api.models import Error, ErrorResponse
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CapacityExceededError",
+    "ConflictError",
+    "GroqError",
+    "IncompleteContentError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTooLargeError",
+    "UnprocessableEntityError",
+    "make_status_error",
+]
+
+REQUEST_ID_HEADER = "x-request-id"
+
+
+class GroqError(Exception):
+    """The root of every error this package raises on purpose."""
+
+
+class APIError(GroqError):
+    """An error about one request to the API.
+
+    Attributes:
+        message: A human-readable description.
+        request: The request that failed. Its headers are never part of `str()` or `repr()`.
+        body: The decoded response body (JSON when it parses, else text), or None.
+    """
+
+    message: str
+    request: httpx.Request
+    body: object | None
+
+    def __init__(self, message: str, request: httpx.Request, *, body: object | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+        self.body = body
+
+
+class APIResponseValidationError(APIError):
+    """A response arrived that the wire contract does not describe (bad JSON, missing fields).
+
+    Raised instead of returning a half-parsed object or None.
+    """
+
+    response: httpx.Response
+    status_code: int
+
+    def __init__(
+        self, response: httpx.Response, body: object | None, *, message: str | None = None
+    ) -> None:
+        super().__init__(
+            message or "The API returned a response the spec does not describe.",
+            response.request,
+            body=body,
+        )
+        self.response = response
+        self.status_code = response.status_code
+
+
+class APIStatusError(APIError):
+    """The API answered with a 4xx or 5xx status.
+
+    Attributes:
+        status_code: The HTTP status.
+        response: The `httpx.Response`.
+        error: The parsed `error` object of Groq's envelope, or None when the body was not one.
+        request_id: Groq's `x-request-id`, when the response carried one.
+    """
+
+    status_code: int
+    response: httpx.Response
+    error: Error | None
+    request_id: str | None
+
+    def __init__(self, message: str, *, response: httpx.Response, body: object | None) -> None:
+        super().__init__(message, response.request, body=body)
+        self.response = response
+        self.status_code = response.status_code
+        self.request_id = response.headers.get(REQUEST_ID_HEADER)
+        self.error = _parse_envelope(body)
+
+    @property
+    def code(self) -> str | None:
+        """The envelope's machine-readable `code` (for example `rate_limit_exceeded`), if any."""
+        code = self.error.code if self.error is not None else None
+        return code if isinstance(code, str) else None
+
+
+class BadRequestError(APIStatusError):
+    """400: the request is malformed."""
+
+    status_code: Literal[400]
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing or invalid."""
+
+    status_code: Literal[401]
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not do this (for example, a plan without batch access)."""
+
+    status_code: Literal[403]
+
+
+class NotFoundError(APIStatusError):
+    """404: no such file or batch."""
+
+    status_code: Literal[404]
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the resource's state."""
+
+    status_code: Literal[409]
+
+
+class RequestTooLargeError(APIStatusError):
+    """413: the upload is larger than the server accepts."""
+
+    status_code: Literal[413]
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request is well-formed but its values are not acceptable."""
+
+    status_code: Literal[422]
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; `retry-after` says how long to wait."""
+
+    status_code: Literal[429]
+
+
+class CapacityExceededError(APIStatusError):
+    """498: Groq's flex capacity is exhausted for now (a Groq-specific status)."""
+
+    status_code: Literal[498]
+
+
+class InternalServerError(APIStatusError):
+    """A 5xx status: the server failed or is unavailable."""
+
+
+class APIConnectionError(APIError):
+    """The request did not get a response: the connection failed or was dropped."""
+
+    def __init__(self, request: httpx.Request, *, message: str = "Connection error.") -> None:
+        super().__init__(message, request, body=None)
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        super().__init__(request, message="Request timed out.")
+
+
+class IncompleteContentError(APIError):
+    """A download ended before the file's last byte and could not be resumed.
+
+    Attributes:
+        received: How many bytes arrived.
+        expected: How many bytes the server announced, or None when it announced none.
+    """
+
+    received: int
+    expected: int | None
+
+    def __init__(
+        self, request: httpx.Request, *, received: int, expected: int | None, reason: str
+    ) -> None:
+        total = "an unknown number of" if expected is None else str(expected)
+        super().__init__(
+            f"Download incomplete: received {received} of {total} bytes ({reason}).",
+            request,
+            body=None,
+        )
+        self.received = received
+        self.expected = expected
+
+
+_STATUS_TO_ERROR: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: RequestTooLargeError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+    498: CapacityExceededError,
+}
+
+
+def _decode_body(response: httpx.Response) -> object | None:
+    """The response body as JSON when it parses, else as text, else None when empty."""
+    text = response.text
+    if not text:
+        return None
+    try:
+        decoded: object = json.loads(text)
+    except ValueError:
+        return text
+    return decoded
+
+
+def _parse_envelope(body: object | None) -> Error | None:
+    """The `error` object of Groq's envelope, or None when the body is not an envelope."""
+    if not isinstance(body, dict):
+        return None
+    try:
+        error = ErrorResponse.from_dict(body).error
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return error if isinstance(error.message, str) else None
+
+
+def make_status_error(response: httpx.Response) -> APIStatusError:
+    """Build the `APIStatusError` subclass for an error response.
+
+    The response body must already be read.
+
+    Args:
+        response: A response with a 4xx or 5xx status.
+
+    Returns:
+        The exception to raise.
+    """
+    body = _decode_body(response)
+    error = _parse_envelope(body)
+    detail: Any = error.message if error is not None else body
+    message = f"Error code: {response.status_code} - {detail}"
+    cls = _STATUS_TO_ERROR.get(response.status_code)
+    if cls is None:
+        cls = InternalServerError if response.status_code >= 500 else APIStatusError
+    return cls(message, response=response, body=body)

@@ -1,0 +1,475 @@
+"""The one home of the transport: auth, timeouts, retries, error mapping, option merging, logging.
+
+Request building, option merging and every retry decision are plain functions or methods of
+`_TransportBase`, shared by both flavours. `SyncTransport` and `AsyncTransport` differ only in how
+they send and how they wait.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+import sys
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final, TypeVar
+
+import httpx
+
+from groq_batch._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    GroqError,
+    make_status_error,
+)
+from groq_batch._retry import Action, decide_exception, decide_response, retry_delay
+from groq_batch._types import Body, Headers, NotGiven, Query, TimeoutTypes
+
+__all__ = [
+    "AsyncTransport",
+    "RequestOptions",
+    "Settings",
+    "SyncTransport",
+    "build_options",
+    "redact_headers",
+    "require_id",
+]
+
+_T = TypeVar("_T")
+
+log: Final = logging.getLogger("groq_batch")
+
+_REDACTED: Final = "<redacted>"
+# Header names whose values are secrets; compared lower-case.
+_SENSITIVE_HEADERS: Final = frozenset(
+    {"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie", "set-cookie"}
+)
+
+
+def _user_agent() -> str:
+    from groq_batch import __version__
+
+    py = sys.version_info
+    return f"groq-batch/{__version__} Python/{py.major}.{py.minor}.{py.micro}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """A client's resolved configuration. `repr()` never shows the key."""
+
+    api_key: str = dataclasses.field(repr=False)
+    base_url: str
+    timeout: TimeoutTypes
+    max_retries: int
+    default_headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def headers(self) -> dict[str, str]:
+        """The headers every request starts from: auth, accept, user agent, then the defaults."""
+        return {
+            "Authorization": f"Bearer {self.api_key}",
+            "Accept": "application/json",
+            "User-Agent": _user_agent(),
+            **self.default_headers,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class RequestOptions:
+    """One logical request: what the generated builder returned, merged with per-call options.
+
+    Attributes:
+        method: The HTTP method.
+        path: The path from the generated builder, already quoted (`/openai/v1/...`).
+        params: Query parameters.
+        headers: Request-specific headers (over the client's).
+        json: A JSON body, or None.
+        files: Multipart parts, or None.
+        data: Extra multipart form fields.
+        timeout: The per-call timeout, or `NOT_GIVEN` for the client's.
+        idempotent: Whether a retry after an ambiguous failure is safe.
+        stream: Whether to leave the body unread for the caller to stream.
+        rewind: Called before each retry to reset a streamed body; returns False if it cannot.
+    """
+
+    method: str
+    path: str
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    json: Any = None
+    files: Any = None
+    data: Mapping[str, Any] | None = None
+    timeout: TimeoutTypes | NotGiven = dataclasses.field(default_factory=NotGiven)
+    idempotent: bool = True
+    stream: bool = False
+    rewind: Callable[[], bool] | None = None
+
+
+def build_options(
+    kwargs: Mapping[str, Any],
+    *,
+    extra_headers: Headers | None = None,
+    extra_query: Query | None = None,
+    extra_body: Body | None = None,
+    timeout: TimeoutTypes | NotGiven,
+    idempotent: bool,
+    stream: bool = False,
+    rewind: Callable[[], bool] | None = None,
+) -> RequestOptions:
+    """Merge a generated `_get_kwargs(...)` result with the per-call options.
+
+    Extra headers and query parameters override the built ones. `extra_body` is merged over a JSON
+    body, sent as extra form fields of an upload, or sent as a JSON body when there is none.
+
+    Args:
+        kwargs: What the generated operation's `_get_kwargs` returned.
+        extra_headers: Headers to add or override.
+        extra_query: Query parameters to add or override.
+        extra_body: Body fields to add or override.
+        timeout: The per-call timeout, or `NOT_GIVEN`.
+        idempotent: Whether the request may be retried after an ambiguous failure.
+        stream: Whether the caller streams the body.
+        rewind: A hook that rewinds a streamed upload before a retry.
+
+    Returns:
+        The merged options.
+    """
+    headers = {str(k): str(v) for k, v in kwargs.get("headers", {}).items()}
+    headers.update(extra_headers or {})
+    params = dict(kwargs.get("params", {}))
+    params.update(extra_query or {})
+    body: Any = kwargs.get("json")
+    files = kwargs.get("files")
+    data: dict[str, Any] | None = None
+    if extra_body:
+        if files is not None:
+            data = {k: str(v) for k, v in extra_body.items()}
+        elif isinstance(body, Mapping):
+            body = {**body, **extra_body}
+        else:
+            body = dict(extra_body)
+            headers.setdefault("Content-Type", "application/json")
+    return RequestOptions(
+        method=str(kwargs["method"]).upper(),
+        path=str(kwargs["url"]),
+        params=params,
+        headers=headers,
+        json=body,
+        files=files,
+        data=data,
+        timeout=timeout,
+        idempotent=idempotent,
+        stream=stream,
+        rewind=rewind,
+    )
+
+
+def require_id(value: str, name: str) -> str:
+    """Reject an empty path id before any I/O (an empty id would address the collection).
+
+    Args:
+        value: The id.
+        name: The parameter's name, for the message.
+
+    Returns:
+        The id.
+
+    Raises:
+        ValueError: If the id is empty or not a string.
+    """
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"Expected a non-empty value for `{name}` but received {value!r}")
+    return value
+
+
+def redact_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]:
+    """Copy headers with every secret value replaced, for logs and reprs.
+
+    Args:
+        headers: Request or response headers.
+
+    Returns:
+        A plain dict, with `Authorization` and friends shown as `<redacted>`.
+    """
+    items = headers.multi_items() if isinstance(headers, httpx.Headers) else headers.items()
+    return {k: (_REDACTED if k.lower() in _SENSITIVE_HEADERS else v) for k, v in items}
+
+
+def map_transport_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
+    """Turn an httpx transport failure into `APITimeoutError` or `APIConnectionError`."""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(request)
+    return APIConnectionError(request, message=f"Connection error: {type(exc).__name__}: {exc}")
+
+
+class _TransportBase:
+    """What both send loops share: building requests and deciding what follows a failure."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.jitter = jitter
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.settings!r})"
+
+    def _build(
+        self, client: httpx.Client | httpx.AsyncClient, opts: RequestOptions
+    ) -> httpx.Request:
+        headers = {**self.settings.headers(), **opts.headers}
+        timeout = self.settings.timeout if isinstance(opts.timeout, NotGiven) else opts.timeout
+        request = client.build_request(
+            opts.method,
+            self.settings.base_url.rstrip("/") + opts.path,
+            params=opts.params or None,
+            headers=headers,
+            json=opts.json,
+            files=opts.files,
+            data=opts.data,
+            timeout=timeout,
+        )
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "HTTP request: %s %s headers=%s",
+                request.method,
+                request.url,
+                redact_headers(request.headers),
+            )
+        return request
+
+    def _after_exception(
+        self,
+        exc: httpx.TransportError,
+        opts: RequestOptions,
+        retries_taken: int,
+        can_recover: bool,
+    ) -> tuple[Action, float]:
+        action = decide_exception(
+            exc,
+            idempotent=opts.idempotent,
+            can_recover=can_recover,
+            retries_taken=retries_taken,
+            max_retries=self.settings.max_retries,
+        )
+        return self._confirm(action, opts, retries_taken, None, f"{type(exc).__name__}")
+
+    def _after_status(
+        self,
+        response: httpx.Response,
+        opts: RequestOptions,
+        retries_taken: int,
+        can_recover: bool,
+    ) -> tuple[Action, float]:
+        action = decide_response(
+            response.status_code,
+            response.headers,
+            can_recover=can_recover,
+            retries_taken=retries_taken,
+            max_retries=self.settings.max_retries,
+            now=self.clock(),
+        )
+        return self._confirm(
+            action, opts, retries_taken, response.headers, f"status {response.status_code}"
+        )
+
+    def _confirm(
+        self,
+        action: Action,
+        opts: RequestOptions,
+        retries_taken: int,
+        headers: httpx.Headers | None,
+        why: str,
+    ) -> tuple[Action, float]:
+        # A body that cannot be rewound (a pipe, a consumed generator) cannot be sent twice.
+        if action is not Action.RAISE and opts.rewind is not None and not opts.rewind():
+            action = Action.RAISE
+        if action is Action.RAISE:
+            return action, 0.0
+        delay = retry_delay(retries_taken, headers, now=self.clock(), jitter=self.jitter())
+        log.info(
+            "Retrying %s %s after %s in %.2fs (retry %d of %d)",
+            opts.method,
+            opts.path,
+            why,
+            delay,
+            retries_taken + 1,
+            self.settings.max_retries,
+        )
+        return action, delay
+
+    @staticmethod
+    def _log_response(response: httpx.Response) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "HTTP response: %s %s -> %d headers=%s",
+                response.request.method,
+                response.request.url,
+                response.status_code,
+                redact_headers(response.headers),
+            )
+
+
+class SyncTransport(_TransportBase):
+    """The blocking send loop over an `httpx.Client`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        http_client: httpx.Client,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        super().__init__(settings, clock=clock, jitter=jitter)
+        self.http_client = http_client
+        self.sleep = sleep
+
+    def send(
+        self,
+        opts: RequestOptions,
+        parse: Callable[[httpx.Response], _T],
+        *,
+        recover: Callable[[], _T | None] | None = None,
+    ) -> _T:
+        """Send with retries and return `parse(response)` for a 2xx/3xx response.
+
+        Args:
+            opts: The request.
+            parse: Turns a successful response into the result.
+            recover: After an ambiguous failure, returns the result if the server did act, or None.
+
+        Returns:
+            The parsed result.
+
+        Raises:
+            APIStatusError: For an error status that was not retried, or still failed.
+            APIConnectionError: When no response arrived.
+            APITimeoutError: When the request timed out.
+        """
+        retries_taken = 0
+        while True:
+            request = self._build(self.http_client, opts)
+            try:
+                response = self.http_client.send(request, stream=opts.stream)
+            except httpx.TransportError as exc:
+                action, delay = self._after_exception(exc, opts, retries_taken, recover is not None)
+                if action is Action.RAISE:
+                    raise map_transport_error(exc, request) from exc
+                failure: APIError = map_transport_error(exc, request)
+            else:
+                self._log_response(response)
+                if not response.is_error:
+                    return parse(response)
+                action, delay = self._after_status(
+                    response, opts, retries_taken, recover is not None
+                )
+                try:
+                    response.read()
+                except httpx.TransportError as exc:
+                    raise map_transport_error(exc, request) from exc
+                finally:
+                    response.close()
+                failure = make_status_error(response)
+                if action is Action.RAISE:
+                    raise failure
+            self.sleep(delay)
+            if action is Action.RECOVER and recover is not None:
+                try:
+                    found = recover()
+                except GroqError as lookup:
+                    # The caller sees the original failure; the failed look-up is its cause.
+                    raise failure from lookup
+                if found is not None:
+                    return found
+            retries_taken += 1
+
+
+class AsyncTransport(_TransportBase):
+    """The async send loop over an `httpx.AsyncClient`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        http_client: httpx.AsyncClient,
+        *,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] = time.time,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        super().__init__(settings, clock=clock, jitter=jitter)
+        self.http_client = http_client
+        self.sleep = sleep or _anyio_sleep
+
+    async def send(
+        self,
+        opts: RequestOptions,
+        parse: Callable[[httpx.Response], _T],
+        *,
+        recover: Callable[[], Awaitable[_T | None]] | None = None,
+    ) -> _T:
+        """Send with retries and return `parse(response)` for a 2xx/3xx response.
+
+        Args:
+            opts: The request.
+            parse: Turns a successful response into the result.
+            recover: After an ambiguous failure, returns the result if the server did act, or None.
+
+        Returns:
+            The parsed result.
+
+        Raises:
+            APIStatusError: For an error status that was not retried, or still failed.
+            APIConnectionError: When no response arrived.
+            APITimeoutError: When the request timed out.
+        """
+        retries_taken = 0
+        while True:
+            request = self._build(self.http_client, opts)
+            try:
+                response = await self.http_client.send(request, stream=opts.stream)
+            except httpx.TransportError as exc:
+                action, delay = self._after_exception(exc, opts, retries_taken, recover is not None)
+                if action is Action.RAISE:
+                    raise map_transport_error(exc, request) from exc
+                failure: APIError = map_transport_error(exc, request)
+            else:
+                self._log_response(response)
+                if not response.is_error:
+                    return parse(response)
+                action, delay = self._after_status(
+                    response, opts, retries_taken, recover is not None
+                )
+                try:
+                    await response.aread()
+                except httpx.TransportError as exc:
+                    raise map_transport_error(exc, request) from exc
+                finally:
+                    await response.aclose()
+                failure = make_status_error(response)
+                if action is Action.RAISE:
+                    raise failure
+            await self.sleep(delay)
+            if action is Action.RECOVER and recover is not None:
+                try:
+                    found = await recover()
+                except GroqError as lookup:
+                    # The caller sees the original failure; the failed look-up is its cause.
+                    raise failure from lookup
+                if found is not None:
+                    return found
+            retries_taken += 1
+
+
+async def _anyio_sleep(seconds: float) -> None:
+    # anyio comes with httpx; importing it lazily keeps `import groq_batch` light.
+    import anyio
+
+    await anyio.sleep(seconds)

@@ -1,0 +1,229 @@
+"""Lazy pages over both of Groq's pagination styles.
+
+A page holds one response's items and cursor information, and a way to fetch the next page.
+Iterating a page yields its items and then, fetching on demand, the items of every later page. The
+next page is found by `paging.next_cursor` (Groq's style) or `has_more` + `last_id` (OpenAI's
+`after` style), whichever the server sent. Two guards keep a misbehaving server from looping the
+client forever: an empty page ends the walk even if it claims more, and so does a cursor that was
+already followed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Generic, Protocol, TypeVar
+
+from groq_batch._errors import GroqError
+from groq_batch_api.models import BatchListPaging
+
+__all__ = ["AsyncPage", "SyncPage", "next_page_params"]
+
+log = logging.getLogger("groq_batch")
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_Item = TypeVar("_Item", bound=_HasId)
+Cursor = tuple[str, str]
+"""A followed cursor: ("after", id) or ("cursor", token)."""
+
+
+def next_page_params(
+    *,
+    item_ids: list[str],
+    has_more: bool | None,
+    last_id: str | None,
+    next_cursor: str | None,
+    seen: frozenset[Cursor],
+) -> dict[str, str] | None:
+    """The query that fetches the page after this one, or None when this is the last page.
+
+    Args:
+        item_ids: The ids of this page's items, in order.
+        has_more: The page's `has_more`, or None when absent.
+        last_id: The page's `last_id`, or None when absent.
+        next_cursor: The page's `paging.next_cursor`, or None.
+        seen: The cursors already followed to reach this page.
+
+    Returns:
+        `{"cursor": ...}` or `{"after": ...}`, or None.
+    """
+    if not item_ids:
+        if has_more or next_cursor:
+            log.warning("The API sent an empty page that claims more; stopping pagination.")
+        return None
+    cursor: Cursor | None = None
+    if next_cursor:
+        cursor = ("cursor", next_cursor)
+    elif has_more:
+        cursor = ("after", last_id or item_ids[-1])
+    if cursor is None:
+        return None
+    if cursor in seen:
+        log.warning("The API sent a cursor it already sent (%s=%s); stopping.", *cursor)
+        return None
+    return {cursor[0]: cursor[1]}
+
+
+class _BasePage(Generic[_Item]):
+    """The fields of a page, as the seed's `BatchListResponse` has them."""
+
+    object: str
+    data: list[_Item]
+    first_id: str | None
+    last_id: str | None
+    has_more: bool
+    paging: BatchListPaging | None
+
+    def __init__(
+        self,
+        *,
+        data: list[_Item],
+        first_id: str | None,
+        last_id: str | None,
+        has_more: bool | None,
+        paging: BatchListPaging | None,
+        seen: frozenset[Cursor],
+        object: str = "list",
+    ) -> None:
+        self.object = object
+        self.data = data
+        self.first_id = first_id
+        self.last_id = last_id
+        cursor = paging.next_cursor if paging is not None else None
+        self.next_cursor: str | None = cursor if isinstance(cursor, str) else None
+        # Groq's cursor style sends no `has_more`: a next cursor is what "more" means there.
+        self.has_more = bool(has_more) if has_more is not None else self.next_cursor is not None
+        self.paging = paging
+        self._seen = seen
+
+    def next_page_params(self) -> dict[str, str] | None:
+        """The query for the next page, or None on the last page.
+
+        Returns:
+            `{"cursor": ...}` or `{"after": ...}`, or None.
+        """
+        return next_page_params(
+            item_ids=[item.id for item in self.data],
+            has_more=self.has_more,
+            last_id=self.last_id,
+            next_cursor=self.next_cursor,
+            seen=self._seen,
+        )
+
+    def has_next_page(self) -> bool:
+        """Whether another page can be fetched.
+
+        Returns:
+            True when the server said there is more and the guards allow following it.
+        """
+        return self.next_page_params() is not None
+
+    def _next_seen(self, params: dict[str, str]) -> frozenset[Cursor]:
+        return self._seen | frozenset(params.items())
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(data=<{len(self.data)} items>, first_id={self.first_id!r}, "
+            f"last_id={self.last_id!r}, has_more={self.has_more!r}, "
+            f"next_cursor={self.next_cursor!r})"
+        )
+
+
+class SyncPage(_BasePage[_Item]):
+    """One page of a list. Iterate it to walk every item of every page, lazily.
+
+    Example:
+        >>> page = client.batches.list(limit=10)   # doctest: +SKIP
+        >>> len(page.data)                          # this page only  # doctest: +SKIP
+        >>> for batch in page: ...                  # all pages, fetched on demand  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        fetch: Callable[[dict[str, str], frozenset[Cursor]], SyncPage[_Item]],
+        **fields: Any,
+    ) -> None:
+        super().__init__(**fields)
+        self._fetch = fetch
+
+    def get_next_page(self) -> SyncPage[_Item]:
+        """Fetch the next page.
+
+        Returns:
+            The next page.
+
+        Raises:
+            GroqError: When there is no next page (check `has_next_page()` first).
+        """
+        params = self.next_page_params()
+        if params is None:
+            raise GroqError("There is no next page; check has_next_page() first.")
+        return self._fetch(params, self._next_seen(params))
+
+    def iter_pages(self) -> Iterator[SyncPage[_Item]]:
+        """Yield this page, then each later page as it is fetched.
+
+        Yields:
+            Pages, starting with this one.
+        """
+        page: SyncPage[_Item] = self
+        while True:
+            yield page
+            if not page.has_next_page():
+                return
+            page = page.get_next_page()
+
+    def __iter__(self) -> Iterator[_Item]:
+        for page in self.iter_pages():
+            yield from page.data
+
+
+class AsyncPage(_BasePage[_Item]):
+    """One page of a list. `async for` over it walks every item of every page, lazily."""
+
+    def __init__(
+        self,
+        *,
+        fetch: Callable[[dict[str, str], frozenset[Cursor]], Awaitable[AsyncPage[_Item]]],
+        **fields: Any,
+    ) -> None:
+        super().__init__(**fields)
+        self._fetch = fetch
+
+    async def get_next_page(self) -> AsyncPage[_Item]:
+        """Fetch the next page.
+
+        Returns:
+            The next page.
+
+        Raises:
+            GroqError: When there is no next page (check `has_next_page()` first).
+        """
+        params = self.next_page_params()
+        if params is None:
+            raise GroqError("There is no next page; check has_next_page() first.")
+        return await self._fetch(params, self._next_seen(params))
+
+    async def iter_pages(self) -> AsyncIterator[AsyncPage[_Item]]:
+        """Yield this page, then each later page as it is fetched.
+
+        Yields:
+            Pages, starting with this one.
+        """
+        page: AsyncPage[_Item] = self
+        while True:
+            yield page
+            if not page.has_next_page():
+                return
+            page = await page.get_next_page()
+
+    async def __aiter__(self) -> AsyncIterator[_Item]:
+        async for page in self.iter_pages():
+            for item in page.data:
+                yield item

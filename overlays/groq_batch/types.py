@@ -1,0 +1,108 @@
+"""The seed's type names, all over the generated models: one `Batch` model, never a second copy.
+
+`BatchCreateResponse`, `BatchRetrieveResponse` and `BatchCancelResponse` are the generated `Batch`
+(Groq's SDK has three identical copies; here they are one class). `BatchListResponse` is the page
+that `batches.list()` returns.
+
+Notes on `Batch`, as the facade returns it:
+
+- `status` is a `BatchStatus` (a `str` enum, so `batch.status == "completed"` works) or, for a
+  status this version does not know, the plain string.
+- `errors` is always a `BatchErrors` or None, whichever shape the wire sent.
+- Optional fields absent from the wire are None.
+- Fields the spec does not list (for example `project_id`) are kept: `batch["project_id"]`, or
+  `batch.additional_properties`.
+- The Python names of `object`, `type` and `bytes` end in an underscore (`batch.object_`,
+  `file.bytes_`) because the generated models avoid shadowing builtins.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypeAlias, TypedDict
+
+from groq_batch._pagination import AsyncPage, SyncPage
+from groq_batch_api.models import (
+    Batch as Batch,
+)
+from groq_batch_api.models import (
+    BatchError as BatchError,
+)
+from groq_batch_api.models import (
+    BatchErrors as BatchErrors,
+)
+from groq_batch_api.models import (
+    BatchListPaging as BatchListPaging,
+)
+from groq_batch_api.models import (
+    BatchRequestCounts as BatchRequestCounts,
+)
+from groq_batch_api.models import (
+    BatchStatus as BatchStatus,
+)
+from groq_batch_api.models import (
+    Error as Error,
+)
+from groq_batch_api.models import (
+    ErrorResponse as ErrorResponse,
+)
+from groq_batch_api.models import (
+    File as FileObject,
+)
+from groq_batch_api.models import (
+    FileDeleted as FileDeleted,
+)
+from groq_batch_api.models import (
+    FileList as FileList,
+)
+from groq_batch_api.models import (
+    FilePurpose as FilePurpose,
+)
+from groq_batch_api.models import (
+    Metadata as Metadata,
+)
+
+__all__ = [
+    "AsyncBatchListResponse",
+    "Batch",
+    "BatchCancelResponse",
+    "BatchCreateParams",
+    "BatchCreateResponse",
+    "BatchError",
+    "BatchErrors",
+    "BatchListPaging",
+    "BatchListResponse",
+    "BatchRequestCounts",
+    "BatchRetrieveResponse",
+    "BatchStatus",
+    "Error",
+    "ErrorResponse",
+    "FileCreateResponse",
+    "FileDeleteResponse",
+    "FileDeleted",
+    "FileInfoResponse",
+    "FileList",
+    "FileListResponse",
+    "FileObject",
+    "FilePurpose",
+    "Metadata",
+]
+
+BatchCreateResponse: TypeAlias = Batch
+BatchRetrieveResponse: TypeAlias = Batch
+BatchCancelResponse: TypeAlias = Batch
+BatchListResponse: TypeAlias = SyncPage[Batch]
+AsyncBatchListResponse: TypeAlias = AsyncPage[Batch]
+
+FileCreateResponse: TypeAlias = FileObject
+FileInfoResponse: TypeAlias = FileObject
+FileListResponse: TypeAlias = FileList
+FileDeleteResponse: TypeAlias = FileDeleted
+
+
+class BatchCreateParams(TypedDict):
+    """The parameters of `batches.create`, as the seed names them."""
+
+    input_file_id: str
+    endpoint: Literal["/v1/chat/completions"] | str
+    completion_window: Literal["24h"] | str
+    metadata: NotRequired[dict[str, str] | None]
