@@ -190,10 +190,17 @@ def redact_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]
         headers: Request or response headers.
 
     Returns:
-        A plain dict, with `Authorization` and friends shown as `<redacted>`.
+        A plain dict, with `Authorization` shown as `Bearer <redacted>` and other secrets as
+        `<redacted>`.
     """
     items = headers.multi_items() if isinstance(headers, httpx.Headers) else headers.items()
-    return {k: (_REDACTED if k.lower() in _SENSITIVE_HEADERS else v) for k, v in items}
+    return {k: (_redact(v) if k.lower() in _SENSITIVE_HEADERS else v) for k, v in items}
+
+
+def _redact(value: str) -> str:
+    # Keep the scheme ("Bearer <redacted>"): it helps debugging and is no secret.
+    scheme, _, secret = value.partition(" ")
+    return f"{scheme} {_REDACTED}" if secret and scheme.isalpha() else _REDACTED
 
 
 def map_transport_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
