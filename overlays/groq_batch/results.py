@@ -25,6 +25,7 @@ __all__ = [
     "InputIndex",
     "Outcome",
     "ResultError",
+    "ResultJoiner",
     "ResultSummary",
     "classify",
     "join_results",
@@ -277,6 +278,53 @@ class InputIndex:
         self.close()
 
 
+class ResultJoiner:
+    """Joins result lines to inputs one line at a time, for sync and async readers alike.
+
+    Feed it every output and error line, then take ``missing()`` for the inputs that had none.
+    """
+
+    def __init__(
+        self, inputs: InputIndex | None = None, *, missing_outcome: Outcome = Outcome.MISSING
+    ) -> None:
+        self.inputs = inputs
+        self.missing_outcome = missing_outcome
+        self._seen: set[str] = set()
+
+    def feed(self, raw: bytes | str) -> BatchResult | None:
+        """Classify one raw line and attach its request.
+
+        Args:
+            raw: The line, with or without its newline.
+
+        Returns:
+            The result, or None for a blank line.
+        """
+        if not raw.strip():
+            return None
+        result = classify(json.loads(raw))
+        self._seen.add(result.custom_id)
+        if self.inputs is not None:
+            result.request = self.inputs.get(result.custom_id)
+        return result
+
+    def missing(self) -> Iterator[BatchResult]:
+        """Yield a result for every input that no line mentioned, in input order."""
+        if self.inputs is None:
+            return
+        for custom_id in self.inputs.ids():
+            if custom_id not in self._seen:
+                yield BatchResult(
+                    custom_id,
+                    self.missing_outcome,
+                    error=ResultError(
+                        code="missing",
+                        message="The request appears in neither the output nor the error file",
+                    ),
+                    request=self.inputs.get(custom_id),
+                )
+
+
 def join_results(
     lines: Iterable[bytes | str],
     inputs: InputIndex | None = None,
@@ -294,27 +342,12 @@ def join_results(
     Yields:
         One result per line, then one per input with no line.
     """
-    seen: set[str] = set()
+    joiner = ResultJoiner(inputs, missing_outcome=missing_outcome)
     for raw in lines:
-        if not raw.strip():
-            continue
-        result = classify(json.loads(raw))
-        seen.add(result.custom_id)
-        if inputs is not None:
-            result.request = inputs.get(result.custom_id)
-        yield result
-    if inputs is None:
-        return
-    for custom_id in inputs.ids():
-        if custom_id not in seen:
-            yield BatchResult(
-                custom_id,
-                missing_outcome,
-                error=ResultError(
-                    code="missing", message="The request appears in neither output nor error file"
-                ),
-                request=inputs.get(custom_id),
-            )
+        result = joiner.feed(raw)
+        if result is not None:
+            yield result
+    yield from joiner.missing()
 
 
 @dataclass(slots=True)

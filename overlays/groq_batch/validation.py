@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from groq_batch._errors import GroqError
 from groq_batch.jsonl import CHAT_COMPLETIONS, BatchRequest, dump_line
 
 MAX_LINES = 50_000
@@ -89,7 +90,7 @@ class ValidationReport:
         return "\n".join([head, *(f"  {p}" for p in self.problems)])
 
 
-class ValidationError(ValueError):
+class ValidationError(GroqError, ValueError):
     """A batch input that Groq would reject; nothing was uploaded.
 
     Attributes:

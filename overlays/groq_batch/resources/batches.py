@@ -12,11 +12,13 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final, Literal
 
+from groq_batch._async_workflow import AsyncJobMethods
 from groq_batch._errors import GroqError
 from groq_batch._http import RequestOptions, build_options, require_id
 from groq_batch._models import parse_batch, parse_batch_list
 from groq_batch._pagination import AsyncPage, Cursor, SyncPage
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from groq_batch._workflow import JobMethods
 from groq_batch_api.api.batches import cancel_batch, create_batch, list_batches, retrieve_batch
 from groq_batch_api.models import Batch, BatchList, BatchStatus, CreateBatchRequest, Metadata
 from groq_batch_api.types import UNSET
@@ -120,7 +122,7 @@ def _is_cancelled(batch: Batch) -> Batch | None:
     return batch if batch.status in _CANCELLED else None
 
 
-class Batches:
+class Batches(JobMethods):
     """Create, inspect, list and cancel batch jobs (blocking)."""
 
     def __init__(self, client: Groq) -> None:
@@ -318,7 +320,7 @@ class Batches:
         )
 
 
-class AsyncBatches:
+class AsyncBatches(AsyncJobMethods):
     """Create, inspect, list and cancel batch jobs (async)."""
 
     def __init__(self, client: AsyncGroq) -> None:

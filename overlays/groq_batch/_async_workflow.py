@@ -1,0 +1,417 @@
+"""The whole batch job, asynchronously: the twin of ``_workflow``, sharing its decisions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from groq_batch._errors import IncompleteContentError
+from groq_batch._workflow_core import (
+    JobBase,
+    JobSubmitError,
+    ProgressCallback,
+    ProgressReader,
+    Source,
+    UploadProgress,
+    WaitTimeoutError,
+    download_target,
+    new_job_id,
+    part_metadata,
+    plan_shards,
+    poll_delays,
+)
+from groq_batch.jsonl import CHAT_COMPLETIONS, write_jsonl
+from groq_batch.results import FAILED_OUTCOMES, BatchResult, InputIndex, Outcome, ResultJoiner
+from groq_batch_api.models import Batch
+
+if TYPE_CHECKING:
+    from groq_batch._client import AsyncGroq
+
+__all__ = ["AsyncBatchJob", "AsyncJobMethods"]
+
+UpdateCallback = Callable[[Sequence[Batch]], None]
+
+
+class AsyncBatchJob(JobBase):
+    """The async twin of ``BatchJob``: the same handle, with awaitable methods.
+
+    Attributes:
+        ids: The job's batch ids, in part order.
+        batches: The latest state seen of each batch.
+    """
+
+    def __init__(self, client: AsyncGroq, batches: Sequence[Batch | str]) -> None:
+        super().__init__(batches)
+        self._client = client
+
+    async def _fetch(self, ids: Sequence[str]) -> list[Batch]:
+        fetched = await asyncio.gather(*(self._client.batches.retrieve(i) for i in ids))
+        return self.merge(list(fetched))
+
+    async def refresh(self) -> list[Batch]:
+        """Fetch the current state of every batch.
+
+        Returns:
+            The batches, in part order.
+        """
+        return await self._fetch(self.ids)
+
+    async def wait(
+        self,
+        *,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        on_update: UpdateCallback | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> list[Batch]:
+        """Poll until every batch reaches a terminal status (see ``BatchJob.wait``).
+
+        Args:
+            timeout: Seconds to wait at most; None waits as long as it takes.
+            poll_interval: A fixed interval between polls instead of the backoff.
+            on_update: Called with every batch after each poll.
+            sleep: How to wait; tests pass a fake.
+            clock: A monotonic clock; tests pass a fake.
+
+        Returns:
+            The final state of every batch.
+
+        Raises:
+            WaitTimeoutError: The deadline passed first. The batches are left untouched.
+        """
+        deadline = None if timeout is None else clock() + timeout
+        delays = iter(poll_delays(poll_interval))
+        while True:
+            batches = await self._fetch(self.pending_ids())
+            if on_update is not None:
+                on_update(batches)
+            if self.done:
+                return batches
+            delay = next(delays)
+            if deadline is not None:
+                remaining = deadline - clock()
+                if remaining <= 0:
+                    raise WaitTimeoutError(batches, timeout or 0.0)
+                delay = min(delay, remaining)
+            await sleep(delay)
+
+    async def results(
+        self, *, inputs: Source | None = None, require_done: bool = True
+    ) -> AsyncIterator[BatchResult]:
+        """Stream every result, joined to its input (see ``BatchJob.results``).
+
+        Args:
+            inputs: The job's input (a JSONL path or the requests); read back when None.
+            require_done: Raise if a batch is not terminal yet.
+
+        Yields:
+            One ``BatchResult`` per input.
+
+        Raises:
+            BatchNotFinishedError: A batch is still running and ``require_done`` is true.
+        """
+        await self.refresh()
+        error = self.unfinished_error()
+        if error is not None and require_done:
+            raise error
+        with contextlib.ExitStack() as stack:
+            joiner = ResultJoiner(await self._input_index(inputs, stack))
+            for file_id in self.result_file_ids():
+                async with await self._client.files.content(file_id) as content:
+                    async for line in content.iter_lines():
+                        result = joiner.feed(line)
+                        if result is not None:
+                            yield result
+            for result in joiner.missing():
+                yield result
+
+    async def _input_index(self, inputs: Source | None, stack: contextlib.ExitStack) -> InputIndex:
+        if inputs is not None:
+            if isinstance(inputs, str | os.PathLike):
+                return stack.enter_context(InputIndex.from_path(inputs))
+            return InputIndex.from_requests(inputs)
+        tmpdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="groq-batch-in-"))
+        path = Path(tmpdir) / "inputs.jsonl"
+        with path.open("wb") as out:
+            for batch in self.batches:
+                async with await self._client.files.content(batch.input_file_id) as content:
+                    async for chunk in content.iter_bytes():
+                        out.write(chunk)
+                out.write(b"\n")
+        return stack.enter_context(InputIndex.from_path(path))
+
+    async def download(self, directory: str | os.PathLike[str]) -> list[Path]:
+        """Write every output and error file into ``directory`` (see ``BatchJob.download``).
+
+        Args:
+            directory: Where to write; created if needed.
+
+        Returns:
+            The files written.
+
+        Raises:
+            IncompleteContentError: A file could not be fetched whole.
+        """
+        target_dir = Path(directory)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        written = []
+        for batch in await self.refresh():
+            for kind, file_id in (
+                ("output", batch.output_file_id),
+                ("errors", batch.error_file_id),
+            ):
+                if not isinstance(file_id, str) or not file_id:
+                    continue
+                target = download_target(target_dir, batch.id, kind)
+                expected = (await self._client.files.info(file_id)).bytes_
+                fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target_dir)
+                os.close(fd)
+                tmp = Path(tmp_name)
+                try:
+                    async with await self._client.files.content(file_id) as content:
+                        await content.write_to_file(tmp)
+                        size = tmp.stat().st_size
+                        if size != expected:
+                            raise IncompleteContentError(
+                                content.response.request,
+                                received=size,
+                                expected=expected,
+                                reason="the file's size differs from its metadata",
+                            )
+                    os.replace(tmp, target)
+                finally:
+                    tmp.unlink(missing_ok=True)
+                written.append(target)
+        return written
+
+    async def resubmit(
+        self,
+        *,
+        outcomes: Iterable[str | Outcome] = tuple(FAILED_OUTCOMES),
+        inputs: Source | None = None,
+        completion_window: str | None = None,
+    ) -> AsyncBatchJob | None:
+        """Submit the requests that had these outcomes as a new job (see ``BatchJob.resubmit``).
+
+        Args:
+            outcomes: Which outcomes to resubmit; by default every failure.
+            inputs: The job's input, when known; otherwise read back through the API.
+            completion_window: The new job's window; this job's when None.
+
+        Returns:
+            The new job, or None when no request had those outcomes.
+        """
+        wanted = {Outcome(o) for o in outcomes}
+        with tempfile.TemporaryDirectory(prefix="groq-batch-re-") as tmpdir:
+            path = Path(tmpdir) / "resubmit.jsonl"
+            requests = [
+                r.request
+                async for r in self.results(inputs=inputs)
+                if r.outcome in wanted and r.request is not None
+            ]
+            if not write_jsonl(requests, path):
+                return None
+            first = self.batches[0]
+            return await submit(
+                self._client,
+                path,
+                endpoint=first.endpoint,
+                completion_window=completion_window or first.completion_window,
+                metadata=self.resubmit_metadata(),
+            )
+
+
+async def submit(
+    client: AsyncGroq,
+    source: Source,
+    *,
+    endpoint: str = CHAT_COMPLETIONS,
+    completion_window: str = "24h",
+    metadata: Mapping[str, str] | None = None,
+    on_progress: ProgressCallback | None = None,
+    max_lines: int | None = None,
+    max_bytes: int | None = None,
+) -> AsyncBatchJob:
+    """Validate, split, upload and create the batches of one job (async)."""
+    limits: dict[str, Any] = {}
+    if max_lines is not None:
+        limits["max_lines"] = max_lines
+    if max_bytes is not None:
+        limits["max_bytes"] = max_bytes
+    # Validation and splitting read local files only; run them off the event loop.
+    plan = await asyncio.to_thread(plan_shards, source, endpoint=endpoint, **limits)
+    job_id = new_job_id()
+    parts = len(plan.shards)
+    try:
+        file_ids = []
+        for number, shard in enumerate(plan.shards, start=1):
+            with shard.path.open("rb") as fh:
+                body: Any = fh
+                if on_progress is not None:
+
+                    def report(sent: int, total: int, number: int = number) -> None:
+                        on_progress(UploadProgress(number, parts, sent, total))
+
+                    body = ProgressReader(fh, shard.bytes, report)
+                uploaded = await client.files.create(file=(shard.path.name, body), purpose="batch")
+            file_ids.append(uploaded.id)
+        created: list[Batch] = []
+        for number, file_id in enumerate(file_ids, start=1):
+            try:
+                created.append(
+                    await client.batches.create(
+                        input_file_id=file_id,
+                        endpoint=endpoint,
+                        completion_window=completion_window,
+                        metadata=part_metadata(metadata, job_id, number, parts),
+                    )
+                )
+            except Exception as exc:
+                if not created:
+                    raise
+                raise JobSubmitError(str(exc), [b.id for b in created]) from exc
+    finally:
+        plan.cleanup()
+    return AsyncBatchJob(client, created)
+
+
+class AsyncJobMethods:
+    """The job helpers of ``async_client.batches``; see ``JobMethods`` for each one's contract."""
+
+    _client: AsyncGroq
+
+    async def submit(
+        self,
+        requests_or_path: Source,
+        *,
+        endpoint: str = CHAT_COMPLETIONS,
+        completion_window: str = "24h",
+        metadata: Mapping[str, str] | None = None,
+        on_progress: ProgressCallback | None = None,
+        max_lines: int | None = None,
+        max_bytes: int | None = None,
+    ) -> AsyncBatchJob:
+        """Validate, split when needed, upload and create the batches of one job.
+
+        Args:
+            requests_or_path: A JSONL path, or requests (``BatchRequest`` objects or dicts).
+            endpoint: The endpoint every request runs against.
+            completion_window: How long each batch may take, ``24h`` to ``7d``.
+            metadata: String pairs to attach to every batch.
+            on_progress: Called with an ``UploadProgress`` as upload bytes go out.
+            max_lines: Lines per batch at most (Groq's 50,000 by default).
+            max_bytes: Bytes per batch file at most (100 MB by default).
+
+        Returns:
+            The job handle.
+        """
+        return await submit(
+            self._client,
+            requests_or_path,
+            endpoint=endpoint,
+            completion_window=completion_window,
+            metadata=metadata,
+            on_progress=on_progress,
+            max_lines=max_lines,
+            max_bytes=max_bytes,
+        )
+
+    def job(self, ids: str | Batch | Sequence[str | Batch]) -> AsyncBatchJob:
+        """Re-attach to a job from its batch ids (or a batch).
+
+        Args:
+            ids: One batch id, a batch, or the ids of every part.
+
+        Returns:
+            The job handle.
+        """
+        return AsyncBatchJob(self._client, [ids] if isinstance(ids, str | Batch) else list(ids))
+
+    async def wait(
+        self,
+        batch_or_job: str | Batch | AsyncBatchJob | Sequence[str],
+        *,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        on_update: UpdateCallback | None = None,
+    ) -> list[Batch]:
+        """Poll until every batch reaches a terminal status.
+
+        Args:
+            batch_or_job: A batch id, a batch, a job, or batch ids.
+            timeout: Seconds to wait at most.
+            poll_interval: A fixed interval between polls instead of the backoff.
+            on_update: Called with every batch after each poll.
+
+        Returns:
+            The final state of every batch.
+        """
+        return await self._as_job(batch_or_job).wait(
+            timeout=timeout, poll_interval=poll_interval, on_update=on_update
+        )
+
+    def results(
+        self,
+        batch_or_job: str | Batch | AsyncBatchJob | Sequence[str],
+        *,
+        inputs: Source | None = None,
+    ) -> AsyncIterator[BatchResult]:
+        """Stream every result, typed and joined to its input (``async for``).
+
+        Args:
+            batch_or_job: A batch id, a batch, a job, or batch ids.
+            inputs: The input (a JSONL path or the requests); read back when None.
+
+        Returns:
+            An async iterator of ``BatchResult``.
+        """
+        return self._as_job(batch_or_job).results(inputs=inputs)
+
+    async def download(
+        self,
+        batch_or_job: str | Batch | AsyncBatchJob | Sequence[str],
+        directory: str | os.PathLike[str],
+    ) -> list[Path]:
+        """Write the output and error files into ``directory``, atomically and checked.
+
+        Args:
+            batch_or_job: A batch id, a batch, a job, or batch ids.
+            directory: Where to write.
+
+        Returns:
+            The files written.
+        """
+        return await self._as_job(batch_or_job).download(directory)
+
+    async def resubmit(
+        self,
+        batch_or_job: str | Batch | AsyncBatchJob | Sequence[str],
+        *,
+        outcomes: Iterable[str | Outcome] = tuple(FAILED_OUTCOMES),
+        inputs: Source | None = None,
+        completion_window: str | None = None,
+    ) -> AsyncBatchJob | None:
+        """Submit the requests whose results had these outcomes as a new, linked job.
+
+        Args:
+            batch_or_job: A finished batch id, batch, job, or batch ids.
+            outcomes: Which outcomes to resubmit; by default every failure.
+            inputs: The input, when known.
+            completion_window: The new job's window; the parent's when None.
+
+        Returns:
+            The new job, or None when no request had those outcomes.
+        """
+        return await self._as_job(batch_or_job).resubmit(
+            outcomes=outcomes, inputs=inputs, completion_window=completion_window
+        )
+
+    def _as_job(self, target: str | Batch | AsyncBatchJob | Sequence[str]) -> AsyncBatchJob:
+        return target if isinstance(target, AsyncBatchJob) else self.job(target)

@@ -1,0 +1,456 @@
+"""The whole batch job, synchronously: submit (split when needed), wait, results, resubmit.
+
+Every decision lives in ``_workflow_core``; this module only sends and waits. Users reach it as
+``client.batches.submit(...)`` and friends, or through the ``BatchJob`` handle they return.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from groq_batch._errors import IncompleteContentError
+from groq_batch._workflow_core import (
+    JobBase,
+    JobSubmitError,
+    ProgressCallback,
+    ProgressReader,
+    Source,
+    UploadProgress,
+    WaitTimeoutError,
+    download_target,
+    new_job_id,
+    part_metadata,
+    plan_shards,
+    poll_delays,
+)
+from groq_batch.jsonl import CHAT_COMPLETIONS, write_jsonl
+from groq_batch.results import FAILED_OUTCOMES, BatchResult, InputIndex, Outcome, ResultJoiner
+from groq_batch_api.models import Batch
+
+if TYPE_CHECKING:
+    from groq_batch._client import Groq
+
+__all__ = ["BatchJob", "JobMethods"]
+
+UpdateCallback = Callable[[Sequence[Batch]], None]
+
+
+class BatchJob(JobBase):
+    """A handle on one logical job: one batch, or several when the input had to be split.
+
+    The handle is only its batch ids and a client: keep ``job.ids`` anywhere (a file, a
+    database) and re-attach later, in another process, with ``client.batches.job(ids)``.
+
+    Attributes:
+        ids: The job's batch ids, in part order.
+        batches: The latest state seen of each batch.
+    """
+
+    def __init__(self, client: Groq, batches: Sequence[Batch | str]) -> None:
+        super().__init__(batches)
+        self._client = client
+
+    def refresh(self) -> list[Batch]:
+        """Fetch the current state of every batch.
+
+        Returns:
+            The batches, in part order.
+        """
+        return self.merge([self._client.batches.retrieve(i) for i in self.ids])
+
+    def wait(
+        self,
+        *,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        on_update: UpdateCallback | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> list[Batch]:
+        """Poll until every batch reaches a terminal status.
+
+        Polls back off from about 1 s to about 60 s; only batches not yet terminal are polled.
+
+        Args:
+            timeout: Seconds to wait at most; None waits as long as it takes.
+            poll_interval: A fixed interval between polls instead of the backoff.
+            on_update: Called with every batch after each poll (``request_counts`` included).
+            sleep: How to wait; tests pass a fake.
+            clock: A monotonic clock; tests pass a fake.
+
+        Returns:
+            The final state of every batch.
+
+        Raises:
+            WaitTimeoutError: The deadline passed first. The batches are left untouched.
+        """
+        deadline = None if timeout is None else clock() + timeout
+        delays = iter(poll_delays(poll_interval))
+        while True:
+            batches = self.merge([self._client.batches.retrieve(i) for i in self.pending_ids()])
+            if on_update is not None:
+                on_update(batches)
+            if self.done:
+                return batches
+            delay = next(delays)
+            if deadline is not None:
+                remaining = deadline - clock()
+                if remaining <= 0:
+                    raise WaitTimeoutError(batches, timeout or 0.0)
+                delay = min(delay, remaining)
+            sleep(delay)
+
+    def results(
+        self, *, inputs: Source | None = None, require_done: bool = True
+    ) -> Iterator[BatchResult]:
+        """Stream every result, joined to its input, in constant memory.
+
+        Results come from each batch's output file, then its error file; then every input
+        with no line in either comes as ``missing``. Partial results of expired and cancelled
+        batches come the same way.
+
+        Args:
+            inputs: The job's input (a JSONL path or the requests). When None, the job reads its
+                own input files back through the API.
+            require_done: Raise if a batch is not terminal yet, instead of reading what exists.
+
+        Yields:
+            One ``BatchResult`` per input.
+
+        Raises:
+            BatchNotFinishedError: A batch is still running and ``require_done`` is true.
+        """
+        self.refresh()
+        error = self.unfinished_error()
+        if error is not None and require_done:
+            raise error
+        with contextlib.ExitStack() as stack:
+            joiner = ResultJoiner(self._input_index(inputs, stack))
+            for file_id in self.result_file_ids():
+                with self._client.files.content(file_id) as content:
+                    for line in content.iter_lines():
+                        result = joiner.feed(line)
+                        if result is not None:
+                            yield result
+            yield from joiner.missing()
+
+    def _input_index(self, inputs: Source | None, stack: contextlib.ExitStack) -> InputIndex:
+        if inputs is not None:
+            if isinstance(inputs, str | os.PathLike):
+                return stack.enter_context(InputIndex.from_path(inputs))
+            return InputIndex.from_requests(inputs)
+        # Read the inputs back into a temp file: an offset index keeps memory flat.
+        tmpdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="groq-batch-in-"))
+        path = Path(tmpdir) / "inputs.jsonl"
+        with path.open("wb") as out:
+            for batch in self.batches:
+                with self._client.files.content(batch.input_file_id) as content:
+                    for chunk in content.iter_bytes():
+                        out.write(chunk)
+                out.write(b"\n")
+        return stack.enter_context(InputIndex.from_path(path))
+
+    def download(self, directory: str | os.PathLike[str]) -> list[Path]:
+        """Write every output and error file of the job into ``directory``.
+
+        Each file is written to a temporary name, checked against the size the API reports,
+        and only then renamed into place; a cut-off transfer resumes with HTTP ``Range``.
+
+        Args:
+            directory: Where to write; created if needed. Files are named
+                ``<batch_id>_output.jsonl`` and ``<batch_id>_errors.jsonl``.
+
+        Returns:
+            The files written.
+
+        Raises:
+            IncompleteContentError: A file could not be fetched whole.
+        """
+        target_dir = Path(directory)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        written = []
+        for batch in self.refresh():
+            for kind, file_id in (
+                ("output", batch.output_file_id),
+                ("errors", batch.error_file_id),
+            ):
+                if not isinstance(file_id, str) or not file_id:
+                    continue
+                target = download_target(target_dir, batch.id, kind)
+                expected = self._client.files.info(file_id).bytes_
+                fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target_dir)
+                os.close(fd)
+                tmp = Path(tmp_name)
+                try:
+                    with self._client.files.content(file_id) as content:
+                        content.write_to_file(tmp)
+                        size = tmp.stat().st_size
+                        if size != expected:
+                            raise IncompleteContentError(
+                                content.response.request,
+                                received=size,
+                                expected=expected,
+                                reason="the file's size differs from its metadata",
+                            )
+                    os.replace(tmp, target)
+                finally:
+                    tmp.unlink(missing_ok=True)
+                written.append(target)
+        return written
+
+    def resubmit(
+        self,
+        *,
+        outcomes: Iterable[str | Outcome] = tuple(FAILED_OUTCOMES),
+        inputs: Source | None = None,
+        completion_window: str | None = None,
+    ) -> BatchJob | None:
+        """Submit the requests whose results had these outcomes, as a new job.
+
+        The new batches carry ``groq_batch_parent`` in their metadata: this job's batch ids.
+
+        Args:
+            outcomes: Which outcomes to resubmit; by default every failure.
+            inputs: The job's input, when known; otherwise read back through the API.
+            completion_window: The new job's window; this job's when None.
+
+        Returns:
+            The new job, or None when no request had those outcomes.
+        """
+        wanted = {Outcome(o) for o in outcomes}
+        with tempfile.TemporaryDirectory(prefix="groq-batch-re-") as tmpdir:
+            path = Path(tmpdir) / "resubmit.jsonl"
+            count = write_jsonl(
+                (
+                    r.request
+                    for r in self.results(inputs=inputs)
+                    if r.outcome in wanted and r.request is not None
+                ),
+                path,
+            )
+            if count == 0:
+                return None
+            first = self.batches[0]
+            return submit(
+                self._client,
+                path,
+                endpoint=first.endpoint,
+                completion_window=completion_window or first.completion_window,
+                metadata=self.resubmit_metadata(),
+            )
+
+
+def submit(
+    client: Groq,
+    source: Source,
+    *,
+    endpoint: str = CHAT_COMPLETIONS,
+    completion_window: str = "24h",
+    metadata: Mapping[str, str] | None = None,
+    on_progress: ProgressCallback | None = None,
+    max_lines: int | None = None,
+    max_bytes: int | None = None,
+) -> BatchJob:
+    """Validate, split, upload and create the batches of one job (``client.batches.submit``)."""
+    limits: dict[str, Any] = {}
+    if max_lines is not None:
+        limits["max_lines"] = max_lines
+    if max_bytes is not None:
+        limits["max_bytes"] = max_bytes
+    plan = plan_shards(source, endpoint=endpoint, **limits)
+    job_id = new_job_id()
+    parts = len(plan.shards)
+    try:
+        # Every part is uploaded before any batch is created: a failed upload leaves no batch.
+        file_ids = []
+        for number, shard in enumerate(plan.shards, start=1):
+            with shard.path.open("rb") as fh:
+                body: Any = fh
+                if on_progress is not None:
+
+                    def report(sent: int, total: int, number: int = number) -> None:
+                        on_progress(UploadProgress(number, parts, sent, total))
+
+                    body = ProgressReader(fh, shard.bytes, report)
+                uploaded = client.files.create(file=(shard.path.name, body), purpose="batch")
+            file_ids.append(uploaded.id)
+        created: list[Batch] = []
+        for number, file_id in enumerate(file_ids, start=1):
+            try:
+                created.append(
+                    client.batches.create(
+                        input_file_id=file_id,
+                        endpoint=endpoint,
+                        completion_window=completion_window,
+                        metadata=part_metadata(metadata, job_id, number, parts),
+                    )
+                )
+            except Exception as exc:
+                if not created:
+                    raise
+                raise JobSubmitError(str(exc), [b.id for b in created]) from exc
+    finally:
+        plan.cleanup()
+    return BatchJob(client, created)
+
+
+class JobMethods:
+    """The job helpers of ``client.batches``: submit, job, wait, results, download, resubmit."""
+
+    _client: Groq
+
+    def submit(
+        self,
+        requests_or_path: Source,
+        *,
+        endpoint: str = CHAT_COMPLETIONS,
+        completion_window: str = "24h",
+        metadata: Mapping[str, str] | None = None,
+        on_progress: ProgressCallback | None = None,
+        max_lines: int | None = None,
+        max_bytes: int | None = None,
+    ) -> BatchJob:
+        """Validate, split when needed, upload and create the batches of one job.
+
+        The input is validated first, and nothing is uploaded if any line has a problem. An
+        input over 50,000 lines or 100 MB is split by both, into parts that each become a batch;
+        every part is uploaded before any batch is created. Each batch's metadata gains
+        ``groq_batch_job`` (the job's id) and ``groq_batch_part`` (``"2/3"``).
+
+        Args:
+            requests_or_path: A JSONL path, or requests (``BatchRequest`` objects or dicts).
+            endpoint: The endpoint every request runs against.
+            completion_window: How long each batch may take, ``24h`` to ``7d``.
+            metadata: String pairs to attach to every batch.
+            on_progress: Called with an ``UploadProgress`` as upload bytes go out.
+            max_lines: Lines per batch at most (Groq's 50,000 by default).
+            max_bytes: Bytes per batch file at most (100 MB by default).
+
+        Returns:
+            The job handle; ``job.ids`` re-attaches it later.
+
+        Raises:
+            ValidationError: The input has problems, each with its line and field.
+            JobSubmitError: A part failed after others were created; it names them.
+        """
+        return submit(
+            self._client,
+            requests_or_path,
+            endpoint=endpoint,
+            completion_window=completion_window,
+            metadata=metadata,
+            on_progress=on_progress,
+            max_lines=max_lines,
+            max_bytes=max_bytes,
+        )
+
+    def job(self, ids: str | Batch | Sequence[str | Batch]) -> BatchJob:
+        """Re-attach to a job from its batch ids (or a batch), in this or another process.
+
+        Args:
+            ids: One batch id, a batch, or the ids of every part.
+
+        Returns:
+            The job handle. Nothing is fetched until it is used.
+        """
+        return BatchJob(self._client, [ids] if isinstance(ids, str | Batch) else list(ids))
+
+    def wait(
+        self,
+        batch_or_job: str | Batch | BatchJob | Sequence[str],
+        *,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        on_update: UpdateCallback | None = None,
+    ) -> list[Batch]:
+        """Poll until every batch reaches a terminal status: completed, failed, expired, cancelled.
+
+        Args:
+            batch_or_job: A batch id, a batch, a job, or batch ids.
+            timeout: Seconds to wait at most; None waits as long as it takes.
+            poll_interval: A fixed interval between polls instead of the 1 s → 60 s backoff.
+            on_update: Called with every batch after each poll (``request_counts`` included).
+
+        Returns:
+            The final state of every batch.
+
+        Raises:
+            WaitTimeoutError: The deadline passed first. The batches are left untouched.
+        """
+        return self._as_job(batch_or_job).wait(
+            timeout=timeout, poll_interval=poll_interval, on_update=on_update
+        )
+
+    def results(
+        self,
+        batch_or_job: str | Batch | BatchJob | Sequence[str],
+        *,
+        inputs: Source | None = None,
+    ) -> Iterator[BatchResult]:
+        """Stream every result of a finished batch or job, typed and joined to its input.
+
+        Args:
+            batch_or_job: A batch id, a batch, a job, or batch ids.
+            inputs: The input (a JSONL path or the requests); read back through the API when
+                None, so that unanswered inputs show up as ``missing``.
+
+        Returns:
+            An iterator of ``BatchResult``, one per input, in constant memory.
+
+        Raises:
+            BatchNotFinishedError: A batch has not reached a terminal status.
+        """
+        return self._as_job(batch_or_job).results(inputs=inputs)
+
+    def download(
+        self,
+        batch_or_job: str | Batch | BatchJob | Sequence[str],
+        directory: str | os.PathLike[str],
+    ) -> list[Path]:
+        """Write the output and error files into ``directory``, atomically and checked.
+
+        Args:
+            batch_or_job: A batch id, a batch, a job, or batch ids.
+            directory: Where to write; created if needed.
+
+        Returns:
+            The files written (``<batch_id>_output.jsonl``, ``<batch_id>_errors.jsonl``).
+
+        Raises:
+            IncompleteContentError: A file could not be fetched whole.
+        """
+        return self._as_job(batch_or_job).download(directory)
+
+    def resubmit(
+        self,
+        batch_or_job: str | Batch | BatchJob | Sequence[str],
+        *,
+        outcomes: Iterable[str | Outcome] = tuple(FAILED_OUTCOMES),
+        inputs: Source | None = None,
+        completion_window: str | None = None,
+    ) -> BatchJob | None:
+        """Submit the requests whose results had these outcomes as a new, linked job.
+
+        Args:
+            batch_or_job: A finished batch id, batch, job, or batch ids.
+            outcomes: Which outcomes to resubmit: by default ``request_error``, ``batch_error``,
+                ``expired``, ``cancelled`` and ``missing``.
+            inputs: The input, when known; otherwise read back through the API.
+            completion_window: The new job's window; the parent's when None.
+
+        Returns:
+            The new job (its batches' metadata name the parents under ``groq_batch_parent``),
+            or None when no request had those outcomes.
+        """
+        return self._as_job(batch_or_job).resubmit(
+            outcomes=outcomes, inputs=inputs, completion_window=completion_window
+        )
+
+    def _as_job(self, target: str | Batch | BatchJob | Sequence[str]) -> BatchJob:
+        return target if isinstance(target, BatchJob) else self.job(target)

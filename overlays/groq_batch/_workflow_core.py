@@ -1,0 +1,429 @@
+"""The pure half of the batch job: splitting, polling policy, metadata and job state.
+
+Nothing here does network I/O, so the sync and async job code share every decision and differ
+only in how they send and wait.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from groq_batch._errors import GroqError
+from groq_batch.jsonl import BatchRequest, dump_line
+from groq_batch.validation import (
+    MAX_BYTES,
+    MAX_LINES,
+    Problem,
+    ValidationError,
+    validate_lines,
+)
+from groq_batch_api.models import Batch, Metadata
+
+TERMINAL_STATUSES = frozenset({"completed", "failed", "expired", "cancelled"})
+JOB_KEY = "groq_batch_job"
+PART_KEY = "groq_batch_part"
+PARENT_KEY = "groq_batch_parent"
+FIRST_POLL = 1.0
+MAX_POLL = 60.0
+
+Source = str | os.PathLike[str] | Iterable[BatchRequest | Mapping[str, Any]]
+ProgressCallback = Callable[["UploadProgress"], None]
+
+
+class WaitTimeoutError(GroqError, TimeoutError):
+    """``wait`` reached its deadline; the batches were left as they are.
+
+    Attributes:
+        batches: The last state seen of each batch.
+    """
+
+    def __init__(self, batches: Sequence[Batch], timeout: float) -> None:
+        self.batches = list(batches)
+        states = ", ".join(f"{b.id}: {status_of(b)}" for b in batches)
+        super().__init__(f"Batches not finished after {timeout:g} s ({states})")
+
+
+class BatchNotFinishedError(GroqError):
+    """Results were asked for before the batch reached a terminal status."""
+
+
+class JobSubmitError(GroqError):
+    """Submitting a split job failed part-way.
+
+    Attributes:
+        batch_ids: The batches created before the failure; re-attach or cancel them.
+    """
+
+    def __init__(self, message: str, batch_ids: Sequence[str]) -> None:
+        self.batch_ids = list(batch_ids)
+        super().__init__(f"{message}; batches already created: {', '.join(batch_ids) or 'none'}")
+
+
+@dataclass(frozen=True, slots=True)
+class UploadProgress:
+    """Where an upload is.
+
+    Attributes:
+        part: The 1-based part being uploaded.
+        parts: How many parts the job has.
+        sent: Bytes of this part sent so far.
+        total: Bytes of this part.
+    """
+
+    part: int
+    parts: int
+    sent: int
+    total: int
+
+
+def status_of(batch: Batch) -> str:
+    """Return a batch's status as a plain string, known or not.
+
+    Args:
+        batch: The batch.
+
+    Returns:
+        The status value.
+    """
+    status = batch.status
+    return status.value if hasattr(status, "value") else str(status)
+
+
+def is_terminal(batch: Batch) -> bool:
+    """Whether a batch will not change any more.
+
+    Args:
+        batch: The batch.
+
+    Returns:
+        True for completed, failed, expired and cancelled.
+    """
+    return status_of(batch) in TERMINAL_STATUSES
+
+
+def poll_delays(poll_interval: float | None) -> Iterable[float]:
+    """Yield the waits between polls: about 1 s at first, growing to about 60 s.
+
+    Args:
+        poll_interval: A fixed interval instead of the backoff, if given.
+
+    Yields:
+        Seconds to wait before each next poll.
+    """
+    if poll_interval is not None:
+        while True:
+            yield poll_interval
+    delay = FIRST_POLL
+    while True:
+        # A little jitter keeps many waiting clients from polling in lockstep.
+        yield delay * (0.9 + 0.2 * random.random())  # noqa: S311 - jitter, not security
+        delay = min(delay * 1.5, MAX_POLL)
+
+
+def new_job_id() -> str:
+    """Return a fresh id for one logical job.
+
+    Returns:
+        ``job_`` and 32 hex digits.
+    """
+    return f"job_{uuid.uuid4().hex}"
+
+
+def part_metadata(
+    metadata: Mapping[str, str] | None, job_id: str, part: int, parts: int
+) -> dict[str, str]:
+    """Return the metadata for one part of a job.
+
+    Args:
+        metadata: The caller's metadata.
+        job_id: The job's id.
+        part: The 1-based part.
+        parts: How many parts.
+
+    Returns:
+        The caller's metadata plus the job id and the part number.
+    """
+    merged = dict(metadata or {})
+    merged[JOB_KEY] = job_id
+    merged[PART_KEY] = f"{part}/{parts}"
+    return merged
+
+
+@dataclass(slots=True)
+class Shard:
+    """One part of a job's input, as a file on disk."""
+
+    path: Path
+    lines: int
+    bytes: int
+    temporary: bool
+
+
+@dataclass(slots=True)
+class ShardPlan:
+    """The parts a job's input was split into; temporary files go with ``cleanup``."""
+
+    shards: list[Shard] = field(default_factory=list)
+    tmpdir: tempfile.TemporaryDirectory[str] | None = None
+
+    def cleanup(self) -> None:
+        """Remove the temporary part files, if any were written."""
+        if self.tmpdir is not None:
+            self.tmpdir.cleanup()
+            self.tmpdir = None
+
+
+def _lines_of(source: Source) -> tuple[Iterable[bytes], str, Path | None]:
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        return _file_lines(path), str(path), path
+    return (dump_line(r) for r in source), "requests", None
+
+
+def _file_lines(path: Path) -> Iterable[bytes]:
+    with path.open("rb") as fh:
+        yield from fh
+
+
+def plan_shards(
+    source: Source,
+    *,
+    endpoint: str,
+    max_lines: int = MAX_LINES,
+    max_bytes: int = MAX_BYTES,
+) -> ShardPlan:
+    """Validate an input and split it into parts that each fit one batch.
+
+    A file that already fits is used as it is; otherwise, and for requests held in memory, the
+    parts are written to a temporary directory, streaming, never holding the input in memory.
+
+    Args:
+        source: A JSONL path or requests.
+        endpoint: The batch endpoint every line must use.
+        max_lines: Lines per batch at most.
+        max_bytes: Bytes per batch file at most.
+
+    Returns:
+        The plan.
+
+    Raises:
+        ValidationError: Any line Groq would reject, or a line too large for any batch. Nothing
+            is written in that case.
+    """
+    lines, name, path = _lines_of(source)
+    # The limits are applied by splitting, so validation runs without them.
+    report = validate_lines(lines, endpoint=endpoint, max_lines=2**62, max_bytes=2**62, source=name)
+    if report.problems:
+        raise ValidationError(report.problems, source=name)
+    if path is not None and report.lines <= max_lines and report.bytes <= max_bytes:
+        return ShardPlan([Shard(path, report.lines, report.bytes, temporary=False)])
+
+    plan = ShardPlan(tmpdir=tempfile.TemporaryDirectory(prefix="groq-batch-"))
+    assert plan.tmpdir is not None
+    out: IO[bytes] | None = None
+    try:
+        lines, _, _ = _lines_of(source)
+        for number, raw in enumerate(lines, start=1):
+            line = raw if raw.endswith(b"\n") else raw + b"\n"
+            if len(line) > max_bytes:
+                problem = Problem(number, None, "line_too_large", "Line larger than a batch file")
+                raise ValidationError([problem], source=name)
+            current = plan.shards[-1] if plan.shards else None
+            if (
+                out is None
+                or current is None
+                or current.lines >= max_lines
+                or current.bytes + len(line) > max_bytes
+            ):
+                if out is not None:
+                    out.close()
+                shard_path = Path(plan.tmpdir.name) / f"part-{len(plan.shards) + 1:04d}.jsonl"
+                out = shard_path.open("wb")
+                current = Shard(shard_path, 0, 0, temporary=True)
+                plan.shards.append(current)
+            out.write(line)
+            current.lines += 1
+            current.bytes += len(line)
+    except BaseException:
+        if out is not None:
+            out.close()
+        plan.cleanup()
+        raise
+    if out is not None:
+        out.close()
+    return plan
+
+
+class ProgressReader:
+    """A binary file wrapper that reports how much of it has been read.
+
+    httpx reads upload bodies through ``read``, so counting reads counts bytes sent, without
+    buffering anything. A rewind (a retried upload) starts the count again.
+    """
+
+    def __init__(self, fh: IO[bytes], total: int, report: Callable[[int, int], None]) -> None:
+        self._fh = fh
+        self._total = total
+        self._report = report
+        self._sent = 0
+        self.name = getattr(fh, "name", "requests.jsonl")
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._fh.read(size)
+        if chunk:
+            self._sent += len(chunk)
+            self._report(self._sent, self._total)
+        return chunk
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        position = self._fh.seek(offset, whence)
+        self._sent = position
+        return position
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def fileno(self) -> int:
+        return self._fh.fileno()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __iter__(self) -> Any:
+        # httpx iterates file objects when it cannot determine their length otherwise.
+        while chunk := self.read(64 * 1024):
+            yield chunk
+
+
+def job_ids(target: object) -> list[str]:
+    """Return the batch ids a ``wait``/``results``/``download`` target names.
+
+    Args:
+        target: A batch id, a ``Batch``, a job, or a sequence of ids or batches.
+
+    Returns:
+        The ids, in order.
+
+    Raises:
+        TypeError: For anything else.
+        ValueError: For an empty target or an empty id.
+    """
+    if isinstance(target, JobBase):
+        return list(target.ids)
+    if isinstance(target, str | Batch):
+        items: list[object] = [target]
+    elif isinstance(target, Iterable):
+        items = list(target)
+    else:
+        raise TypeError(f"Expected a batch id, a Batch, a job or ids, got {type(target).__name__}")
+    ids = [item if isinstance(item, str) else getattr(item, "id", None) for item in items]
+    if not ids or not all(isinstance(i, str) and i for i in ids):
+        raise ValueError("Expected one or more non-empty batch ids")
+    return [str(i) for i in ids]
+
+
+class JobBase:
+    """What sync and async job handles share: their ids and the latest state of each batch.
+
+    Attributes:
+        ids: The job's batch ids, in part order.
+        batches: The latest state seen of each batch (empty until first fetched).
+    """
+
+    def __init__(self, batches: Sequence[Batch | str]) -> None:
+        ids = job_ids(list(batches))
+        self.ids: tuple[str, ...] = tuple(ids)
+        known = [b for b in batches if isinstance(b, Batch)]
+        self.batches: list[Batch] = known if len(known) == len(ids) else []
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(ids={list(self.ids)!r})"
+
+    @property
+    def done(self) -> bool:
+        """Whether every batch had reached a terminal status when last seen."""
+        return bool(self.batches) and all(is_terminal(b) for b in self.batches)
+
+    def pending_ids(self) -> list[str]:
+        """Return the ids whose last seen state is not terminal (all of them before a fetch).
+
+        Returns:
+            The ids to poll next.
+        """
+        if not self.batches:
+            return list(self.ids)
+        return [b.id for b in self.batches if not is_terminal(b)]
+
+    def merge(self, fresh: Sequence[Batch]) -> list[Batch]:
+        """Fold freshly fetched batches into the job's state, keeping part order.
+
+        Args:
+            fresh: Batches just fetched.
+
+        Returns:
+            The job's batches.
+        """
+        by_id = {b.id: b for b in self.batches}
+        by_id.update({b.id: b for b in fresh})
+        self.batches = [by_id[i] for i in self.ids if i in by_id]
+        return self.batches
+
+    def result_file_ids(self) -> list[str]:
+        """Return every output and error file id of the job, outputs of each part first.
+
+        Returns:
+            The file ids.
+        """
+        ids = []
+        for batch in self.batches:
+            for file_id in (batch.output_file_id, batch.error_file_id):
+                if isinstance(file_id, str) and file_id:
+                    ids.append(file_id)
+        return ids
+
+    def unfinished_error(self) -> BatchNotFinishedError | None:
+        """Return the error to raise when results are asked for too early, if any.
+
+        Returns:
+            The error, or None when every batch is terminal.
+        """
+        unfinished = [b.id for b in self.batches if not is_terminal(b)]
+        if not unfinished:
+            return None
+        return BatchNotFinishedError(
+            f"Batches not finished yet: {', '.join(unfinished)}; wait for them first"
+        )
+
+    def resubmit_metadata(self) -> dict[str, str]:
+        """Return the metadata for a job built from this one's failures.
+
+        Returns:
+            The first batch's own metadata, without this package's job keys, plus the parents.
+        """
+        first = self.batches[0]
+        inherited = first.metadata.to_dict() if isinstance(first.metadata, Metadata) else {}
+        # The parent's job keys describe the parent; the new job gets its own.
+        metadata = {k: v for k, v in inherited.items() if not k.startswith("groq_batch_")}
+        metadata[PARENT_KEY] = ",".join(self.ids)
+        return metadata
+
+
+def download_target(directory: Path, batch_id: str, kind: str) -> Path:
+    """Return where ``download`` writes one batch's output or error file.
+
+    Args:
+        directory: The download directory.
+        batch_id: The batch.
+        kind: ``output`` or ``errors``.
+
+    Returns:
+        ``<directory>/<batch_id>_<kind>.jsonl``.
+    """
+    return directory / f"{batch_id}_{kind}.jsonl"
