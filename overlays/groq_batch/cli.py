@@ -1,11 +1,68 @@
-"""The `groq-batch` command line."""
+"""The `groq-batch` command line: the library's job, from a shell.
+
+Every command calls the same library code a Python user would (``validate``, ``Groq.batches``,
+``Groq.files``); nothing here re-implements the job. Terminal niceties (progress bars, tables)
+come from rich, loaded only when a command needs them and shown only on a terminal.
+
+Exit codes:
+    0   everything succeeded.
+    1   an error from the API or the network (the message says which).
+    2   a usage error or an input that fails validation.
+    3   the batch finished, but some requests did not succeed.
+    4   ``--timeout`` passed before the batch finished (the batch is left running).
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from groq_batch import __version__
+
+if TYPE_CHECKING:
+    from groq_batch._client import Groq
+    from groq_batch_api.models import Batch
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_FAILED_ROWS = 3
+EXIT_TIMEOUT = 4
+
+
+class CliError(Exception):
+    """A user-facing error: printed without a traceback, with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def default_data_dir() -> Path:
+    """Return where ``--local`` keeps its data: ``$XDG_DATA_HOME/groq-batch``.
+
+    Returns:
+        The directory (``~/.local/share/groq-batch`` when ``XDG_DATA_HOME`` is unset).
+    """
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "groq-batch"
+
+
+# ---------------------------------------------------------------------------------- arguments
+
+
+def _metadata_pair(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,12 +71,508 @@ def build_parser() -> argparse.ArgumentParser:
     Returns:
         The parser.
     """
+    common = argparse.ArgumentParser(add_help=False)
+    conn = common.add_argument_group("connection")
+    conn.add_argument(
+        "--local",
+        action="store_true",
+        help="run against the embedded local server (no key, no network)",
+    )
+    conn.add_argument(
+        "--data-dir", type=Path, help="the local server's data (default: the XDG data home)"
+    )
+    conn.add_argument("--api-key", help="Groq API key (default: $GROQ_API_KEY)")
+    conn.add_argument("--base-url", help="API base URL (default: $GROQ_BASE_URL or Groq's)")
+    conn.add_argument("--debug", action="store_true", help="show tracebacks")
+    conn.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
     parser = argparse.ArgumentParser(
         prog="groq-batch",
-        description="Run Groq batch jobs: validate, submit, wait and collect results.",
+        description="Run Groq batch jobs: validate, submit, wait and collect every result.",
+        epilog="Exit codes: 0 ok, 1 API/network error, 2 usage or validation error, "
+        "3 finished with failed requests, 4 timed out waiting.",
     )
     parser.add_argument("--version", action="version", version=f"groq-batch {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_, description=help_, parents=[common])
+
+    p = add("validate", "report every problem in a JSONL file, with line and field")
+    p.add_argument("file", type=Path)
+    p.add_argument("--endpoint", default="/v1/chat/completions")
+
+    for name, help_ in (
+        ("submit", "validate, split if needed, upload and create the batches"),
+        ("run", "the whole job: validate, submit, wait, and write joined results"),
+    ):
+        p = add(name, help_)
+        p.add_argument("file", type=Path)
+        p.add_argument("--window", default="24h", help="completion window, 24h to 7d")
+        p.add_argument(
+            "--metadata", type=_metadata_pair, action="append", default=[], metavar="KEY=VALUE"
+        )
+        p.add_argument("--endpoint", default="/v1/chat/completions")
+        p.add_argument("--timeout", type=float, help="seconds to wait at most")
+        if name == "submit":
+            p.add_argument("--wait", action="store_true", help="wait until the batches finish")
+        else:
+            p.add_argument("-o", "--output", type=Path, required=True, help="results JSONL")
+
+    p = add("status", "show batches")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p = add("list", "list batches")
+    p.add_argument("--limit", type=int, default=20)
+    p = add("cancel", "cancel batches")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p = add("wait", "wait until batches finish")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("--timeout", type=float)
+    p = add("results", "write results joined to inputs as JSONL")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("-o", "--output", type=Path, required=True)
+    p.add_argument("--inputs", type=Path, help="the input file (default: read back via the API)")
+    p = add("download", "download output and error files")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("directory", type=Path)
+    p = add("resubmit", "submit the requests that failed as a new, linked job")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument(
+        "--outcome",
+        action="append",
+        dest="outcomes",
+        help="outcomes to resubmit (default: every failure)",
+    )
+
+    p = add("files", "manage files")
+    files = p.add_subparsers(dest="files_command", required=True, metavar="ACTION")
+    files.add_parser("list", help="list files", parents=[common])
+    for action in ("info", "delete"):
+        fp = files.add_parser(action, help=f"{action} a file", parents=[common])
+        fp.add_argument("file_id")
+    fp = files.add_parser("download", help="download a file's content", parents=[common])
+    fp.add_argument("file_id")
+    fp.add_argument("-o", "--output", type=Path, required=True)
+
+    p = sub.add_parser("serve", help="run the local Groq-compatible server")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument("serve_args", nargs=argparse.REMAINDER, help="see `groq-batch serve --help`")
     return parser
+
+
+# ----------------------------------------------------------------------------------- printing
+
+
+class Output:
+    """Where a command's words go: JSON for scripts, rich for people, plain text otherwise."""
+
+    def __init__(self, as_json: bool, stream: TextIO | None = None) -> None:
+        self.as_json = as_json
+        self.stream = stream or sys.stdout
+        self.interactive = self.stream.isatty() and not as_json
+
+    def json(self, data: Any) -> None:
+        """Print data as indented JSON."""
+        self.stream.write(json.dumps(data, indent=2, default=str) + "\n")
+
+    def line(self, text: str) -> None:
+        """Print a line for people; nothing in JSON mode."""
+        if not self.as_json:
+            self.stream.write(text + "\n")
+
+    def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Print a table: rich on a terminal, aligned plain text otherwise."""
+        if self.as_json:
+            return
+        if self.interactive:
+            from rich.console import Console
+            from rich.table import Table
+
+            table = Table(title=title)
+            for column in columns:
+                table.add_column(column)
+            for row in rows:
+                table.add_row(*(str(c) for c in row))
+            Console(file=self.stream).print(table)
+            return
+        self.stream.write(f"{title}\n")
+        widths = [
+            max(len(str(x)) for x in (c, *(r[i] for r in rows))) for i, c in enumerate(columns)
+        ]
+        for row in (columns, *rows):
+            self.stream.write(
+                "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)) + "\n"
+            )
+
+
+def _batch_dict(batch: Batch) -> dict[str, Any]:
+    data: dict[str, Any] = batch.to_dict()
+    return data
+
+
+def _counts(batch: Batch) -> tuple[int, int, int]:
+    from groq_batch_api.models import BatchRequestCounts
+
+    rc = batch.request_counts
+    if not isinstance(rc, BatchRequestCounts):
+        return 0, 0, 0
+    return rc.total, rc.completed, rc.failed
+
+
+def _print_batches(out: Output, batches: Sequence[Batch]) -> None:
+    if out.as_json:
+        out.json([_batch_dict(b) for b in batches])
+        return
+    from groq_batch._workflow_core import status_of
+
+    rows = []
+    for b in batches:
+        total, completed, failed = _counts(b)
+        rows.append((b.id, status_of(b), f"{completed}/{total}", failed, b.output_file_id or "-"))
+    out.table("batches", ("id", "status", "done", "failed", "output file"), rows)
+
+
+# --------------------------------------------------------------------------------- connection
+
+
+@contextlib.contextmanager
+def _client(args: argparse.Namespace) -> Iterator[Groq]:
+    from groq_batch import Groq
+
+    if not args.local:
+        with Groq(api_key=args.api_key, base_url=args.base_url) as client:
+            yield client
+        return
+    try:
+        from groq_batch.server import LocalServer, ServerConfig
+    except ImportError as exc:
+        raise CliError(
+            "--local needs the server extra: pip install 'groq-batch[server]'", EXIT_USAGE
+        ) from exc
+    data_dir = args.data_dir or default_data_dir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (
+        LocalServer(ServerConfig(data_dir=data_dir)) as server,
+        Groq(api_key="local", base_url=server.base_url) as client,
+    ):
+        yield client
+
+
+# ----------------------------------------------------------------------------------- commands
+
+
+def _validate(args: argparse.Namespace, out: Output) -> int:
+    from groq_batch.validation import validate
+
+    if not args.file.is_file():
+        raise CliError(f"{args.file}: no such file", EXIT_USAGE)
+    report = validate(args.file, endpoint=args.endpoint)
+    if out.as_json:
+        out.json(
+            {
+                "file": str(args.file),
+                "lines": report.lines,
+                "bytes": report.bytes,
+                "ok": report.ok,
+                "problems": [
+                    {"line": p.line, "field": p.field, "code": p.code, "message": p.message}
+                    for p in report.problems
+                ],
+            }
+        )
+    else:
+        out.line(str(report))
+    return EXIT_OK if report.ok else EXIT_USAGE
+
+
+class _Progress:
+    """A live bar of finished requests, with failures and elapsed time, on a terminal only."""
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+        self.started = time.monotonic()
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.out.interactive:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("failed {task.fields[failed]}"),
+                TimeElapsedColumn(),
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("waiting", total=None, failed=0)
+        return self
+
+    def update(self, batches: Sequence[Batch]) -> None:
+        from groq_batch._workflow_core import status_of
+
+        total = completed = failed = 0
+        for batch in batches:
+            t, c, f = _counts(batch)
+            total, completed, failed = total + t, completed + c, failed + f
+        statuses = sorted({status_of(b) for b in batches})
+        if self._progress is not None:
+            self._progress.update(
+                self._task,
+                description=",".join(statuses),
+                total=total or None,
+                completed=completed + failed,
+                failed=failed,
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def _wait(client: Groq, job: Any, args: argparse.Namespace, out: Output) -> list[Batch]:
+    from groq_batch._workflow_core import WaitTimeoutError
+
+    with _Progress(out) as progress:
+        try:
+            batches: list[Batch] = job.wait(
+                timeout=getattr(args, "timeout", None), on_update=progress.update
+            )
+            return batches
+        except WaitTimeoutError as exc:
+            raise CliError(f"{exc}. The batches keep running.", EXIT_TIMEOUT) from exc
+
+
+def _submit(args: argparse.Namespace, out: Output) -> int:
+    if not args.file.is_file():
+        raise CliError(f"{args.file}: no such file", EXIT_USAGE)
+    with _client(args) as client:
+        job = client.batches.submit(
+            args.file,
+            endpoint=args.endpoint,
+            completion_window=args.window,
+            metadata=dict(args.metadata) or None,
+        )
+        batches = job.batches
+        if args.wait:
+            batches = _wait(client, job, args, out)
+        _print_batches(out, batches)
+        if args.wait:
+            return EXIT_FAILED_ROWS if any(_counts(b)[2] for b in batches) else EXIT_OK
+    return EXIT_OK
+
+
+def _result_row(result: Any) -> dict[str, Any]:
+    return {
+        "custom_id": result.custom_id,
+        "outcome": result.outcome.value,
+        "status_code": result.status_code,
+        "text": result.text,
+        "usage": dict(result.usage) if result.usage is not None else None,
+        "error": None
+        if result.error is None
+        else {"code": result.error.code, "message": result.error.message},
+        "request": dict(result.request.body) if result.request is not None else None,
+    }
+
+
+def _write_results(job: Any, output: Path, inputs: Path | None) -> Any:
+    from groq_batch.results import ResultSummary
+
+    summary = ResultSummary()
+    tmp = output.with_name(f".{output.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            for result in job.results(inputs=inputs):
+                summary.add(result)
+                fh.write(json.dumps(_result_row(result), ensure_ascii=False) + "\n")
+        os.replace(tmp, output)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return summary
+
+
+def _print_summary(out: Output, summary: Any, output: Path, elapsed: float) -> None:
+    data = summary.as_dict()
+    if out.as_json:
+        out.json({**data, "output": str(output), "wall_seconds": round(elapsed, 3)})
+        return
+    rows = [(k, v) for k, v in data["outcomes"].items() if v]
+    rows += [
+        ("prompt tokens", data["prompt_tokens"]),
+        ("completion tokens", data["completion_tokens"]),
+        ("wall time", f"{elapsed:.1f} s"),
+    ]
+    out.table(f"{data['total']} results -> {output}", ("", "count"), rows)
+
+
+def _run(args: argparse.Namespace, out: Output) -> int:
+    from groq_batch.validation import validate
+
+    started = time.monotonic()
+    if not args.file.is_file():
+        raise CliError(f"{args.file}: no such file", EXIT_USAGE)
+    report = validate(args.file, endpoint=args.endpoint, max_lines=2**62, max_bytes=2**62)
+    if not report.ok:
+        out.line(str(report))
+        return EXIT_USAGE
+    with _client(args) as client:
+        job = client.batches.submit(
+            args.file,
+            endpoint=args.endpoint,
+            completion_window=args.window,
+            metadata=dict(args.metadata) or None,
+        )
+        out.line(f"submitted {len(job.ids)} batch(es): {', '.join(job.ids)}")
+        _wait(client, job, args, out)
+        summary = _write_results(job, args.output, args.file)
+    _print_summary(out, summary, args.output, time.monotonic() - started)
+    return EXIT_FAILED_ROWS if summary.failed else EXIT_OK
+
+
+def _status(args: argparse.Namespace, out: Output) -> int:
+    with _client(args) as client:
+        _print_batches(out, [client.batches.retrieve(i) for i in args.ids])
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace, out: Output) -> int:
+    with _client(args) as client:
+        page = client.batches.list(limit=min(args.limit, 100))
+        batches = []
+        for batch in page:
+            batches.append(batch)
+            if len(batches) >= args.limit:
+                break
+        _print_batches(out, batches)
+    return EXIT_OK
+
+
+def _cancel(args: argparse.Namespace, out: Output) -> int:
+    with _client(args) as client:
+        _print_batches(out, [client.batches.cancel(i) for i in args.ids])
+    return EXIT_OK
+
+
+def _wait_cmd(args: argparse.Namespace, out: Output) -> int:
+    with _client(args) as client:
+        batches = _wait(client, client.batches.job(args.ids), args, out)
+        _print_batches(out, batches)
+    return EXIT_FAILED_ROWS if any(_counts(b)[2] for b in batches) else EXIT_OK
+
+
+def _results(args: argparse.Namespace, out: Output) -> int:
+    started = time.monotonic()
+    with _client(args) as client:
+        summary = _write_results(client.batches.job(args.ids), args.output, args.inputs)
+    _print_summary(out, summary, args.output, time.monotonic() - started)
+    return EXIT_FAILED_ROWS if summary.failed else EXIT_OK
+
+
+def _download(args: argparse.Namespace, out: Output) -> int:
+    with _client(args) as client:
+        paths = client.batches.job(args.ids).download(args.directory)
+    if out.as_json:
+        out.json([str(p) for p in paths])
+    for path in paths:
+        out.line(str(path))
+    return EXIT_OK
+
+
+def _resubmit(args: argparse.Namespace, out: Output) -> int:
+    with _client(args) as client:
+        job = client.batches.job(args.ids)
+        kwargs = {"outcomes": args.outcomes} if args.outcomes else {}
+        new = job.resubmit(**kwargs)
+        if new is None:
+            out.line("nothing to resubmit")
+            if out.as_json:
+                out.json([])
+            return EXIT_OK
+        _print_batches(out, new.batches)
+    return EXIT_OK
+
+
+def _files(args: argparse.Namespace, out: Output) -> int:
+    with _client(args) as client:
+        action = args.files_command
+        if action == "download":
+            with client.files.content(args.file_id) as content:
+                content.write_to_file(args.output)
+            out.line(str(args.output))
+            return EXIT_OK
+        if action == "list":
+            listed = list(client.files.list().data)
+        elif action == "info":
+            listed = [client.files.info(args.file_id)]
+        else:
+            deleted = client.files.delete(args.file_id)
+            if out.as_json:
+                out.json(deleted.to_dict())
+            out.line(f"deleted {deleted.id}: {deleted.deleted}")
+            return EXIT_OK
+        if out.as_json:
+            out.json([f.to_dict() for f in listed])
+        else:
+            rows = [(f.id, f.filename, f.bytes_, f.purpose, f.created_at) for f in listed]
+            out.table("files", ("id", "filename", "bytes", "purpose", "created_at"), rows)
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, out: Output) -> int:
+    try:
+        from groq_batch.server.__main__ import main as serve_main
+    except ImportError as exc:
+        raise CliError(
+            "serve needs the server extra: pip install 'groq-batch[server]'", EXIT_USAGE
+        ) from exc
+    return serve_main(args.serve_args)
+
+
+COMMANDS = {
+    "validate": _validate,
+    "submit": _submit,
+    "run": _run,
+    "status": _status,
+    "list": _list,
+    "cancel": _cancel,
+    "wait": _wait_cmd,
+    "results": _results,
+    "download": _download,
+    "resubmit": _resubmit,
+    "files": _files,
+    "serve": _serve,
+}
+
+
+def _explain(exc: BaseException) -> CliError | None:
+    """Turn the errors a user can cause into a one-line message, or None for a real bug."""
+    from groq_batch import _errors
+    from groq_batch.validation import ValidationError
+
+    if isinstance(exc, CliError):
+        return exc
+    if isinstance(exc, ValidationError):
+        return CliError(str(exc), EXIT_USAGE)
+    if isinstance(exc, _errors.NotFoundError):
+        return CliError(f"not found: {exc.message}")
+    if isinstance(exc, _errors.AuthenticationError):
+        return CliError(f"authentication failed: {exc.message}")
+    if isinstance(exc, _errors.APIConnectionError):
+        return CliError(f"cannot reach the API: {exc}")
+    if isinstance(exc, _errors.GroqError):
+        return CliError(str(exc), EXIT_USAGE if "api_key" in str(exc) else EXIT_ERROR)
+    if isinstance(exc, OSError):
+        return CliError(str(exc))
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,6 +585,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         The process exit code.
     """
     parser = build_parser()
-    parser.parse_args(argv)
-    parser.print_help()
-    return 0
+    args = parser.parse_args(argv)
+    out = Output(getattr(args, "json", False))
+    try:
+        return COMMANDS[args.command](args, out)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except Exception as exc:
+        error = _explain(exc)
+        if error is None or args.debug:
+            raise
+        sys.stderr.write(f"groq-batch: error: {error}\n")
+        return error.code
