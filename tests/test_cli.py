@@ -1,0 +1,143 @@
+"""The command line, run as users run it: as a subprocess, and in-process for exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from groq_batch import cli
+from groq_batch.jsonl import chat_request, iter_jsonl, write_jsonl
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "questions.jsonl"
+SCRIPT = Path(sys.executable).parent / "groq-batch"
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("GROQ_API_KEY", None)
+    full_env.pop("GROQ_BASE_URL", None)
+    return subprocess.run(
+        [str(SCRIPT), *args], capture_output=True, text=True, env=full_env, timeout=120, check=False
+    )
+
+
+def test_main_job_quickstart_command(tmp_path: Path) -> None:
+    """The README's main-job command, exactly as a user types it, on a fresh data home."""
+    out = tmp_path / "results.jsonl"
+    proc = run_cli(
+        "run", str(EXAMPLE), "--local", "-o", str(out), env={"XDG_DATA_HOME": str(tmp_path / "xdg")}
+    )
+    assert proc.returncode == 0, proc.stderr
+    inputs = list(iter_jsonl(EXAMPLE))
+    assert len(inputs) >= 100
+    rows = list(iter_jsonl(out))
+    assert Counter(r["custom_id"] for r in rows) == Counter(i["custom_id"] for i in inputs)
+    by_id = {i["custom_id"]: i for i in inputs}
+    for row in rows:
+        assert row["outcome"] == "succeeded"
+        assert row["text"]
+        assert row["usage"]["total_tokens"] > 0
+        assert row["error"] is None
+        assert row["request"] == by_id[row["custom_id"]]["body"]
+    # The summary went to stdout; the local data lives in the XDG data home.
+    assert "succeeded" in proc.stdout
+    assert (tmp_path / "xdg" / "groq-batch").is_dir()
+
+
+def test_local_state_persists_between_commands(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    requests = [
+        chat_request(
+            f"r{i}", model="llama-3.1-8b-instant", messages=[{"role": "user", "content": "hi"}]
+        )
+        for i in range(5)
+    ]
+    path = tmp_path / "in.jsonl"
+    write_jsonl(requests, path)
+    submitted = run_cli("submit", str(path), "--local", "--data-dir", str(data), "--wait", "--json")
+    assert submitted.returncode == 0, submitted.stderr
+    batch_id = json.loads(submitted.stdout)[0]["id"]
+    status = run_cli("status", batch_id, "--local", "--data-dir", str(data), "--json")
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)[0]["status"] == "completed"
+    listed = run_cli("list", "--local", "--data-dir", str(data), "--json")
+    assert [b["id"] for b in json.loads(listed.stdout)] == [batch_id]
+    out = tmp_path / "res.jsonl"
+    results = run_cli("results", batch_id, "-o", str(out), "--local", "--data-dir", str(data))
+    assert results.returncode == 0, results.stderr
+    assert sorted(r["custom_id"] for r in iter_jsonl(out)) == [f"r{i}" for i in range(5)]
+    files = run_cli("files", "list", "--local", "--data-dir", str(data), "--json")
+    purposes = Counter(f["purpose"] for f in json.loads(files.stdout))
+    assert purposes == {"batch": 1, "batch_output": 1}
+
+
+def test_validate_reports_every_problem_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"custom_id": "a"}\nnot json\n')
+    assert cli.main(["validate", str(path), "--json"]) == cli.EXIT_USAGE
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False
+    assert {(p["line"], p["field"]) for p in report["problems"]} >= {
+        (1, "method"),
+        (1, "url"),
+        (1, "body"),
+        (2, None),
+    }
+    assert cli.main(["validate", str(EXAMPLE)]) == cli.EXIT_OK
+    assert "no problems" in capsys.readouterr().out
+
+
+def test_user_errors_have_no_traceback(tmp_path: Path) -> None:
+    missing = run_cli("submit", str(tmp_path / "nope.jsonl"))
+    assert missing.returncode == cli.EXIT_USAGE
+    assert "no such file" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    no_key = run_cli("status", "batch_x")
+    assert no_key.returncode == cli.EXIT_USAGE
+    assert "GROQ_API_KEY" in no_key.stderr
+    assert "Traceback" not in no_key.stderr
+    unknown = run_cli("status", "batch_nope", "--local", "--data-dir", str(tmp_path / "d"))
+    assert unknown.returncode == cli.EXIT_ERROR
+    assert "not found" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    offline = run_cli(
+        "list", "--api-key", "k", "--base-url", "http://127.0.0.1:9", env={"GROQ_MAX_RETRIES": "0"}
+    )
+    assert offline.returncode == cli.EXIT_ERROR
+    assert "cannot reach the API" in offline.stderr
+    assert "Traceback" not in offline.stderr
+    debug = run_cli("submit", str(tmp_path / "nope.jsonl"), "--debug")
+    assert "Traceback" in debug.stderr
+
+
+def test_failed_rows_give_exit_3(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    write_jsonl(
+        [
+            chat_request(
+                "ok", model="llama-3.1-8b-instant", messages=[{"role": "user", "content": "x"}]
+            ),
+            chat_request("bad", model="no-such-model", messages=[{"role": "user", "content": "x"}]),
+        ],
+        path,
+    )
+    out = tmp_path / "out.jsonl"
+    proc = run_cli(
+        "run", str(path), "--local", "--data-dir", str(tmp_path / "d"), "-o", str(out), "--json"
+    )
+    assert proc.returncode == cli.EXIT_FAILED_ROWS, proc.stderr
+    summary = json.loads(proc.stdout[proc.stdout.index("{") :])
+    assert summary["outcomes"]["succeeded"] == 1
+    assert summary["outcomes"]["request_error"] == 1
+    rows = {r["custom_id"]: r for r in iter_jsonl(out)}
+    assert rows["bad"]["outcome"] == "request_error"
+    assert rows["bad"]["error"]["message"]
