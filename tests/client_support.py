@@ -1,4 +1,4 @@
-"""Helpers for facade tests: clients over httpx.MockTransport whose waits are recorded, not slept."""
+"""Helpers for facade tests: clients over httpx.MockTransport; waits are recorded, not slept."""
 
 from __future__ import annotations
 

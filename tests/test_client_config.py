@@ -169,7 +169,7 @@ def test_bad_arguments_are_rejected_before_any_io(call: object) -> None:
         raise AssertionError("no request may be sent")
 
     client, _ = make_client(handler)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"non-empty|purpose"):
         call(client)  # type: ignore[operator]
 
 
@@ -191,14 +191,16 @@ def test_with_options_returns_an_independent_copy() -> None:
     assert (client.max_retries, copy.max_retries) == (1, 7)
     assert copy._transport.settings.default_headers == {"A": "1", "B": "2"}
     assert copy._http_client is client._http_client
-    assert client.idempotent_creates and not copy.idempotent_creates
+    assert client.idempotent_creates
+    assert not copy.idempotent_creates
     assert copy.timeout == client.timeout
 
 
 def test_repr_shows_settings_but_never_the_key() -> None:
     client = Groq(api_key=API_KEY, base_url="http://x")
     text = repr(client) + str(client) + repr(client.with_options(timeout=3))
-    assert "http://x" in text and "max_retries=2" in text
+    assert "http://x" in text
+    assert "max_retries=2" in text
     assert API_KEY not in text
 
 

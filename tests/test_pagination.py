@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import httpx
@@ -161,7 +160,7 @@ def test_iter_pages_and_get_next_page() -> None:
     with pytest.raises(GroqError):
         second.get_next_page()
     assert [len(p.data) for p in first.iter_pages()] == [1, 1]
-    assert "2 items" not in repr(first) and "1 items" in repr(first)
+    assert "<1 items>" in repr(first)
 
 
 # ------------------------------------------------------------------------ async walking
