@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from groq_batch._async_workflow import AsyncBatchJob as AsyncBatchJob
     from groq_batch._client import AsyncGroq as AsyncGroq
     from groq_batch._client import Groq as Groq
     from groq_batch._content import AsyncBinaryContent as AsyncBinaryContent
@@ -32,7 +33,21 @@ if TYPE_CHECKING:
     from groq_batch._types import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
     from groq_batch._types import NOT_GIVEN as NOT_GIVEN
     from groq_batch._types import NotGiven as NotGiven
+    from groq_batch._workflow import BatchJob as BatchJob
+    from groq_batch._workflow_core import BatchNotFinishedError as BatchNotFinishedError
+    from groq_batch._workflow_core import JobSubmitError as JobSubmitError
+    from groq_batch._workflow_core import UploadProgress as UploadProgress
+    from groq_batch._workflow_core import WaitTimeoutError as WaitTimeoutError
+    from groq_batch.jsonl import BatchRequest as BatchRequest
+    from groq_batch.jsonl import chat_request as chat_request
     from groq_batch.resources.batches import IDEMPOTENCY_METADATA_KEY as IDEMPOTENCY_METADATA_KEY
+    from groq_batch.results import BatchResult as BatchResult
+    from groq_batch.results import Outcome as Outcome
+    from groq_batch.results import ResultSummary as ResultSummary
+    from groq_batch.validation import Problem as Problem
+    from groq_batch.validation import ValidationError as ValidationError
+    from groq_batch.validation import ValidationReport as ValidationReport
+    from groq_batch.validation import validate as validate
 
 __version__ = "0.1.0"
 
@@ -45,11 +60,16 @@ _LAZY: dict[str, str] = {
     "APIResponseValidationError": "groq_batch._errors",
     "APIStatusError": "groq_batch._errors",
     "APITimeoutError": "groq_batch._errors",
+    "AsyncBatchJob": "groq_batch._async_workflow",
     "AsyncBinaryContent": "groq_batch._content",
     "AsyncGroq": "groq_batch._client",
     "AsyncPage": "groq_batch._pagination",
     "AuthenticationError": "groq_batch._errors",
     "BadRequestError": "groq_batch._errors",
+    "BatchJob": "groq_batch._workflow",
+    "BatchNotFinishedError": "groq_batch._workflow_core",
+    "BatchRequest": "groq_batch.jsonl",
+    "BatchResult": "groq_batch.results",
     "BinaryContent": "groq_batch._content",
     "CapacityExceededError": "groq_batch._errors",
     "ConflictError": "groq_batch._errors",
@@ -60,14 +80,24 @@ _LAZY: dict[str, str] = {
     "IDEMPOTENCY_METADATA_KEY": "groq_batch.resources.batches",
     "IncompleteContentError": "groq_batch._errors",
     "InternalServerError": "groq_batch._errors",
+    "JobSubmitError": "groq_batch._workflow_core",
     "NOT_GIVEN": "groq_batch._types",
     "NotFoundError": "groq_batch._errors",
     "NotGiven": "groq_batch._types",
+    "Outcome": "groq_batch.results",
     "PermissionDeniedError": "groq_batch._errors",
+    "Problem": "groq_batch.validation",
     "RateLimitError": "groq_batch._errors",
     "RequestTooLargeError": "groq_batch._errors",
+    "ResultSummary": "groq_batch.results",
     "SyncPage": "groq_batch._pagination",
     "UnprocessableEntityError": "groq_batch._errors",
+    "UploadProgress": "groq_batch._workflow_core",
+    "ValidationError": "groq_batch.validation",
+    "ValidationReport": "groq_batch.validation",
+    "WaitTimeoutError": "groq_batch._workflow_core",
+    "chat_request": "groq_batch.jsonl",
+    "validate": "groq_batch.validation",
 }
 
 __all__ = [
@@ -80,11 +110,16 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncBatchJob",
     "AsyncBinaryContent",
     "AsyncGroq",
     "AsyncPage",
     "AuthenticationError",
     "BadRequestError",
+    "BatchJob",
+    "BatchNotFinishedError",
+    "BatchRequest",
+    "BatchResult",
     "BinaryContent",
     "CapacityExceededError",
     "ConflictError",
@@ -92,14 +127,24 @@ __all__ = [
     "GroqError",
     "IncompleteContentError",
     "InternalServerError",
+    "JobSubmitError",
     "NotFoundError",
     "NotGiven",
+    "Outcome",
     "PermissionDeniedError",
+    "Problem",
     "RateLimitError",
     "RequestTooLargeError",
+    "ResultSummary",
     "SyncPage",
     "UnprocessableEntityError",
+    "UploadProgress",
+    "ValidationError",
+    "ValidationReport",
+    "WaitTimeoutError",
     "__version__",
+    "chat_request",
+    "validate",
 ]
 
 
