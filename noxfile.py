@@ -36,8 +36,10 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Ruff on the hand-written code, and the one-way import contract."""
     _install_dev(session)
-    session.run("ruff", "check", "overlays", "tests", "generator", "noxfile.py")
-    session.run("ruff", "format", "--check", "overlays", "tests", "generator", "noxfile.py")
+    session.run("ruff", "check", "overlays", "tests", "generator", "benchmarks", "noxfile.py")
+    session.run(
+        "ruff", "format", "--check", "overlays", "tests", "generator", "benchmarks", "noxfile.py"
+    )
     session.run("lint-imports")
 
 
@@ -73,3 +75,10 @@ def record(session: nox.Session) -> None:
         "vcr",
         *session.posargs,
     )
+
+
+@nox.session(python=PYTHON, default=False, tags=["bench"])
+def bench(session: nox.Session) -> None:
+    """Speed and memory against the official groq SDK, measured in the same run."""
+    _install_dev(session)
+    session.run("python", "benchmarks/run.py")
