@@ -1,0 +1,24 @@
+"""A local server that behaves like Groq's Files and Batches API (the ``server`` extra).
+
+It serves the spec's operations under ``/openai/v1`` on loopback, keeps its state in SQLite
+plus a blob directory, runs batches with a pluggable executor (deterministic ``echo`` by
+default), and can inject faults on purpose. Both official SDKs work against it unchanged::
+
+    from groq_batch.server import LocalServer, ServerConfig
+
+    with LocalServer(ServerConfig(data_dir="state")) as srv:
+        groq.Groq(base_url=srv.base_url, api_key="unused")
+        openai.OpenAI(base_url=srv.openai_base_url, api_key="unused")
+
+From the shell: ``groq-batch serve --port 8080`` or ``python -m groq_batch.server``.
+
+``import groq_batch`` never imports this package; it loads Starlette and uvicorn.
+"""
+
+from __future__ import annotations
+
+from groq_batch.server.config import ServerConfig
+from groq_batch.server.faults import FaultRule, FaultSet
+from groq_batch.server.runtime import LocalServer, serve
+
+__all__ = ["FaultRule", "FaultSet", "LocalServer", "ServerConfig", "serve"]

@@ -1,0 +1,87 @@
+"""The local server's configuration: one frozen value, shared by the CLI and `LocalServer`.
+
+This module imports nothing heavier than the standard library, so the command line can build
+its parser without loading Starlette or uvicorn.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from groq_batch.validation import MAX_BYTES, MAX_LINES
+
+__all__ = ["ExecutorName", "ServerConfig"]
+
+ExecutorName = Literal["echo", "openai-compatible"]
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """How a local server runs.
+
+    Attributes:
+        data_dir: Where the SQLite database and the blob directory live. None means a fresh
+            temporary directory, created when the server starts.
+        api_key: When set, every request must carry ``Authorization: Bearer <api_key>``.
+        time_scale: How much faster than the wall clock a batch's ``completion_window``
+            elapses. ``3600`` makes ``24h`` pass in 24 seconds. ``expires_at`` is reported in
+            real (scaled) wall-clock time, so clients can budget against it honestly.
+        executor: ``echo`` (deterministic, offline) or ``openai-compatible`` (forwards each
+            request body to ``upstream_url``).
+        host: The interface to bind; loopback by default.
+        port: The port to bind; 0 picks a free one.
+        upstream_url: For ``openai-compatible``: the base URL that ``/chat/completions`` is
+            appended to, for example ``http://127.0.0.1:8000/v1``.
+        upstream_key: For ``openai-compatible``: the bearer key sent upstream, if any.
+        upstream_concurrency: For ``openai-compatible``: requests in flight at once.
+        upstream_max_retries: For ``openai-compatible``: retries per request on 429, 5xx and
+            connection failures.
+        upstream_timeout: For ``openai-compatible``: seconds per upstream request.
+        request_latency: Simulated seconds of model time per request (real time, not scaled).
+            Lets tests watch a batch progress, cancel it midway, or let it expire.
+        chunk_size: Requests executed and committed together; the unit of progress and of
+            restart safety.
+        max_upload_bytes: Uploads larger than this are refused with 413 before being stored.
+        max_lines: The most lines a batch input file may have.
+        models: Extra model ids the echo executor accepts, beyond its built-in list.
+        poll_interval: Seconds the worker sleeps when it has nothing to do.
+        log_level: uvicorn's log level.
+    """
+
+    data_dir: Path | str | None = None
+    api_key: str | None = None
+    time_scale: float = 1.0
+    executor: ExecutorName = "echo"
+    host: str = "127.0.0.1"
+    port: int = 0
+    upstream_url: str | None = None
+    upstream_key: str | None = None
+    upstream_concurrency: int = 8
+    upstream_max_retries: int = 3
+    upstream_timeout: float = 60.0
+    request_latency: float = 0.0
+    chunk_size: int = 500
+    max_upload_bytes: int = MAX_BYTES
+    max_lines: int = MAX_LINES
+    models: tuple[str, ...] = field(default_factory=tuple)
+    poll_interval: float = 0.05
+    log_level: str = "warning"
+
+    def __post_init__(self) -> None:
+        if self.time_scale <= 0:
+            raise ValueError(f"time_scale must be positive, got {self.time_scale}")
+        if self.chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1, got {self.chunk_size}")
+        if self.request_latency < 0:
+            raise ValueError(f"request_latency must be >= 0, got {self.request_latency}")
+        if self.upstream_concurrency < 1:
+            raise ValueError("upstream_concurrency must be at least 1")
+        if self.executor not in ("echo", "openai-compatible"):
+            raise ValueError(f"unknown executor {self.executor!r}; use echo or openai-compatible")
+        if self.executor == "openai-compatible" and not self.upstream_url:
+            raise ValueError("the openai-compatible executor needs upstream_url")
+        if self.data_dir is not None and not isinstance(self.data_dir, Path):
+            object.__setattr__(self, "data_dir", Path(os.fspath(self.data_dir)))

@@ -1,0 +1,498 @@
+"""The batch lifecycle and the background worker that drives it.
+
+Every status change goes through `transition()`, which checks it against `TRANSITIONS` (the one
+table of allowed moves) and stamps the matching timestamp, in the caller's transaction::
+
+    validating  -> in_progress   (in_progress_at)   the input file is valid
+    validating  -> failed        (failed_at)        it is not; `errors` lists every problem
+    validating  -> cancelling    (cancelling_at)
+    validating  -> expired       (expired_at)       the window elapsed before validation ran
+    in_progress -> finalizing    (finalizing_at)    every request has a result
+    in_progress -> cancelling    (cancelling_at)
+    in_progress -> expired       (expired_at)       the window elapsed; partial results kept
+    finalizing  -> completed     (completed_at)
+    cancelling  -> cancelled     (cancelled_at)
+
+Restart safety comes from the database. Requests run in chunks, and each chunk's results are
+committed, keyed by (batch, line), in one transaction with the counters. After a restart the
+worker resumes from the first line without a result. Finalising writes the output and error
+files from those rows (temp file, fsync, rename), then records them and the terminal status in
+one transaction; a crash in between only repeats the finalising (the orphaned blobs are swept).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
+
+from groq_batch.server.executors import ExecRequest, Executor, Interrupted, Outcome
+from groq_batch.server.ids import new_id
+from groq_batch.server.store import BatchRow, FileRow, ResultRow, Store, StoredLine
+from groq_batch.validation import Problem, validate_path
+
+__all__ = [
+    "MAX_REPORTED_ERRORS",
+    "TERMINAL_STATUSES",
+    "TRANSITIONS",
+    "CancelConflictError",
+    "IllegalTransitionError",
+    "Worker",
+    "request_cancel",
+    "transition",
+]
+
+logger = logging.getLogger("groq_batch.server")
+
+# (from, to) -> the timestamp column the move stamps. Nothing else may change a status.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    ("validating", "in_progress"): "in_progress_at",
+    ("validating", "failed"): "failed_at",
+    ("validating", "cancelling"): "cancelling_at",
+    ("validating", "expired"): "expired_at",
+    ("in_progress", "finalizing"): "finalizing_at",
+    ("in_progress", "cancelling"): "cancelling_at",
+    ("in_progress", "expired"): "expired_at",
+    ("finalizing", "completed"): "completed_at",
+    ("cancelling", "cancelled"): "cancelled_at",
+}
+
+TERMINAL_STATUSES = frozenset({"completed", "failed", "expired", "cancelled"})
+
+# A file with thousands of bad lines would make every retrieve huge; Groq's own limit is not
+# documented, so report the first problems and say how many more there are.
+MAX_REPORTED_ERRORS = 1000
+
+# The error-file line for requests that never ran, by the terminal status that stopped them.
+_NOT_RUN = {
+    "expired": (
+        "batch_expired",
+        "This request could not be executed before the completion window expired.",
+    ),
+    "cancelled": (
+        "batch_cancelled",
+        "This request was not executed because the batch was cancelled.",
+    ),
+    "completed": ("batch_request_lost", "This request has no result."),
+}
+
+
+class IllegalTransitionError(RuntimeError):
+    """A status change that `TRANSITIONS` does not allow."""
+
+
+class CancelConflictError(RuntimeError):
+    """The batch is past the point where it can be cancelled.
+
+    Attributes:
+        status: The batch's status.
+    """
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"Cannot cancel a batch with status '{status}'")
+        self.status = status
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def transition(
+    store: Store,
+    conn: sqlite3.Connection,
+    batch_id: str,
+    src: str,
+    dst: str,
+    **fields: Any,
+) -> bool:
+    """Move a batch from `src` to `dst`, stamping the move's timestamp.
+
+    Args:
+        store: The store.
+        conn: The connection, inside the caller's transaction.
+        batch_id: The batch.
+        src: The status the batch must still be in.
+        dst: The new status.
+        **fields: Other columns to set in the same statement (file ids, errors, total).
+
+    Returns:
+        Whether the batch was still in `src` and moved. False means another actor (a cancel)
+        moved it first; the caller should roll back and look again.
+
+    Raises:
+        IllegalTransitionError: `TRANSITIONS` has no such move.
+    """
+    stamp = TRANSITIONS.get((src, dst))
+    if stamp is None:
+        raise IllegalTransitionError(f"{src} -> {dst} is not an allowed transition")
+    fields[stamp] = _now()
+    return store.set_status(conn, batch_id, src=src, dst=dst, fields=fields)
+
+
+def request_cancel(store: Store, batch_id: str) -> BatchRow | None:
+    """Ask for a batch to be cancelled; the worker finishes the job.
+
+    Cancelling is idempotent: a batch already cancelling or cancelled is returned unchanged, so
+    a client may safely retry a cancel whose answer it never got.
+
+    Args:
+        store: The store.
+        batch_id: The batch.
+
+    Returns:
+        The batch after the request, or None if there is no such batch.
+
+    Raises:
+        CancelConflictError: The batch is finalizing or already finished otherwise.
+    """
+    with store.transaction() as conn:
+        row = store.get_batch(batch_id, conn)
+        if row is None:
+            return None
+        if row.status in ("validating", "in_progress"):
+            transition(store, conn, batch_id, row.status, "cancelling")
+        elif row.status not in ("cancelling", "cancelled"):
+            raise CancelConflictError(row.status)
+    return store.get_batch(batch_id)
+
+
+def _batch_error(problem: Problem) -> dict[str, Any]:
+    return {
+        "code": problem.code,
+        "message": problem.message,
+        "param": problem.field,
+        "line": problem.line,
+    }
+
+
+class _ResultWriter:
+    """Writes one result file to a temp file in the data dir, then adopts it as a blob."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        fd, self.path = store.new_temp_file(".jsonl")
+        self.fh: IO[bytes] = os.fdopen(fd, "wb", buffering=1 << 20)
+        self.lines = 0
+
+    def write(self, line: str) -> None:
+        self.fh.write(line.encode())
+        self.lines += 1
+
+    def commit(self) -> str | None:
+        """Sync and move into place; returns the new file id, or None if nothing was written."""
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        if not self.lines:
+            self.path.unlink(missing_ok=True)
+            return None
+        file_id = new_id("file")
+        self.store.adopt_blob(self.path, file_id)
+        return file_id
+
+    def discard(self) -> None:
+        if not self.fh.closed:
+            self.fh.close()
+        self.path.unlink(missing_ok=True)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _result_line(custom_id: str, result: ResultRow) -> str:
+    """One output/error line in Groq's format; the stored body is spliced in as-is."""
+    if result.status_code is not None:
+        response = (
+            f'{{"status_code":{result.status_code},"request_id":{_dumps(result.request_id)},'
+            f'"body":{result.body if result.body is not None else "{}"}}}'
+        )
+        error = "null"
+    else:
+        response = "null"
+        error = _dumps({"code": result.error_code, "message": result.error_message})
+    return (
+        f'{{"id":{_dumps(result.id)},"custom_id":{_dumps(custom_id)},'
+        f'"response":{response},"error":{error}}}\n'
+    )
+
+
+def _not_run_line(custom_id: str, target: str) -> str:
+    code, message = _NOT_RUN[target]
+    return (
+        _dumps(
+            {
+                "id": new_id("batch_req_out"),
+                "custom_id": custom_id,
+                "response": None,
+                "error": {"code": code, "message": message},
+            }
+        )
+        + "\n"
+    )
+
+
+class Worker:
+    """Moves every active batch along, one step at a time, in a background thread.
+
+    Args:
+        store: The store.
+        executor: What runs the requests.
+        chunk_size: Requests run and committed together.
+        max_lines: The most lines a batch input may have.
+        max_bytes: The largest batch input file.
+        poll_interval: Seconds to sleep when there is nothing to do.
+        clock: Returns the current Unix time in seconds (for expiry).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        executor: Executor,
+        *,
+        chunk_size: int = 500,
+        max_lines: int,
+        max_bytes: int,
+        poll_interval: float = 0.05,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.executor = executor
+        self.chunk_size = chunk_size
+        self.max_lines = max_lines
+        self.max_bytes = max_bytes
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        # The last line with a committed result, per batch: where the next chunk starts. Lost
+        # on restart on purpose: resuming then scans from the top for the first line without a
+        # result, which is what restart safety needs.
+        self._cursor: dict[str, int] = {}
+
+    # ---------------------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        """Start the background thread."""
+        self._thread = threading.Thread(target=self._run, name="groq-batch-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread, abandoning (not committing) a chunk in flight.
+
+        Args:
+            timeout: Seconds to wait for the thread.
+        """
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.executor.close()
+
+    def wake(self) -> None:
+        """Look at the batches now rather than after the poll interval."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.step()
+            except Interrupted:
+                return
+            except Exception:
+                logger.exception("worker step failed; retrying after a pause")
+                busy = False
+            if not busy:
+                self._wake.wait(self.poll_interval)
+                self._wake.clear()
+
+    def step(self) -> bool:
+        """Advance every active batch by one step.
+
+        Returns:
+            Whether anything changed.
+        """
+        busy = False
+        for batch_id in self.store.active_batch_ids():
+            if self._stop.is_set():
+                raise Interrupted
+            row = self.store.get_batch(batch_id)
+            if row is not None:
+                busy = self._advance(row) or busy
+        return busy
+
+    def _advance(self, row: BatchRow) -> bool:
+        expired = self.clock() >= row.deadline
+        if row.status == "validating":
+            if expired:
+                with self.store.transaction() as conn:
+                    return transition(self.store, conn, row.id, "validating", "expired")
+            self._validate(row)
+            return True
+        if row.status == "in_progress":
+            if expired:
+                return self._finish(row, "expired")
+            return self._run_chunk(row)
+        if row.status == "finalizing":
+            return self._finish(row, "completed")
+        if row.status == "cancelling":
+            return self._finish(row, "cancelled")
+        return False
+
+    # ---------------------------------------------------------------------------- validating
+    def _validate(self, row: BatchRow) -> None:
+        file = self.store.get_file(row.input_file_id)
+        blob = self.store.blob_path(row.input_file_id)
+        if file is None or not blob.exists():
+            problems = [
+                Problem(
+                    None, "input_file_id", "file_not_found", f"File {row.input_file_id} not found"
+                )
+            ]
+        else:
+            problems = validate_path(
+                blob,
+                endpoint=row.endpoint,
+                require_messages=False,
+                max_lines=self.max_lines,
+                max_bytes=self.max_bytes,
+            ).problems
+        if problems:
+            errors = [_batch_error(p) for p in problems[:MAX_REPORTED_ERRORS]]
+            if len(problems) > MAX_REPORTED_ERRORS:
+                errors.append(
+                    {
+                        "code": "too_many_errors",
+                        "message": f"{len(problems) - MAX_REPORTED_ERRORS} more problems not shown",
+                        "param": None,
+                        "line": None,
+                    }
+                )
+            with self.store.transaction() as conn:
+                if not transition(self.store, conn, row.id, "validating", "failed", errors=errors):
+                    # Cancelled meanwhile: the cancel wins, with no requests to report.
+                    return
+            return
+        with self.store.transaction() as conn:
+            total = self.store.insert_requests(conn, row.id, _parse_lines(blob))
+            if not transition(self.store, conn, row.id, "validating", "in_progress", total=total):
+                # A cancel arrived during validation: keep the parsed requests (so the error
+                # file can list them as never run) without leaving `cancelling`.
+                conn.execute("UPDATE batches SET total = ? WHERE id = ?", (total, row.id))
+
+    # --------------------------------------------------------------------------- processing
+    def _run_chunk(self, row: BatchRow) -> bool:
+        pending = self.store.pending_requests(
+            row.id, after_line=self._cursor.get(row.id, 0), limit=self.chunk_size
+        )
+        if not pending:
+            with self.store.transaction() as conn:
+                transition(self.store, conn, row.id, "in_progress", "finalizing")
+            return True
+        requests = [ExecRequest(p.custom_id, json.loads(p.body)) for p in pending]
+        outcomes = self.executor.run(requests, self._stop)
+        results = [_result_row(p.line, o) for p, o in zip(pending, outcomes, strict=True)]
+        # Results are kept even if a cancel or the deadline came while the chunk ran: those
+        # requests did finish.
+        with self.store.transaction() as conn:
+            self.store.insert_results(conn, row.id, results)
+        self._cursor[row.id] = pending[-1].line
+        return True
+
+    # ---------------------------------------------------------------------------- finalising
+    def _finish(self, row: BatchRow, target: str) -> bool:
+        """Write the result files from the stored rows, then record them and `target` at once."""
+        with ExitStack() as stack:
+            output = _ResultWriter(self.store)
+            stack.callback(output.discard)
+            errors = _ResultWriter(self.store)
+            stack.callback(errors.discard)
+            for line in self.store.iter_lines(row.id):
+                if self._stop.is_set():
+                    raise Interrupted
+                self._write_line(line, target, output, errors)
+            output_id = output.commit()
+            errors_id = errors.commit()
+            stack.pop_all()
+        created = _now()
+        try:
+            with self.store.transaction() as conn:
+                for file_id in (output_id, errors_id):
+                    if file_id is None:
+                        continue
+                    kind = "output" if file_id == output_id else "error"
+                    self.store.insert_file(
+                        conn,
+                        FileRow(
+                            id=file_id,
+                            bytes=self.store.blob_path(file_id).stat().st_size,
+                            created_at=created,
+                            filename=f"{row.id}_{kind}.jsonl",
+                            purpose="batch_output",
+                        ),
+                    )
+                moved = transition(
+                    self.store,
+                    conn,
+                    row.id,
+                    row.status,
+                    target,
+                    output_file_id=output_id,
+                    error_file_id=errors_id,
+                )
+                if not moved:
+                    raise _Superseded
+        except _Superseded:
+            # Someone (a cancel) changed the status while the files were written; the files
+            # are no longer wanted, and the next step finalises for the new status.
+            for file_id in (output_id, errors_id):
+                if file_id is not None:
+                    self.store.blob_path(file_id).unlink(missing_ok=True)
+            return True
+        self._cursor.pop(row.id, None)
+        logger.info("batch %s %s", row.id, target)
+        return True
+
+    @staticmethod
+    def _write_line(
+        line: StoredLine, target: str, output: _ResultWriter, errors: _ResultWriter
+    ) -> None:
+        result = line.result
+        if result is None:
+            errors.write(_not_run_line(line.custom_id, target))
+        elif result.succeeded:
+            output.write(_result_line(line.custom_id, result))
+        else:
+            errors.write(_result_line(line.custom_id, result))
+
+
+class _Superseded(Exception):
+    """The batch's status changed while it was being finalised."""
+
+
+def _result_row(line: int, outcome: Outcome) -> ResultRow:
+    return ResultRow(
+        line=line,
+        id=new_id("batch_req_out"),
+        status_code=outcome.status_code,
+        request_id=outcome.request_id,
+        body=_dumps(outcome.body) if outcome.body is not None else None,
+        error_code=outcome.error_code,
+        error_message=outcome.error_message,
+    )
+
+
+def _parse_lines(path: Path) -> Iterator[tuple[int, str, str]]:
+    """``(line, custom_id, body)`` for each line of a file that passed validation."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            value = json.loads(raw)
+            yield number, value["custom_id"], _dumps(value["body"])

@@ -1,0 +1,51 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from groq_batch.server import LocalServer
+
+
+# --------------------------------------------------------------------------- local server
+@pytest.fixture
+def make_local_server(tmp_path: Path) -> Iterator[Callable[..., LocalServer]]:
+    """A factory for started local servers, each stopped at the end of the test.
+
+    Call it with any `ServerConfig` fields, for example
+    ``make_local_server(api_key="gsk_test", time_scale=86400, request_latency=0.01)``. Each
+    server gets its own data dir under ``tmp_path`` unless ``data_dir`` is given.
+    """
+    from groq_batch.server import LocalServer, ServerConfig
+
+    started: list[LocalServer] = []
+
+    def make(**overrides: Any) -> LocalServer:
+        overrides.setdefault("data_dir", tmp_path / f"server-{len(started)}")
+        server = LocalServer(ServerConfig(**overrides)).start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture
+def local_server(make_local_server: Callable[..., LocalServer]) -> LocalServer:
+    """A local Groq-compatible server on a free loopback port: fresh data dir, no API key."""
+    return make_local_server(api_key=None)
+
+
+# ------------------------------------------------------------------------------- cassettes
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    """pytest-recording settings: filter `Authorization`; the record mode comes from the CLI."""
+    from tests.cassette_support import vcr_config
+
+    return vcr_config()

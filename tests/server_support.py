@@ -1,0 +1,109 @@
+"""Helpers for the local-server tests: build inputs, talk raw HTTP, wait for a status."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
+MODEL = "llama-3.1-8b-instant"
+
+
+def request_line(
+    index: int, *, model: str = MODEL, content: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """One valid chat-completions input line."""
+    line: dict[str, Any] = {
+        "custom_id": f"request-{index}",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {
+            "model": model,
+            "messages": [{"role": "user", "content": content or f"Question number {index}?"}],
+        },
+    }
+    line.update(extra)
+    return line
+
+
+def jsonl(lines: Iterable[Mapping[str, Any] | str]) -> bytes:
+    """Serialise lines (dicts, or raw strings kept as-is) to JSONL bytes."""
+    return b"".join(
+        (line if isinstance(line, str) else json.dumps(line)).encode() + b"\n" for line in lines
+    )
+
+
+def write_jsonl(path: Path, lines: Iterable[Mapping[str, Any] | str]) -> Path:
+    path.write_bytes(jsonl(lines))
+    return path
+
+
+class Api:
+    """A thin raw-HTTP client for the server, so tests see the exact wire."""
+
+    def __init__(self, base_url: str, api_key: str | None = None) -> None:
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.http = httpx.Client(base_url=base_url + "/openai/v1", headers=headers, timeout=30)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def upload(self, content: bytes, filename: str = "input.jsonl") -> dict[str, Any]:
+        response = self.http.post(
+            "/files", files={"file": (filename, content)}, data={"purpose": "batch"}
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def create(self, file_id: str, window: str = "24h", **extra: Any) -> dict[str, Any]:
+        response = self.http.post(
+            "/batches",
+            json={
+                "input_file_id": file_id,
+                "endpoint": "/v1/chat/completions",
+                "completion_window": window,
+                **extra,
+            },
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def batch(self, batch_id: str) -> dict[str, Any]:
+        response = self.http.get(f"/batches/{batch_id}")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def content(self, file_id: str) -> bytes:
+        response = self.http.get(f"/files/{file_id}/content")
+        assert response.status_code == 200, response.text
+        return response.content
+
+    def lines(self, file_id: str | None) -> list[dict[str, Any]]:
+        if file_id is None:
+            return []
+        return [json.loads(line) for line in self.content(file_id).splitlines()]
+
+    def submit(self, lines: Iterable[Mapping[str, Any] | str], **extra: Any) -> dict[str, Any]:
+        file = self.upload(jsonl(lines))
+        return self.create(file["id"], **extra)
+
+    def wait(
+        self,
+        batch_id: str,
+        until: Callable[[dict[str, Any]], bool] = lambda b: b["status"] in TERMINAL,
+        timeout: float = 20.0,
+    ) -> dict[str, Any]:
+        """Poll a batch every 20 ms until `until` holds; fail after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            batch = self.batch(batch_id)
+            if until(batch):
+                return batch
+            if time.monotonic() > deadline:
+                raise AssertionError(f"batch never reached the expected state: {batch}")
+            time.sleep(0.02)
