@@ -141,3 +141,27 @@ def test_failed_rows_give_exit_3(tmp_path: Path) -> None:
     rows = {r["custom_id"]: r for r in iter_jsonl(out)}
     assert rows["bad"]["outcome"] == "request_error"
     assert rows["bad"]["error"]["message"]
+
+
+def test_serve_starts_and_says_where_its_data_lives(tmp_path: Path) -> None:
+    data = tmp_path / "served"
+    proc = subprocess.Popen(
+        [str(SCRIPT), "serve", "--port", "0", "--data-dir", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(5)]
+        banner = "".join(lines)
+        assert "listening on http://127.0.0.1:" in banner
+        assert f"data: {data}" in banner
+        url = banner.split("listening on ", 1)[1].split()[0]
+        import httpx
+
+        assert httpx.get(f"{url}/openai/v1/batches", timeout=5).json()["data"] == []
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert (data).is_dir()

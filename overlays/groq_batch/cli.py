@@ -154,9 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     fp.add_argument("file_id")
     fp.add_argument("-o", "--output", type=Path, required=True)
 
-    p = sub.add_parser("serve", help="run the local Groq-compatible server")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
-    p.add_argument("serve_args", nargs=argparse.REMAINDER, help="see `groq-batch serve --help`")
+    # `serve` has its own parser (the server's); it is listed here for the help text only.
+    sub.add_parser("serve", help="run the local Groq-compatible server (see serve --help)")
     return parser
 
 
@@ -411,7 +410,8 @@ def _print_summary(out: Output, summary: Any, output: Path, elapsed: float) -> N
         ("completion tokens", data["completion_tokens"]),
         ("wall time", f"{elapsed:.1f} s"),
     ]
-    out.table(f"{data['total']} results -> {output}", ("", "count"), rows)
+    out.line(f"{data['total']} results written to {output}")
+    out.table("summary", ("", "count"), rows)
 
 
 def _run(args: argparse.Namespace, out: Output) -> int:
@@ -527,14 +527,15 @@ def _files(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-def _serve(args: argparse.Namespace, out: Output) -> int:
+def _serve(argv: Sequence[str]) -> int:
     try:
         from groq_batch.server.__main__ import main as serve_main
-    except ImportError as exc:
-        raise CliError(
-            "serve needs the server extra: pip install 'groq-batch[server]'", EXIT_USAGE
-        ) from exc
-    return serve_main(args.serve_args)
+    except ImportError:
+        sys.stderr.write(
+            "groq-batch: error: serve needs the server extra: pip install 'groq-batch[server]'\n"
+        )
+        return EXIT_USAGE
+    return serve_main(argv, prog="groq-batch serve")
 
 
 COMMANDS = {
@@ -549,7 +550,6 @@ COMMANDS = {
     "download": _download,
     "resubmit": _resubmit,
     "files": _files,
-    "serve": _serve,
 }
 
 
@@ -584,6 +584,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The process exit code.
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:
+        return _serve(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     out = Output(getattr(args, "json", False))
