@@ -273,3 +273,19 @@ def test_wait_uses_injected_clock(make_local_server: Callable[..., LocalServer])
     assert 0.85 <= slept[0] <= 1.15
     assert slept == sorted(slept[:-1]) + slept[-1:]
     assert sum(slept) == pytest.approx(30.0)
+
+
+def test_download_refuses_a_short_file(tmp_path: Path) -> None:
+    from groq_batch._errors import IncompleteContentError
+    from groq_batch._workflow_core import atomic_download
+
+    target = tmp_path / "out.jsonl"
+    with (
+        pytest.raises(IncompleteContentError, match="received 3 of 10 bytes"),
+        atomic_download(target, "file_x", 10) as tmp,
+    ):
+        tmp.write_bytes(b"abc")
+    assert list(tmp_path.iterdir()) == []
+    with atomic_download(target, "file_x", 3) as tmp:
+        tmp.write_bytes(b"abc")
+    assert target.read_bytes() == b"abc"

@@ -11,20 +11,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from groq_batch._errors import IncompleteContentError
 from groq_batch._workflow_core import (
     JobBase,
     JobSubmitError,
+    Poller,
     ProgressCallback,
     ProgressReader,
     Source,
     UploadProgress,
-    WaitTimeoutError,
-    download_target,
+    atomic_download,
+    download_plan,
     new_job_id,
     part_metadata,
     plan_shards,
-    poll_delays,
 )
 from groq_batch.jsonl import CHAT_COMPLETIONS, write_jsonl
 from groq_batch.results import FAILED_OUTCOMES, BatchResult, InputIndex, Outcome, ResultJoiner
@@ -86,21 +85,14 @@ class AsyncBatchJob(JobBase):
         Raises:
             WaitTimeoutError: The deadline passed first. The batches are left untouched.
         """
-        deadline = None if timeout is None else clock() + timeout
-        delays = iter(poll_delays(poll_interval))
+        poller = Poller(timeout, poll_interval, clock)
         while True:
             batches = await self._fetch(self.pending_ids())
             if on_update is not None:
                 on_update(batches)
             if self.done:
                 return batches
-            delay = next(delays)
-            if deadline is not None:
-                remaining = deadline - clock()
-                if remaining <= 0:
-                    raise WaitTimeoutError(batches, timeout or 0.0)
-                delay = min(delay, remaining)
-            await sleep(delay)
+            await sleep(poller.next_delay(batches))
 
     async def results(
         self, *, inputs: Source | None = None, require_done: bool = True
@@ -162,33 +154,12 @@ class AsyncBatchJob(JobBase):
         target_dir = Path(directory)
         target_dir.mkdir(parents=True, exist_ok=True)
         written = []
-        for batch in await self.refresh():
-            for kind, file_id in (
-                ("output", batch.output_file_id),
-                ("errors", batch.error_file_id),
-            ):
-                if not isinstance(file_id, str) or not file_id:
-                    continue
-                target = download_target(target_dir, batch.id, kind)
-                expected = (await self._client.files.info(file_id)).bytes_
-                fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target_dir)
-                os.close(fd)
-                tmp = Path(tmp_name)
-                try:
-                    async with await self._client.files.content(file_id) as content:
-                        await content.write_to_file(tmp)
-                        size = tmp.stat().st_size
-                        if size != expected:
-                            raise IncompleteContentError(
-                                content.response.request,
-                                received=size,
-                                expected=expected,
-                                reason="the file's size differs from its metadata",
-                            )
-                    os.replace(tmp, target)
-                finally:
-                    tmp.unlink(missing_ok=True)
-                written.append(target)
+        for file_id, target in download_plan(await self.refresh(), target_dir):
+            expected = (await self._client.files.info(file_id)).bytes_
+            with atomic_download(target, file_id, expected) as tmp:
+                async with await self._client.files.content(file_id) as content:
+                    await content.write_to_file(tmp)
+            written.append(target)
         return written
 
     async def resubmit(

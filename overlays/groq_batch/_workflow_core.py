@@ -6,16 +6,19 @@ only in how they send and wait.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from groq_batch._errors import GroqError
+import httpx
+
+from groq_batch._errors import GroqError, IncompleteContentError
 from groq_batch.jsonl import BatchRequest, dump_line
 from groq_batch.validation import (
     MAX_BYTES,
@@ -415,15 +418,85 @@ class JobBase:
         return metadata
 
 
-def download_target(directory: Path, batch_id: str, kind: str) -> Path:
-    """Return where ``download`` writes one batch's output or error file.
+class Poller:
+    """The waiting half of ``wait``: when to poll next, and when the deadline has passed."""
+
+    def __init__(
+        self, timeout: float | None, poll_interval: float | None, clock: Callable[[], float]
+    ) -> None:
+        self._timeout = timeout
+        self._clock = clock
+        self._deadline = None if timeout is None else clock() + timeout
+        self._delays = iter(poll_delays(poll_interval))
+
+    def next_delay(self, batches: Sequence[Batch]) -> float:
+        """Return how long to sleep before the next poll, trimmed to the deadline.
+
+        Args:
+            batches: The batches as just seen, for the error if the deadline passed.
+
+        Returns:
+            Seconds to sleep.
+
+        Raises:
+            WaitTimeoutError: The deadline has passed.
+        """
+        delay = next(self._delays)
+        if self._deadline is None:
+            return delay
+        remaining = self._deadline - self._clock()
+        if remaining <= 0:
+            raise WaitTimeoutError(batches, self._timeout or 0.0)
+        return min(delay, remaining)
+
+
+def download_plan(batches: Sequence[Batch], directory: Path) -> list[tuple[str, Path]]:
+    """Return each output and error file of the batches with the path ``download`` gives it.
 
     Args:
+        batches: The job's batches.
         directory: The download directory.
-        batch_id: The batch.
-        kind: ``output`` or ``errors``.
 
     Returns:
-        ``<directory>/<batch_id>_<kind>.jsonl``.
+        ``(file_id, target)`` pairs: ``<batch_id>_output.jsonl`` and ``<batch_id>_errors.jsonl``.
     """
-    return directory / f"{batch_id}_{kind}.jsonl"
+    plan = []
+    for batch in batches:
+        for kind, file_id in (("output", batch.output_file_id), ("errors", batch.error_file_id)):
+            if isinstance(file_id, str) and file_id:
+                plan.append((file_id, directory / f"{batch.id}_{kind}.jsonl"))
+    return plan
+
+
+@contextlib.contextmanager
+def atomic_download(target: Path, file_id: str, expected: int) -> Iterator[Path]:
+    """Give a temporary path beside ``target``; move it into place only if it is whole.
+
+    Args:
+        target: The final path.
+        file_id: The file being downloaded, named in the error.
+        expected: The size the file must have.
+
+    Yields:
+        The temporary path to write.
+
+    Raises:
+        IncompleteContentError: The written file's size differs from ``expected``; nothing
+            is left behind.
+    """
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        size = tmp.stat().st_size
+        if size != expected:
+            raise IncompleteContentError(
+                httpx.Request("GET", f"/openai/v1/files/{file_id}/content"),
+                received=size,
+                expected=expected,
+                reason="the file's size differs from its metadata",
+            )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
