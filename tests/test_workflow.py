@@ -289,3 +289,31 @@ def test_download_refuses_a_short_file(tmp_path: Path) -> None:
     with atomic_download(target, "file_x", 3) as tmp:
         tmp.write_bytes(b"abc")
     assert target.read_bytes() == b"abc"
+
+
+def test_failure_after_some_parts_names_the_created_batches(local_server: LocalServer) -> None:
+    import httpx
+
+    from groq_batch._workflow_core import JobSubmitError
+
+    creates = 0
+
+    def on_request(request: httpx.Request) -> None:
+        nonlocal creates
+        if request.method == "POST" and request.url.path.endswith("/batches"):
+            creates += 1
+            if creates == 2:  # the server refuses the second part's create, for real
+                local_server.faults.add(
+                    FaultRule(kind="status", status=400, times=1, method="POST", path=r"/batches$")
+                )
+
+    http = httpx.Client(event_hooks={"request": [on_request]})
+    with Groq(api_key="k", base_url=local_server.base_url, http_client=http) as client:
+        with pytest.raises(JobSubmitError) as info:
+            client.batches.submit(requests(30), max_lines=10)
+        assert len(info.value.batch_ids) == 1
+        assert info.value.batch_ids[0] in str(info.value)
+        # Every part was uploaded before the first create, and exactly one batch exists.
+        uploads = [f for f in client.files.list().data if f.purpose == "batch"]
+        assert len(uploads) == 3
+        assert [b.id for b in client.batches.list().data] == info.value.batch_ids
