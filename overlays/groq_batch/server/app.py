@@ -456,12 +456,12 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     first_text, last_text = match.groups()
     if first_text == "":
         suffix = int(last_text)
-        if suffix == 0:
+        if suffix == 0 or size == 0:
             raise _unsatisfiable(size)
         return max(size - suffix, 0), size - 1
     first = int(first_text)
     last = int(last_text) if last_text else size - 1
-    if last < first:
+    if last_text and last < first:
         return None
     if first >= size:
         raise _unsatisfiable(size)

@@ -81,7 +81,10 @@ class FaultRule:
         if self.kind == "truncate" and self.at_bytes < 0:
             raise ValueError("at_bytes must be >= 0")
         if self.path is not None:
-            re.compile(self.path)
+            try:
+                re.compile(self.path)
+            except re.error as exc:
+                raise ValueError(f"path is not a valid regex: {exc}") from exc
 
     def matches(self, method: str, path: str) -> bool:
         """Whether the rule applies to a request.
@@ -243,8 +246,12 @@ class FaultSet:
         return None
 
 
-class _Cut(Exception):
-    """Raised through the handler once a truncated body has been cut."""
+class _Cut(BaseException):
+    """Raised through the handler once a truncated body has been cut.
+
+    A `BaseException`, like cancellation, so the application's error handling (which would log
+    it as a bug and try to answer 500) lets it pass straight up to `FaultMiddleware`.
+    """
 
 
 async def _discard(message: Message) -> None:
