@@ -15,7 +15,7 @@ from referencing.jsonschema import DRAFT202012
 
 from groq_batch.server import LocalServer
 from groq_batch_api.models import BatchRequestOutput
-from tests.server_support import Api, jsonl, request_line
+from tests.server_support import Api, request_line
 
 SPEC = yaml.safe_load(
     (Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml").read_text()
