@@ -180,6 +180,7 @@ def test_faults_apply_before_auth(make_local_server: Callable[..., LocalServer])
 )  # fmt: skip
 def test_parse(text: str, rule: FaultRule) -> None:
     assert FaultRule.parse(text) == rule
+    assert FaultRule.parse(str(rule)) == rule
 
 
 @pytest.mark.parametrize(

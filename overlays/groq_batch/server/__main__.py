@@ -8,6 +8,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from groq_batch.validation import MAX_BYTES
+
 __all__ = ["add_arguments", "build_parser", "main"]
 
 _FAULT_HELP = """\
@@ -76,6 +78,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--chunk-size", type=int, default=500, help="requests committed together (500)"
     )
     parser.add_argument(
+        "--max-upload-bytes",
+        type=int,
+        default=MAX_BYTES,
+        help=f"refuse larger uploads with 413 ({MAX_BYTES}, Groq's 100 MB)",
+    )
+    parser.add_argument(
         "--model",
         action="append",
         default=[],
@@ -140,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
             request_latency=args.request_latency,
             chunk_size=args.chunk_size,
             models=tuple(args.model),
+            max_upload_bytes=args.max_upload_bytes,
             log_level=args.log_level,
         )
     except ValueError as exc:

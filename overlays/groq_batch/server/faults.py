@@ -100,6 +100,17 @@ class FaultRule:
             return False
         return self.path is None or re.search(self.path, path) is not None
 
+    def __str__(self) -> str:
+        """The rule in the command line's compact form; `parse` reads it back."""
+        primary = {"status": "status", "delay": "seconds", "truncate": "at_bytes"}.get(self.kind)
+        parts = [f"{self.kind}={getattr(self, primary)}" if primary else self.kind]
+        defaults = FaultRule(kind="drop")
+        for name in ("times", "method", "path", "retry_after", "after_handler"):
+            value = getattr(self, name)
+            if value != getattr(defaults, name):
+                parts.append(f"{name}={value}")
+        return ";".join(parts)
+
     @classmethod
     def parse(cls, text: str) -> FaultRule:
         """Parse the command line's compact form.

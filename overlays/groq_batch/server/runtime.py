@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import socket
 import tempfile
 import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 
 import uvicorn
 
@@ -248,7 +249,25 @@ def serve(config: ServerConfig, *, faults: Iterable[FaultRule] = ()) -> None:
     )
     for rule in prepared.state.faults.rules:
         logger.warning("  fault: %s", rule)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, restores the previous handlers, then
+    # re-raises the signal. With the default SIGTERM handler that kills the process before our
+    # cleanup runs, so make the re-raised signal an exception we can finish on.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_stopped) if in_main else None
     try:
         prepared.server.run(sockets=[prepared.socket])
+    except (KeyboardInterrupt, _StoppedError):
+        pass
     finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
         prepared.cleanup()
+    logger.warning("groq-batch local server stopped")
+
+
+class _StoppedError(Exception):
+    """SIGTERM arrived (after uvicorn's graceful shutdown)."""
+
+
+def _raise_stopped(signum: int, frame: FrameType | None) -> None:
+    raise _StoppedError(signum)
