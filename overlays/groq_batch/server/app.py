@@ -674,23 +674,26 @@ async def list_batches(request: Request) -> Response:
     """
     state = _state(request)
     query = request.query_params
-    ids = [part for value in query.getlist("id") for part in value.split(",") if part]
+    # Every parameter is checked, even the ones a request by id does not use, so a bad value is
+    # always a 400 rather than sometimes silently ignored.
+    limit = _parse_limit(query.get("limit"))
+    cursor = query.get("cursor")
+    after = _decode_cursor(cursor) if cursor is not None else query.get("after")
+    before_seq = None
+    if after is not None:
+        anchor = state.store.get_batch(after)
+        if anchor is None:
+            param = "cursor" if cursor is not None else "after"
+            raise APIError(400, f"No batch {after!r} to page after", param=param)
+        before_seq = anchor.seq
+    raw_ids = query.getlist("id")
+    ids = [part for value in raw_ids for part in value.split(",") if part]
+    if max(len(raw_ids), len(ids)) > MAX_IDS:
+        raise APIError(400, f"Too many ids: at most {MAX_IDS} batches per request", param="id")
     if ids:
-        if len(ids) > MAX_IDS:
-            raise APIError(400, f"Too many ids: at most {MAX_IDS} batches per request", param="id")
         rows = state.store.batches_by_id(ids)
         has_more = False
     else:
-        limit = _parse_limit(query.get("limit"))
-        cursor = query.get("cursor")
-        after = _decode_cursor(cursor) if cursor is not None else query.get("after")
-        before_seq = None
-        if after is not None:
-            anchor = state.store.get_batch(after)
-            if anchor is None:
-                param = "cursor" if cursor is not None else "after"
-                raise APIError(400, f"No batch {after!r} to page after", param=param)
-            before_seq = anchor.seq
         rows = state.store.list_batches(before_seq=before_seq, limit=limit + 1)
         has_more = len(rows) > limit
         rows = rows[:limit]
