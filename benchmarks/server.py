@@ -1,0 +1,183 @@
+"""The local server's own targets: a 50,000-line batch end to end, and flat memory.
+
+Run with ``python benchmarks/server.py``. It starts ``python -m groq_batch.server`` as a
+subprocess on loopback (echo executor, default chunk size) and measures, with plain httpx so
+that only the server is under test:
+
+1. a 50,000-line batch, from upload to a downloaded output file (target: under 60 s on two
+   cores), phase by phase;
+2. the server's peak RSS (``VmHWM``) after uploading, then downloading, files of growing size,
+   and after running batches of growing size: the target is that it stays flat.
+
+Every figure printed is measured in this run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+LINES = 50_000
+
+
+def line(i: int) -> bytes:
+    request = {
+        "custom_id": f"request-{i}",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {
+            "model": "llama-3.1-8b-instant",
+            "messages": [
+                {"role": "system", "content": "You answer in one short sentence."},
+                {"role": "user", "content": f"Question {i}: what is {i} plus {i * 7}?"},
+            ],
+            "max_tokens": 64,
+        },
+    }
+    return json.dumps(request).encode() + b"\n"
+
+
+class Server:
+    def __init__(self, data_dir: Path) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "groq_batch.server", "--port", "0",
+                "--data-dir", str(data_dir), "--log-level", "info",
+                "--max-upload-bytes", str(600 * 2**20),
+            ],
+            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        ready = threading.Event()
+        self.url = ""
+
+        def read() -> None:
+            assert self.proc.stderr is not None
+            for text in self.proc.stderr:
+                match = re.search(r"listening on (http://\S+)", text)
+                if match:
+                    self.url = match.group(1) + "/openai/v1"
+                if "startup complete" in text:
+                    ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(30):
+            raise RuntimeError("server did not start")
+
+    def peak_mib(self) -> float:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        match = re.search(r"VmHWM:\s+(\d+) kB", status)
+        assert match is not None
+        return int(match.group(1)) / 1024
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+def multipart(chunks: Iterator[bytes]) -> tuple[Iterator[bytes], dict[str, str]]:
+    boundary = "bench-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="in.jsonl"\r\n'
+        "Content-Type: application/jsonl\r\n\r\n"
+    ).encode()
+
+    def body() -> Iterator[bytes]:
+        yield head
+        yield from chunks
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    return body(), {"content-type": f"multipart/form-data; boundary={boundary}"}
+
+
+def lines_in_blocks(count: int) -> Iterator[bytes]:
+    block: list[bytes] = []
+    for i in range(count):
+        block.append(line(i))
+        if len(block) == 1000:
+            yield b"".join(block)
+            block = []
+    if block:
+        yield b"".join(block)
+
+
+def run_batch(http: httpx.Client, count: int) -> dict[str, float]:
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    body, headers = multipart(lines_in_blocks(count))
+    file = http.post("/files", content=body, headers=headers).raise_for_status().json()
+    timings["upload_s"] = time.perf_counter() - start
+    batch = http.post(
+        "/batches",
+        json={
+            "input_file_id": file["id"],
+            "endpoint": "/v1/chat/completions",
+            "completion_window": "24h",
+        },
+    ).json()
+    marks: dict[str, float] = {}
+    while batch["status"] not in ("completed", "failed", "expired", "cancelled"):
+        time.sleep(0.05)
+        batch = http.get(f"/batches/{batch['id']}").json()
+        marks.setdefault(batch["status"], time.perf_counter())
+    assert batch["status"] == "completed", batch
+    assert batch["request_counts"]["completed"] == count, batch
+    done = time.perf_counter()
+    timings["validate_s"] = marks.get("in_progress", done) - start - timings["upload_s"]
+    timings["process_s"] = marks.get("finalizing", done) - marks.get("in_progress", start)
+    timings["finalize_s"] = done - marks.get("finalizing", done)
+    received = 0
+    with http.stream("GET", f"/files/{batch['output_file_id']}/content") as response:
+        for chunk in response.iter_bytes():
+            received += chunk.count(b"\n")
+    assert received == count
+    timings["download_s"] = time.perf_counter() - done
+    timings["total_s"] = time.perf_counter() - start
+    timings["input_mib"] = file["bytes"] / 2**20
+    return {k: round(v, 2) for k, v in timings.items()}
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = Server(Path(tmp) / "data")
+        http = httpx.Client(base_url=server.url, timeout=300)
+        http.get("/files")
+        print(f"server peak RSS at start: {server.peak_mib():.1f} MiB")
+
+        result = run_batch(http, LINES)
+        print(f"\n{LINES:,}-line batch, upload to downloaded output (target < 60 s):")
+        print("  " + json.dumps(result))
+        print(f"  server peak RSS after it: {server.peak_mib():.1f} MiB")
+
+        print("\nserver peak RSS as uploads grow (upload, then streamed download):")
+        for mib in (10, 50, 100, 200, 400):
+            block = b"x" * 2**20
+            body, headers = multipart(iter([block] * mib))
+            file = http.post("/files", content=body, headers=headers).raise_for_status().json()
+            with http.stream("GET", f"/files/{file['id']}/content") as response:
+                for _ in response.iter_bytes():
+                    pass
+            print(f"  {mib:4d} MiB file: peak RSS {server.peak_mib():6.1f} MiB")
+
+        print("\nserver peak RSS as batches grow:")
+        for count in (1_000, 10_000, 50_000):
+            timings = run_batch(http, count)
+            print(
+                f"  {count:6,d} lines: {timings['total_s']:6.2f} s, "
+                f"peak RSS {server.peak_mib():6.1f} MiB"
+            )
+        http.close()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
