@@ -214,6 +214,16 @@ def test_download_honours_range(
         )
 
 
+def test_download_names_any_file_safely(api: Api) -> None:
+    file = api.upload(b"{}\n", filename="r\u00e9sum\u00e9 final.jsonl")
+    response = api.http.get(f"/files/{file['id']}/content")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="r_sum__final.jsonl"; '
+        "filename*=UTF-8''r%C3%A9sum%C3%A9%20final.jsonl"
+    )
+
+
 def test_range_past_the_end_is_416(api: Api) -> None:
     content = jsonl([request_line(0)])
     file = api.upload(content)

@@ -31,6 +31,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -489,6 +490,12 @@ async def _read_range(path: Path, first: int, last: int) -> AsyncIterator[bytes]
             yield chunk
 
 
+def _attachment(filename: str) -> str:
+    """A Content-Disposition safe for any filename: an ASCII fallback plus RFC 5987 UTF-8."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", filename) or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 async def download_file(request: Request) -> Response:
     """``GET /openai/v1/files/{file_id}/content``: the bytes, streamed, honouring ``Range``.
 
@@ -504,7 +511,7 @@ async def download_file(request: Request) -> Response:
     size = path.stat().st_size
     headers = {
         "accept-ranges": "bytes",
-        "content-disposition": f'attachment; filename="{row.filename}"',
+        "content-disposition": _attachment(row.filename),
         "etag": f'"{row.id}-{size}"',
     }
     span = parse_range(request.headers.get("range"), size)
