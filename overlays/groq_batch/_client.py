@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import httpx
 
@@ -84,6 +84,7 @@ class _ClientInfo:
     """What both clients show about themselves, never the key."""
 
     _settings: Settings
+    idempotent_creates: bool
 
     @property
     def base_url(self) -> str:
@@ -105,6 +106,56 @@ class _ClientInfo:
             f"{type(self).__name__}(base_url={self.base_url!r}, timeout={self.timeout!r}, "
             f"max_retries={self.max_retries!r})"
         )
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        idempotent_creates: bool | None = None,
+    ) -> Self:
+        """Return a copy of this client with some options replaced.
+
+        The copy shares this client's connection pool; closing the copy leaves it open.
+
+        Args:
+            api_key: A different API key.
+            base_url: A different base URL.
+            timeout: A different default timeout.
+            max_retries: A different retry budget.
+            default_headers: Headers to add to (or override in) the defaults.
+            idempotent_creates: Turn the create marker on or off.
+
+        Returns:
+            The new client.
+        """
+        kwargs = _evolve(
+            self._settings,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
+        if idempotent_creates is None:
+            idempotent_creates = self.idempotent_creates
+        # Both clients take the same keyword arguments and keep the same private attributes;
+        # only the flavour of their pool and transport differs.
+        this: Any = self
+        factory: Any = type(self)
+        copy: Any = factory(
+            **kwargs, http_client=this._http_client, idempotent_creates=idempotent_creates
+        )
+        copy._transport.sleep = this._transport.sleep
+        copy._transport.clock = this._transport.clock
+        copy._transport.jitter = this._transport.jitter
+        result: Self = copy
+        return result
+
+    copy = with_options
 
 
 class Groq(_ClientInfo):
@@ -175,53 +226,6 @@ class Groq(_ClientInfo):
         self.idempotent_creates = idempotent_creates
         self.batches = Batches(self)
         self.files = Files(self)
-
-    def with_options(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        idempotent_creates: bool | None = None,
-    ) -> Groq:
-        """Return a copy of this client with some options replaced.
-
-        The copy shares this client's connection pool; closing the copy leaves it open.
-
-        Args:
-            api_key: A different API key.
-            base_url: A different base URL.
-            timeout: A different default timeout.
-            max_retries: A different retry budget.
-            default_headers: Headers to add to (or override in) the defaults.
-            idempotent_creates: Turn the create marker on or off.
-
-        Returns:
-            The new client.
-        """
-        kwargs = _evolve(
-            self._settings,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-        )
-        copy = Groq(
-            **kwargs,  # type: ignore[arg-type]
-            http_client=self._http_client,
-            idempotent_creates=(
-                self.idempotent_creates if idempotent_creates is None else idempotent_creates
-            ),
-        )
-        copy._transport.sleep = self._transport.sleep
-        copy._transport.clock = self._transport.clock
-        copy._transport.jitter = self._transport.jitter
-        return copy
-
-    copy = with_options
 
     def close(self) -> None:
         """Close the connection pool, unless it was passed in by the caller."""
@@ -298,53 +302,6 @@ class AsyncGroq(_ClientInfo):
         self.idempotent_creates = idempotent_creates
         self.batches = AsyncBatches(self)
         self.files = AsyncFiles(self)
-
-    def with_options(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        idempotent_creates: bool | None = None,
-    ) -> AsyncGroq:
-        """Return a copy of this client with some options replaced.
-
-        The copy shares this client's connection pool; closing the copy leaves it open.
-
-        Args:
-            api_key: A different API key.
-            base_url: A different base URL.
-            timeout: A different default timeout.
-            max_retries: A different retry budget.
-            default_headers: Headers to add to (or override in) the defaults.
-            idempotent_creates: Turn the create marker on or off.
-
-        Returns:
-            The new client.
-        """
-        kwargs = _evolve(
-            self._settings,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-        )
-        copy = AsyncGroq(
-            **kwargs,  # type: ignore[arg-type]
-            http_client=self._http_client,
-            idempotent_creates=(
-                self.idempotent_creates if idempotent_creates is None else idempotent_creates
-            ),
-        )
-        copy._transport.sleep = self._transport.sleep
-        copy._transport.clock = self._transport.clock
-        copy._transport.jitter = self._transport.jitter
-        return copy
-
-    copy = with_options
 
     async def close(self) -> None:
         """Close the connection pool, unless it was passed in by the caller."""
