@@ -89,6 +89,9 @@ def test_create_accepts_the_whole_window_range(api: Api) -> None:
         batch = api.create(file["id"], window=window, metadata=None)
         assert batch["completion_window"] == window
         assert batch["metadata"] is None
+        # Always the batch as created, however fast the worker is.
+        assert batch["status"] == "validating"
+        assert batch["request_counts"] == {"total": 0, "completed": 0, "failed": 0}
 
 
 # ------------------------------------------------------------------------------------- files

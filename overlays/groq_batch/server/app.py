@@ -618,8 +618,11 @@ async def create_batch(request: Request) -> Response:
         metadata=metadata,
     )
     state.store.insert_batch(row)
+    # Answer with the batch as created (validating, counts at 0), as Groq does; re-reading it
+    # could show the worker's progress on a small batch already.
+    response = _json(_batch_model(row))
     state.worker.wake()
-    return _json(_batch_model(_batch_or_404(state, row.id)))
+    return response
 
 
 def _batch_or_404(state: ServerState, batch_id: str) -> BatchRow:
