@@ -1,9 +1,15 @@
 """`client.batches`: create, retrieve, list and cancel batches.
 
-A create can never make two batches. Each logical create carries a client-generated marker in its
-`metadata` under `IDEMPOTENCY_METADATA_KEY`. After an ambiguous failure (the request may have
-reached the server, but no answer came back, or a gateway answered 5xx), the client looks for a
-batch with that marker before posting again, and returns it if the first attempt did create it.
+A retried create does not make a second batch. Each logical create carries a client-generated
+marker in its `metadata` under `IDEMPOTENCY_METADATA_KEY`. After an ambiguous failure (the request
+may have reached the server, but no answer came back, or a gateway answered 5xx), the client waits
+its backoff, looks for a batch with that marker, and returns it if an earlier attempt created it;
+only if none did does it post again, with the same marker. If the look-up itself fails, or cannot
+scan far enough back, the original error is raised rather than risking a duplicate.
+
+The look-up sees what the server has stored. A server that stores the first attempt only after
+the client has timed out *and* looked would still end up with two batches carrying the same
+marker; the marker is what lets you find such a pair.
 """
 
 from __future__ import annotations
