@@ -111,6 +111,21 @@ def test_default_data_dir_is_temporary(processes: list[ServerProcess]) -> None:
     assert not data_dir.exists()
 
 
+def test_a_second_server_on_the_same_data_dir_refuses_to_start(
+    processes: list[ServerProcess], tmp_path: Path
+) -> None:
+    processes.append(ServerProcess(["--data-dir", str(tmp_path)]))
+    done = subprocess.run(
+        [sys.executable, "-m", "groq_batch.server", "--port", "0", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "in use by another groq-batch server (pid" in done.stderr
+
+
 def test_bad_arguments_exit_with_usage_error() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "groq_batch.server", "--fault", "explode"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -204,3 +205,13 @@ def test_store_sweeps_temp_files_on_open(tmp_path: Path) -> None:
     store.close()
     Store(tmp_path / "data")
     assert not tmp.exists()
+
+
+def test_one_server_per_data_dir(tmp_path: Path) -> None:
+    from groq_batch.server.store import DataDirInUseError
+
+    first = Store(tmp_path / "data")
+    with pytest.raises(DataDirInUseError, match=f"pid {os.getpid()}"):
+        Store(tmp_path / "data")
+    first.close()
+    Store(tmp_path / "data").close()  # released on close

@@ -132,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
     from groq_batch.server.config import ServerConfig
     from groq_batch.server.faults import FaultRule
     from groq_batch.server.runtime import serve
+    from groq_batch.server.store import DataDirInUseError
 
     try:
         faults = [FaultRule.parse(text) for text in args.fault]
@@ -158,6 +159,9 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("groq_batch.server").setLevel(args.log_level.upper())
     try:
         serve(config, faults=faults)
+    except DataDirInUseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

@@ -76,16 +76,22 @@ class _Prepared:
         )
         data_dir.mkdir(parents=True, exist_ok=True)
         store = Store(data_dir)
+        executor = make_executor(config)
+        try:
+            self.socket = _bind(config.host, config.port)
+        except BaseException:
+            executor.close()
+            store.close()
+            raise
         worker = Worker(
             store,
-            make_executor(config),
+            executor,
             chunk_size=config.chunk_size,
             max_lines=config.max_lines,
             max_bytes=config.max_upload_bytes,
             poll_interval=config.poll_interval,
         )
         self.state = ServerState(config, data_dir, store, worker, faults)
-        self.socket = _bind(config.host, config.port)
         self.port: int = self.socket.getsockname()[1]
         self.base_url = _url(config.host, self.port)
         self.server = uvicorn.Server(
@@ -101,6 +107,7 @@ class _Prepared:
 
     def cleanup(self) -> None:
         self.socket.close()
+        self.state.store.close()
         if self.owns_data_dir:
             shutil.rmtree(self.state.data_dir, ignore_errors=True)
 

@@ -3,6 +3,7 @@
 Layout of ``data_dir``::
 
     groq-batch.sqlite3   files, batches, each batch's requests and their results (WAL mode)
+    server.lock          held (flock) by the one server using the directory
     blobs/<file_id>      the bytes of every stored file
     tmp/                 uploads and result files being written; emptied on start
 
@@ -26,11 +27,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 __all__ = [
     "ACTIVE_STATUSES",
     "BatchRow",
+    "DataDirInUseError",
     "FileRow",
     "PendingRequest",
     "ResultRow",
@@ -203,6 +205,39 @@ class StoredLine:
     result: ResultRow | None
 
 
+class DataDirInUseError(RuntimeError):
+    """Another server already serves this data dir."""
+
+
+def _lock_data_dir(data_dir: Path) -> IO[str] | None:
+    """Hold an exclusive lock on the data dir for the store's lifetime.
+
+    Two servers on one data dir would run the same batches twice, and the second one's start-up
+    sweep would delete the first one's uploads in flight. The OS drops the lock when the process
+    dies, so a killed server never blocks its own restart.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock, the caller must take care
+        return None
+    handle = (data_dir / "server.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or "another process"
+        handle.close()
+        raise DataDirInUseError(
+            f"{data_dir} is in use by another groq-batch server ({owner}); "
+            "stop it or choose another --data-dir"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    return handle
+
+
 def _batch_from_row(row: Sequence[Any]) -> BatchRow:
     values = list(row)
     values[-2] = json.loads(values[-2]) if values[-2] is not None else None
@@ -224,6 +259,7 @@ class Store:
         self.db_path = data_dir / DB_NAME
         self.blob_dir.mkdir(parents=True, exist_ok=True)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_file = _lock_data_dir(data_dir)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
@@ -268,12 +304,15 @@ class Store:
         conn.execute("COMMIT")
 
     def close(self) -> None:
-        """Close every connection the store opened."""
+        """Close every connection the store opened and release the data dir (idempotent)."""
         with self._connections_lock:
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
         self._local = threading.local()
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing the descriptor releases the lock
+            self._lock_file = None
 
     def _sweep(self) -> None:
         """Delete what a crash can leave behind: temp files, and blobs without a row."""
