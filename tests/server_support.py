@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,37 @@ def jsonl(lines: Iterable[Mapping[str, Any] | str]) -> bytes:
     return b"".join(
         (line if isinstance(line, str) else json.dumps(line)).encode() + b"\n" for line in lines
     )
+
+
+def multipart_upload(
+    file_chunks: Iterable[bytes], *, boundary: str = "groq-batch-test-boundary"
+) -> tuple[Iterator[bytes], dict[str, str]]:
+    """A ``POST /files`` body (purpose ``batch``) generated lazily from the file's chunks.
+
+    Returns the body iterator and its headers; nothing is held in memory, so tests can upload
+    hundreds of megabytes.
+    """
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jsonl"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+
+    def body() -> Iterator[bytes]:
+        yield head
+        yield from file_chunks
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    return body(), {"content-type": f"multipart/form-data; boundary={boundary}"}
+
+
+def repeat_to(size: int, block: bytes) -> Iterator[bytes]:
+    """Exactly `size` bytes, as chunks of `block`."""
+    remaining = size
+    while remaining:
+        part = block[: min(remaining, len(block))]
+        remaining -= len(part)
+        yield part
 
 
 def write_jsonl(path: Path, lines: Iterable[Mapping[str, Any] | str]) -> Path:

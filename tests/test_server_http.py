@@ -12,7 +12,7 @@ import pytest
 
 from groq_batch.server import LocalServer
 from groq_batch.validation import MAX_BYTES
-from tests.server_support import Api, jsonl, request_line
+from tests.server_support import Api, jsonl, multipart_upload, repeat_to, request_line
 
 
 @pytest.fixture
@@ -134,28 +134,12 @@ def test_file_crud(api: Api) -> None:
 
 def _streamed_upload(size: int, *, declare_length: bool) -> tuple[Any, dict[str, str]]:
     """A multipart upload of `size` file bytes, generated lazily (never held in memory)."""
-    boundary = "groq-batch-test-boundary"
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jsonl"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode()
-    tail = f"\r\n--{boundary}--\r\n".encode()
-    block = b"x" * (1 << 20)
-
-    def body() -> Iterator[bytes]:
-        yield head
-        remaining = size
-        while remaining:
-            part = block[: min(remaining, len(block))]
-            remaining -= len(part)
-            yield part
-        yield tail
-
-    headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
+    body, headers = multipart_upload(repeat_to(size, b"x" * (1 << 20)))
     if declare_length:
-        headers["content-length"] = str(len(head) + size + len(tail))
-    return body(), headers
+        # The framing around the file is fixed, so measure it from an empty upload.
+        framing = sum(len(part) for part in multipart_upload([])[0])
+        headers["content-length"] = str(framing + size)
+    return body, headers
 
 
 @pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "chunked"])

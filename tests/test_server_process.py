@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.server_support import Api, jsonl, request_line
+from tests.server_support import Api, jsonl, multipart_upload, repeat_to, request_line
 
 _LISTENING = re.compile(r"listening on (http://\S+)")
 
@@ -189,31 +189,11 @@ def test_a_200_mb_upload_and_download_keep_server_memory_flat(
     http.get("/files")  # warm up the request path before the baseline
     baseline = server.peak_rss_kib()
 
-    boundary = "memory-test-boundary"
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jsonl"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode()
-    tail = f"\r\n--{boundary}--\r\n".encode()
     line = jsonl([request_line(0)])
-    block = line * ((1 << 20) // len(line))
-
-    def body() -> Iterator[bytes]:
-        yield head
-        remaining = size
-        while remaining:
-            part = block[:remaining]
-            remaining -= len(part)
-            yield part
-        yield tail
+    body, headers = multipart_upload(repeat_to(size, line * ((1 << 20) // len(line))))
 
     started = time.monotonic()
-    response = http.post(
-        "/files",
-        content=body(),
-        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
-    )
+    response = http.post("/files", content=body, headers=headers)
     upload_seconds = time.monotonic() - started
     assert response.status_code == 200, response.text
     file = response.json()
