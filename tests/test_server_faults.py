@@ -66,6 +66,14 @@ def test_method_and_path_filters(local_server: LocalServer, api: Api) -> None:
     assert api.http.post("/batches/batch_x/cancel").status_code == 404
 
 
+def test_remove_one_rule(local_server: LocalServer, api: Api) -> None:
+    first = local_server.faults.add(FaultRule(kind="status", status=500, times=-1))
+    second = local_server.faults.add(FaultRule(kind="status", status=503, times=-1))
+    local_server.faults.remove(first)
+    assert local_server.faults.rules == [second]
+    assert api.http.get("/files").status_code == 503
+
+
 def test_forever_until_cleared(local_server: LocalServer, api: Api) -> None:
     local_server.faults.add(FaultRule(kind="status", status=500, times=-1, path="/files"))
     assert [api.http.get("/files").status_code for _ in range(4)] == [500] * 4

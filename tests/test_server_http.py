@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -322,3 +324,32 @@ def test_list_by_id(api: Api, seven_batches: list[str]) -> None:
 )
 def test_list_rejects_bad_parameters(api: Api, params: dict[str, str], param: str) -> None:
     assert _error(api.http.get("/batches", params=params), 400)["param"] == param
+
+
+def test_malformed_multipart_is_400(api: Api) -> None:
+    body = b'--b\r\nContent-Disposition: form-data; name="file"\r\n' + b"x" * 100_000
+    response = api.http.post(
+        "/files", content=body, headers={"content-type": "multipart/form-data; boundary=b"}
+    )
+    assert _error(response, 400)["param"] == "file"
+
+
+def test_an_upload_the_client_abandons_leaves_nothing(api: Api, local_server: LocalServer) -> None:
+    host, port = local_server.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(
+            b"POST /openai/v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\n\r\n"
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n'
+            + b"x"
+            * 5000
+        )
+        deadline = time.monotonic() + 5
+        while not list((local_server.data_dir / "tmp").iterdir()):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    deadline = time.monotonic() + 5
+    while list((local_server.data_dir / "tmp").iterdir()):
+        assert time.monotonic() < deadline, "the abandoned upload's temp file is still there"
+        time.sleep(0.01)
+    assert api.http.get("/files").json()["data"] == []

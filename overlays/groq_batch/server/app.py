@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -313,12 +313,22 @@ async def upload_file(request: Request) -> Response:
     upload = _MultipartUpload(state.store, limit)
     try:
         parser = MultipartParser(boundary, upload.callbacks())
-        try:
-            async for chunk in request.stream():
-                parser.write(chunk)
-            parser.finalize()
-        except ValueError as exc:  # python-multipart's parse errors derive from ValueError
-            raise APIError(400, f"Malformed multipart body: {exc}", param="file") from exc
+        # python-multipart's parse errors derive from ValueError. After one, the rest of the
+        # body is still read, so the client hears the 400 rather than a broken pipe.
+        malformed: ValueError | None = None
+        async for chunk in request.stream():
+            if malformed is None:
+                try:
+                    parser.write(chunk)
+                except ValueError as exc:
+                    malformed = exc
+        if malformed is None:
+            try:
+                parser.finalize()
+            except ValueError as exc:
+                malformed = exc
+        if malformed is not None:
+            raise APIError(400, f"Malformed multipart body: {malformed}", param="file")
         if upload.too_large:
             raise _too_large(limit)
         if not upload.saw_file:
@@ -775,6 +785,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, str(exc.detail))
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The client hung up mid-request (an upload it gave up on): nobody is listening, and the
+    # handler's cleanup already ran, so answer quietly with nginx's "client closed" status.
+    return Response(status_code=499)
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error in %s %s", request.method, request.url.path)
     return error_response(500, "Internal Server Error", code="internal_server_error")
@@ -854,6 +870,7 @@ def build_app(state: ServerState) -> ASGIApp:
         exception_handlers={
             APIError: _api_error,
             HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
             Exception: _server_error,
         },
     )

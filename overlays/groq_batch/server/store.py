@@ -650,17 +650,3 @@ class Store:
                 yield StoredLine(line, custom_id, result)
         finally:
             conn.close()
-
-    def count_results(self, batch_id: str) -> int:
-        """How many of a batch's lines have a result.
-
-        Args:
-            batch_id: The batch.
-
-        Returns:
-            The count.
-        """
-        row = self.conn.execute(
-            "SELECT COUNT(*) FROM results WHERE batch_id = ?", (batch_id,)
-        ).fetchone()
-        return int(row[0])
