@@ -12,6 +12,12 @@ if TYPE_CHECKING:
     from groq_batch.server import LocalServer
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio, the loop users of `AsyncGroq` have."""
+    return "asyncio"
+
+
 # --------------------------------------------------------------------------- local server
 @pytest.fixture
 def make_local_server(tmp_path: Path) -> Iterator[Callable[..., LocalServer]]:

@@ -9,11 +9,6 @@ from groq_batch import DEFAULT_TIMEOUT, AsyncGroq, Groq, GroqError
 from tests.client_support import API_KEY, FILE, batch, body_of, make_async_client, make_client
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GROQ_API_KEY", raising=False)

@@ -16,11 +16,6 @@ from tests.client_support import FILE, make_async_client, make_client
 LINE = b'{"custom_id":"r1","method":"POST","url":"/v1/chat/completions","body":{}}\n'
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Capture:
     """Consumes each upload in chunks, as a server would, and records its parts."""
 

@@ -17,11 +17,6 @@ from tests.client_support import error, make_async_client, make_client
 DATA = b"".join(b'{"custom_id":"r%d","n":%d}\n' % (i, i) for i in range(2000))
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class CutStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     """Sends `data` in chunks, then fails as a dropped connection would, after `cut` bytes."""
 

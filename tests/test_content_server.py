@@ -18,11 +18,6 @@ CONTENT = r"/content$"
 PAYLOAD = jsonl([request_line(i, content="word " * 40) for i in range(300)])
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def truncate(server: LocalServer, at_bytes: int, times: int) -> None:
     from groq_batch.server import FaultRule
 

@@ -12,11 +12,6 @@ from groq_batch._pagination import next_page_params
 from tests.client_support import batch, make_async_client, make_client
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def page(ids: list[str], **fields: Any) -> dict[str, Any]:
     return {"object": "list", "data": [batch(id=i) for i in ids], **fields}
 

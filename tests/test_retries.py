@@ -38,11 +38,6 @@ NOW = 1_750_000_000.0
 REQ = httpx.Request("POST", "https://api.groq.test/openai/v1/batches")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 # ------------------------------------------------------------------------------ pure policy
 @pytest.mark.parametrize(
     ("headers", "expected"),

@@ -27,11 +27,6 @@ if TYPE_CHECKING:
 CREATE = r"/openai/v1/batches$"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def client_for(server: LocalServer, **options: object) -> tuple[Groq, Sleeps]:
     client = Groq(api_key=API_KEY, base_url=server.base_url, **options)  # type: ignore[arg-type]
     sleeps = Sleeps()

@@ -18,11 +18,6 @@ from groq_batch.server import FaultRule, LocalServer
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def requests(n: int) -> list[BatchRequest]:
     return [
         chat_request(
