@@ -308,8 +308,12 @@ class Worker:
             except Interrupted:
                 return
             except Exception:
-                logger.exception("worker step failed; retrying after a pause")
-                busy = False
+                # Nothing was committed for the failed step, so retrying it is safe; the pause
+                # keeps a persistent failure (a full disk) from flooding the log.
+                logger.exception("worker step failed; retrying in a second")
+                self._wake.wait(1.0)
+                self._wake.clear()
+                continue
             if not busy:
                 self._wake.wait(self.poll_interval)
                 self._wake.clear()
