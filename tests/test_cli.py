@@ -165,3 +165,15 @@ def test_serve_starts_and_says_where_its_data_lives(tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(timeout=20)
     assert (data).is_dir()
+
+
+def test_local_data_in_use_is_a_clear_error(
+    tmp_path: Path, make_local_server: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "busy"
+    make_local_server(data_dir=data)  # type: ignore[operator]
+    code = cli.main(["list", "--local", "--data-dir", str(data)])
+    assert code == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "another groq-batch process is using the local data" in err
+    assert str(data) in err

@@ -248,13 +248,24 @@ def _client(args: argparse.Namespace) -> Iterator[Groq]:
         raise CliError(
             "--local needs the server extra: pip install 'groq-batch[server]'", EXIT_USAGE
         ) from exc
+    from groq_batch.server.store import DataDirInUseError
+
     data_dir = args.data_dir or default_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
-    with (
-        LocalServer(ServerConfig(data_dir=data_dir)) as server,
-        Groq(api_key="local", base_url=server.base_url) as client,
-    ):
-        yield client
+    server = LocalServer(ServerConfig(data_dir=data_dir))
+    try:
+        server.start()
+    except DataDirInUseError as exc:
+        # Two servers on one data dir would run the same batches twice; the lock says no.
+        raise CliError(
+            f"another groq-batch process is using the local data in {data_dir}; "
+            "wait for it to finish, or pass a different --data-dir"
+        ) from exc
+    try:
+        with Groq(api_key="local", base_url=server.base_url) as client:
+            yield client
+    finally:
+        server.stop()
 
 
 # ----------------------------------------------------------------------------------- commands
