@@ -61,9 +61,14 @@ def test_local_state_persists_between_commands(tmp_path: Path) -> None:
     ]
     path = tmp_path / "in.jsonl"
     write_jsonl(requests, path)
-    submitted = run_cli("submit", str(path), "--local", "--data-dir", str(data), "--wait", "--json")
+    # Submit and leave: the next --local command's server picks the batch up again.
+    submitted = run_cli("submit", str(path), "--local", "--data-dir", str(data), "--json")
     assert submitted.returncode == 0, submitted.stderr
     batch_id = json.loads(submitted.stdout)[0]["id"]
+    assert json.loads(submitted.stdout)[0]["status"] == "validating"
+    waited = run_cli("wait", batch_id, "--local", "--data-dir", str(data), "--json")
+    assert waited.returncode == 0, waited.stderr
+    assert json.loads(waited.stdout)[0]["request_counts"]["completed"] == 5
     status = run_cli("status", batch_id, "--local", "--data-dir", str(data), "--json")
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)[0]["status"] == "completed"
