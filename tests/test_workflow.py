@@ -317,3 +317,21 @@ def test_failure_after_some_parts_names_the_created_batches(local_server: LocalS
         uploads = [f for f in client.files.list().data if f.purpose == "batch"]
         assert len(uploads) == 3
         assert [b.id for b in client.batches.list().data] == info.value.batch_ids
+
+
+def test_submit_takes_a_generator_of_requests(client: Groq) -> None:
+    def generate() -> Iterator[BatchRequest]:
+        yield from requests(45)
+
+    job = client.batches.submit(generate(), max_lines=20)
+    assert len(job.ids) == 3
+    client.batches.wait(job, poll_interval=0.05)
+    assert_each_input_once(list(client.batches.results(job)), requests(45))
+
+
+def test_unserialisable_request_is_a_validation_error(client: Groq) -> None:
+    bad = [requests(1)[0].to_dict(), {"custom_id": "x", "body": {"when": object()}}]
+    with pytest.raises(ValidationError) as info:
+        client.batches.submit(bad)
+    assert [(p.line, p.code) for p in info.value.problems] == [(2, "not_serialisable")]
+    assert client.files.list().data == []

@@ -166,7 +166,6 @@ class Shard:
     path: Path
     lines: int
     bytes: int
-    temporary: bool
 
 
 @dataclass(slots=True)
@@ -183,16 +182,19 @@ class ShardPlan:
             self.tmpdir = None
 
 
-def _lines_of(source: Source) -> tuple[Iterable[bytes], str, Path | None]:
-    if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        return _file_lines(path), str(path), path
-    return (dump_line(r) for r in source), "requests", None
-
-
-def _file_lines(path: Path) -> Iterable[bytes]:
-    with path.open("rb") as fh:
-        yield from fh
+def _spool(source: Iterable[BatchRequest | Mapping[str, Any]], path: Path) -> None:
+    """Write requests to ``path`` in one pass, so that generators work and bytes are exact."""
+    problems = []
+    with path.open("wb") as out:
+        for number, request in enumerate(source, start=1):
+            try:
+                out.write(dump_line(request))
+            except (TypeError, ValueError) as exc:
+                problems.append(
+                    Problem(number, None, "not_serialisable", f"Not JSON-serialisable: {exc}")
+                )
+    if problems:
+        raise ValidationError(problems, source="requests")
 
 
 def plan_shards(
@@ -204,8 +206,9 @@ def plan_shards(
 ) -> ShardPlan:
     """Validate an input and split it into parts that each fit one batch.
 
-    A file that already fits is used as it is; otherwise, and for requests held in memory, the
-    parts are written to a temporary directory, streaming, never holding the input in memory.
+    A file that already fits is used as it is. Requests held in memory (a list or a generator)
+    are first written to a temporary file in one pass; an input too large for one batch is
+    split into temporary part files. Nothing is ever held in memory whole.
 
     Args:
         source: A JSONL path or requests.
@@ -214,54 +217,69 @@ def plan_shards(
         max_bytes: Bytes per batch file at most.
 
     Returns:
-        The plan.
+        The plan; call ``cleanup()`` once the parts are uploaded.
 
     Raises:
-        ValidationError: Any line Groq would reject, or a line too large for any batch. Nothing
-            is written in that case.
+        ValidationError: Any line Groq would reject, or a line too large for any batch. No
+            temporary file is left behind in that case.
     """
-    lines, name, path = _lines_of(source)
-    # The limits are applied by splitting, so validation runs without them.
-    report = validate_lines(lines, endpoint=endpoint, max_lines=2**62, max_bytes=2**62, source=name)
-    if report.problems:
-        raise ValidationError(report.problems, source=name)
-    if path is not None and report.lines <= max_lines and report.bytes <= max_bytes:
-        return ShardPlan([Shard(path, report.lines, report.bytes, temporary=False)])
-
-    plan = ShardPlan(tmpdir=tempfile.TemporaryDirectory(prefix="groq-batch-"))
-    assert plan.tmpdir is not None
-    out: IO[bytes] | None = None
+    tmpdir = tempfile.TemporaryDirectory(prefix="groq-batch-")
+    plan = ShardPlan(tmpdir=tmpdir)
     try:
-        lines, _, _ = _lines_of(source)
-        for number, raw in enumerate(lines, start=1):
-            line = raw if raw.endswith(b"\n") else raw + b"\n"
-            if len(line) > max_bytes:
-                problem = Problem(number, None, "line_too_large", "Line larger than a batch file")
-                raise ValidationError([problem], source=name)
-            current = plan.shards[-1] if plan.shards else None
-            if (
-                out is None
-                or current is None
-                or current.lines >= max_lines
-                or current.bytes + len(line) > max_bytes
-            ):
-                if out is not None:
-                    out.close()
-                shard_path = Path(plan.tmpdir.name) / f"part-{len(plan.shards) + 1:04d}.jsonl"
-                out = shard_path.open("wb")
-                current = Shard(shard_path, 0, 0, temporary=True)
-                plan.shards.append(current)
-            out.write(line)
-            current.lines += 1
-            current.bytes += len(line)
+        if isinstance(source, str | os.PathLike):
+            path, name = Path(source), os.fspath(source)
+        else:
+            path, name = Path(tmpdir.name) / "requests.jsonl", "requests"
+            _spool(source, path)
+        with path.open("rb") as fh:
+            # The limits are applied by splitting, so validation runs without them.
+            report = validate_lines(
+                fh, endpoint=endpoint, max_lines=2**62, max_bytes=2**62, source=name
+            )
+        if report.problems:
+            raise ValidationError(report.problems, source=name)
+        if report.lines <= max_lines and report.bytes <= max_bytes:
+            plan.shards.append(Shard(path, report.lines, report.bytes))
+            return plan
+        _split(path, plan, Path(tmpdir.name), name, max_lines, max_bytes)
     except BaseException:
-        if out is not None:
-            out.close()
         plan.cleanup()
         raise
-    if out is not None:
-        out.close()
     return plan
+
+
+def _split(
+    path: Path, plan: ShardPlan, into: Path, name: str, max_lines: int, max_bytes: int
+) -> None:
+    out: IO[bytes] | None = None
+    current: Shard | None = None
+    try:
+        with path.open("rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                line = raw if raw.endswith(b"\n") else raw + b"\n"
+                if len(line) > max_bytes:
+                    problem = Problem(
+                        number, None, "line_too_large", "Line larger than a batch file"
+                    )
+                    raise ValidationError([problem], source=name)
+                if (
+                    out is None
+                    or current is None
+                    or current.lines >= max_lines
+                    or current.bytes + len(line) > max_bytes
+                ):
+                    if out is not None:
+                        out.close()
+                    shard_path = into / f"part-{len(plan.shards) + 1:04d}.jsonl"
+                    out = shard_path.open("wb")
+                    current = Shard(shard_path, 0, 0)
+                    plan.shards.append(current)
+                out.write(line)
+                current.lines += 1
+                current.bytes += len(line)
+    finally:
+        if out is not None:
+            out.close()
 
 
 class ProgressReader:
