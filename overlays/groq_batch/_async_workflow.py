@@ -16,14 +16,13 @@ from groq_batch._workflow_core import (
     JobSubmitError,
     Poller,
     ProgressCallback,
-    ProgressReader,
     Source,
-    UploadProgress,
     atomic_download,
     download_plan,
     new_job_id,
     part_metadata,
     plan_shards,
+    upload_body,
 )
 from groq_batch.jsonl import CHAT_COMPLETIONS, write_jsonl
 from groq_batch.results import FAILED_OUTCOMES, BatchResult, InputIndex, Outcome, ResultJoiner
@@ -190,67 +189,12 @@ class AsyncBatchJob(JobBase):
             if not write_jsonl(requests, path):
                 return None
             first = self.batches[0]
-            return await submit(
-                self._client,
+            return await self._client.batches.submit(
                 path,
                 endpoint=first.endpoint,
                 completion_window=completion_window or first.completion_window,
                 metadata=self.resubmit_metadata(),
             )
-
-
-async def submit(
-    client: AsyncGroq,
-    source: Source,
-    *,
-    endpoint: str = CHAT_COMPLETIONS,
-    completion_window: str = "24h",
-    metadata: Mapping[str, str] | None = None,
-    on_progress: ProgressCallback | None = None,
-    max_lines: int | None = None,
-    max_bytes: int | None = None,
-) -> AsyncBatchJob:
-    """Validate, split, upload and create the batches of one job (async)."""
-    limits: dict[str, Any] = {}
-    if max_lines is not None:
-        limits["max_lines"] = max_lines
-    if max_bytes is not None:
-        limits["max_bytes"] = max_bytes
-    # Validation and splitting read local files only; run them off the event loop.
-    plan = await asyncio.to_thread(plan_shards, source, endpoint=endpoint, **limits)
-    job_id = new_job_id()
-    parts = len(plan.shards)
-    try:
-        file_ids = []
-        for number, shard in enumerate(plan.shards, start=1):
-            with shard.path.open("rb") as fh:
-                body: Any = fh
-                if on_progress is not None:
-
-                    def report(sent: int, total: int, number: int = number) -> None:
-                        on_progress(UploadProgress(number, parts, sent, total))
-
-                    body = ProgressReader(fh, shard.bytes, report)
-                uploaded = await client.files.create(file=(shard.path.name, body), purpose="batch")
-            file_ids.append(uploaded.id)
-        created: list[Batch] = []
-        for number, file_id in enumerate(file_ids, start=1):
-            try:
-                created.append(
-                    await client.batches.create(
-                        input_file_id=file_id,
-                        endpoint=endpoint,
-                        completion_window=completion_window,
-                        metadata=part_metadata(metadata, job_id, number, parts),
-                    )
-                )
-            except Exception as exc:
-                if not created:
-                    raise
-                raise JobSubmitError(str(exc), [b.id for b in created]) from exc
-    finally:
-        plan.cleanup()
-    return AsyncBatchJob(client, created)
 
 
 class AsyncJobMethods:
@@ -283,16 +227,42 @@ class AsyncJobMethods:
         Returns:
             The job handle.
         """
-        return await submit(
-            self._client,
-            requests_or_path,
-            endpoint=endpoint,
-            completion_window=completion_window,
-            metadata=metadata,
-            on_progress=on_progress,
-            max_lines=max_lines,
-            max_bytes=max_bytes,
-        )
+        limits: dict[str, Any] = {}
+        if max_lines is not None:
+            limits["max_lines"] = max_lines
+        if max_bytes is not None:
+            limits["max_bytes"] = max_bytes
+        # Validation and splitting read local files only; run them off the event loop.
+        plan = await asyncio.to_thread(plan_shards, requests_or_path, endpoint=endpoint, **limits)
+        job_id = new_job_id()
+        parts = len(plan.shards)
+        try:
+            file_ids = []
+            for number, shard in enumerate(plan.shards, start=1):
+                with shard.path.open("rb") as fh:
+                    body = upload_body(fh, shard, number, parts, on_progress)
+                    uploaded = await self._client.files.create(
+                        file=(shard.path.name, body), purpose="batch"
+                    )
+                file_ids.append(uploaded.id)
+            created: list[Batch] = []
+            for number, file_id in enumerate(file_ids, start=1):
+                try:
+                    created.append(
+                        await self._client.batches.create(
+                            input_file_id=file_id,
+                            endpoint=endpoint,
+                            completion_window=completion_window,
+                            metadata=part_metadata(metadata, job_id, number, parts),
+                        )
+                    )
+                except Exception as exc:
+                    if not created:
+                        raise
+                    raise JobSubmitError(str(exc), [b.id for b in created]) from exc
+        finally:
+            plan.cleanup()
+        return AsyncBatchJob(self._client, created)
 
     def job(self, ids: str | Batch | Sequence[str | Batch]) -> AsyncBatchJob:
         """Re-attach to a job from its batch ids (or a batch).

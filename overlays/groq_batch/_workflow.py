@@ -19,14 +19,13 @@ from groq_batch._workflow_core import (
     JobSubmitError,
     Poller,
     ProgressCallback,
-    ProgressReader,
     Source,
-    UploadProgress,
     atomic_download,
     download_plan,
     new_job_id,
     part_metadata,
     plan_shards,
+    upload_body,
 )
 from groq_batch.jsonl import CHAT_COMPLETIONS, write_jsonl
 from groq_batch.results import FAILED_OUTCOMES, BatchResult, InputIndex, Outcome, ResultJoiner
@@ -210,67 +209,12 @@ class BatchJob(JobBase):
             if count == 0:
                 return None
             first = self.batches[0]
-            return submit(
-                self._client,
+            return self._client.batches.submit(
                 path,
                 endpoint=first.endpoint,
                 completion_window=completion_window or first.completion_window,
                 metadata=self.resubmit_metadata(),
             )
-
-
-def submit(
-    client: Groq,
-    source: Source,
-    *,
-    endpoint: str = CHAT_COMPLETIONS,
-    completion_window: str = "24h",
-    metadata: Mapping[str, str] | None = None,
-    on_progress: ProgressCallback | None = None,
-    max_lines: int | None = None,
-    max_bytes: int | None = None,
-) -> BatchJob:
-    """Validate, split, upload and create the batches of one job (``client.batches.submit``)."""
-    limits: dict[str, Any] = {}
-    if max_lines is not None:
-        limits["max_lines"] = max_lines
-    if max_bytes is not None:
-        limits["max_bytes"] = max_bytes
-    plan = plan_shards(source, endpoint=endpoint, **limits)
-    job_id = new_job_id()
-    parts = len(plan.shards)
-    try:
-        # Every part is uploaded before any batch is created: a failed upload leaves no batch.
-        file_ids = []
-        for number, shard in enumerate(plan.shards, start=1):
-            with shard.path.open("rb") as fh:
-                body: Any = fh
-                if on_progress is not None:
-
-                    def report(sent: int, total: int, number: int = number) -> None:
-                        on_progress(UploadProgress(number, parts, sent, total))
-
-                    body = ProgressReader(fh, shard.bytes, report)
-                uploaded = client.files.create(file=(shard.path.name, body), purpose="batch")
-            file_ids.append(uploaded.id)
-        created: list[Batch] = []
-        for number, file_id in enumerate(file_ids, start=1):
-            try:
-                created.append(
-                    client.batches.create(
-                        input_file_id=file_id,
-                        endpoint=endpoint,
-                        completion_window=completion_window,
-                        metadata=part_metadata(metadata, job_id, number, parts),
-                    )
-                )
-            except Exception as exc:
-                if not created:
-                    raise
-                raise JobSubmitError(str(exc), [b.id for b in created]) from exc
-    finally:
-        plan.cleanup()
-    return BatchJob(client, created)
 
 
 class JobMethods:
@@ -312,16 +256,42 @@ class JobMethods:
             ValidationError: The input has problems, each with its line and field.
             JobSubmitError: A part failed after others were created; it names them.
         """
-        return submit(
-            self._client,
-            requests_or_path,
-            endpoint=endpoint,
-            completion_window=completion_window,
-            metadata=metadata,
-            on_progress=on_progress,
-            max_lines=max_lines,
-            max_bytes=max_bytes,
-        )
+        limits: dict[str, Any] = {}
+        if max_lines is not None:
+            limits["max_lines"] = max_lines
+        if max_bytes is not None:
+            limits["max_bytes"] = max_bytes
+        plan = plan_shards(requests_or_path, endpoint=endpoint, **limits)
+        job_id = new_job_id()
+        parts = len(plan.shards)
+        try:
+            # Every part is uploaded before any batch is created: a failed upload leaves no batch.
+            file_ids = []
+            for number, shard in enumerate(plan.shards, start=1):
+                with shard.path.open("rb") as fh:
+                    body = upload_body(fh, shard, number, parts, on_progress)
+                    uploaded = self._client.files.create(
+                        file=(shard.path.name, body), purpose="batch"
+                    )
+                file_ids.append(uploaded.id)
+            created: list[Batch] = []
+            for number, file_id in enumerate(file_ids, start=1):
+                try:
+                    created.append(
+                        self._client.batches.create(
+                            input_file_id=file_id,
+                            endpoint=endpoint,
+                            completion_window=completion_window,
+                            metadata=part_metadata(metadata, job_id, number, parts),
+                        )
+                    )
+                except Exception as exc:
+                    if not created:
+                        raise
+                    raise JobSubmitError(str(exc), [b.id for b in created]) from exc
+        finally:
+            plan.cleanup()
+        return BatchJob(self._client, created)
 
     def job(self, ids: str | Batch | Sequence[str | Batch]) -> BatchJob:
         """Re-attach to a job from its batch ids (or a batch), in this or another process.

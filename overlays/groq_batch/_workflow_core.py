@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import httpx
 
@@ -280,6 +280,31 @@ def _split(
     finally:
         if out is not None:
             out.close()
+
+
+def upload_body(
+    fh: IO[bytes], shard: Shard, part: int, parts: int, on_progress: ProgressCallback | None
+) -> IO[bytes]:
+    """Return what to upload for one part: the file itself, or a reader that reports progress.
+
+    Args:
+        fh: The part's open file.
+        shard: The part.
+        part: Its 1-based number.
+        parts: How many parts the job has.
+        on_progress: The caller's progress callback, if any.
+
+    Returns:
+        ``fh`` when nobody listens, else a ``ProgressReader`` over it.
+    """
+    if on_progress is None:
+        return fh
+
+    def report(sent: int, total: int) -> None:
+        on_progress(UploadProgress(part, parts, sent, total))
+
+    # The uploader only reads, seeks and tells, which ProgressReader does as the file would.
+    return cast(IO[bytes], ProgressReader(fh, shard.bytes, report))
 
 
 class ProgressReader:
