@@ -9,7 +9,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from groq_batch._workflow_core import (
     JobBase,
@@ -227,13 +227,14 @@ class AsyncJobMethods:
         Returns:
             The job handle.
         """
-        limits: dict[str, Any] = {}
-        if max_lines is not None:
-            limits["max_lines"] = max_lines
-        if max_bytes is not None:
-            limits["max_bytes"] = max_bytes
         # Validation and splitting read local files only; run them off the event loop.
-        plan = await asyncio.to_thread(plan_shards, requests_or_path, endpoint=endpoint, **limits)
+        plan = await asyncio.to_thread(
+            plan_shards,
+            requests_or_path,
+            endpoint=endpoint,
+            max_lines=max_lines,
+            max_bytes=max_bytes,
+        )
         job_id = new_job_id()
         parts = len(plan.shards)
         try:

@@ -12,7 +12,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from groq_batch._workflow_core import (
     JobBase,
@@ -256,12 +256,9 @@ class JobMethods:
             ValidationError: The input has problems, each with its line and field.
             JobSubmitError: A part failed after others were created; it names them.
         """
-        limits: dict[str, Any] = {}
-        if max_lines is not None:
-            limits["max_lines"] = max_lines
-        if max_bytes is not None:
-            limits["max_bytes"] = max_bytes
-        plan = plan_shards(requests_or_path, endpoint=endpoint, **limits)
+        plan = plan_shards(
+            requests_or_path, endpoint=endpoint, max_lines=max_lines, max_bytes=max_bytes
+        )
         job_id = new_job_id()
         parts = len(plan.shards)
         try:

@@ -201,8 +201,8 @@ def plan_shards(
     source: Source,
     *,
     endpoint: str,
-    max_lines: int = MAX_LINES,
-    max_bytes: int = MAX_BYTES,
+    max_lines: int | None = None,
+    max_bytes: int | None = None,
 ) -> ShardPlan:
     """Validate an input and split it into parts that each fit one batch.
 
@@ -213,8 +213,8 @@ def plan_shards(
     Args:
         source: A JSONL path or requests.
         endpoint: The batch endpoint every line must use.
-        max_lines: Lines per batch at most.
-        max_bytes: Bytes per batch file at most.
+        max_lines: Lines per batch at most; Groq's 50,000 when None.
+        max_bytes: Bytes per batch file at most; Groq's 100 MB when None.
 
     Returns:
         The plan; call ``cleanup()`` once the parts are uploaded.
@@ -223,6 +223,8 @@ def plan_shards(
         ValidationError: Any line Groq would reject, or a line too large for any batch. No
             temporary file is left behind in that case.
     """
+    max_lines = MAX_LINES if max_lines is None else max_lines
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     tmpdir = tempfile.TemporaryDirectory(prefix="groq-batch-")
     plan = ShardPlan(tmpdir=tmpdir)
     try:
