@@ -182,3 +182,22 @@ def test_local_data_in_use_is_a_clear_error(
     err = capsys.readouterr().err
     assert "another groq-batch process is using the local data" in err
     assert str(data) in err
+
+
+def test_run_with_bad_input_lists_every_problem_and_uploads_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(
+        '{"custom_id": "a", "method": "GET", "url": "/v1/chat/completions", '
+        '"body": {"model": "m", "messages": [{"role": "user", "content": "x"}]}}\n'
+        "{broken\n"
+    )
+    data = tmp_path / "d"
+    proc = run_cli("run", str(path), "--local", "--data-dir", str(data), "-o", str(tmp_path / "o"))
+    assert proc.returncode == cli.EXIT_USAGE
+    assert "line 1, field method" in proc.stderr
+    assert "line 2" in proc.stderr
+    assert "nothing was uploaded" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "o").exists()
+    listed = run_cli("files", "list", "--local", "--data-dir", str(data), "--json")
+    assert json.loads(listed.stdout) == []

@@ -28,6 +28,8 @@ from groq_batch import __version__
 
 if TYPE_CHECKING:
     from groq_batch._client import Groq
+    from groq_batch._workflow import BatchJob
+    from groq_batch.validation import ValidationReport
     from groq_batch_api.models import Batch
 
 EXIT_OK = 0
@@ -271,16 +273,11 @@ def _client(args: argparse.Namespace) -> Iterator[Groq]:
 # ----------------------------------------------------------------------------------- commands
 
 
-def _validate(args: argparse.Namespace, out: Output) -> int:
-    from groq_batch.validation import validate
-
-    if not args.file.is_file():
-        raise CliError(f"{args.file}: no such file", EXIT_USAGE)
-    report = validate(args.file, endpoint=args.endpoint)
+def _print_report(out: Output, report: ValidationReport, stream: TextIO | None = None) -> None:
     if out.as_json:
         out.json(
             {
-                "file": str(args.file),
+                "file": report.source,
                 "lines": report.lines,
                 "bytes": report.bytes,
                 "ok": report.ok,
@@ -291,8 +288,39 @@ def _validate(args: argparse.Namespace, out: Output) -> int:
             }
         )
     else:
-        out.line(str(report))
+        (stream or out.stream).write(f"{report}\n")
+
+
+def _require_file(path: Path) -> None:
+    # Checked before any client or local server starts, so the error is the file's.
+    if not path.is_file():
+        raise CliError(f"{path}: no such file", EXIT_USAGE)
+
+
+def _validate(args: argparse.Namespace, out: Output) -> int:
+    from groq_batch.validation import validate
+
+    _require_file(args.file)
+    report = validate(args.file, endpoint=args.endpoint)
+    _print_report(out, report)
     return EXIT_OK if report.ok else EXIT_USAGE
+
+
+def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob:
+    """Submit ``args.file``; on bad input, print every problem and exit 2 with nothing uploaded."""
+    from groq_batch.validation import ValidationError, ValidationReport
+
+    try:
+        return client.batches.submit(
+            args.file,
+            endpoint=args.endpoint,
+            completion_window=args.window,
+            metadata=dict(args.metadata) or None,
+        )
+    except ValidationError as exc:
+        report = ValidationReport(problems=exc.problems, source=exc.source)
+        _print_report(out, report, sys.stderr)
+        raise CliError(f"{len(exc.problems)} problem(s); nothing was uploaded", EXIT_USAGE) from exc
 
 
 class _Progress:
@@ -361,15 +389,9 @@ def _wait(client: Groq, job: Any, args: argparse.Namespace, out: Output) -> list
 
 
 def _submit(args: argparse.Namespace, out: Output) -> int:
-    if not args.file.is_file():
-        raise CliError(f"{args.file}: no such file", EXIT_USAGE)
+    _require_file(args.file)
     with _client(args) as client:
-        job = client.batches.submit(
-            args.file,
-            endpoint=args.endpoint,
-            completion_window=args.window,
-            metadata=dict(args.metadata) or None,
-        )
+        job = _submit_job(client, args, out)
         batches = job.batches
         if args.wait:
             batches = _wait(client, job, args, out)
@@ -426,22 +448,10 @@ def _print_summary(out: Output, summary: Any, output: Path, elapsed: float) -> N
 
 
 def _run(args: argparse.Namespace, out: Output) -> int:
-    from groq_batch.validation import validate
-
     started = time.monotonic()
-    if not args.file.is_file():
-        raise CliError(f"{args.file}: no such file", EXIT_USAGE)
-    report = validate(args.file, endpoint=args.endpoint, max_lines=2**62, max_bytes=2**62)
-    if not report.ok:
-        out.line(str(report))
-        return EXIT_USAGE
+    _require_file(args.file)
     with _client(args) as client:
-        job = client.batches.submit(
-            args.file,
-            endpoint=args.endpoint,
-            completion_window=args.window,
-            metadata=dict(args.metadata) or None,
-        )
+        job = _submit_job(client, args, out)
         out.line(f"submitted {len(job.ids)} batch(es): {', '.join(job.ids)}")
         _wait(client, job, args, out)
         summary = _write_results(job, args.output, args.file)
