@@ -335,3 +335,10 @@ def test_unserialisable_request_is_a_validation_error(client: Groq) -> None:
         client.batches.submit(bad)
     assert [(p.line, p.code) for p in info.value.problems] == [(2, "not_serialisable")]
     assert client.files.list().data == []
+
+
+def test_a_job_needs_batch_ids(client: Groq) -> None:
+    with pytest.raises(ValueError, match="non-empty batch ids"):
+        client.batches.job([])
+    with pytest.raises(ValueError, match="non-empty batch ids"):
+        client.batches.job("")

@@ -350,33 +350,6 @@ class ProgressReader:
             yield chunk
 
 
-def job_ids(target: object) -> list[str]:
-    """Return the batch ids a ``wait``/``results``/``download`` target names.
-
-    Args:
-        target: A batch id, a ``Batch``, a job, or a sequence of ids or batches.
-
-    Returns:
-        The ids, in order.
-
-    Raises:
-        TypeError: For anything else.
-        ValueError: For an empty target or an empty id.
-    """
-    if isinstance(target, JobBase):
-        return list(target.ids)
-    if isinstance(target, str | Batch):
-        items: list[object] = [target]
-    elif isinstance(target, Iterable):
-        items = list(target)
-    else:
-        raise TypeError(f"Expected a batch id, a Batch, a job or ids, got {type(target).__name__}")
-    ids = [item if isinstance(item, str) else getattr(item, "id", None) for item in items]
-    if not ids or not all(isinstance(i, str) and i for i in ids):
-        raise ValueError("Expected one or more non-empty batch ids")
-    return [str(i) for i in ids]
-
-
 class JobBase:
     """What sync and async job handles share: their ids and the latest state of each batch.
 
@@ -386,8 +359,10 @@ class JobBase:
     """
 
     def __init__(self, batches: Sequence[Batch | str]) -> None:
-        ids = job_ids(list(batches))
-        self.ids: tuple[str, ...] = tuple(ids)
+        ids = tuple(b if isinstance(b, str) else b.id for b in batches)
+        if not ids or not all(ids):
+            raise ValueError("A job needs one or more non-empty batch ids")
+        self.ids: tuple[str, ...] = ids
         known = [b for b in batches if isinstance(b, Batch)]
         self.batches: list[Batch] = known if len(known) == len(ids) else []
 

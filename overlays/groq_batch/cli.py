@@ -29,6 +29,7 @@ from groq_batch import __version__
 if TYPE_CHECKING:
     from groq_batch._client import Groq
     from groq_batch._workflow import BatchJob
+    from groq_batch.results import BatchResult, ResultSummary
     from groq_batch.validation import ValidationReport
     from groq_batch_api.models import Batch
 
@@ -375,15 +376,12 @@ class _Progress:
             self._progress.stop()
 
 
-def _wait(client: Groq, job: Any, args: argparse.Namespace, out: Output) -> list[Batch]:
+def _wait(job: BatchJob, args: argparse.Namespace, out: Output) -> list[Batch]:
     from groq_batch._workflow_core import WaitTimeoutError
 
     with _Progress(out) as progress:
         try:
-            batches: list[Batch] = job.wait(
-                timeout=getattr(args, "timeout", None), on_update=progress.update
-            )
-            return batches
+            return job.wait(timeout=getattr(args, "timeout", None), on_update=progress.update)
         except WaitTimeoutError as exc:
             raise CliError(f"{exc}. The batches keep running.", EXIT_TIMEOUT) from exc
 
@@ -394,14 +392,14 @@ def _submit(args: argparse.Namespace, out: Output) -> int:
         job = _submit_job(client, args, out)
         batches = job.batches
         if args.wait:
-            batches = _wait(client, job, args, out)
+            batches = _wait(job, args, out)
         _print_batches(out, batches)
         if args.wait:
             return EXIT_FAILED_ROWS if any(_counts(b)[2] for b in batches) else EXIT_OK
     return EXIT_OK
 
 
-def _result_row(result: Any) -> dict[str, Any]:
+def _result_row(result: BatchResult) -> dict[str, Any]:
     return {
         "custom_id": result.custom_id,
         "outcome": result.outcome.value,
@@ -415,7 +413,7 @@ def _result_row(result: Any) -> dict[str, Any]:
     }
 
 
-def _write_results(job: Any, output: Path, inputs: Path | None) -> Any:
+def _write_results(job: BatchJob, output: Path, inputs: Path | None) -> ResultSummary:
     from groq_batch.results import ResultSummary
 
     summary = ResultSummary()
@@ -432,7 +430,7 @@ def _write_results(job: Any, output: Path, inputs: Path | None) -> Any:
     return summary
 
 
-def _print_summary(out: Output, summary: Any, output: Path, elapsed: float) -> None:
+def _print_summary(out: Output, summary: ResultSummary, output: Path, elapsed: float) -> None:
     data = summary.as_dict()
     if out.as_json:
         out.json({**data, "output": str(output), "wall_seconds": round(elapsed, 3)})
@@ -453,7 +451,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     with _client(args) as client:
         job = _submit_job(client, args, out)
         out.line(f"submitted {len(job.ids)} batch(es): {', '.join(job.ids)}")
-        _wait(client, job, args, out)
+        _wait(job, args, out)
         summary = _write_results(job, args.output, args.file)
     _print_summary(out, summary, args.output, time.monotonic() - started)
     return EXIT_FAILED_ROWS if summary.failed else EXIT_OK
@@ -485,7 +483,7 @@ def _cancel(args: argparse.Namespace, out: Output) -> int:
 
 def _wait_cmd(args: argparse.Namespace, out: Output) -> int:
     with _client(args) as client:
-        batches = _wait(client, client.batches.job(args.ids), args, out)
+        batches = _wait(client.batches.job(args.ids), args, out)
         _print_batches(out, batches)
     return EXIT_FAILED_ROWS if any(_counts(b)[2] for b in batches) else EXIT_OK
 

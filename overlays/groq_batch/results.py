@@ -242,12 +242,6 @@ class InputIndex:
         """Yield every custom id in input order."""
         yield from self._requests or self._offsets
 
-    def __contains__(self, custom_id: object) -> bool:
-        return custom_id in self._requests or custom_id in self._offsets
-
-    def __len__(self) -> int:
-        return len(self._requests) or len(self._offsets)
-
     def get(self, custom_id: str) -> BatchRequest | None:
         """Return the request with this custom id, or None.
 
