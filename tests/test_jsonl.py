@@ -75,3 +75,54 @@ def test_extra_keys_round_trip(extra: dict[str, object]) -> None:
     request = BatchRequest("x", {"model": "m"}, extra=extra)
     line = json.loads(json.dumps(request.to_dict()))
     assert BatchRequest.from_dict(line) == request
+
+
+def test_audio_builders_shape_and_drop_nulls() -> None:
+    from groq_batch.jsonl import transcription_request, translation_request
+
+    audio = "https://example.com/test01_20s.wav"
+    transcription = transcription_request(
+        "job-1",
+        model="whisper-large-v3",
+        url=audio,
+        language="en",
+        response_format="verbose_json",
+        timestamp_granularities=("segment",),
+        prompt=None,
+    )
+    # The line of Groq's batch guide, field for field.
+    assert transcription.to_dict() == {
+        "custom_id": "job-1",
+        "method": "POST",
+        "url": "/v1/audio/transcriptions",
+        "body": {
+            "model": "whisper-large-v3",
+            "url": audio,
+            "language": "en",
+            "response_format": "verbose_json",
+            "timestamp_granularities": ["segment"],
+        },
+    }
+    translation = translation_request(
+        "job-2", model="whisper-large-v3", url=audio, temperature=0.2, language="fr"
+    )
+    assert translation.to_dict() == {
+        "custom_id": "job-2",
+        "method": "POST",
+        "url": "/v1/audio/translations",
+        "body": {"model": "whisper-large-v3", "url": audio, "temperature": 0.2, "language": "fr"},
+    }
+
+
+def test_dump_line_keeps_what_validation_must_name() -> None:
+    from groq_batch.jsonl import dump_line
+
+    # A lone surrogate has no UTF-8 form: the line is escaped instead of failing.
+    assert dump_line({"custom_id": "\ud800"}) == b'{"custom_id":"\\ud800"}\n'
+    assert dump_line({"t": float("nan")}) == b'{"t":NaN}\n'
+    deep: dict[str, object] = {}
+    node = deep
+    for _ in range(5_000):
+        node["x"] = node = {}
+    with pytest.raises(ValueError, match="nested too deeply"):
+        dump_line(deep)

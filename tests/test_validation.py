@@ -9,12 +9,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from groq_batch.jsonl import BatchRequest, chat_request, write_jsonl
+from groq_batch._errors import GroqError
+from groq_batch._workflow_core import plan_shards
+from groq_batch.jsonl import (
+    BatchRequest,
+    chat_request,
+    transcription_request,
+    translation_request,
+    write_jsonl,
+)
 from groq_batch.validation import (
+    MetadataLimits,
     Problem,
     ValidationError,
     validate,
     validate_lines,
+    validate_metadata,
     validate_path,
 )
 
@@ -125,11 +135,15 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
 def test_line_and_size_limits() -> None:
     lines = encode(*(good(f"r{i}") for i in range(5)))
     report = validate_lines(lines, max_lines=4, max_bytes=sum(map(len, lines)) - 1)
+    # The size problem names the line that crossed the limit: the last one here.
     assert codes(report.problems) == [
         (None, None, "too_many_lines"),
-        (None, None, "file_too_large"),
+        (5, None, "file_too_large"),
     ]
+    assert "line 5 crosses" in report.problems[1].message
     assert validate_lines(lines, max_lines=5, max_bytes=sum(map(len, lines))).ok
+    crossing = validate_lines(lines, max_bytes=sum(map(len, lines[:2])) + 1)
+    assert codes(crossing.problems) == [(3, None, "file_too_large")]
 
 
 def test_server_rules_do_not_require_messages() -> None:
@@ -168,3 +182,246 @@ def test_duplicates_are_found_exactly(ids: list[str]) -> None:
     assert duplicates == expected
     assert report.lines == len(ids)
     assert len(report.problems) == len(expected)
+
+
+def nested(levels: int) -> dict[str, object]:
+    """A body whose ``x`` field is ``levels`` objects deep, built without recursion."""
+    body: dict[str, object] = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+    node = body
+    for _ in range(levels):
+        child: dict[str, object] = {}
+        node["x"] = child
+        node = child
+    return body
+
+
+@pytest.mark.parametrize("levels", [300, 1_000, 100_000])
+def test_deep_nesting_is_a_line_problem_not_a_crash(tmp_path: Path, levels: int) -> None:
+    lines = [good("a"), good("b", body=nested(1)), "deep"]
+    raw = json.dumps(good("c", body={"model": "m", "messages": []}))
+    deep_body = '{"model":"m","x":' + '{"x":' * levels + "1" + "}" * levels + "}"
+    raw = raw.replace('{"model": "m", "messages": []}', deep_body)
+    path = tmp_path / "deep.jsonl"
+    path.write_bytes(b"".join([*encode(*lines[:2]), raw.encode(), b"\n"]))
+    report = validate(path)
+    [problem] = report.problems
+    assert (problem.line, problem.code) == (3, "too_deep")
+    assert problem.field is not None
+    assert problem.field.startswith("body.x.x.x")
+    with pytest.raises(ValidationError):
+        report.raise_for_problems()
+
+
+def test_deep_nesting_in_memory_names_the_field() -> None:
+    for levels in (300, 5_000):  # under and over the interpreter's recursion limit
+        report = validate([good("a"), good("b", body=nested(levels))])
+        assert codes(report.problems) == [(2, "body.x.x.x.x.x.x.x...", "too_deep")]
+
+
+def test_nesting_below_the_limit_is_fine() -> None:
+    assert validate([good("a", body=nested(200))]).ok
+
+
+@pytest.mark.parametrize(
+    ("constant", "name"), [("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity")]
+)
+def test_non_finite_numbers_are_refused_in_files(tmp_path: Path, constant: str, name: str) -> None:
+    raw = json.dumps(good("b", body={"model": "m", "messages": [], "temperature": 0.5}))
+    raw = raw.replace("0.5", constant).replace('"messages": []', '"messages": [1]')
+    path = tmp_path / "nan.jsonl"
+    path.write_bytes(b"".join([*encode(good("a")), raw.encode(), b"\n"]))
+    report = validate(path)
+    assert codes(report.problems) == [(2, "body.temperature", "non_finite_number")]
+    assert name in report.problems[0].message
+
+
+def test_non_finite_numbers_are_refused_in_memory() -> None:
+    body = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "x"}],
+        "top_p": float("inf"),
+        "tools": [{"function": {"parameters": {"minimum": float("-inf")}}}],
+    }
+    report = validate([good("a", body=body), BatchRequest("b", {**body, "seed": float("nan")})])
+    assert codes(report.problems) == [
+        (1, "body.top_p", "non_finite_number"),
+        (1, "body.tools[0].function.parameters.minimum", "non_finite_number"),
+        (2, "body.top_p", "non_finite_number"),
+        (2, "body.tools[0].function.parameters.minimum", "non_finite_number"),
+        (2, "body.seed", "non_finite_number"),
+    ]
+
+
+def test_lone_surrogates_are_refused_with_their_field(tmp_path: Path) -> None:
+    path = tmp_path / "surrogate.jsonl"
+    content = json.dumps(good("a")).replace('"content": "hi"', '"content": "x\\ud800y"')
+    custom_id = json.dumps(good("\udc00"))
+    pair = json.dumps(good("b")).replace('"content": "hi"', '"content": "\\ud83d\\ude00"')
+    path.write_bytes("\n".join([content, custom_id, pair, ""]).encode())
+    report = validate(path)
+    assert codes(report.problems) == [
+        (1, "body.messages[0].content", "lone_surrogate"),
+        (2, "custom_id", "lone_surrogate"),
+    ]
+    # Every message is printable: a lone surrogate never reaches a terminal.
+    str(report).encode("utf-8")
+    in_memory = validate([good("k", body={"model": "m", "messages": [1], "\ud800": "v"})])
+    assert codes(in_memory.problems) == [(1, 'body["\\ud800"]', "lone_surrogate")]
+    str(in_memory).encode("utf-8")
+
+
+def test_empty_custom_id_is_refused() -> None:
+    report = validate([good(""), good("b")])
+    assert codes(report.problems) == [(1, "custom_id", "invalid_custom_id")]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"messages": [{"role": "user", "content": "x"}]}, "missing_model"),
+        ({"model": None, "messages": [{"role": "user", "content": "x"}]}, "missing_model"),
+        ({"model": "", "messages": [{"role": "user", "content": "x"}]}, "invalid_model"),
+        ({"model": 7, "messages": [{"role": "user", "content": "x"}]}, "invalid_model"),
+        ({"model": ["m"], "messages": [{"role": "user", "content": "x"}]}, "invalid_model"),
+    ],
+)
+def test_missing_and_invalid_model_are_told_apart(body: dict[str, object], code: str) -> None:
+    report = validate([good("a", body=body)])
+    assert codes(report.problems) == [(1, "body.model", code)]
+
+
+def test_line_too_large_is_named() -> None:
+    small, big = encode(good("a"), good("b", body={"model": "m", "messages": ["x" * 500]}))
+    for split in (True, False):
+        report = validate_lines([small, big, small], max_bytes=300, split=split)
+        assert (2, None, "line_too_large") in codes(report.problems)
+        assert "line_too_large" not in {p.code for p in report.problems if p.line != 2}
+
+
+def test_oversized_input_is_split_not_refused(tmp_path: Path) -> None:
+    requests = [good(f"r{i}") for i in range(10)]
+    report = validate(requests, max_lines=4)
+    assert report.ok
+    assert report.parts == 3
+    assert [w.code for w in report.warnings] == ["will_split"]
+    assert "will be split into 3 batches" in str(report)
+    # As one uploaded file (the server's view), the same input is refused.
+    path = tmp_path / "ten.jsonl"
+    write_jsonl(requests, path)
+    assert codes(validate_path(path, max_lines=4).problems) == [(None, None, "too_many_lines")]
+    assert not validate(path, max_lines=4, split=False).ok
+
+
+@given(
+    sizes=st.lists(st.integers(min_value=0, max_value=120), min_size=1, max_size=40),
+    max_lines=st.integers(min_value=1, max_value=8),
+    max_bytes=st.integers(min_value=200, max_value=900),
+)
+def test_parts_match_how_submit_splits(sizes: list[int], max_lines: int, max_bytes: int) -> None:
+    requests = [
+        good(f"r{i}", body={"model": "m", "messages": ["x" * n]}) for i, n in enumerate(sizes)
+    ]
+    report = validate(requests, max_lines=max_lines, max_bytes=max_bytes)
+    if not report.ok:
+        assert {p.code for p in report.problems} == {"line_too_large"}
+        return
+    plan = plan_shards(
+        requests, endpoint="/v1/chat/completions", max_lines=max_lines, max_bytes=max_bytes
+    )
+    try:
+        assert report.parts == len(plan.shards)
+    finally:
+        plan.cleanup()
+
+
+def test_unknown_model_is_a_warning_never_a_problem() -> None:
+    requests = [good("a"), good("b", body={"model": "brand-new", "messages": [1]}), good("c")]
+    report = validate(requests, known_models={"llama-3.1-8b-instant"})
+    assert report.ok
+    assert codes(report.warnings) == [(2, "body.model", "unknown_model")]
+    assert "brand-new" in str(report)
+    assert validate(requests).warnings == []
+
+
+def test_unsupported_endpoint_is_refused_before_upload() -> None:
+    report = validate([good("a")], endpoint="/v1/embeddings")
+    assert codes(report.problems) == [(None, "endpoint", "invalid_endpoint")]
+
+
+AUDIO = "https://example.com/audio/test01_20s.wav"
+
+
+def test_audio_and_mixed_lines_are_valid() -> None:
+    requests: list[BatchRequest | dict[str, object]] = [
+        chat_request(
+            "chat", model="llama-3.1-8b-instant", messages=[{"role": "user", "content": "x"}]
+        ),
+        transcription_request(
+            "t1",
+            model="whisper-large-v3",
+            url=AUDIO,
+            language="en",
+            response_format="verbose_json",
+            timestamp_granularities=["segment", "word"],
+            temperature=0,
+            prompt="names: Groq",
+        ),
+        transcription_request(
+            "t2", model="whisper-large-v3-turbo", url=AUDIO, response_format="text"
+        ),
+        translation_request("tr", model="whisper-large-v3", url=AUDIO, response_format="json"),
+    ]
+    for endpoint in ("/v1/chat/completions", "/v1/audio/transcriptions", "/v1/audio/translations"):
+        assert validate(requests, endpoint=endpoint).ok
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"model": "whisper-large-v3"}, [(1, "body.url", "missing_audio_url")]),
+        ({"model": "whisper-large-v3", "url": ""}, [(1, "body.url", "invalid_audio_url")]),
+        ({"url": AUDIO}, [(1, "body.model", "missing_model")]),
+        (
+            {"model": "w", "url": AUDIO, "response_format": "srt"},
+            [(1, "body.response_format", "invalid_response_format")],
+        ),
+        (
+            {"model": "w", "url": AUDIO, "timestamp_granularities": "word"},
+            [(1, "body.timestamp_granularities", "invalid_timestamp_granularities")],
+        ),
+        ({"model": "w", "url": AUDIO, "language": 1}, [(1, "body.language", "invalid_language")]),
+        ({"model": "w", "url": AUDIO, "prompt": [1]}, [(1, "body.prompt", "invalid_prompt")]),
+        (
+            {"model": "w", "url": AUDIO, "temperature": "hot"},
+            [(1, "body.temperature", "invalid_temperature")],
+        ),
+    ],
+)
+@pytest.mark.parametrize("url", ["/v1/audio/transcriptions", "/v1/audio/translations"])
+def test_audio_line_problems(url: str, body: dict[str, object], expected: list[object]) -> None:
+    assert codes(validate([good("a", url=url, body=body)]).problems) == expected
+
+
+def test_server_rules_do_not_require_the_audio_url() -> None:
+    line = good("a", url="/v1/audio/translations", body={"model": "whisper-large-v3"})
+    assert validate_lines(encode(line), require_messages=False).ok
+
+
+def test_metadata_limits() -> None:
+    assert validate_metadata(None) == []
+    assert validate_metadata({f"k{i}": "v" for i in range(16)}) == []
+    too_many = validate_metadata({f"k{i}": "v" for i in range(17)})
+    assert codes(too_many) == [(None, "metadata", "too_many_metadata_pairs")]
+    long_key, long_value = "k" * 65, "v" * 513
+    problems = validate_metadata({long_key: "v", "ok": long_value, "n": 1, "a b": "v"})
+    assert codes(problems) == [
+        (None, f"metadata.{long_key}", "metadata_key_too_long"),
+        (None, "metadata.ok", "metadata_value_too_long"),
+        (None, "metadata.n", "invalid_metadata_value"),
+    ]
+    loose = MetadataLimits(max_pairs=32, max_key_length=100, max_value_length=1000)
+    assert validate_metadata({long_key: long_value}, loose) == []
+    assert codes(validate_metadata(["not", "a", "mapping"])) == [
+        (None, "metadata", "invalid_metadata")
+    ]
+    assert issubclass(ValidationError, GroqError)

@@ -11,13 +11,24 @@ from pathlib import Path
 from typing import Any
 
 CHAT_COMPLETIONS = "/v1/chat/completions"
+TRANSCRIPTIONS = "/v1/audio/transcriptions"
+TRANSLATIONS = "/v1/audio/translations"
+AUDIO_URLS = frozenset({TRANSCRIPTIONS, TRANSLATIONS})
+SUPPORTED_URLS = frozenset({CHAT_COMPLETIONS, *AUDIO_URLS})
+"""The endpoints a Groq batch line may use; one file may mix them (Groq's "Mixed Batch")."""
 
 __all__ = [
+    "AUDIO_URLS",
     "CHAT_COMPLETIONS",
+    "SUPPORTED_URLS",
+    "TRANSCRIPTIONS",
+    "TRANSLATIONS",
     "BatchRequest",
     "chat_request",
     "dump_line",
     "iter_jsonl",
+    "transcription_request",
+    "translation_request",
     "write_jsonl",
 ]
 
@@ -101,17 +112,132 @@ def chat_request(
     return BatchRequest(custom_id=custom_id, body=body, url=url)
 
 
+def _audio_request(
+    endpoint: str,
+    custom_id: str,
+    model: str,
+    url: str,
+    params: Mapping[str, Any],
+) -> BatchRequest:
+    body: dict[str, Any] = {"model": model, "url": url}
+    body.update({k: v for k, v in params.items() if v is not None})
+    return BatchRequest(custom_id=custom_id, body=body, url=endpoint)
+
+
+def transcription_request(
+    custom_id: str,
+    *,
+    model: str,
+    url: str,
+    language: str | None = None,
+    prompt: str | None = None,
+    response_format: str | None = None,
+    temperature: float | None = None,
+    timestamp_granularities: Iterable[str] | None = None,
+    **params: Any,
+) -> BatchRequest:
+    """Build an audio-transcription request line (``/v1/audio/transcriptions``).
+
+    Args:
+        custom_id: The caller's id for the request, unique within a batch.
+        model: A speech model, for example ``whisper-large-v3``.
+        url: The address of the audio (a batch line cannot carry the file itself). Unlike
+            ``chat_request``'s ``url``, this is the body's ``url`` field, as in Groq's API.
+        language: The audio's language as ISO-639-1 (``en``), if known.
+        prompt: Text to guide the model's style or spelling.
+        response_format: ``json`` (the default), ``verbose_json`` or ``text``.
+        temperature: Sampling temperature, 0 to 1.
+        timestamp_granularities: ``["segment"]``, ``["word"]`` or both (with ``verbose_json``).
+        **params: Any other body fields. Parameters set to None are left out.
+
+    Returns:
+        The request line.
+    """
+    return _audio_request(
+        TRANSCRIPTIONS,
+        custom_id,
+        model,
+        url,
+        {
+            "language": language,
+            "prompt": prompt,
+            "response_format": response_format,
+            "temperature": temperature,
+            "timestamp_granularities": None
+            if timestamp_granularities is None
+            else list(timestamp_granularities),
+            **params,
+        },
+    )
+
+
+def translation_request(
+    custom_id: str,
+    *,
+    model: str,
+    url: str,
+    prompt: str | None = None,
+    response_format: str | None = None,
+    temperature: float | None = None,
+    **params: Any,
+) -> BatchRequest:
+    """Build an audio-translation (into English) request line (``/v1/audio/translations``).
+
+    Args:
+        custom_id: The caller's id for the request, unique within a batch.
+        model: A speech model that translates, for example ``whisper-large-v3``.
+        url: The address of the audio (the body's ``url`` field, as in Groq's API).
+        prompt: Text, in English, to guide the model's style.
+        response_format: ``json`` (the default), ``verbose_json`` or ``text``.
+        temperature: Sampling temperature, 0 to 1.
+        **params: Any other body fields (``language``, ...). Parameters set to None are left
+            out.
+
+    Returns:
+        The request line.
+    """
+    return _audio_request(
+        TRANSLATIONS,
+        custom_id,
+        model,
+        url,
+        {
+            "prompt": prompt,
+            "response_format": response_format,
+            "temperature": temperature,
+            **params,
+        },
+    )
+
+
 def dump_line(request: BatchRequest | Mapping[str, Any]) -> bytes:
     """Serialise one request as a JSONL line, newline included.
+
+    The line is written as it is, even when it holds what validation refuses (``NaN``, a lone
+    surrogate), so that the validator can name the line and the field at fault.
 
     Args:
         request: A ``BatchRequest`` or an already-shaped dict.
 
     Returns:
         The UTF-8 bytes of the line.
+
+    Raises:
+        TypeError: The request holds a value JSON has no form for.
+        ValueError: The request is nested too deeply to serialise, or holds a circular
+            reference.
     """
     data = request.to_dict() if isinstance(request, BatchRequest) else request
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    except RecursionError as exc:
+        raise ValueError("nested too deeply to serialise") from exc
+    try:
+        return text.encode() + b"\n"
+    except UnicodeEncodeError:
+        # A lone surrogate has no UTF-8 form; escaped, the line stays valid text and the
+        # validator can point at the field that holds it.
+        return json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode() + b"\n"
 
 
 def write_jsonl(

@@ -1,38 +1,75 @@
-"""Find everything Groq would reject in a batch input file, before anything is uploaded.
+r"""Find everything Groq would reject in a batch input file, before anything is uploaded.
 
 The same rules serve the client (``groq_batch.validate``, which ``submit`` runs first) and the
 local server's validating stage, so the two can never disagree about what a valid line is.
+
+Beyond Groq's own rules, a line is refused when it holds something no JSON store keeps: ``NaN``
+or ``Infinity`` (not JSON at all), a lone UTF-16 surrogate escape (``"\ud800"``, which has no
+UTF-8 form), or nesting deeper than ``MAX_DEPTH`` (which overflows recursive parsers). Each of
+these is named by its line and its field. A model name is never refused for being unknown: with
+``known_models`` the report only warns about it, because Groq adds models faster than any list
+here can follow.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from groq_batch._errors import GroqError
-from groq_batch.jsonl import CHAT_COMPLETIONS, BatchRequest, dump_line
+from groq_batch.jsonl import (
+    AUDIO_URLS,
+    CHAT_COMPLETIONS,
+    SUPPORTED_URLS,
+    BatchRequest,
+    dump_line,
+)
 
 MAX_LINES = 50_000
 MAX_BYTES = 100 * 1024 * 1024
+MAX_DEPTH = 256
+"""The deepest nesting of arrays and objects a line may have, the line itself being level 1.
+
+Python's recursive JSON parser and encoder give up near 1,000 levels, fewer when the stack is
+already deep, so a line nested that far could be accepted here and then break whatever reads it
+next. Real request bodies (JSON schemas included) stay far below this.
+"""
+
+AUDIO_RESPONSE_FORMATS = frozenset({"json", "text", "verbose_json"})
+TIMESTAMP_GRANULARITIES = frozenset({"word", "segment"})
 
 __all__ = [
+    "AUDIO_RESPONSE_FORMATS",
     "MAX_BYTES",
+    "MAX_DEPTH",
     "MAX_LINES",
+    "MetadataLimits",
     "Problem",
     "ValidationError",
     "ValidationReport",
     "validate",
     "validate_lines",
+    "validate_metadata",
     "validate_path",
 ]
+
+# Only a line holding one of these escapes can decode to a lone surrogate; raw UTF-8 cannot
+# carry one (it fails as invalid UTF-8 first), so other lines skip the search for them.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# The tokens that matter for nesting: strings (skipped whole), brackets, colons and commas.
+_STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}:,]', re.DOTALL)
+_SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+# Enough problems per line to show the pattern, without flooding the report.
+_MAX_PROBLEMS_PER_SCAN = 10
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a batch input.
+    """One thing wrong with a batch input (or, in ``ValidationReport.warnings``, worth a look).
 
     Attributes:
         line: The 1-based line at fault, or None for a problem with the whole file.
@@ -59,8 +96,11 @@ class ValidationReport:
 
     Attributes:
         problems: Every problem found, in line order; file-level problems last.
+        warnings: Things that are not errors but worth saying (the input will be split, a
+            model is not in ``known_models``). They never make the report fail.
         lines: How many lines the input has.
         bytes: The input's size in bytes, as it would be uploaded.
+        parts: How many batches ``submit`` would make of the input (1 when it fits one).
         source: A name for the input, used in messages.
     """
 
@@ -68,10 +108,12 @@ class ValidationReport:
     lines: int = 0
     bytes: int = 0
     source: str = "requests"
+    warnings: list[Problem] = field(default_factory=list)
+    parts: int = 1
 
     @property
     def ok(self) -> bool:
-        """Whether the input has no problem."""
+        """Whether the input has no problem (warnings do not count)."""
         return not self.problems
 
     def raise_for_problems(self) -> None:
@@ -85,9 +127,15 @@ class ValidationReport:
 
     def __str__(self) -> str:
         if self.ok:
-            return f"{self.source}: {self.lines} lines, {self.bytes} bytes, no problems"
-        head = f"{self.source}: {len(self.problems)} problem(s) in {self.lines} lines"
-        return "\n".join([head, *(f"  {p}" for p in self.problems)])
+            head = f"{self.source}: {self.lines} lines, {self.bytes} bytes, no problems"
+            if self.parts > 1:
+                head += f"; will be split into {self.parts} batches"
+            lines = [head]
+        else:
+            head = f"{self.source}: {len(self.problems)} problem(s) in {self.lines} lines"
+            lines = [head, *(f"  {p}" for p in self.problems)]
+        lines += [f"  warning: {w}" for w in self.warnings if w.code != "will_split" or not self.ok]
+        return "\n".join(lines)
 
 
 class ValidationError(GroqError, ValueError):
@@ -106,13 +154,188 @@ class ValidationError(GroqError, ValueError):
         super().__init__(f"{source}: {len(problems)} problem(s): {shown}{more}")
 
 
+# ------------------------------------------------------------------------------- metadata
+@dataclass(frozen=True, slots=True)
+class MetadataLimits:
+    """How much metadata one batch may carry.
+
+    Groq documents no bound; these defaults are OpenAI's documented ones (16 pairs, 64-character
+    keys, 512-character values), which keeps a job portable between the two.
+
+    Attributes:
+        max_pairs: The most key/value pairs.
+        max_key_length: The longest key, in characters.
+        max_value_length: The longest value, in characters.
+    """
+
+    max_pairs: int = 16
+    max_key_length: int = 64
+    max_value_length: int = 512
+
+
+def validate_metadata(metadata: object, limits: MetadataLimits | None = None) -> list[Problem]:
+    """Check a batch's metadata before anything is uploaded.
+
+    Args:
+        metadata: The metadata as it will be sent (include any keys the library adds), or
+            None for none.
+        limits: The bounds; ``MetadataLimits()`` (OpenAI's) when None.
+
+    Returns:
+        Every problem found, each with ``field`` set to ``metadata`` or ``metadata.<key>``;
+        empty when the metadata is fine.
+    """
+    limits = limits or MetadataLimits()
+    if metadata is None:
+        return []
+    if not isinstance(metadata, Mapping):
+        return [Problem(None, "metadata", "invalid_metadata", "Metadata must be a mapping")]
+    problems = []
+    if len(metadata) > limits.max_pairs:
+        problems.append(
+            Problem(
+                None,
+                "metadata",
+                "too_many_metadata_pairs",
+                f"{len(metadata)} pairs; at most {limits.max_pairs} are allowed",
+            )
+        )
+    for key, value in metadata.items():
+        name = _field_name(["metadata", key if isinstance(key, str) else _short(key)])
+        if not isinstance(key, str):
+            problems.append(Problem(None, name, "invalid_metadata_key", "Keys must be strings"))
+            continue
+        if not isinstance(value, str):
+            problems.append(Problem(None, name, "invalid_metadata_value", "Values must be strings"))
+            continue
+        for text, what in ((key, "key"), (value, "value")):
+            if _has_lone_surrogate(text):
+                problems.append(
+                    Problem(None, name, "lone_surrogate", f"The {what} holds a lone surrogate")
+                )
+        if len(key) > limits.max_key_length:
+            problems.append(
+                Problem(
+                    None,
+                    name,
+                    "metadata_key_too_long",
+                    f"Key of {len(key)} characters; at most {limits.max_key_length}",
+                )
+            )
+        if len(value) > limits.max_value_length:
+            problems.append(
+                Problem(
+                    None,
+                    name,
+                    "metadata_value_too_long",
+                    f"Value of {len(value)} characters; at most {limits.max_value_length}",
+                )
+            )
+    return problems
+
+
+# ---------------------------------------------------------------------------------- lines
+class _NonFinite:
+    """Stands in for ``NaN``/``Infinity`` while parsing, so the walk can name the field."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """A bounded, ASCII-safe rendering of any value for a message."""
+    try:
+        text = ascii(value)
+    except (RecursionError, ValueError):  # pragma: no cover - bounded depth makes this rare
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _field_name(path: Iterable[str | int]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _SIMPLE_KEY.fullmatch(part):
+            out += f".{part}" if out else part
+        else:
+            # Keys with dots, spaces or lone surrogates: quoted, and always printable.
+            out += f"[{json.dumps(part)}]"
+    return out
+
+
+def _depth_scan(text: str, max_depth: int) -> list[str | int] | None:
+    """The path to the first container nested deeper than ``max_depth``, or None.
+
+    Runs on the text, before parsing, so a line too deep for the parser is never parsed.
+    """
+    # One frame per open container: its kind, and where in it the scan is (key or index).
+    frames: list[list[Any]] = []
+    last_string: str | None = None
+    for match in _STRUCTURE.finditer(text):
+        symbol = match.group()
+        if symbol in ("[", "{"):
+            if len(frames) + 1 > max_depth:
+                return [label if label is not None else "?" for _, label in frames]
+            frames.append([symbol, 0 if symbol == "[" else None])
+        elif symbol in ("]", "}"):
+            if frames:
+                frames.pop()
+        elif symbol == ":":
+            if frames and frames[-1][0] == "{":
+                frames[-1][1] = last_string
+        elif symbol == ",":
+            if frames and frames[-1][0] == "[":
+                frames[-1][1] += 1
+        else:
+            last_string = _decode_key(symbol)
+    return None
+
+
+def _decode_key(token: str) -> str:
+    try:
+        key = json.loads(token)
+    except ValueError:
+        return token.strip('"')
+    return key if isinstance(key, str) else token
+
+
 class _LineChecker:
     """Checks lines one at a time, remembering what cross-line rules need."""
 
-    def __init__(self, *, endpoint: str, require_messages: bool) -> None:
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        require_messages: bool,
+        urls: Collection[str],
+        max_depth: int,
+        known_models: Collection[str] | None,
+    ) -> None:
         self.endpoint = endpoint
         self.require_messages = require_messages
+        self.urls = frozenset(urls)
+        self.max_depth = max_depth
+        self.known_models = None if known_models is None else frozenset(known_models)
         self.seen: dict[str, int] = {}
+        self.unknown_models: dict[str, int] = {}
+        self._non_finite = False
+
+    def _parse_constant(self, name: str) -> _NonFinite:
+        self._non_finite = True
+        return _NonFinite(name)
 
     def check(self, number: int, raw: bytes) -> Iterator[Problem]:
         if not raw.strip():
@@ -123,16 +346,71 @@ class _LineChecker:
         except UnicodeDecodeError as exc:
             yield Problem(number, None, "invalid_utf8", f"Not valid UTF-8: {exc.reason}")
             return
+        # Counting brackets is cheap and rules out deep nesting for nearly every line.
+        if text.count("[") + text.count("{") > self.max_depth:
+            deep = _depth_scan(text, self.max_depth)
+            if deep is not None:
+                yield self._too_deep(number, deep)
+                return
+        self._non_finite = False
         try:
-            value = json.loads(text)
+            value = json.loads(text, parse_constant=self._parse_constant)
+        except RecursionError:
+            yield self._too_deep(number, [])
+            return
         except ValueError as exc:
             yield Problem(number, None, "invalid_json", f"Invalid JSON: {exc}")
             return
         if not isinstance(value, dict):
-            kind = type(value).__name__
+            kind = "null" if value is None else type(value).__name__
             yield Problem(number, None, "not_an_object", f"Expected a JSON object, got {kind}")
             return
+        if self._non_finite or _SURROGATE_ESCAPE.search(text):
+            yield from self._scan_values(number, value)
         yield from self._check_object(number, value)
+
+    def _too_deep(self, number: int, path: list[str | int]) -> Problem:
+        shown = path[:8]
+        name = _field_name(shown) + ("..." if len(path) > len(shown) else "")
+        return Problem(
+            number,
+            name or None,
+            "too_deep",
+            f"Nested more than {self.max_depth} levels deep",
+        )
+
+    def _scan_values(self, number: int, value: Any) -> Iterator[Problem]:
+        """Name every NaN/Infinity and every lone surrogate in a parsed line, in order."""
+        found = 0
+        stack: list[tuple[tuple[str | int, ...], Any, bool]] = [((), value, False)]
+        while stack and found < _MAX_PROBLEMS_PER_SCAN:
+            path, node, bad_key = stack.pop()
+            if bad_key:
+                found += 1
+                yield Problem(
+                    number, _field_name(path), "lone_surrogate", "A key holds a lone surrogate"
+                )
+            if isinstance(node, dict):
+                children = [((*path, k), v, _has_lone_surrogate(k)) for k, v in node.items()]
+                stack.extend(reversed(children))
+            elif isinstance(node, list):
+                stack.extend(reversed([((*path, i), v, False) for i, v in enumerate(node)]))
+            elif isinstance(node, _NonFinite):
+                found += 1
+                yield Problem(
+                    number,
+                    _field_name(path) or None,
+                    "non_finite_number",
+                    f"{node.name} is not a JSON number",
+                )
+            elif isinstance(node, str) and _has_lone_surrogate(node):
+                found += 1
+                yield Problem(
+                    number,
+                    _field_name(path) or None,
+                    "lone_surrogate",
+                    "A string holds a lone UTF-16 surrogate, which has no UTF-8 form",
+                )
 
     def _check_object(self, number: int, line: Mapping[str, Any]) -> Iterator[Problem]:
         custom_id = line.get("custom_id")
@@ -149,7 +427,8 @@ class _LineChecker:
                 number,
                 "custom_id",
                 "duplicate_custom_id",
-                f"Duplicate custom_id {custom_id!r}, first used on line {self.seen[custom_id]}",
+                f"Duplicate custom_id {_short(custom_id)}, first used on line "
+                f"{self.seen[custom_id]}",
             )
         else:
             self.seen[custom_id] = number
@@ -164,18 +443,19 @@ class _LineChecker:
                 number,
                 "method",
                 "invalid_method",
-                f"Invalid value: {method!r}. Supported values are: 'POST'",
+                f"Invalid value: {_short(method)}. Supported values are: 'POST'",
             )
 
         url = line.get("url")
         if url is None:
             yield Problem(number, "url", "missing_url", "Missing required parameter: 'url'")
-        elif url != self.endpoint:
+        elif not isinstance(url, str) or url not in self.urls:
+            supported = ", ".join(sorted(self.urls))
             yield Problem(
                 number,
                 "url",
                 "invalid_url",
-                f"Invalid value: {url!r}. The batch's endpoint is {self.endpoint!r}",
+                f"Invalid value: {_short(url)}. Supported values are: {supported}",
             )
 
         body = line.get("body")
@@ -186,10 +466,21 @@ class _LineChecker:
             yield Problem(number, "body", "invalid_body", "'body' must be a JSON object")
             return
         model = body.get("model")
-        if not isinstance(model, str) or not model:
-            code = "missing_model" if model is None else "invalid_model"
-            yield Problem(number, "body.model", code, "'body.model' must be a non-empty string")
-        if self.require_messages and url in (None, CHAT_COMPLETIONS):
+        if model is None:
+            yield Problem(
+                number, "body.model", "missing_model", "Missing required parameter: 'body.model'"
+            )
+        elif not isinstance(model, str) or not model:
+            yield Problem(
+                number, "body.model", "invalid_model", "'body.model' must be a non-empty string"
+            )
+        elif self.known_models is not None and model not in self.known_models:
+            self.unknown_models.setdefault(model, number)
+        if not isinstance(url, str):
+            return
+        if url in AUDIO_URLS:
+            yield from self._check_audio(number, body)
+        elif url == CHAT_COMPLETIONS and self.require_messages:
             messages = body.get("messages")
             if messages is None:
                 yield Problem(
@@ -206,22 +497,122 @@ class _LineChecker:
                     "'body.messages' must be a non-empty array",
                 )
 
+    def _check_audio(self, number: int, body: Mapping[str, Any]) -> Iterator[Problem]:
+        """A transcription or translation body: the audio's ``url``, and the known options."""
+        if self.require_messages:
+            audio = body.get("url")
+            if audio is None:
+                yield Problem(
+                    number,
+                    "body.url",
+                    "missing_audio_url",
+                    "Missing required parameter: 'body.url' (the audio's address)",
+                )
+            elif not isinstance(audio, str) or not audio:
+                yield Problem(
+                    number, "body.url", "invalid_audio_url", "'body.url' must be a non-empty string"
+                )
+        for name in ("language", "prompt"):
+            value = body.get(name)
+            if value is not None and not isinstance(value, str):
+                yield Problem(
+                    number, f"body.{name}", f"invalid_{name}", f"'body.{name}' must be a string"
+                )
+        response_format = body.get("response_format")
+        if response_format is not None and (
+            not isinstance(response_format, str) or response_format not in AUDIO_RESPONSE_FORMATS
+        ):
+            yield Problem(
+                number,
+                "body.response_format",
+                "invalid_response_format",
+                f"Invalid value: {_short(response_format)}. Supported values are: "
+                + ", ".join(sorted(AUDIO_RESPONSE_FORMATS)),
+            )
+        temperature = body.get("temperature")
+        if temperature is not None and (
+            isinstance(temperature, bool) or not isinstance(temperature, int | float | _NonFinite)
+        ):
+            yield Problem(
+                number,
+                "body.temperature",
+                "invalid_temperature",
+                "'body.temperature' must be a number",
+            )
+        granularities = body.get("timestamp_granularities")
+        if granularities is not None and (
+            not isinstance(granularities, list)
+            or not all(isinstance(g, str) and g in TIMESTAMP_GRANULARITIES for g in granularities)
+        ):
+            yield Problem(
+                number,
+                "body.timestamp_granularities",
+                "invalid_timestamp_granularities",
+                "'body.timestamp_granularities' must be an array of 'word' and 'segment'",
+            )
+
 
 class _Validation:
     """Accumulates one input's report line by line, then applies the file-level limits."""
 
     def __init__(
-        self, *, endpoint: str, require_messages: bool, max_lines: int, max_bytes: int, source: str
+        self,
+        *,
+        endpoint: str,
+        require_messages: bool,
+        max_lines: int,
+        max_bytes: int,
+        source: str,
+        split: bool,
+        urls: Collection[str],
+        max_depth: int,
+        known_models: Collection[str] | None,
     ) -> None:
         self.report = ValidationReport(source=source)
-        self.checker = _LineChecker(endpoint=endpoint, require_messages=require_messages)
+        self.checker = _LineChecker(
+            endpoint=endpoint,
+            require_messages=require_messages,
+            urls=urls,
+            max_depth=max_depth,
+            known_models=known_models,
+        )
+        self.endpoint = endpoint
+        self.urls = frozenset(urls)
         self.max_lines = max_lines
         self.max_bytes = max_bytes
+        self.split = split
+        self.crossed_bytes_at: int | None = None
+        # The part being filled, as ``submit`` would split: its lines and bytes so far.
+        self.part_lines = 0
+        self.part_bytes = 0
 
     def add_line(self, raw: bytes) -> None:
         report = self.report
         report.lines += 1
         report.bytes += len(raw)
+        if self.crossed_bytes_at is None and report.bytes > self.max_bytes:
+            self.crossed_bytes_at = report.lines
+        stored = len(raw) if raw.endswith(b"\n") else len(raw) + 1
+        if stored > self.max_bytes:
+            report.problems.append(
+                Problem(
+                    report.lines,
+                    None,
+                    "line_too_large",
+                    f"Line of {stored} bytes; a batch file may be at most {self.max_bytes} bytes",
+                )
+            )
+        elif (
+            self.part_lines == 0
+            or self.part_lines >= self.max_lines
+            or self.part_bytes + stored > self.max_bytes
+        ):
+            if self.part_lines:
+                report.parts += 1
+            self.part_lines, self.part_bytes = 1, stored
+        else:
+            self.part_lines += 1
+            self.part_bytes += stored
         report.problems.extend(self.checker.check(report.lines, raw.rstrip(b"\r\n")))
 
     def add_unserialisable(self, exc: Exception) -> None:
@@ -232,24 +623,59 @@ class _Validation:
 
     def finish(self) -> ValidationReport:
         report = self.report
-        if report.lines == 0:
-            report.problems.append(Problem(None, None, "empty_file", "The file has no requests"))
-        if report.lines > self.max_lines:
+        if self.endpoint not in self.urls:
             report.problems.append(
                 Problem(
                     None,
-                    None,
-                    "too_many_lines",
-                    f"{report.lines} lines; a batch accepts at most {self.max_lines}",
+                    "endpoint",
+                    "invalid_endpoint",
+                    f"Unsupported endpoint {_short(self.endpoint)}; supported: "
+                    + ", ".join(sorted(self.urls)),
                 )
             )
-        if report.bytes > self.max_bytes:
-            report.problems.append(
+        if report.lines == 0:
+            report.problems.append(Problem(None, None, "empty_file", "The file has no requests"))
+        if self.split:
+            if report.parts > 1:
+                report.warnings.append(
+                    Problem(
+                        None,
+                        None,
+                        "will_split",
+                        f"{report.lines} lines, {report.bytes} bytes: more than one batch takes "
+                        f"({self.max_lines} lines, {self.max_bytes} bytes), so it will be split "
+                        f"into {report.parts} batches",
+                    )
+                )
+        else:
+            report.parts = 1
+            if report.lines > self.max_lines:
+                report.problems.append(
+                    Problem(
+                        None,
+                        None,
+                        "too_many_lines",
+                        f"{report.lines} lines; a batch accepts at most {self.max_lines}",
+                    )
+                )
+            if self.crossed_bytes_at is not None:
+                report.problems.append(
+                    Problem(
+                        self.crossed_bytes_at,
+                        None,
+                        "file_too_large",
+                        f"{report.bytes} bytes; a batch file may be at most {self.max_bytes} "
+                        f"bytes, and line {self.crossed_bytes_at} crosses that limit",
+                    )
+                )
+        for model, line in self.checker.unknown_models.items():
+            report.warnings.append(
                 Problem(
-                    None,
-                    None,
-                    "file_too_large",
-                    f"{report.bytes} bytes; a batch file may be at most {self.max_bytes} bytes",
+                    line,
+                    "body.model",
+                    "unknown_model",
+                    f"Model {_short(model)} is not in the known list (first used here); "
+                    "it is sent as it is",
                 )
             )
         return report
@@ -263,16 +689,29 @@ def validate_lines(
     max_lines: int = MAX_LINES,
     max_bytes: int = MAX_BYTES,
     source: str = "requests",
+    split: bool = False,
+    urls: Collection[str] = SUPPORTED_URLS,
+    max_depth: int = MAX_DEPTH,
+    known_models: Collection[str] | None = None,
 ) -> ValidationReport:
     """Validate raw JSONL lines, streaming.
 
     Args:
         lines: The raw lines, each with or without its trailing newline.
-        endpoint: The batch's endpoint; every line's ``url`` must equal it.
-        require_messages: Whether chat lines must carry ``body.messages``.
+        endpoint: The batch's endpoint; it must be one of ``urls``. Lines may use any of
+            ``urls``, mixed in one file, as Groq's batch guide does.
+        require_messages: Whether request bodies must carry what their endpoint needs beyond
+            ``model``: ``messages`` for chat, the audio's ``url`` for audio lines.
         max_lines: The most lines one batch accepts.
         max_bytes: The largest file one batch accepts.
         source: A name for the input, used in messages.
+        split: Whether an input over ``max_lines``/``max_bytes`` will be split into several
+            batches (as ``submit`` does): then it is a warning and ``report.parts`` counts the
+            batches; otherwise the limits are problems, as for one uploaded file.
+        urls: The endpoints a line may use.
+        max_depth: The deepest nesting a line may have.
+        known_models: Model names to check against. An unknown one is a warning, never a
+            problem. None skips the check.
 
     Returns:
         The report, with every problem found.
@@ -283,6 +722,10 @@ def validate_lines(
         max_lines=max_lines,
         max_bytes=max_bytes,
         source=source,
+        split=split,
+        urls=urls,
+        max_depth=max_depth,
+        known_models=known_models,
     )
     for raw in lines:
         run.add_line(raw)
@@ -296,15 +739,23 @@ def validate_path(
     require_messages: bool = True,
     max_lines: int = MAX_LINES,
     max_bytes: int = MAX_BYTES,
+    split: bool = False,
+    urls: Collection[str] = SUPPORTED_URLS,
+    max_depth: int = MAX_DEPTH,
+    known_models: Collection[str] | None = None,
 ) -> ValidationReport:
     """Validate a JSONL file on disk, in constant memory (beyond the set of custom ids).
 
     Args:
         path: The file.
-        endpoint: The batch's endpoint; every line's ``url`` must equal it.
-        require_messages: Whether chat lines must carry ``body.messages``.
+        endpoint: The batch's endpoint (see ``validate_lines``).
+        require_messages: Whether bodies must carry ``messages`` (chat) or ``url`` (audio).
         max_lines: The most lines one batch accepts.
         max_bytes: The largest file one batch accepts.
+        split: Whether oversized input will be split (a warning) or is one file (a problem).
+        urls: The endpoints a line may use.
+        max_depth: The deepest nesting a line may have.
+        known_models: Model names to warn about when a line uses another.
 
     Returns:
         The report, with every problem found.
@@ -317,6 +768,10 @@ def validate_path(
             max_lines=max_lines,
             max_bytes=max_bytes,
             source=os.fspath(path),
+            split=split,
+            urls=urls,
+            max_depth=max_depth,
+            known_models=known_models,
         )
 
 
@@ -327,39 +782,80 @@ def validate(
     require_messages: bool = True,
     max_lines: int = MAX_LINES,
     max_bytes: int = MAX_BYTES,
+    split: bool = True,
+    urls: Collection[str] = SUPPORTED_URLS,
+    max_depth: int = MAX_DEPTH,
+    known_models: Collection[str] | None = None,
 ) -> ValidationReport:
     """Report everything Groq would reject in a batch input, and what would waste a batch.
 
+    By default the input is judged as ``submit`` takes it: an input over one batch's limits is
+    fine, with a ``will_split`` warning and ``report.parts`` saying how many batches it makes.
+
     Args:
         source: A path to a JSONL file, or requests (``BatchRequest`` objects or dicts).
-        endpoint: The batch's endpoint; every line's ``url`` must equal it.
-        require_messages: Whether chat lines must carry ``body.messages``.
+        endpoint: The batch's endpoint; lines may use any of ``urls``.
+        require_messages: Whether bodies must carry ``messages`` (chat) or ``url`` (audio).
         max_lines: The most lines one batch accepts.
         max_bytes: The largest file one batch accepts.
+        split: Whether oversized input will be split (True, as ``submit`` does) or must fit
+            one batch (False, as for a file uploaded by hand).
+        urls: The endpoints a line may use.
+        max_depth: The deepest nesting a line may have.
+        known_models: Model names to warn about when a line uses another; never a problem.
 
     Returns:
         The report. Call ``raise_for_problems()`` on it to raise ``ValidationError`` instead.
     """
+    options: dict[str, Any] = {
+        "endpoint": endpoint,
+        "require_messages": require_messages,
+        "max_lines": max_lines,
+        "max_bytes": max_bytes,
+        "split": split,
+        "urls": urls,
+        "max_depth": max_depth,
+        "known_models": known_models,
+    }
     if isinstance(source, str | os.PathLike):
-        return validate_path(
-            source,
-            endpoint=endpoint,
-            require_messages=require_messages,
-            max_lines=max_lines,
-            max_bytes=max_bytes,
-        )
-    run = _Validation(
-        endpoint=endpoint,
-        require_messages=require_messages,
-        max_lines=max_lines,
-        max_bytes=max_bytes,
-        source="requests",
-    )
+        return validate_path(source, **options)
+    run = _Validation(source="requests", **options)
     for request in source:
         try:
             raw = dump_line(request)
         except (TypeError, ValueError) as exc:
-            run.add_unserialisable(exc)
+            deep = (
+                _deep_path(request, max_depth)
+                if isinstance(exc.__cause__, RecursionError)
+                else None
+            )
+            if deep is not None:
+                run.report.lines += 1
+                run.report.problems.append(run.checker._too_deep(run.report.lines, deep))
+            else:
+                run.add_unserialisable(exc)
             continue
         run.add_line(raw)
     return run.finish()
+
+
+def _deep_path(request: BatchRequest | Mapping[str, Any], max_depth: int) -> list[str | int] | None:
+    """The path to the first container nested deeper than ``max_depth`` in a request."""
+    root: Any = request.to_dict() if isinstance(request, BatchRequest) else request
+    stack: list[tuple[list[str | int], Any, int]] = [([], root, 1)]
+    seen: set[int] = set()
+    while stack:
+        path, node, depth = stack.pop()
+        if not isinstance(node, Mapping | list | tuple):
+            continue
+        if depth > max_depth:
+            return path
+        if id(node) in seen:
+            continue  # a circular reference: not too deep, just not serialisable
+        seen.add(id(node))
+        items = node.items() if isinstance(node, Mapping) else enumerate(node)
+        children = [
+            ([*path, k if isinstance(k, int | str) else str(k)], v, depth + 1) for k, v in items
+        ]
+        stack.extend(reversed(children))
+    return None
