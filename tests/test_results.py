@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -9,8 +10,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from groq_batch.jsonl import chat_request, write_jsonl
-from groq_batch.results import InputIndex, Outcome, ResultSummary, classify, join_results
+from groq_batch._errors import GroqError
+from groq_batch.jsonl import chat_request, transcription_request, translation_request, write_jsonl
+from groq_batch.results import (
+    InputIndex,
+    JoinStats,
+    MalformedResultError,
+    Outcome,
+    ResultJoiner,
+    ResultSummary,
+    classify,
+    join_results,
+)
+from groq_batch.validation import ValidationError
 
 SUCCESS = {
     "id": "batch_req_out_01jpra5p4ve4v8k14zkqn6agjm",
@@ -154,6 +166,7 @@ def test_summary_counts_and_tokens() -> None:
         "prompt_tokens": 55,
         "completion_tokens": 5,
         "total_tokens": 60,
+        "problems": {"duplicate_lines": 0, "malformed_lines": 0, "malformed_usage": 0},
     }
 
 
@@ -182,3 +195,206 @@ def test_join_yields_every_input_exactly_once(ids: list[str], data: st.DataObjec
             else Outcome.MISSING
         )
         assert result.outcome is expected
+
+
+def test_duplicates_first_row_wins_and_later_ones_are_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    index = InputIndex.from_requests(
+        [chat_request(i, model="m", messages=[]) for i in ("request-2", "pr-9953", "gone")]
+    )
+    later_success = dict(SUCCESS, custom_id="pr-9953")
+    stats = JoinStats()
+    lines = lines_of(SUCCESS, REQUEST_ERROR, SUCCESS, later_success, REQUEST_ERROR)
+    results = list(join_results(lines, index, stats=stats))
+    assert [(r.custom_id, r.outcome) for r in results] == [
+        ("request-2", Outcome.SUCCEEDED),
+        ("pr-9953", Outcome.REQUEST_ERROR),
+        ("gone", Outcome.MISSING),
+    ]
+    assert (stats.lines, stats.yielded, stats.duplicates, stats.malformed) == (5, 2, 3, 0)
+    assert [(p.line, p.code, p.custom_id) for p in stats.problems] == [
+        (3, "duplicate_custom_id", "request-2"),
+        (4, "duplicate_custom_id", "pr-9953"),
+        (5, "duplicate_custom_id", "pr-9953"),
+    ]
+    assert "3 duplicate(s) ignored" in caplog.text
+    summary = ResultSummary()
+    for result in results:
+        summary.add(result)
+    summary.add_join_stats(stats)
+    assert summary.as_dict()["problems"]["duplicate_lines"] == 3
+    assert summary.prompt_tokens == 55  # the duplicate success was not counted twice
+
+
+MALFORMED: list[tuple[bytes, str]] = [
+    (b"{not json", "invalid_json"),
+    (b"\xff\xfe", "invalid_json"),
+    (b"[]", "not_an_object"),
+    (b"null", "not_an_object"),
+    (b"42", "not_an_object"),
+    (b'"text"', "not_an_object"),
+    (b'{"response": {"status_code": 200}}', "missing_custom_id"),
+    (b'{"custom_id": 7, "response": {"status_code": 200}}', "invalid_custom_id"),
+    (b'{"custom_id": ["a"]}', "invalid_custom_id"),
+    (b"[" * 100_000 + b"]" * 100_000, "not_an_object"),
+]
+
+
+@pytest.mark.parametrize(("raw", "code"), MALFORMED)
+def test_malformed_lines_are_counted_and_the_stream_goes_on(raw: bytes, code: str) -> None:
+    index = InputIndex.from_requests(
+        [chat_request(i, model="m", messages=[]) for i in ("request-2", "pr-9953")]
+    )
+    stats = JoinStats()
+    lines = [lines_of(SUCCESS)[0], raw + b"\n", lines_of(REQUEST_ERROR)[0]]
+    results = list(join_results(lines, index, stats=stats))
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED, Outcome.REQUEST_ERROR]
+    assert stats.malformed == 1
+    [problem] = stats.problems
+    assert problem.line == 2
+    # A line nested past the parser's limit is invalid JSON to it; either way it is counted.
+    assert problem.code == code or (code == "not_an_object" and problem.code == "invalid_json")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"custom_id": "a", "response": [], "error": None},
+        {"custom_id": "a", "response": {"status_code": "200", "body": {}}},
+        {"custom_id": "a", "response": {"status_code": True}},
+        {"custom_id": "a", "error": {"code": ["x"], "message": {"deep": [1]}}},
+        {"custom_id": "a", "error": "boom"},
+        {"custom_id": "a", "response": {"status_code": 500, "body": {"error": {"code": 5}}}},
+        {"custom_id": "a", "response": {"status_code": 200, "body": []}},
+        {"custom_id": "a", "response": {"status_code": 200, "body": {"choices": "x"}}},
+    ],
+)
+def test_odd_shapes_become_typed_rows(line: dict[str, object]) -> None:
+    [result] = list(join_results(lines_of(line)))
+    assert result.custom_id == "a"
+    assert isinstance(result.outcome, Outcome)
+    if not result.ok:
+        assert result.error is not None
+        assert result.error.code is None or isinstance(result.error.code, str)
+        assert isinstance(result.error.message, str)
+    # Reading a row never raises anything but our own errors.
+    for attribute in ("text", "usage", "raw_body", "body", "transcription"):
+        with contextlib.suppress(GroqError):
+            getattr(result, attribute)
+
+
+def test_malformed_success_body_raises_our_error() -> None:
+    line = dict(SUCCESS, response={"status_code": 200, "body": {"choices": "x", "id": 1}})
+    result = classify(line)
+    assert result.ok
+    with pytest.raises(MalformedResultError, match="request-2"):
+        _ = result.body
+    assert result.text is None
+
+
+@pytest.mark.parametrize(
+    "usage",
+    [
+        {"prompt_tokens": "many", "completion_tokens": 1},
+        {"prompt_tokens": [1], "completion_tokens": 1},
+        {"prompt_tokens": float("nan"), "completion_tokens": 1},
+        {"prompt_tokens": float("inf"), "completion_tokens": 1},
+        {"prompt_tokens": True, "completion_tokens": 1},
+        {"prompt_tokens": -3, "completion_tokens": 1},
+        {"prompt_tokens": 1.5, "completion_tokens": 1},
+    ],
+)
+def test_non_numeric_usage_is_counted_not_raised(usage: dict[str, object]) -> None:
+    body = dict(SUCCESS["response"]["body"], usage=usage)  # type: ignore[call-overload]
+    line = dict(SUCCESS, response={"status_code": 200, "body": body})
+    summary = ResultSummary()
+    summary.add(classify(line))
+    summary.add(classify(SUCCESS))
+    assert (summary.prompt_tokens, summary.completion_tokens) == (55, 5)
+    assert summary.malformed_usage == 1
+    assert summary.as_dict()["problems"]["malformed_usage"] == 1
+
+
+def test_input_index_skips_lines_that_cannot_be_requests(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    good = json.dumps(chat_request("ok", model="m", messages=[]).to_dict()).encode()
+    path.write_bytes(b"\n".join([b"{oops", b"[]", b'{"custom_id": "nobody"}', good, b""]))
+    with InputIndex.from_path(path) as index:
+        assert list(index.ids()) == ["nobody", "ok"]
+        assert index.get("nobody") is None  # no body: not a request
+        request = index.get("ok")
+        assert request is not None
+        assert request.custom_id == "ok"
+        results = list(join_results([], index))
+    assert [(r.custom_id, r.outcome) for r in results] == [
+        ("nobody", Outcome.MISSING),
+        ("ok", Outcome.MISSING),
+    ]
+    with pytest.raises(ValidationError) as info:
+        InputIndex.from_requests([{"custom_id": 1, "body": {}}])
+    assert [(p.line, p.field) for p in info.value.problems] == [(1, "custom_id")]
+
+
+def test_joiner_counts_results_for_unknown_ids() -> None:
+    joiner = ResultJoiner(InputIndex.from_requests([chat_request("a", model="m", messages=[])]))
+    assert joiner.feed(json.dumps(dict(SUCCESS, custom_id="stranger"))) is not None
+    assert joiner.stats.unknown == 1
+    assert [r.custom_id for r in joiner.missing()] == ["a"]
+
+
+AUDIO = "https://example.com/test01_20s.wav"
+VERBOSE = {
+    "task": "transcribe",
+    "language": "English",
+    "duration": 20.5,
+    "text": " Hello from the batch.",
+    "segments": [{"id": 0, "start": 0.0, "end": 2.1, "text": " Hello from the batch."}],
+    "x_groq": {"id": "req_01"},
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "text", "language"),
+    [
+        (
+            {"text": " Hello from the batch.", "x_groq": {"id": "req_01"}},
+            " Hello from the batch.",
+            None,
+        ),
+        (VERBOSE, " Hello from the batch.", "English"),
+        (" Hello from the batch.", " Hello from the batch.", None),
+    ],
+    ids=["json", "verbose_json", "text"],
+)
+def test_audio_results_are_typed(body: object, text: str, language: str | None) -> None:
+    inputs = [
+        transcription_request("t", model="whisper-large-v3", url=AUDIO),
+        translation_request("tr", model="whisper-large-v3", url=AUDIO),
+    ]
+    lines = [
+        {"id": "x", "custom_id": cid, "response": {"status_code": 200, "body": body}, "error": None}
+        for cid in ("t", "tr")
+    ]
+    for index in (InputIndex.from_requests(inputs), None):
+        results = list(join_results(lines_of(*lines), index))
+        assert [r.custom_id for r in results] == ["t", "tr"]
+        for result in results:
+            assert result.ok
+            assert result.is_audio
+            assert result.text == text
+            assert result.body is None  # not a chat completion
+            transcription = result.transcription
+            assert transcription is not None
+            assert transcription.text == text
+            assert transcription.language == language
+            if body is VERBOSE:
+                assert transcription.duration == 20.5
+                assert transcription.segments is not None
+                assert transcription.segments[0]["end"] == 2.1
+
+
+def test_chat_results_have_no_transcription() -> None:
+    result = classify(SUCCESS)
+    assert not result.is_audio
+    assert result.transcription is None

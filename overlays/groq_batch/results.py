@@ -10,6 +10,8 @@ only when asked for, and inputs are looked up through an index of file offsets.
 from __future__ import annotations
 
 import json
+import logging
+import math
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -17,19 +19,46 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, BinaryIO
 
-from groq_batch.jsonl import BatchRequest
+from groq_batch._errors import GroqError
+from groq_batch.jsonl import AUDIO_URLS, BatchRequest
+from groq_batch.validation import Problem, ValidationError
 from groq_batch_api.models import ChatCompletion
 
 __all__ = [
     "BatchResult",
     "InputIndex",
+    "JoinProblem",
+    "JoinStats",
+    "MalformedResultError",
     "Outcome",
     "ResultError",
     "ResultJoiner",
     "ResultSummary",
+    "Transcription",
     "classify",
     "join_results",
 ]
+
+logger = logging.getLogger("groq_batch.results")
+
+# Problems kept for the record; beyond this only the counts grow, so a corrupt file of any
+# size costs constant memory.
+MAX_KEPT_PROBLEMS = 100
+
+
+class MalformedResultError(GroqError, ValueError):
+    """A result line's body does not have the shape its endpoint answers with.
+
+    Raised when the typed body (``BatchResult.body``) is asked for; the raw line is still
+    on ``BatchResult.line``.
+
+    Attributes:
+        custom_id: The result's ``custom_id``.
+    """
+
+    def __init__(self, custom_id: str, reason: str) -> None:
+        self.custom_id = custom_id
+        super().__init__(f"Result {custom_id!r}: the response body is malformed ({reason})")
 
 
 class Outcome(StrEnum):
@@ -71,6 +100,91 @@ class ResultError:
     type: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Transcription:
+    """The answer to a transcription or translation request.
+
+    Attributes:
+        text: The transcript (or, for a translation, the English text).
+        task: ``transcribe`` or ``translate``, with ``verbose_json``.
+        language: The language heard, with ``verbose_json``.
+        duration: The audio's length in seconds, with ``verbose_json``.
+        segments: The timed segments (``id``, ``start``, ``end``, ``text``, ...), with
+            ``verbose_json``.
+        words: The timed words, when ``timestamp_granularities`` asked for them.
+        raw: The body as sent (a string for the ``text`` response format).
+    """
+
+    text: str
+    task: str | None = None
+    language: str | None = None
+    duration: float | None = None
+    segments: list[Mapping[str, Any]] | None = None
+    words: list[Mapping[str, Any]] | None = None
+    raw: Mapping[str, Any] | str | None = None
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any] | str) -> Transcription:
+        """Build a transcription from a response body.
+
+        Args:
+            body: The body: ``{"text": ...}`` (``json``), the same with ``task``, ``language``,
+                ``duration`` and ``segments`` (``verbose_json``), or the bare text (``text``).
+
+        Returns:
+            The transcription.
+
+        Raises:
+            MalformedResultError: The body has no text.
+        """
+        if isinstance(body, str):
+            return cls(text=body, raw=body)
+        text = body.get("text")
+        if not isinstance(text, str):
+            raise MalformedResultError("?", "a transcription body needs a string 'text'")
+        duration = body.get("duration")
+        return cls(
+            text=text,
+            task=_str_or_none(body.get("task")),
+            language=_str_or_none(body.get("language")),
+            duration=float(duration)
+            if isinstance(duration, int | float) and not isinstance(duration, bool)
+            else None,
+            segments=_mappings(body.get("segments")),
+            words=_mappings(body.get("words")),
+            raw=body,
+        )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _mappings(value: Any) -> list[Mapping[str, Any]] | None:
+    if not isinstance(value, list):
+        return None
+    return [item for item in value if isinstance(item, Mapping)]
+
+
+def _text_of(value: Any) -> str:
+    """Any JSON value as a bounded message, whatever its shape or depth."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    try:
+        text = json.dumps(value, ensure_ascii=True)
+    except (TypeError, ValueError, RecursionError):
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def _is_audio_body(body: Any) -> bool:
+    return isinstance(body, str) or (
+        isinstance(body, Mapping) and "choices" not in body and isinstance(body.get("text"), str)
+    )
+
+
 @dataclass(slots=True, eq=False)
 class BatchResult:
     """One request's result.
@@ -97,34 +211,80 @@ class BatchResult:
         """Whether the request succeeded."""
         return self.outcome is Outcome.SUCCEEDED
 
-    @property
-    def raw_body(self) -> Mapping[str, Any] | None:
-        """The response body as sent, untyped, or None when the request got no response."""
+    def _raw(self) -> Any:
         if self.line is None:
             return None
         response = self.line.get("response")
-        if not isinstance(response, Mapping):
-            return None
-        body = response.get("body")
+        return response.get("body") if isinstance(response, Mapping) else None
+
+    @property
+    def raw_body(self) -> Mapping[str, Any] | None:
+        """The response body as sent, untyped, or None when the request got no JSON object."""
+        body = self._raw()
         return body if isinstance(body, Mapping) else None
 
     @property
+    def is_audio(self) -> bool:
+        """Whether this is the result of a transcription or translation request.
+
+        Known from the request when the inputs were given, else from the body's shape.
+        """
+        if self.request is not None:
+            return self.request.url in AUDIO_URLS
+        return _is_audio_body(self._raw())
+
+    @property
     def body(self) -> ChatCompletion | None:
-        """The typed chat completion of a successful request, parsed on first access."""
-        if self._body is None and self.outcome is Outcome.SUCCEEDED:
+        """The typed chat completion of a successful chat request, parsed on first access.
+
+        None for a failed request and for audio results (see ``transcription``).
+
+        Raises:
+            MalformedResultError: The body is not a chat completion.
+        """
+        if self._body is None and self.outcome is Outcome.SUCCEEDED and not self.is_audio:
             raw = self.raw_body
-            if raw is not None:
+            if raw is None:
+                raise MalformedResultError(self.custom_id, "not a JSON object")
+            try:
                 self._body = ChatCompletion.from_dict(raw)
+            except Exception as exc:
+                # The generated parser fails in many ways on a foreign shape; each means the
+                # same thing here, and none may escape as anything but our own error.
+                raise MalformedResultError(self.custom_id, type(exc).__name__) from exc
         return self._body
 
     @property
-    def text(self) -> str | None:
-        """The first choice's message content, the usual answer to "what did it say"."""
-        raw = self.raw_body if self.outcome is Outcome.SUCCEEDED else None
-        try:
-            content = raw["choices"][0]["message"]["content"]  # type: ignore[index]
-        except (KeyError, IndexError, TypeError):
+    def transcription(self) -> Transcription | None:
+        """The typed transcription of a successful audio request, or None.
+
+        Raises:
+            MalformedResultError: The body of an audio result has no text.
+        """
+        body = self._raw()
+        if self.outcome is not Outcome.SUCCEEDED or not self.is_audio:
             return None
+        if not isinstance(body, Mapping | str):
+            raise MalformedResultError(self.custom_id, "no transcription body")
+        try:
+            return Transcription.from_body(body)
+        except MalformedResultError as exc:
+            raise MalformedResultError(self.custom_id, "no 'text' in the body") from exc
+
+    @property
+    def text(self) -> str | None:
+        """What the model said: the first choice's content, or the transcript for audio."""
+        if self.outcome is not Outcome.SUCCEEDED:
+            return None
+        body = self._raw()
+        if isinstance(body, str):
+            return body
+        if not isinstance(body, Mapping):
+            return None
+        try:
+            content = body["choices"][0]["message"]["content"]
+        except (KeyError, IndexError, TypeError):
+            content = body.get("text")
         return content if isinstance(content, str) else None
 
     @property
@@ -139,9 +299,9 @@ def _error_from_envelope(body: Any, status_code: int) -> ResultError:
     error = body.get("error") if isinstance(body, Mapping) else None
     if isinstance(error, Mapping):
         return ResultError(
-            code=error.get("code"),
-            message=str(error.get("message", "")),
-            type=error.get("type"),
+            code=_str_or_none(error.get("code")),
+            message=_text_of(error.get("message", "")),
+            type=_str_or_none(error.get("type")),
         )
     return ResultError(code=None, message=f"HTTP {status_code}")
 
@@ -149,27 +309,31 @@ def _error_from_envelope(body: Any, status_code: int) -> ResultError:
 def classify(line: Mapping[str, Any]) -> BatchResult:
     """Turn one parsed output or error line into a result.
 
+    Any shape is accepted: what the rule cannot read makes a ``batch_error``, never an
+    exception.
+
     Args:
         line: The parsed line (``custom_id``, ``response``, ``error``).
 
     Returns:
         The result, its outcome decided by the rule in this module's docstring.
     """
-    custom_id = str(line.get("custom_id", ""))
+    raw_id = line.get("custom_id", "")
+    custom_id = raw_id if isinstance(raw_id, str) else _text_of(raw_id)
     response = line.get("response")
     status_code: int | None = None
     body: Any = None
     if isinstance(response, Mapping):
         code = response.get("status_code")
-        status_code = code if isinstance(code, int) else None
+        status_code = code if isinstance(code, int) and not isinstance(code, bool) else None
         body = response.get("body")
     error = line.get("error")
     if isinstance(error, Mapping):
-        code = error.get("code")
-        result_error = ResultError(code=code, message=str(error.get("message", "")))
-        if code in _EXPIRED_CODES:
+        error_code = _str_or_none(error.get("code"))
+        result_error = ResultError(code=error_code, message=_text_of(error.get("message", "")))
+        if error_code in _EXPIRED_CODES:
             outcome = Outcome.EXPIRED
-        elif code in _CANCELLED_CODES:
+        elif error_code in _CANCELLED_CODES:
             outcome = Outcome.CANCELLED
         else:
             outcome = Outcome.BATCH_ERROR
@@ -177,7 +341,9 @@ def classify(line: Mapping[str, Any]) -> BatchResult:
     if status_code is not None and 200 <= status_code < 300:
         return BatchResult(custom_id, Outcome.SUCCEEDED, status_code, None, line)
     if status_code is None:
-        missing = ResultError(code=None, message="The line has neither a response nor an error")
+        missing = ResultError(
+            code="malformed_line", message="The line has neither a response nor an error"
+        )
         return BatchResult(custom_id, Outcome.BATCH_ERROR, None, missing, line)
     return BatchResult(
         custom_id,
@@ -188,11 +354,28 @@ def classify(line: Mapping[str, Any]) -> BatchResult:
     )
 
 
+def _parse_request(value: Any) -> BatchRequest | None:
+    """A request from a parsed input line, or None when the line cannot be one."""
+    if not isinstance(value, Mapping):
+        return None
+    custom_id, body = value.get("custom_id"), value.get("body")
+    url, method = value.get("url", "/v1/chat/completions"), value.get("method", "POST")
+    if not (
+        isinstance(custom_id, str)
+        and isinstance(body, Mapping)
+        and isinstance(url, str)
+        and isinstance(method, str)
+    ):
+        return None
+    return BatchRequest.from_dict(value)
+
+
 class InputIndex:
     """The custom ids of a batch input, in order, with a way to fetch each request.
 
     Built from a file, it keeps only each line's offset, so an input of any size costs memory
-    in proportion to its line count (at most 50,000 per batch), never to its bytes.
+    in proportion to its line count (at most 50,000 per batch), never to its bytes. Lines that
+    cannot be requests (a batch would have refused them) are skipped.
     """
 
     def __init__(self) -> None:
@@ -209,11 +392,27 @@ class InputIndex:
 
         Returns:
             The index.
+
+        Raises:
+            ValidationError: A dict is not a request (no string ``custom_id`` or no ``body``).
         """
         index = cls()
-        for request in requests:
-            req = request if isinstance(request, BatchRequest) else BatchRequest.from_dict(request)
-            index._requests[req.custom_id] = req
+        problems: list[Problem] = []
+        for number, request in enumerate(requests, start=1):
+            req = request if isinstance(request, BatchRequest) else _parse_request(request)
+            if req is None:
+                problems.append(
+                    Problem(
+                        number,
+                        "custom_id",
+                        "invalid_request",
+                        "Not a request: it needs a string custom_id and an object body",
+                    )
+                )
+                continue
+            index._requests.setdefault(req.custom_id, req)
+        if problems:
+            raise ValidationError(problems, source="inputs")
         return index
 
     @classmethod
@@ -231,7 +430,11 @@ class InputIndex:
         offset = 0
         for raw in handle:
             if raw.strip():
-                custom_id = json.loads(raw).get("custom_id")
+                try:
+                    value = json.loads(raw)
+                except (ValueError, RecursionError):
+                    value = None
+                custom_id = value.get("custom_id") if isinstance(value, dict) else None
                 if isinstance(custom_id, str):
                     index._offsets.setdefault(custom_id, (offset, len(raw)))
             offset += len(raw)
@@ -249,7 +452,8 @@ class InputIndex:
             custom_id: The id.
 
         Returns:
-            The request, read from disk for a file-backed index.
+            The request, read from disk for a file-backed index; None when the id is unknown
+            or its line is not a request.
         """
         if custom_id in self._requests:
             return self._requests[custom_id]
@@ -257,7 +461,14 @@ class InputIndex:
         if where is None or self._handle is None:
             return None
         self._handle.seek(where[0])
-        return BatchRequest.from_dict(json.loads(self._handle.read(where[1])))
+        try:
+            value = json.loads(self._handle.read(where[1]))
+        except (ValueError, RecursionError):
+            return None
+        return _parse_request(value)
+
+    def __contains__(self, custom_id: object) -> bool:
+        return custom_id in self._requests or custom_id in self._offsets
 
     def close(self) -> None:
         """Close the input file, if the index holds one."""
@@ -272,10 +483,81 @@ class InputIndex:
         self.close()
 
 
+@dataclass(frozen=True, slots=True)
+class JoinProblem:
+    """A result line that yielded no result.
+
+    Attributes:
+        line: The line's 1-based position in the stream fed to the joiner (output files first,
+            then error files, as the job reads them).
+        code: ``invalid_json``, ``not_an_object``, ``missing_custom_id``, ``invalid_custom_id``
+            or ``duplicate_custom_id``.
+        message: What is wrong.
+        custom_id: The line's ``custom_id``, when it has a usable one.
+    """
+
+    line: int
+    code: str
+    message: str
+    custom_id: str | None = None
+
+    def __str__(self) -> str:
+        return f"result line {self.line}: {self.message} [{self.code}]"
+
+
+@dataclass(slots=True)
+class JoinStats:
+    """What the join met besides results: duplicates and lines it could not read.
+
+    Attributes:
+        lines: Non-blank lines fed.
+        yielded: Results produced from lines (``missing`` ones not included).
+        duplicates: Lines for a ``custom_id`` already seen; the first line won.
+        malformed: Lines that are not a result line at all (not JSON, not an object, no string
+            ``custom_id``).
+        unknown: Results whose ``custom_id`` is not among the inputs (when they are known).
+        problems: The first ``MAX_KEPT_PROBLEMS`` duplicates and malformed lines, in order.
+    """
+
+    lines: int = 0
+    yielded: int = 0
+    duplicates: int = 0
+    malformed: int = 0
+    unknown: int = 0
+    problems: list[JoinProblem] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        """Whether every line was a result line for a fresh ``custom_id``."""
+        return not (self.duplicates or self.malformed)
+
+    def _record(self, problem: JoinProblem) -> None:
+        if problem.code == "duplicate_custom_id":
+            self.duplicates += 1
+        else:
+            self.malformed += 1
+        if len(self.problems) < MAX_KEPT_PROBLEMS:
+            self.problems.append(problem)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.lines} result lines: {self.yielded} results, {self.duplicates} duplicate(s) "
+            f"ignored, {self.malformed} malformed line(s) skipped"
+        )
+
+
 class ResultJoiner:
     """Joins result lines to inputs one line at a time, for sync and async readers alike.
 
     Feed it every output and error line, then take ``missing()`` for the inputs that had none.
+    Each ``custom_id`` yields one result at most: the first line for it wins, and later lines
+    for it are counted in ``stats`` and dropped. Lines that are not result lines are counted
+    too, and skipped. Nothing fed to it raises.
+
+    Attributes:
+        inputs: The batch's inputs, if known.
+        missing_outcome: The outcome given to inputs with no line.
+        stats: Duplicates and malformed lines met so far.
     """
 
     def __init__(
@@ -283,7 +565,11 @@ class ResultJoiner:
     ) -> None:
         self.inputs = inputs
         self.missing_outcome = missing_outcome
+        self.stats = JoinStats()
         self._seen: set[str] = set()
+
+    def _problem(self, code: str, message: str, custom_id: str | None = None) -> None:
+        self.stats._record(JoinProblem(self.stats.lines, code, message, custom_id))
 
     def feed(self, raw: bytes | str) -> BatchResult | None:
         """Classify one raw line and attach its request.
@@ -292,18 +578,52 @@ class ResultJoiner:
             raw: The line, with or without its newline.
 
         Returns:
-            The result, or None for a blank line.
+            The result, or None for a blank line, a line that is not a result line, and a
+            later line for a ``custom_id`` already seen (see ``stats``).
         """
         if not raw.strip():
             return None
-        result = classify(json.loads(raw))
-        self._seen.add(result.custom_id)
+        self.stats.lines += 1
+        try:
+            value = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            # ValueError covers invalid UTF-8 too (UnicodeDecodeError is one).
+            self._problem("invalid_json", f"Invalid JSON: {_text_of(str(exc))}")
+            return None
+        if not isinstance(value, dict):
+            kind = "null" if value is None else type(value).__name__
+            self._problem("not_an_object", f"Expected a JSON object, got {kind}")
+            return None
+        custom_id = value.get("custom_id")
+        if custom_id is None:
+            self._problem("missing_custom_id", "The line has no custom_id")
+            return None
+        if not isinstance(custom_id, str):
+            self._problem("invalid_custom_id", f"custom_id is not a string: {_text_of(custom_id)}")
+            return None
+        if custom_id in self._seen:
+            self._problem(
+                "duplicate_custom_id",
+                f"custom_id {custom_id!r} already had a result; this line is ignored",
+                custom_id,
+            )
+            return None
+        self._seen.add(custom_id)
+        result = classify(value)
+        self.stats.yielded += 1
+        if self.inputs is not None and custom_id not in self.inputs:
+            self.stats.unknown += 1
         if self.inputs is not None:
-            result.request = self.inputs.get(result.custom_id)
+            result.request = self.inputs.get(custom_id)
         return result
 
     def missing(self) -> Iterator[BatchResult]:
-        """Yield a result for every input that no line mentioned, in input order."""
+        """Yield a result for every input that no line mentioned, in input order.
+
+        Also logs, once, a warning with the duplicates and malformed lines met, if any.
+        """
+        if not self.stats.clean:
+            logger.warning("%s", self.stats)
         if self.inputs is None:
             return
         for custom_id in self.inputs.ids():
@@ -324,6 +644,7 @@ def join_results(
     inputs: InputIndex | None = None,
     *,
     missing_outcome: Outcome = Outcome.MISSING,
+    stats: JoinStats | None = None,
 ) -> Iterator[BatchResult]:
     """Stream results from output and error file lines, joined to their inputs.
 
@@ -332,16 +653,31 @@ def join_results(
         inputs: The batch's inputs. With them, each result carries its request, and every input
             that has no line is yielded last as ``missing``.
         missing_outcome: The outcome to give inputs with no line.
+        stats: Filled in with the duplicates and malformed lines met, if given.
 
     Yields:
-        One result per line, then one per input with no line.
+        One result per ``custom_id`` (the first line for it wins), then one per input with no
+        line.
     """
     joiner = ResultJoiner(inputs, missing_outcome=missing_outcome)
+    if stats is not None:
+        joiner.stats = stats
     for raw in lines:
         result = joiner.feed(raw)
         if result is not None:
             yield result
     yield from joiner.missing()
+
+
+def _token_count(value: Any) -> int | None:
+    """A token count as an int, or None when the value is not a count."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and math.isfinite(value) and value >= 0 and value.is_integer():
+        return int(value)
+    return None
 
 
 @dataclass(slots=True)
@@ -352,11 +688,18 @@ class ResultSummary:
         outcomes: How many results had each outcome.
         prompt_tokens: Prompt tokens over all responses.
         completion_tokens: Completion tokens over all responses.
+        malformed_usage: Results whose ``usage`` held a count that is not a whole number; their
+            counts are left out of the totals.
+        duplicates: Result lines ignored as duplicates (from ``add_join_stats``).
+        malformed_lines: Result lines skipped as malformed (from ``add_join_stats``).
     """
 
     outcomes: Counter[Outcome] = field(default_factory=Counter)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    malformed_usage: int = 0
+    duplicates: int = 0
+    malformed_lines: int = 0
 
     @property
     def total(self) -> int:
@@ -390,15 +733,29 @@ class ResultSummary:
         self.outcomes[result.outcome] += 1
         usage = result.usage
         if usage is not None:
-            self.prompt_tokens += int(usage.get("prompt_tokens") or 0)
-            self.completion_tokens += int(usage.get("completion_tokens") or 0)
+            counts = [_token_count(usage.get(k, 0)) for k in ("prompt_tokens", "completion_tokens")]
+            if None in counts:
+                self.malformed_usage += 1
+            else:
+                self.prompt_tokens += counts[0] or 0
+                self.completion_tokens += counts[1] or 0
         return result
+
+    def add_join_stats(self, stats: JoinStats) -> None:
+        """Count the duplicates and malformed lines a join met.
+
+        Args:
+            stats: The joiner's ``stats``.
+        """
+        self.duplicates += stats.duplicates
+        self.malformed_lines += stats.malformed
 
     def as_dict(self) -> dict[str, Any]:
         """Return the summary as plain JSON-ready data.
 
         Returns:
-            Outcome counts (every outcome listed, zeros included) and token totals.
+            Outcome counts (every outcome listed, zeros included), token totals, and the counts
+            of what was skipped (``problems``).
         """
         return {
             "total": self.total,
@@ -406,4 +763,9 @@ class ResultSummary:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,
+            "problems": {
+                "duplicate_lines": self.duplicates,
+                "malformed_lines": self.malformed_lines,
+                "malformed_usage": self.malformed_usage,
+            },
         }
