@@ -358,7 +358,13 @@ class _LineChecker:
         except RecursionError:
             yield self._too_deep(number, [])
             return
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
+            # The decoder's own "line 1" would be the line's, not the file's: give the column.
+            yield Problem(
+                number, None, "invalid_json", f"Invalid JSON at column {exc.colno}: {exc.msg}"
+            )
+            return
+        except ValueError as exc:  # for example an integer over Python's digit limit
             yield Problem(number, None, "invalid_json", f"Invalid JSON: {exc}")
             return
         if not isinstance(value, dict):
