@@ -175,3 +175,37 @@ def test_60000_lines_will_be_split_and_validate_exits_0(tmp_path: Path) -> None:
     proc = run_cli("validate", str(path))
     assert proc.returncode == EXIT_OK, proc.stdout + proc.stderr
     assert "will be split into 2 batches" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "code"),
+    [
+        ("lone-surrogate-content.jsonl", "body.messages[0].content", "lone_surrogate"),
+        ("deep-nesting-1000-objects.jsonl", "body.x.x.x.x.x.x.x...", "too_deep"),
+        ("nan-temperature.jsonl", "body.temperature", "non_finite_number"),
+    ],
+)
+def test_poison_uploaded_past_the_client_fails_validation_on_the_server(
+    client: Groq, name: str, field: str, code: str
+) -> None:
+    """A poison line sent by another client fails its batch with a line error; the next runs.
+
+    The server's validating stage uses this module, so what the client refuses never reaches
+    the server's store either (issue 9's stalled worker).
+    """
+    uploaded = client.files.create(file=(name, (BAD / name).read_bytes()), purpose="batch")
+    poisoned = client.batches.create(
+        input_file_id=uploaded.id, endpoint=CHAT, completion_window="24h"
+    )
+    job = client.batches.submit(GOOD / "guide-example.jsonl")
+    [failed] = client.batches.wait(client.batches.job(poisoned.id), poll_interval=0.05)
+    assert status(failed) == "failed"
+    assert failed.errors is not None
+    errors = failed.errors.to_dict()["data"]
+    assert [(e["line"], e["param"], e["code"]) for e in errors] == [(2, field, code)]
+    [done] = client.batches.wait(job, poll_interval=0.05)
+    assert status(done) == "completed"
+
+
+def status(batch: Any) -> str:
+    return str(getattr(batch.status, "value", batch.status))
