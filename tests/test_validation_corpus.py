@@ -198,12 +198,12 @@ def test_poison_uploaded_past_the_client_fails_validation_on_the_server(
         input_file_id=uploaded.id, endpoint=CHAT, completion_window="24h"
     )
     job = client.batches.submit(GOOD / "guide-example.jsonl")
-    [failed] = client.batches.wait(client.batches.job(poisoned.id), poll_interval=0.05)
+    [failed] = client.batches.wait(client.batches.job(poisoned.id), poll_interval=0.05, timeout=60)
     assert status(failed) == "failed"
     assert failed.errors is not None
     errors = failed.errors.to_dict()["data"]
     assert [(e["line"], e["param"], e["code"]) for e in errors] == [(2, field, code)]
-    [done] = client.batches.wait(job, poll_interval=0.05)
+    [done] = client.batches.wait(job, poll_interval=0.05, timeout=60)
     assert status(done) == "completed"
 
 
