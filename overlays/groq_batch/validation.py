@@ -332,6 +332,8 @@ class _LineChecker:
         self.seen: dict[str, int] = {}
         self.unknown_models: dict[str, int] = {}
         self._non_finite = False
+        # One decoder for all lines: json.loads with options builds a new one per call.
+        self._decoder = json.JSONDecoder(parse_constant=self._parse_constant)
 
     def _parse_constant(self, name: str) -> _NonFinite:
         self._non_finite = True
@@ -354,7 +356,7 @@ class _LineChecker:
                 return
         self._non_finite = False
         try:
-            value = json.loads(text, parse_constant=self._parse_constant)
+            value = self._decoder.decode(text)
         except RecursionError:
             yield self._too_deep(number, [])
             return
