@@ -5,6 +5,11 @@ order. A result is a success only when the line has a 2xx ``response`` and no ``
 other line is a failure of one kind or another, and every input with no line at all is
 ``missing``. Nothing here holds a whole file: lines are parsed one at a time, bodies are typed
 only when asked for, and inputs are looked up through an index of file offsets.
+
+Result files are input like any other: each ``custom_id`` yields one result (the first line for
+it wins; later ones are counted in ``JoinStats``, never yielded), a line that is not a result
+line at all is counted and skipped, and an odd shape with a usable id becomes a typed
+``batch_error`` row. Only ``GroqError`` subclasses are ever raised.
 """
 
 from __future__ import annotations
