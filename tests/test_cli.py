@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -13,19 +11,9 @@ import pytest
 
 from groq_batch import cli
 from groq_batch.jsonl import chat_request, iter_jsonl, write_jsonl
+from tests.cli_support import EXAMPLE, SCRIPT, isolated_home, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "questions.jsonl"
-SCRIPT = Path(sys.executable).parent / "groq-batch"
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("GROQ_API_KEY", None)
-    full_env.pop("GROQ_BASE_URL", None)
-    return subprocess.run(
-        [str(SCRIPT), *args], capture_output=True, text=True, env=full_env, timeout=120, check=False
-    )
+__all__ = ["isolated_home"]
 
 
 def test_main_job_quickstart_command(tmp_path: Path) -> None:
@@ -64,8 +52,11 @@ def test_local_state_persists_between_commands(tmp_path: Path) -> None:
     # Submit and leave: the next --local command's server picks the batch up again.
     submitted = run_cli("submit", str(path), "--local", "--data-dir", str(data), "--json")
     assert submitted.returncode == 0, submitted.stderr
-    batch_id = json.loads(submitted.stdout)[0]["id"]
-    assert json.loads(submitted.stdout)[0]["status"] == "validating"
+    events = [json.loads(line) for line in submitted.stdout.splitlines()]
+    assert [e["event"] for e in events] == ["submitted", "batches"]
+    batch_id = events[0]["batch_ids"][0]
+    assert events[1]["batches"][0]["id"] == batch_id
+    assert events[1]["batches"][0]["status"] == "validating"
     waited = run_cli("wait", batch_id, "--local", "--data-dir", str(data), "--json")
     assert waited.returncode == 0, waited.stderr
     assert json.loads(waited.stdout)[0]["request_counts"]["completed"] == 5
@@ -140,7 +131,9 @@ def test_failed_rows_give_exit_3(tmp_path: Path) -> None:
         "run", str(path), "--local", "--data-dir", str(tmp_path / "d"), "-o", str(out), "--json"
     )
     assert proc.returncode == cli.EXIT_FAILED_ROWS, proc.stderr
-    summary = json.loads(proc.stdout[proc.stdout.index("{") :])
+    summary = json.loads(proc.stdout.splitlines()[-1])
+    assert summary["event"] == "finished"
+    assert summary["batch_ids"] == json.loads(proc.stdout.splitlines()[0])["batch_ids"]
     assert summary["outcomes"]["succeeded"] == 1
     assert summary["outcomes"]["request_error"] == 1
     rows = {r["custom_id"]: r for r in iter_jsonl(out)}

@@ -289,7 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"groq-batch {__version__}")
     _add_connection(parser, suppress=False)
     _add_output(parser, suppress=False)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help="what to do (COMMAND --help)"
+    )
 
     def add(name: str, help_: str, *, connects: bool = True) -> argparse.ArgumentParser:
         parents = [conn, output] if connects else [output]
@@ -401,7 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", type=_job_name, help="the retry job's name (default: generated)")
 
     p = add("files", "manage files")
-    files = p.add_subparsers(dest="files_command", required=True, metavar="ACTION")
+    files = p.add_subparsers(
+        dest="files_command", required=True, metavar="ACTION", help="what to do with files"
+    )
 
     def add_file(action: str, help_: str) -> argparse.ArgumentParser:
         return files.add_parser(
