@@ -563,12 +563,16 @@ def _print_batches(out: Output, batches: Sequence[Batch]) -> None:
 
 
 def _batches_exit(batches: Sequence[Batch]) -> int:
-    """The exit code for finished batches: 0 only if every request succeeded."""
+    """The exit code for finished batches, by the rule ``results`` applies to rows.
+
+    0 only if every request succeeded: a cancelled batch whose every request had already run is
+    0, as its results are; a failed batch (its input refused) ran nothing, so it is 3.
+    """
     from groq_batch._workflow_core import status_of
 
     for batch in batches:
         total, completed, failed = _counts(batch)
-        if status_of(batch) != "completed" or failed or completed < total:
+        if failed or completed < total or status_of(batch) == "failed":
             return EXIT_FAILED_ROWS
     return EXIT_OK
 
