@@ -110,7 +110,7 @@ def events(stdout: str) -> list[dict[str, Any]]:
 
 def remote(url: str) -> list[str]:
     """Connection options for a server started by a fixture."""
-    return ["--base-url", url, "--api-key", "k"]
+    return ["--base-url", url, "--api-key", "gsk_test_key"]
 
 
 FAST = ("--poll-interval", "0.05")

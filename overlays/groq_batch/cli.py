@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime
 import functools
 import json
 import os
 import re
 import shlex
+import signal
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -108,7 +111,10 @@ def _collect_secrets(argv: Sequence[str]) -> None:
     env = os.environ.get("GROQ_API_KEY")
     if env:
         found.append(env)
-    _secrets[:] = sorted({s for f in found for s in (f, f.strip()) if s}, key=len, reverse=True)
+    # A real key is long; redacting a one-letter test key would mangle every message instead.
+    _secrets[:] = sorted(
+        {s for f in found for s in (f, f.strip()) if len(s) >= 6}, key=len, reverse=True
+    )
 
 
 def _redact(text: str) -> str:
@@ -825,34 +831,55 @@ def _announce(
     output_path: str | None = None,
     retry_of: Sequence[str] | None = None,
     event: str = "submitted",
+    ref: _JobRef | None = None,
 ) -> str | None:
-    """Print the new batch ids (flushed, first), then record the job.
+    """Print the new batch ids (flushed, first), then record the job; Ctrl-C waits for both.
 
     Returns:
         The job's name, or None if the registry could not record it.
     """
-    if out.as_json:
-        out.event({"event": event, "job": name, "batch_ids": list(batch_ids)})
-    else:
-        Output.note(f"{event} job {name}: {len(batch_ids)} batch(es): {', '.join(batch_ids)}")
-    recorded = registry.safely(
-        lambda: registry.db.record(
-            batch_ids,
-            name=name,
-            endpoint=endpoint,
-            input_path=input_path,
-            input_sha256=input_sha256,
-            output_path=output_path if output_path != "-" else None,
-            retry_of=retry_of,
-        ),
-        "write",
-    )
+    with _sigint_deferred():
+        if out.as_json:
+            out.event({"event": event, "job": name, "batch_ids": list(batch_ids)})
+        else:
+            Output.note(f"{event} job {name}: {len(batch_ids)} batch(es): {', '.join(batch_ids)}")
+        recorded = registry.safely(
+            lambda: registry.db.record(
+                batch_ids,
+                name=name,
+                endpoint=endpoint,
+                input_path=input_path,
+                input_sha256=input_sha256,
+                output_path=output_path if output_path != "-" else None,
+                retry_of=retry_of,
+            ),
+            "write",
+        )
+        if ref is not None and recorded is not None:
+            # Set before a held-back Ctrl-C is raised, so that its hint names the job.
+            ref.name = recorded.name
     if recorded is None:
         Output.note(
             f"groq-batch: the job is not recorded; use its batch ids: {' '.join(batch_ids)}"
         )
         return None
     return recorded.name
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold Ctrl-C back for a moment, so that a job whose ids were printed is also recorded."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
 
 
 def _new_name(args: argparse.Namespace, registry: _Registry, stem_from: Path | None) -> str:
@@ -938,16 +965,28 @@ def _wait(job: BatchJob, args: argparse.Namespace, out: Output) -> list[Batch]:
         )
 
 
+@dataclasses.dataclass
+class _JobRef:
+    """What a hint needs to name a job: its batch ids, and its name once recorded."""
+
+    ids: Sequence[str]
+    name: str | None = None
+
+
 @contextlib.contextmanager
 def _recovery(
-    out: Output, ids: Sequence[str], name: str | None, args: argparse.Namespace, output: str | None
-) -> Iterator[None]:
-    """On Ctrl-C, ``--timeout`` or a network error, say the batches live on and how to continue."""
+    out: Output, ref: _JobRef, args: argparse.Namespace, output: str | None
+) -> Iterator[_JobRef]:
+    """On Ctrl-C, ``--timeout`` or a network error, say the batches live on and how to continue.
+
+    Entered the moment the batches exist: ``ref.name`` is filled in once the job is recorded,
+    and until then the hint names the batch ids.
+    """
     from groq_batch import _errors
     from groq_batch._workflow_core import WaitTimeoutError
 
     try:
-        yield
+        yield ref
     except (KeyboardInterrupt, WaitTimeoutError, _errors.APIError) as exc:
         if (
             isinstance(exc, _errors.APIStatusError)
@@ -956,9 +995,10 @@ def _recovery(
         ):
             # A refusal (404, 401, ...) is not an outage: the batches may not be running at all.
             raise
-        ref = [name] if name else [*ids, *_connection_flags(args)]
-        wait = _command("wait", *ref)
-        results = _command("results", *ref, "-o", output or "results.jsonl")
+        ids, name = ref.ids, ref.name
+        words = [name] if name else [*ids, *_connection_flags(args)]
+        wait = _command("wait", *words)
+        results = _command("results", *words, "-o", output or "results.jsonl")
         lines = [
             f"the batches keep running on the server: {', '.join(ids)}",
             "to continue:",
@@ -992,32 +1032,30 @@ def _submit(args: argparse.Namespace, out: Output) -> int:
     _check_metadata(args)
     _check_name(args, registry)
     _require_key(args)
-    name = _new_name(args, registry, args.file)
+    fresh = _new_name(args, registry, args.file)
     sha = file_sha256(args.file)
     with _client(args) as client:
         job = _submit_job(client, args, out)
-        name = (
-            _announce(
+        with _recovery(out, _JobRef(job.ids), args, None) as ref:
+            ref.name = _announce(
                 out,
                 registry,
                 job.ids,
-                name=name,
+                name=fresh,
                 endpoint=_endpoint_of(args),
                 input_path=args.file,
                 input_sha256=sha,
+                ref=ref,
             )
-            or name
-        )
-        batches = job.batches
-        if args.wait:
-            with _recovery(out, job.ids, name, args, None):
+            batches = job.batches
+            if args.wait:
                 batches = _wait(job, args, out)
-            registry.set_state(name, FINISHED)
+                registry.set_state(ref.name, FINISHED)
     if out.as_json:
         out.event(
             {
                 "event": "batches",
-                "job": name,
+                "job": ref.name,
                 "batch_ids": list(job.ids),
                 "batches": [_batch_dict(b) for b in batches],
             }
@@ -1025,7 +1063,7 @@ def _submit(args: argparse.Namespace, out: Output) -> int:
     else:
         _print_batches(out, batches)
     if args.wait:
-        _hint_results(name, job.ids, args)
+        _hint_results(ref.name, job.ids, args)
         return _batches_exit(batches)
     return EXIT_OK
 
@@ -1151,38 +1189,41 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         )
         if existing is not None and not (args.resume or _ask_reattach(existing)):
             existing = None
-    name: str | None
     with _client(args) as client:
         if existing is None:
             fresh = _new_name(args, registry, args.file)
             job = _submit_job(client, args, out)
-            name = _announce(
-                out,
-                registry,
-                job.ids,
-                name=fresh,
-                endpoint=endpoint,
-                input_path=args.file,
-                input_sha256=sha,
-                output_path=args.output,
-            )
+            ref = _JobRef(job.ids)
         else:
-            name = existing.name
             job = client.batches.job(list(existing.batch_ids))
-            if out.as_json:
-                out.event({"event": "reattached", "job": name, "batch_ids": list(job.ids)})
+            ref = _JobRef(job.ids, existing.name)
+        with _recovery(out, ref, args, args.output):
+            if existing is None:
+                ref.name = _announce(
+                    out,
+                    registry,
+                    job.ids,
+                    name=fresh,
+                    endpoint=endpoint,
+                    input_path=args.file,
+                    input_sha256=sha,
+                    output_path=args.output,
+                    ref=ref,
+                )
+            elif out.as_json:
+                out.event({"event": "reattached", "job": ref.name, "batch_ids": list(job.ids)})
             else:
                 Output.note(
-                    f"re-attached to job {name}: {', '.join(job.ids)} (--new submits again)"
+                    f"re-attached to job {ref.name}: {', '.join(job.ids)} (--new submits again)"
                 )
-        with _recovery(out, job.ids, name, args, args.output):
             _wait(job, args, out)
-            registry.set_state(name, FINISHED)
+            registry.set_state(ref.name, FINISHED)
             summary = _write_results(job, args.output, args.file)
-            registry.set_state(name, WRITTEN)
+            registry.set_state(ref.name, WRITTEN)
     summary_out = Output(out.as_json, sys.stderr) if args.output == "-" else out
-    _print_summary(summary_out, summary, args.output, time.monotonic() - started, job.ids, name)
-    _hint_resubmit(summary, name, job.ids, args)
+    elapsed = time.monotonic() - started
+    _print_summary(summary_out, summary, args.output, elapsed, job.ids, ref.name)
+    _hint_resubmit(summary, ref.name, job.ids, args)
     return EXIT_FAILED_ROWS if summary.failed else EXIT_OK
 
 
@@ -1255,7 +1296,7 @@ def _wait_cmd(args: argparse.Namespace, out: Output) -> int:
     name = record.name if record is not None else None
     with _client(args) as client:
         job = client.batches.job(ids)
-        with _recovery(out, ids, name, args, None):
+        with _recovery(out, _JobRef(ids, name), args, None):
             batches = _wait(job, args, out)
         _print_batches(out, batches)
     if record is not None and record.state not in (WRITTEN, CANCELLED):
@@ -1284,7 +1325,7 @@ def _results(args: argparse.Namespace, out: Output) -> int:
     name = record.name if record is not None else None
     with _client(args) as client:
         job = client.batches.job(ids)
-        with _recovery(out, ids, name, args, args.output):
+        with _recovery(out, _JobRef(ids, name), args, args.output):
             summary = _write_results(job, args.output, inputs)
     if record is not None and record.output_path in (None, os.path.abspath(args.output)):
         registry.set_state(record.name, WRITTEN)
