@@ -272,3 +272,30 @@ def test_files_list_shows_local_times_and_json_keeps_epochs(
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", stdout)
     code, stdout, _ = main(capsys, "files", "list", "--json", *conn(local_server))
     assert isinstance(json.loads(stdout)[0]["created_at"], int)
+
+
+def test_run_reattaches_to_an_unfinished_job_unless_told_new(
+    tmp_path: Path, local_server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_requests(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "o.jsonl"
+    code, stdout, err = main(capsys, "submit", str(source), "--json", *conn(local_server))
+    assert code == 0, err
+    (batch_id,) = events(stdout)[0]["batch_ids"]
+    # As an interrupted `run` leaves it: a job with an output and results not yet written.
+    JobRegistry().record(
+        [batch_id], name="half", endpoint=local_server.base_url, input_path=source, output_path=out
+    )
+    argv = ["run", str(source), "-o", str(out), "--json", *FAST, *conn(local_server)]
+    code, stdout, err = main(capsys, *argv, "--new")
+    assert code == 0, err
+    assert events(stdout)[0]["event"] == "submitted"
+    assert len(batches_on(local_server)) == 2
+    code, stdout, err = main(capsys, *argv, "--resume")
+    assert code == 0, err
+    assert events(stdout)[0] == {"event": "reattached", "job": "half", "batch_ids": [batch_id]}
+    assert len(batches_on(local_server)) == 2
+    assert JobRegistry().get("half").state == "written"  # type: ignore[union-attr]
+    code, _, err = main(capsys, *argv, "--resume", "--new")
+    assert code == cli.EXIT_USAGE
+    assert "not allowed with" in err

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "CANCELLED",
     "DB_NAME",
     "FINISHED",
+    "STATES",
     "SUBMITTED",
     "WRITTEN",
     "JobNameError",
@@ -366,6 +368,27 @@ class JobRegistry:
                     (name_or_id,),
                 ).fetchone()
         return _record(row) if row is not None else None
+
+    def resolve(self, name_or_ids: str | Sequence[str]) -> list[str]:
+        """Expand job names into their batch ids; anything else is taken as a batch id.
+
+        This is what ``client.batches.job(name_or_ids)`` needs to accept a job name.
+
+        Args:
+            name_or_ids: A job name or batch id, or several.
+
+        Returns:
+            The batch ids, in order, without repeats.
+        """
+        tokens = [name_or_ids] if isinstance(name_or_ids, str) else list(name_or_ids)
+        ids: list[str] = []
+        for token in tokens:
+            record = None if token.startswith("batch_") else self.get(token)
+            if record is not None and record.name == token:
+                ids.extend(record.batch_ids)
+            else:
+                ids.append(token)
+        return list(dict.fromkeys(ids))
 
     def list(self, *, limit: int | None = None) -> list[JobRecord]:
         """Return the jobs, newest first.
