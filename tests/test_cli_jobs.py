@@ -299,3 +299,14 @@ def test_run_reattaches_to_an_unfinished_job_unless_told_new(
     code, _, err = main(capsys, *argv, "--resume", "--new")
     assert code == cli.EXIT_USAGE
     assert "not allowed with" in err
+
+
+def test_output_dash_with_json_keeps_stdout_for_results_only(
+    tmp_path: Path, local_server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_requests(tmp_path / "in.jsonl", 2)
+    argv = ["run", str(source), "-o", "-", "--json", *FAST, *conn(local_server)]
+    code, stdout, err = main(capsys, *argv)
+    assert code == 0, err
+    assert sorted(r["custom_id"] for r in events(stdout)) == ["r0", "r1"]
+    assert [e["event"] for e in events(err)] == ["submitted", "finished"]

@@ -1171,6 +1171,9 @@ def _ask_reattach(record: JobRecord) -> bool:
 
 def _run(args: argparse.Namespace, out: Output) -> int:
     started = time.monotonic()
+    if args.output == "-":
+        # stdout carries the results; events and the summary go to stderr.
+        out = Output(out.as_json, sys.stderr)
     _require_file(args.file)
     _check_output(args.output, args.file)
     registry = _Registry()
@@ -1220,9 +1223,8 @@ def _run(args: argparse.Namespace, out: Output) -> int:
             registry.set_state(ref.name, FINISHED)
             summary = _write_results(job, args.output, args.file)
             registry.set_state(ref.name, WRITTEN)
-    summary_out = Output(out.as_json, sys.stderr) if args.output == "-" else out
     elapsed = time.monotonic() - started
-    _print_summary(summary_out, summary, args.output, elapsed, job.ids, ref.name)
+    _print_summary(out, summary, args.output, elapsed, job.ids, ref.name)
     _hint_resubmit(summary, ref.name, job.ids, args)
     return EXIT_FAILED_ROWS if summary.failed else EXIT_OK
 
@@ -1319,6 +1321,8 @@ def _recorded_inputs(record: JobRecord | None) -> Path | None:
 
 def _results(args: argparse.Namespace, out: Output) -> int:
     started = time.monotonic()
+    if args.output == "-":
+        out = Output(out.as_json, sys.stderr)
     _check_output(args.output, args.inputs)
     ids, record, registry = _connect_to_job(args)
     inputs = args.inputs or _recorded_inputs(record)
@@ -1329,8 +1333,7 @@ def _results(args: argparse.Namespace, out: Output) -> int:
             summary = _write_results(job, args.output, inputs)
     if record is not None and record.output_path in (None, os.path.abspath(args.output)):
         registry.set_state(record.name, WRITTEN)
-    summary_out = Output(out.as_json, sys.stderr) if args.output == "-" else out
-    _print_summary(summary_out, summary, args.output, time.monotonic() - started, ids, name)
+    _print_summary(out, summary, args.output, time.monotonic() - started, ids, name)
     _hint_resubmit(summary, name, ids, args)
     return EXIT_FAILED_ROWS if summary.failed else EXIT_OK
 
