@@ -503,7 +503,8 @@ class Output:
 
             table = Table(title=title)
             for column in columns:
-                table.add_column(column)
+                # Fold, never truncate: an id cut to "batch_01m8…" is useless.
+                table.add_column(column, overflow="fold")
             for row in rows:
                 table.add_row(*(str(c) for c in row))
             Console(file=self.stream).print(table)
@@ -1192,6 +1193,8 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         )
         if existing is not None and not (args.resume or _ask_reattach(existing)):
             existing = None
+        # Time spent answering the question is not the job's.
+        started = time.monotonic()
     with _client(args) as client:
         if existing is None:
             fresh = _new_name(args, registry, args.file)
