@@ -67,6 +67,10 @@ def test_run_records_a_job_whose_name_every_command_accepts(
     code, stdout, err = main(capsys, "wait", "j1", "--api-key", SECRET)
     assert code == 0, err
     assert "next: groq-batch results j1 -o results.jsonl" in err
+    # The job's recorded input is never the place to write its results.
+    code, _, err = main(capsys, "results", "j1", "-o", str(source), "--api-key", SECRET)
+    assert code == cli.EXIT_USAGE
+    assert "is the input file" in err
     again = tmp_path / "again.jsonl"
     code, stdout, err = main(
         capsys, "results", "j1", "-o", str(again), "--json", "--api-key", SECRET

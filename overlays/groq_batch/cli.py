@@ -1326,9 +1326,9 @@ def _results(args: argparse.Namespace, out: Output) -> int:
     started = time.monotonic()
     if args.output == "-":
         out = Output(out.as_json, sys.stderr)
-    _check_output(args.output, args.inputs)
     ids, record, registry = _connect_to_job(args)
     inputs = args.inputs or _recorded_inputs(record)
+    _check_output(args.output, inputs)
     name = record.name if record is not None else None
     with _client(args) as client:
         job = client.batches.job(ids)
