@@ -125,6 +125,23 @@ def test_usage_errors_never_print_the_key(
     assert "SECRET" not in out + err
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["list", "--limit", "0", "--local"], "expected 1 or more"),
+        (["jobs", "--limit", "x"], "expected a whole number"),
+        (["wait", "b", "--timeout", "-1", "--local"], "positive number of seconds"),
+        (["run", "f", "-o", "o", "--poll-interval", "soon"], "number of seconds"),
+    ],
+)
+def test_bad_numbers_are_usage_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = main(capsys, *argv)
+    assert code == cli.EXIT_USAGE
+    assert message in err
+
+
 def test_a_bad_outcome_is_a_usage_error_listing_the_valid_ones(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

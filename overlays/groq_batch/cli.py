@@ -194,6 +194,16 @@ def _positive(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text!r}")
+    return value
+
+
 def _job_name(text: str) -> str:
     if not is_valid_name(text):
         raise argparse.ArgumentTypeError(
@@ -365,9 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("status", "show batches")
     p.add_argument("ids", nargs="+", metavar="JOB_OR_ID", help=ids_help)
     p = add("list", "list batches on the server, newest first")
-    p.add_argument("--limit", type=int, default=20, help="how many batches to show")
+    p.add_argument("--limit", type=_count, default=20, help="how many batches to show")
     p = add("jobs", "list the jobs this user submitted (the local job registry)", connects=False)
-    p.add_argument("--limit", type=int, default=20, help="how many jobs to show")
+    p.add_argument("--limit", type=_count, default=20, help="how many jobs to show")
     p = add("cancel", "cancel batches")
     p.add_argument("ids", nargs="+", metavar="JOB_OR_ID", help=ids_help)
     p = add("wait", "wait until batches finish")
@@ -1249,7 +1259,7 @@ def _status(args: argparse.Namespace, out: Output) -> int:
 def _list(args: argparse.Namespace, out: Output) -> int:
     _require_key(args)
     with _client(args) as client:
-        page = client.batches.list(limit=max(1, min(args.limit, 100)))
+        page = client.batches.list(limit=min(args.limit, 100))
         batches = []
         for batch in page:
             batches.append(batch)
