@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from groq_batch import cli
-from groq_batch.jsonl import chat_request, iter_jsonl, write_jsonl
+from groq_batch.jsonl import iter_jsonl
+from tests.cli_support import (
+    EXAMPLE,
+    FAST,
+    SCRIPT,
+    events,
+    isolated_home,
+    main,
+    read_line_until,
+    run_cli,
+    write_requests,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "questions.jsonl"
-SCRIPT = Path(sys.executable).parent / "groq-batch"
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("GROQ_API_KEY", None)
-    full_env.pop("GROQ_BASE_URL", None)
-    return subprocess.run(
-        [str(SCRIPT), *args], capture_output=True, text=True, env=full_env, timeout=120, check=False
-    )
+__all__ = ["isolated_home"]
 
 
 def test_main_job_quickstart_command(tmp_path: Path) -> None:
@@ -51,35 +49,33 @@ def test_main_job_quickstart_command(tmp_path: Path) -> None:
     assert (tmp_path / "xdg" / "groq-batch").is_dir()
 
 
-def test_local_state_persists_between_commands(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    requests = [
-        chat_request(
-            f"r{i}", model="llama-3.1-8b-instant", messages=[{"role": "user", "content": "hi"}]
-        )
-        for i in range(5)
-    ]
-    path = tmp_path / "in.jsonl"
-    write_jsonl(requests, path)
-    # Submit and leave: the next --local command's server picks the batch up again.
-    submitted = run_cli("submit", str(path), "--local", "--data-dir", str(data), "--json")
-    assert submitted.returncode == 0, submitted.stderr
-    batch_id = json.loads(submitted.stdout)[0]["id"]
-    assert json.loads(submitted.stdout)[0]["status"] == "validating"
-    waited = run_cli("wait", batch_id, "--local", "--data-dir", str(data), "--json")
-    assert waited.returncode == 0, waited.stderr
-    assert json.loads(waited.stdout)[0]["request_counts"]["completed"] == 5
-    status = run_cli("status", batch_id, "--local", "--data-dir", str(data), "--json")
-    assert status.returncode == 0, status.stderr
-    assert json.loads(status.stdout)[0]["status"] == "completed"
-    listed = run_cli("list", "--local", "--data-dir", str(data), "--json")
-    assert [b["id"] for b in json.loads(listed.stdout)] == [batch_id]
+def test_local_state_persists_between_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ["--local", "--data-dir", str(tmp_path / "data")]
+    path = write_requests(tmp_path / "in.jsonl", 5)
+    # Submit and leave: each --local command runs its own server, which picks the batch up again.
+    code, stdout, err = main(capsys, "submit", str(path), *data, "--json")
+    assert code == 0, err
+    submitted, batches = events(stdout)
+    assert (submitted["event"], batches["event"]) == ("submitted", "batches")
+    batch_id = submitted["batch_ids"][0]
+    assert batches["batches"][0]["id"] == batch_id
+    assert batches["batches"][0]["status"] == "validating"
+    code, stdout, err = main(capsys, "wait", batch_id, *data, "--json", *FAST)
+    assert code == 0, err
+    assert json.loads(stdout)[0]["request_counts"]["completed"] == 5
+    code, stdout, err = main(capsys, "status", batch_id, *data, "--json")
+    assert code == 0, err
+    assert json.loads(stdout)[0]["status"] == "completed"
+    code, stdout, _ = main(capsys, "list", *data, "--json")
+    assert [b["id"] for b in json.loads(stdout)] == [batch_id]
     out = tmp_path / "res.jsonl"
-    results = run_cli("results", batch_id, "-o", str(out), "--local", "--data-dir", str(data))
-    assert results.returncode == 0, results.stderr
+    code, _, err = main(capsys, "results", batch_id, "-o", str(out), *data)
+    assert code == 0, err
     assert sorted(r["custom_id"] for r in iter_jsonl(out)) == [f"r{i}" for i in range(5)]
-    files = run_cli("files", "list", "--local", "--data-dir", str(data), "--json")
-    purposes = Counter(f["purpose"] for f in json.loads(files.stdout))
+    code, stdout, _ = main(capsys, "files", "list", *data, "--json")
+    purposes = Counter(f["purpose"] for f in json.loads(stdout))
     assert purposes == {"batch": 1, "batch_output": 1}
 
 
@@ -101,51 +97,43 @@ def test_validate_reports_every_problem_with_exit_2(
     assert "no problems" in capsys.readouterr().out
 
 
-def test_user_errors_have_no_traceback(tmp_path: Path) -> None:
-    missing = run_cli("submit", str(tmp_path / "nope.jsonl"))
-    assert missing.returncode == cli.EXIT_USAGE
-    assert "no such file" in missing.stderr
-    assert "Traceback" not in missing.stderr
-    no_key = run_cli("status", "batch_x")
-    assert no_key.returncode == cli.EXIT_USAGE
-    assert "GROQ_API_KEY" in no_key.stderr
-    assert "Traceback" not in no_key.stderr
-    unknown = run_cli("status", "batch_nope", "--local", "--data-dir", str(tmp_path / "d"))
-    assert unknown.returncode == cli.EXIT_ERROR
-    assert "not found" in unknown.stderr
-    assert "Traceback" not in unknown.stderr
-    offline = run_cli(
-        "list", "--api-key", "k", "--base-url", "http://127.0.0.1:9", env={"GROQ_MAX_RETRIES": "0"}
+def test_user_errors_have_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = main(capsys, "submit", str(tmp_path / "nope.jsonl"))
+    assert code == cli.EXIT_USAGE
+    assert "no such file" in err
+    code, _, err = main(capsys, "status", "batch_x")
+    assert code == cli.EXIT_USAGE
+    assert "GROQ_API_KEY" in err
+    code, _, err = main(
+        capsys, "status", "batch_nope", "--local", "--data-dir", str(tmp_path / "d")
     )
-    assert offline.returncode == cli.EXIT_ERROR
-    assert "cannot reach the API" in offline.stderr
-    assert "Traceback" not in offline.stderr
-    debug = run_cli("submit", str(tmp_path / "nope.jsonl"), "--debug")
-    assert "Traceback" in debug.stderr
+    assert code == cli.EXIT_ERROR
+    assert "not found" in err
+    monkeypatch.setenv("GROQ_MAX_RETRIES", "0")
+    code, _, err = main(capsys, "list", "--api-key", "k", "--base-url", "http://127.0.0.1:9")
+    assert code == cli.EXIT_ERROR
+    assert "cannot reach the API" in err
+    # The messages above are the whole story: with --debug, the traceback comes too.
+    with pytest.raises(cli.CliError, match="no such file"):
+        cli.main(["submit", str(tmp_path / "nope.jsonl"), "--debug"])
 
 
-def test_failed_rows_give_exit_3(tmp_path: Path) -> None:
-    path = tmp_path / "in.jsonl"
-    write_jsonl(
-        [
-            chat_request(
-                "ok", model="llama-3.1-8b-instant", messages=[{"role": "user", "content": "x"}]
-            ),
-            chat_request("bad", model="no-such-model", messages=[{"role": "user", "content": "x"}]),
-        ],
-        path,
-    )
+def test_failed_rows_give_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_requests(tmp_path / "in.jsonl", 2, bad=1)
     out = tmp_path / "out.jsonl"
-    proc = run_cli(
-        "run", str(path), "--local", "--data-dir", str(tmp_path / "d"), "-o", str(out), "--json"
-    )
-    assert proc.returncode == cli.EXIT_FAILED_ROWS, proc.stderr
-    summary = json.loads(proc.stdout[proc.stdout.index("{") :])
+    data = ["--local", "--data-dir", str(tmp_path / "d")]
+    code, stdout, err = main(capsys, "run", str(path), *data, "-o", str(out), "--json", *FAST)
+    assert code == cli.EXIT_FAILED_ROWS, err
+    submitted, summary = events(stdout)
+    assert summary["event"] == "finished"
+    assert summary["batch_ids"] == submitted["batch_ids"]
     assert summary["outcomes"]["succeeded"] == 1
     assert summary["outcomes"]["request_error"] == 1
     rows = {r["custom_id"]: r for r in iter_jsonl(out)}
-    assert rows["bad"]["outcome"] == "request_error"
-    assert rows["bad"]["error"]["message"]
+    assert rows["r1"]["outcome"] == "request_error"
+    assert rows["r1"]["error"]["message"]
 
 
 def test_serve_starts_and_says_where_its_data_lives(tmp_path: Path) -> None:
@@ -158,7 +146,9 @@ def test_serve_starts_and_says_where_its_data_lives(tmp_path: Path) -> None:
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(5)]
+        _, lines = read_line_until(proc.stdout, lambda line: "listening on" in line, timeout=60)
+        if not any("data: " in line for line in lines):
+            lines.append(read_line_until(proc.stdout, lambda line: "data: " in line)[0])
         banner = "".join(lines)
         assert "listening on http://127.0.0.1:" in banner
         assert f"data: {data}" in banner
@@ -184,20 +174,21 @@ def test_local_data_in_use_is_a_clear_error(
     assert str(data) in err
 
 
-def test_run_with_bad_input_lists_every_problem_and_uploads_nothing(tmp_path: Path) -> None:
+def test_run_with_bad_input_lists_every_problem_and_uploads_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(
         '{"custom_id": "a", "method": "GET", "url": "/v1/chat/completions", '
         '"body": {"model": "m", "messages": [{"role": "user", "content": "x"}]}}\n'
         "{broken\n"
     )
-    data = tmp_path / "d"
-    proc = run_cli("run", str(path), "--local", "--data-dir", str(data), "-o", str(tmp_path / "o"))
-    assert proc.returncode == cli.EXIT_USAGE
-    assert "line 1, field method" in proc.stderr
-    assert "line 2" in proc.stderr
-    assert "nothing was uploaded" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    data = ["--local", "--data-dir", str(tmp_path / "d")]
+    code, _, err = main(capsys, "run", str(path), *data, "-o", str(tmp_path / "o"))
+    assert code == cli.EXIT_USAGE
+    assert "line 1, field method" in err
+    assert "line 2" in err
+    assert "nothing was uploaded" in err
     assert not (tmp_path / "o").exists()
-    listed = run_cli("files", "list", "--local", "--data-dir", str(data), "--json")
-    assert json.loads(listed.stdout) == []
+    code, stdout, _ = main(capsys, "files", "list", *data, "--json")
+    assert json.loads(stdout) == []

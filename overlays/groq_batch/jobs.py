@@ -1,0 +1,491 @@
+"""A small, local registry of the jobs this user submitted: names for batch ids.
+
+Every ``groq-batch submit`` and ``run`` records one row in a SQLite file in the per-user data
+dir (``$XDG_DATA_HOME/groq-batch/jobs.sqlite3``): a short name, the batch ids, the input path
+and its SHA-256, the output path, where the batches live (``groq``, ``local:<data dir>`` or a
+base URL; never a key) and a state. Later commands accept the name wherever a batch id goes,
+and ``run`` uses the registry to re-attach to an unfinished job instead of paying for it twice.
+
+The registry is a convenience, never the only copy of an id: callers print the batch ids
+before they record them, so a failed write loses nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import sqlite3
+import time
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "CANCELLED",
+    "DB_NAME",
+    "FINISHED",
+    "STATES",
+    "SUBMITTED",
+    "WRITTEN",
+    "JobNameError",
+    "JobRecord",
+    "JobRegistry",
+    "default_data_dir",
+    "default_registry_path",
+    "endpoint_label",
+    "file_sha256",
+    "is_valid_name",
+]
+
+DB_NAME = "jobs.sqlite3"
+
+SUBMITTED = "submitted"
+"""The batches exist; nobody has seen them finish."""
+FINISHED = "finished"
+"""Every batch reached a terminal status."""
+WRITTEN = "written"
+"""The results were written to the job's output."""
+CANCELLED = "cancelled"
+"""Someone asked for the batches to be cancelled."""
+STATES = (SUBMITTED, FINISHED, WRITTEN, CANCELLED)
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    name TEXT PRIMARY KEY,
+    batch_ids TEXT NOT NULL,
+    input_path TEXT,
+    input_sha256 TEXT,
+    output_path TEXT,
+    endpoint TEXT NOT NULL,
+    state TEXT NOT NULL,
+    retry_of TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS job_batches (
+    batch_id TEXT NOT NULL,
+    name TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+    PRIMARY KEY (batch_id, name)
+);
+CREATE INDEX IF NOT EXISTS jobs_by_input ON jobs(input_path, output_path);
+"""
+
+
+class JobNameError(ValueError):
+    """A job name that is malformed, looks like a batch id, or is already taken."""
+
+
+def default_data_dir() -> Path:
+    """Return the per-user data dir: ``$XDG_DATA_HOME/groq-batch``.
+
+    Returns:
+        The directory (``~/.local/share/groq-batch`` when ``XDG_DATA_HOME`` is unset).
+    """
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "groq-batch"
+
+
+def default_registry_path() -> Path:
+    """Return where the job registry lives: ``jobs.sqlite3`` in the per-user data dir.
+
+    Returns:
+        The path (the file may not exist yet).
+    """
+    return default_data_dir() / DB_NAME
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Return the SHA-256 of a file, read in chunks.
+
+    Args:
+        path: The file.
+
+    Returns:
+        The hex digest.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def endpoint_label(*, local_data_dir: str | os.PathLike[str] | None, base_url: str | None) -> str:
+    """Describe where a job's batches live, without any credential.
+
+    Args:
+        local_data_dir: The local server's data dir, for ``--local`` jobs.
+        base_url: The API base URL otherwise; None (or Groq's) means Groq.
+
+    Returns:
+        ``local:<dir>``, ``groq``, or the base URL with any user and password removed.
+    """
+    if local_data_dir is not None:
+        return f"local:{Path(local_data_dir).resolve()}"
+    if not base_url:
+        return "groq"
+    parts = urllib.parse.urlsplit(base_url.rstrip("/"))
+    if parts.hostname == "api.groq.com" and parts.scheme == "https":
+        return "groq"
+    # A URL may carry user:password@; the registry must never hold a secret.
+    netloc = parts.hostname or ""
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def is_valid_name(name: str) -> bool:
+    """Whether ``name`` can name a job: 1-64 letters, digits, ``.``, ``_``, ``-``, not ``batch_``.
+
+    Args:
+        name: The candidate.
+
+    Returns:
+        True if it is usable.
+    """
+    return bool(_NAME.fullmatch(name)) and not name.startswith("batch_")
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """One registered job.
+
+    Attributes:
+        name: The job's short name.
+        batch_ids: Its batch ids, in part order.
+        input_path: The absolute input path, if the input was a file.
+        input_sha256: The input's SHA-256 when submitted.
+        output_path: Where ``run`` writes the results, if anywhere.
+        endpoint: ``groq``, ``local:<data dir>`` or a base URL.
+        state: ``submitted``, ``finished``, ``written`` or ``cancelled``.
+        retry_of: The batch ids (comma-separated) this job resubmits, if it is a retry.
+        created_at: When it was recorded (epoch seconds).
+        updated_at: When it last changed (epoch seconds).
+    """
+
+    name: str
+    batch_ids: tuple[str, ...]
+    input_path: str | None
+    input_sha256: str | None
+    output_path: str | None
+    endpoint: str
+    state: str
+    retry_of: str | None
+    created_at: float
+    updated_at: float
+
+    @property
+    def local_data_dir(self) -> Path | None:
+        """The local server's data dir, for a ``--local`` job."""
+        if self.endpoint.startswith("local:"):
+            return Path(self.endpoint.removeprefix("local:"))
+        return None
+
+    @property
+    def base_url(self) -> str | None:
+        """The base URL, for a job on neither Groq nor the local server."""
+        if self.endpoint == "groq" or self.local_data_dir is not None:
+            return None
+        return self.endpoint
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the record as JSON-ready data.
+
+        Returns:
+            Every field; ``batch_ids`` as a list.
+        """
+        return {
+            "name": self.name,
+            "batch_ids": list(self.batch_ids),
+            "input_path": self.input_path,
+            "input_sha256": self.input_sha256,
+            "output_path": self.output_path,
+            "endpoint": self.endpoint,
+            "state": self.state,
+            "retry_of": self.retry_of,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+class JobRegistry:
+    """The job registry: a SQLite file, opened per operation so that it is never held long.
+
+    Args:
+        path: The database file; the per-user default when None. Its directory is created on
+            first write.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_registry_path()
+
+    def __repr__(self) -> str:
+        return f"JobRegistry({str(self.path)!r})"
+
+    @contextmanager
+    def _connect(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        if write:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            target = str(self.path)
+        elif self.path.exists():
+            target = str(self.path)
+        else:
+            # Reading must not create the file: `jobs` on a fresh machine stays side-effect free.
+            target = ":memory:"
+        db = sqlite3.connect(target, timeout=10)
+        with closing(db):
+            db.execute("PRAGMA foreign_keys = ON")
+            db.executescript(_SCHEMA)
+            with db:
+                yield db
+
+    def record(
+        self,
+        batch_ids: Sequence[str],
+        *,
+        endpoint: str,
+        name: str | None = None,
+        input_path: str | os.PathLike[str] | None = None,
+        input_sha256: str | None = None,
+        output_path: str | os.PathLike[str] | None = None,
+        state: str = SUBMITTED,
+        retry_of: Sequence[str] | None = None,
+    ) -> JobRecord:
+        """Record a job.
+
+        Args:
+            batch_ids: Its batch ids, in part order.
+            endpoint: Where they live (see ``endpoint_label``).
+            name: Its name; generated from the input's name when None.
+            input_path: The input file, if any (stored absolute).
+            input_sha256: The input's SHA-256 (computed from ``input_path`` when None).
+            output_path: Where results go, if known (stored absolute).
+            state: The initial state.
+            retry_of: The batch ids this job resubmits, if it is a retry.
+
+        Returns:
+            The record as stored.
+
+        Raises:
+            JobNameError: ``name`` is malformed or taken.
+            sqlite3.Error: The registry could not be written.
+            OSError: The registry's directory could not be created.
+        """
+        if name is not None and not is_valid_name(name):
+            raise JobNameError(
+                f"invalid job name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
+                "not starting with 'batch_'"
+            )
+        if input_path is not None:
+            input_path = os.path.abspath(input_path)
+            if input_sha256 is None and os.path.isfile(input_path):
+                input_sha256 = file_sha256(input_path)
+        out = os.path.abspath(output_path) if output_path is not None else None
+        now = time.time()
+        with self._connect(write=True) as db:
+            chosen = name or self._fresh_name(db, input_path)
+            try:
+                db.execute(
+                    "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        chosen,
+                        ",".join(batch_ids),
+                        input_path,
+                        input_sha256,
+                        out,
+                        endpoint,
+                        state,
+                        ",".join(retry_of) if retry_of else None,
+                        now,
+                        now,
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise JobNameError(f"a job named {chosen!r} already exists") from exc
+            db.executemany(
+                "INSERT OR IGNORE INTO job_batches VALUES (?, ?)", [(b, chosen) for b in batch_ids]
+            )
+        record = self.get(chosen)
+        assert record is not None
+        return record
+
+    def new_name(self, input_path: str | os.PathLike[str] | None = None) -> str:
+        """Return an unused name: the input's stem and four hex digits (``questions-3f9a``).
+
+        Args:
+            input_path: The job's input file, if any.
+
+        Returns:
+            A name no recorded job has (another process could still take it first).
+        """
+        with self._connect(write=False) as db:
+            return self._fresh_name(db, os.fspath(input_path) if input_path is not None else None)
+
+    @staticmethod
+    def _fresh_name(db: sqlite3.Connection, input_path: str | None) -> str:
+        stem = Path(input_path).stem if input_path else "job"
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._")[:24] or "job"
+        if stem.startswith("batch_"):
+            stem = "job-" + stem
+        while True:
+            candidate = f"{stem}-{secrets.token_hex(2)}"
+            if db.execute("SELECT 1 FROM jobs WHERE name = ?", (candidate,)).fetchone() is None:
+                return candidate
+
+    def name_taken(self, name: str) -> bool:
+        """Whether a job already has this name.
+
+        Args:
+            name: The name.
+
+        Returns:
+            True if taken.
+        """
+        with self._connect(write=False) as db:
+            return db.execute("SELECT 1 FROM jobs WHERE name = ?", (name,)).fetchone() is not None
+
+    def get(self, name_or_id: str) -> JobRecord | None:
+        """Find a job by its name, or by one of its batch ids (the newest such job).
+
+        Args:
+            name_or_id: A job name or a batch id.
+
+        Returns:
+            The record, or None.
+        """
+        with self._connect(write=False) as db:
+            row = db.execute("SELECT * FROM jobs WHERE name = ?", (name_or_id,)).fetchone()
+            if row is None:
+                row = db.execute(
+                    "SELECT jobs.* FROM jobs JOIN job_batches USING (name) "
+                    "WHERE job_batches.batch_id = ? ORDER BY created_at DESC LIMIT 1",
+                    (name_or_id,),
+                ).fetchone()
+        return _record(row) if row is not None else None
+
+    def resolve(self, name_or_ids: str | Sequence[str]) -> list[str]:
+        """Expand job names into their batch ids; anything else is taken as a batch id.
+
+        This is what ``client.batches.job(name_or_ids)`` needs to accept a job name.
+
+        Args:
+            name_or_ids: A job name or batch id, or several.
+
+        Returns:
+            The batch ids, in order, without repeats.
+        """
+        tokens = [name_or_ids] if isinstance(name_or_ids, str) else list(name_or_ids)
+        ids: list[str] = []
+        for token in tokens:
+            record = None if token.startswith("batch_") else self.get(token)
+            if record is not None and record.name == token:
+                ids.extend(record.batch_ids)
+            else:
+                ids.append(token)
+        return list(dict.fromkeys(ids))
+
+    def list(self, *, limit: int | None = None) -> list[JobRecord]:
+        """Return the jobs, newest first.
+
+        Args:
+            limit: At most this many; all when None.
+
+        Returns:
+            The records.
+        """
+        with self._connect(write=False) as db:
+            rows = db.execute(
+                "SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                (-1 if limit is None else limit,),
+            ).fetchall()
+        return [_record(r) for r in rows]
+
+    def update_state(self, name: str, state: str) -> None:
+        """Set a job's state.
+
+        Args:
+            name: The job.
+            state: One of ``STATES``.
+
+        Raises:
+            ValueError: ``state`` is not a known state.
+        """
+        if state not in STATES:
+            raise ValueError(f"unknown job state {state!r}; expected one of {', '.join(STATES)}")
+        with self._connect(write=True) as db:
+            db.execute(
+                "UPDATE jobs SET state = ?, updated_at = ? WHERE name = ?",
+                (state, time.time(), name),
+            )
+
+    def find_unfinished(
+        self,
+        *,
+        input_path: str | os.PathLike[str],
+        input_sha256: str,
+        output_path: str | os.PathLike[str],
+        endpoint: str,
+    ) -> JobRecord | None:
+        """Find the newest job on the same input, output and endpoint whose results are unwritten.
+
+        Args:
+            input_path: The input file.
+            input_sha256: Its current SHA-256: an edited input is a new job.
+            output_path: The results file.
+            endpoint: Where the batches would run.
+
+        Returns:
+            The job to re-attach to, or None.
+        """
+        with self._connect(write=False) as db:
+            row = db.execute(
+                "SELECT * FROM jobs WHERE input_path = ? AND output_path = ? AND input_sha256 = ? "
+                "AND endpoint = ? AND state IN (?, ?) ORDER BY created_at DESC LIMIT 1",
+                (
+                    os.path.abspath(input_path),
+                    os.path.abspath(output_path),
+                    input_sha256,
+                    endpoint,
+                    SUBMITTED,
+                    FINISHED,
+                ),
+            ).fetchone()
+        return _record(row) if row is not None else None
+
+    def find_retry(self, batch_ids: Sequence[str]) -> JobRecord | None:
+        """Find the newest job recorded as resubmitting exactly these batches.
+
+        Args:
+            batch_ids: The parent job's batch ids.
+
+        Returns:
+            The retry job, or None.
+        """
+        with self._connect(write=False) as db:
+            row = db.execute(
+                "SELECT * FROM jobs WHERE retry_of = ? ORDER BY created_at DESC LIMIT 1",
+                (",".join(batch_ids),),
+            ).fetchone()
+        return _record(row) if row is not None else None
+
+
+def _record(row: tuple[object, ...]) -> JobRecord:
+    name, ids, input_path, sha, output, endpoint, state, retry_of, created, updated = row
+    return JobRecord(
+        name=str(name),
+        batch_ids=tuple(str(ids).split(",")),
+        input_path=None if input_path is None else str(input_path),
+        input_sha256=None if sha is None else str(sha),
+        output_path=None if output is None else str(output),
+        endpoint=str(endpoint),
+        state=str(state),
+        retry_of=None if retry_of is None else str(retry_of),
+        created_at=float(created),  # type: ignore[arg-type]
+        updated_at=float(updated),  # type: ignore[arg-type]
+    )
