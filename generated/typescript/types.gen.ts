@@ -61,7 +61,7 @@ export type FileUploadRequest = {
 /**
  * A stored file.
  */
-export type File = {
+export type File_ = {
     /**
      * The file's id (`file_` and a ULID).
      */
@@ -99,7 +99,7 @@ export type FileList = {
     /**
      * The files.
      */
-    data: Array<File>;
+    data: Array<File_>;
     /**
      * The first file id in `data`. Groq does not document it; OpenAI clients use it.
      */
@@ -642,7 +642,7 @@ export type UploadFileResponses = {
     /**
      * The stored file.
      */
-    200: File;
+    200: File_;
 };
 
 export type UploadFileResponse = UploadFileResponses[keyof UploadFileResponses];
@@ -734,7 +734,7 @@ export type RetrieveFileResponses = {
     /**
      * The file.
      */
-    200: File;
+    200: File_;
 };
 
 export type RetrieveFileResponse = RetrieveFileResponses[keyof RetrieveFileResponses];

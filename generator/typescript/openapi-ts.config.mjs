@@ -1,7 +1,13 @@
 // @hey-api/openapi-ts configuration for the TypeScript client in generated/typescript/.
 // Run it through `regenerate.mjs` (`nox -s generate`), which writes into a temporary directory
 // first and overrides `output.path`; never edit the output by hand.
-import { defineConfig } from '@hey-api/openapi-ts';
+import { defineConfig, reserved } from '@hey-api/openapi-ts';
+
+// Workaround for hey-api/hey-api#3481: a schema named `File` is emitted as `type File`, which
+// then shadows the platform's `File` in the `Blob | File` it writes for `format: binary`, so the
+// upload's `file` would be typed as our file metadata. Reserving the name makes the schema's
+// type `File_` and leaves `File` to mean the platform's.
+reserved.type.set((names) => [...names, 'File']);
 
 export default defineConfig({
   input: '../../spec/openapi.yaml',
