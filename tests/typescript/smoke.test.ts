@@ -25,11 +25,11 @@ import {
 
 const API_KEY = 'gsk_typescript_smoke_test';
 // Per-request model time on the echo executor, and one request per chunk, so a batch of
-// CANCEL_LINES requests runs for CANCEL_LINES * LATENCY seconds (20 s) unless cancelled: the
-// cancel, sent right after creation, always finds it running. Small batches finish in well
-// under a second.
+// CANCEL_LINES requests runs for CANCEL_LINES * LATENCY seconds (50 s) unless cancelled: the
+// cancel, sent right after creation, always finds it running, and stops it within one chunk.
+// Small batches finish in well under a second.
 const LATENCY = 0.05;
-const CANCEL_LINES = 400;
+const CANCEL_LINES = 1000;
 const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
 // Only a guard against a hung server; a normal run takes a few seconds.
 const DEADLINE_MS = 60_000;
@@ -142,11 +142,13 @@ before(async () => {
 });
 
 after(async () => {
-  if (server && server.exitCode === null) {
-    const exited = once(server, 'exit');
-    server.kill('SIGTERM');
-    await exited;
-  }
+  if (!server || server.exitCode !== null || server.signalCode !== null) return;
+  const exited = once(server, 'exit');
+  server.kill('SIGTERM');
+  // A graceful stop takes well under a second; never let a stuck one hang the test run.
+  const forced = setTimeout(() => server.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(forced);
 });
 
 test('a whole batch: upload, create, poll to completed, download every custom_id', async () => {
