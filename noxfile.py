@@ -1,7 +1,7 @@
 # /// script
 # dependencies = ["nox>=2025.2.9"]
 # ///
-"""Developer sessions. A plain `nox` runs tests, lint, typecheck, drift and clients."""
+"""Developer sessions. A plain `nox` runs clients, tests, lint, typecheck and drift."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import nox
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests", "lint", "typecheck", "drift", "clients"]
+# `clients` first: its Node test-runner summary must not be the last one in the CI log, which
+# pytest's (the whole suite's) closes.
+nox.options.sessions = ["clients", "tests", "lint", "typecheck", "drift"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
