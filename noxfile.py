@@ -1,22 +1,42 @@
 # /// script
 # dependencies = ["nox>=2025.2.9"]
 # ///
-"""Developer sessions. A plain `nox` runs tests, lint, typecheck and drift."""
+"""Developer sessions. A plain `nox` runs clients, tests, lint, typecheck and drift."""
 
 from __future__ import annotations
+
+import shutil
 
 import nox
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests", "lint", "typecheck", "drift"]
+# `clients` first: its Node test-runner summary must not be the last one in the CI log, which
+# pytest's (the whole suite's) closes.
+nox.options.sessions = ["clients", "tests", "lint", "typecheck", "drift"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
+# The npm side (TypeScript client generator, tsc, spec linter, breaking-change diff), pinned by
+# its package-lock.json.
+TS_TOOLS = "generator/typescript"
 
 
 def _install_dev(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
+
+
+def _npm_ci(session: nox.Session) -> None:
+    """Install the pinned npm tools from the lockfile, or fail saying how to get Node."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        session.error(
+            "Node.js 20+ and npm are needed: `apt-get install nodejs npm` (or https://nodejs.org)"
+        )
+    session.run("npm", "ci", "--no-audit", "--no-fund", "--prefix", TS_TOOLS, external=True)
+
+
+def _npm_run(session: nox.Session, script: str, *args: str) -> None:
+    session.run("npm", "run", "--silent", "--prefix", TS_TOOLS, script, *args, external=True)
 
 
 @nox.session(python=PYTHON)
@@ -52,16 +72,42 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False, tags=["gen"])
 def generate(session: nox.Session) -> None:
-    """Regenerate generated/groq_batch_api from spec/openapi.yaml (changes the tree)."""
+    """Regenerate generated/ (Python and TypeScript) from spec/openapi.yaml (changes the tree)."""
     session.install("-e", ".[generate]")
     session.run("python", "generator/regenerate.py")
+    _npm_ci(session)
+    _npm_run(session, "generate")
 
 
 @nox.session(python=PYTHON)
 def drift(session: nox.Session) -> None:
-    """Fail when generated/ differs from a fresh regeneration of the spec."""
+    """Fail when generated/ (Python or TypeScript) differs from a fresh regeneration."""
     session.install("-e", ".[generate]")
-    session.run("python", "generator/regenerate.py", "--check")
+    # Both checks run, so one language's drift does not hide the other's.
+    failed = []
+    try:
+        session.run("python", "generator/regenerate.py", "--check")
+    except nox.command.CommandFailed:
+        failed.append("python")
+    _npm_ci(session)
+    try:
+        _npm_run(session, "drift")
+    except nox.command.CommandFailed:
+        failed.append("typescript")
+    if failed:
+        session.error(f"generated code drifted from the spec: {', '.join(failed)}")
+
+
+@nox.session(python=PYTHON)
+def clients(session: nox.Session) -> None:
+    """The spec, shared: lint it, diff it against the last release, run the TypeScript client."""
+    _npm_ci(session)
+    session.install("-e", ".[server,cli]")
+    _npm_run(session, "lint:spec")
+    _npm_run(session, "breaking")
+    _npm_run(session, "build")
+    # The smoke test starts `groq-batch serve` from this session's environment (first on PATH).
+    _npm_run(session, "test")
 
 
 @nox.session(python=PYTHON, default=False, tags=["record"])
