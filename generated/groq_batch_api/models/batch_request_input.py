@@ -1,10 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import WireModel
 
 if TYPE_CHECKING:
     from ..models.batch_request_input_body import BatchRequestInputBody
@@ -13,8 +21,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="BatchRequestInput")
 
 
-@_attrs_define
-class BatchRequestInput:
+@_attrs_define(eq=False)
+class BatchRequestInput(WireModel):
     """One line of a batch's input file."""
 
     custom_id: str
@@ -26,6 +34,12 @@ class BatchRequestInput:
     body: BatchRequestInputBody
     """ The request body, as for the synchronous endpoint. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "custom_id": "custom_id",
+        "method": "method",
+        "url": "url",
+        "body": "body",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         custom_id = self.custom_id
@@ -71,19 +85,3 @@ class BatchRequestInput:
 
         batch_request_input.additional_properties = d
         return batch_request_input
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, WireModel
 
 if TYPE_CHECKING:
     from ..models.metadata import Metadata
@@ -15,8 +22,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CreateBatchRequest")
 
 
-@_attrs_define
-class CreateBatchRequest:
+@_attrs_define(eq=False)
+class CreateBatchRequest(WireModel):
     """What a new batch runs."""
 
     input_file_id: str
@@ -28,6 +35,12 @@ class CreateBatchRequest:
     metadata: Metadata | None | Unset = UNSET
     """ Optional string pairs to attach to the batch. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "input_file_id": "input_file_id",
+        "endpoint": "endpoint",
+        "completion_window": "completion_window",
+        "metadata": "metadata",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.metadata import Metadata
@@ -97,19 +110,3 @@ class CreateBatchRequest:
 
         create_batch_request.additional_properties = d
         return create_batch_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
