@@ -232,3 +232,35 @@ def test_to_json_matches_the_official_sdk() -> None:
         theirs = groq_types.BatchRetrieveResponse.construct(**example)
         assert json.loads(ours.to_json()) == json.loads(theirs.to_json())
         assert ours.to_dict() == theirs.to_dict()
+
+
+# ------------------------------------------------------------------------ audio and mixed
+def test_audio_endpoints_parse_to_the_enum_and_unknown_ones_stay_strings() -> None:
+    lines = [
+        models.BatchRequestInput.from_dict(e) for e in SCHEMAS["BatchRequestInput"]["examples"]
+    ]
+    assert [line.url for line in lines] == [
+        models.BatchEndpoint.CHAT_COMPLETIONS,
+        models.BatchEndpoint.AUDIO_TRANSCRIPTIONS,
+        models.BatchEndpoint.AUDIO_TRANSLATIONS,
+    ]
+    newer = dict(SCHEMAS["BatchRequestInput"]["examples"][0], url="/v1/embeddings")
+    assert models.BatchRequestInput.from_dict(newer).url == "/v1/embeddings"
+    request = models.CreateBatchRequest(
+        input_file_id="file_1", endpoint="/v1/audio/translations", completion_window="24h"
+    )
+    assert request.to_dict()["endpoint"] == "/v1/audio/translations"
+
+
+def test_transcription_line_body_parses_in_both_formats() -> None:
+    plain, verbose = (
+        models.Transcription.from_dict(e) for e in SCHEMAS["Transcription"]["examples"]
+    )
+    assert plain.text == verbose.text
+    assert "segments" not in plain
+    assert isinstance(verbose.segments, list)
+    assert verbose.segments[0].end == pytest.approx(6.48)
+    assert verbose.duration == pytest.approx(6.48)
+    line = next(e for e in SCHEMAS["BatchRequestOutput"]["examples"] if e["custom_id"] == "job-1")
+    body = models.BatchRequestOutput.from_dict(line).response.body  # type: ignore[union-attr]
+    assert models.Transcription.from_dict(body.to_dict()).text == plain.text

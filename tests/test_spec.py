@@ -134,3 +134,48 @@ def test_batch_nullable_fields(spec: dict[str, Any]) -> None:
     ):
         assert "null" in props[field]["type"], field
     assert {"type": "null"} in props["metadata"]["anyOf"]
+
+
+BATCH_ENDPOINTS = {"/v1/chat/completions", "/v1/audio/transcriptions", "/v1/audio/translations"}
+
+
+def test_batch_endpoints_cover_chat_and_audio(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["BatchEndpoint"]["enum"]) == BATCH_ENDPOINTS
+    # Open: a newer endpoint Groq adds must not be refused by an older client.
+    for field in (
+        schemas["CreateBatchRequest"]["properties"]["endpoint"],
+        schemas["BatchRequestInput"]["properties"]["url"],
+    ):
+        assert field["anyOf"] == [
+            {"$ref": "#/components/schemas/BatchEndpoint"},
+            {"type": "string"},
+        ]
+
+
+def test_input_examples_include_a_mixed_batch(spec: dict[str, Any]) -> None:
+    examples = spec["components"]["schemas"]["BatchRequestInput"]["examples"]
+    assert {example["url"] for example in examples} == BATCH_ENDPOINTS
+    audio = [e["body"] for e in examples if e["url"].startswith("/v1/audio/")]
+    required = spec["components"]["schemas"]["AudioRequest"]["required"]
+    assert audio
+    assert all(set(required) <= set(body) for body in audio)
+
+
+def test_audio_request_and_transcription_shapes(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    audio = schemas["AudioRequest"]
+    assert set(audio["required"]) == {"model", "url"}
+    assert {
+        "language",
+        "prompt",
+        "response_format",
+        "temperature",
+        "timestamp_granularities",
+    } <= set(audio["properties"])
+    assert set(schemas["AudioResponseFormat"]["enum"]) == {"json", "text", "verbose_json"}
+    transcription = schemas["Transcription"]
+    assert transcription["required"] == ["text"]
+    assert {"task", "language", "duration", "segments", "x_groq"} <= set(
+        transcription["properties"]
+    )

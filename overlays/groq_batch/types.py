@@ -32,7 +32,13 @@ from typing import Literal, NotRequired, TypeAlias, TypedDict
 
 from groq_batch._pagination import AsyncPage, SyncPage
 from groq_batch_api.models import (
+    AudioRequest as AudioRequest,
+)
+from groq_batch_api.models import (
     Batch as Batch,
+)
+from groq_batch_api.models import (
+    BatchEndpoint as BatchEndpoint,
 )
 from groq_batch_api.models import (
     BatchError as BatchError,
@@ -70,13 +76,21 @@ from groq_batch_api.models import (
 from groq_batch_api.models import (
     Metadata as Metadata,
 )
+from groq_batch_api.models import (
+    Transcription as Transcription,
+)
+from groq_batch_api.models import (
+    TranscriptionSegment as TranscriptionSegment,
+)
 
 __all__ = [
     "AsyncBatchListResponse",
+    "AudioRequest",
     "Batch",
     "BatchCancelResponse",
     "BatchCreateParams",
     "BatchCreateResponse",
+    "BatchEndpoint",
     "BatchError",
     "BatchErrors",
     "BatchListPaging",
@@ -95,6 +109,8 @@ __all__ = [
     "FileObject",
     "FilePurpose",
     "Metadata",
+    "Transcription",
+    "TranscriptionSegment",
 ]
 
 BatchCreateResponse: TypeAlias = Batch
@@ -113,6 +129,8 @@ class BatchCreateParams(TypedDict):
     """The parameters of `batches.create`, as the seed names them."""
 
     input_file_id: str
-    endpoint: Literal["/v1/chat/completions"] | str
+    endpoint: (
+        Literal["/v1/chat/completions", "/v1/audio/transcriptions", "/v1/audio/translations"] | str
+    )
     completion_window: Literal["24h"] | str
     metadata: NotRequired[dict[str, str] | None]

@@ -7,11 +7,13 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
+    cast,
 )
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.batch_endpoint import BatchEndpoint
 from ..types import WireModel
 
 if TYPE_CHECKING:
@@ -29,10 +31,14 @@ class BatchRequestInput(WireModel):
     """ The caller's id for the request, unique within the file. """
     method: str
     """ Always `POST`. """
-    url: str
-    """ The endpoint, equal to the batch's `endpoint`. """
+    url: BatchEndpoint | str
+    """ The endpoint this line calls, one of `BatchEndpoint`. Lines of one file may call
+    different endpoints (a "mixed batch").
+     """
     body: BatchRequestInputBody
-    """ The request body, as for the synchronous endpoint. """
+    """ The request body, as for the synchronous endpoint: a chat-completions request, or an
+    `AudioRequest` for the audio endpoints.
+     """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _WIRE_NAMES: ClassVar[dict[str, str]] = {
         "custom_id": "custom_id",
@@ -46,7 +52,11 @@ class BatchRequestInput(WireModel):
 
         method = self.method
 
-        url = self.url
+        url: str
+        if isinstance(self.url, BatchEndpoint):
+            url = self.url.value
+        else:
+            url = self.url
 
         body = self.body.to_dict()
 
@@ -72,7 +82,18 @@ class BatchRequestInput(WireModel):
 
         method = d.pop("method")
 
-        url = d.pop("url")
+        def _parse_url(data: object) -> BatchEndpoint | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                url_type_0 = BatchEndpoint(data)
+
+                return url_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(BatchEndpoint | str, data)
+
+        url = _parse_url(d.pop("url"))
 
         body = BatchRequestInputBody.from_dict(d.pop("body"))
 

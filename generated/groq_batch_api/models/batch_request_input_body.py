@@ -13,7 +13,10 @@ T = TypeVar("T", bound="BatchRequestInputBody")
 
 @_attrs_define(eq=False)
 class BatchRequestInputBody(WireModel):
-    """The request body, as for the synchronous endpoint."""
+    """The request body, as for the synchronous endpoint: a chat-completions request, or an
+    `AudioRequest` for the audio endpoints.
+
+    """
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _WIRE_NAMES: ClassVar[dict[str, str]] = {}

@@ -13,7 +13,10 @@ T = TypeVar("T", bound="BatchRequestOutputResponseBody")
 
 @_attrs_define(eq=False)
 class BatchRequestOutputResponseBody(WireModel):
-    """The response body: a `ChatCompletion` for a success, an `ErrorResponse` for a failure."""
+    """The response body: for a success, a `ChatCompletion` (chat lines) or a `Transcription`
+    (audio lines); for a failure, an `ErrorResponse`.
+
+    """
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _WIRE_NAMES: ClassVar[dict[str, str]] = {}

@@ -13,6 +13,7 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.batch_endpoint import BatchEndpoint
 from ..types import UNSET, Unset, WireModel
 
 if TYPE_CHECKING:
@@ -28,8 +29,10 @@ class CreateBatchRequest(WireModel):
 
     input_file_id: str
     """ An uploaded file (purpose `batch`) of at most 50,000 lines and 100 MB. """
-    endpoint: str
-    """ The endpoint every line runs against. Groq documents `/v1/chat/completions`. """
+    endpoint: BatchEndpoint | str
+    """ The batch's endpoint, one of `BatchEndpoint`. Each line names its own `url`, so one
+    file may mix chat and audio lines whichever of the three this is.
+     """
     completion_window: str
     """ How long the batch may take, from `24h` to `7d` (hours `h` or days `d`). """
     metadata: Metadata | None | Unset = UNSET
@@ -47,7 +50,11 @@ class CreateBatchRequest(WireModel):
 
         input_file_id = self.input_file_id
 
-        endpoint = self.endpoint
+        endpoint: str
+        if isinstance(self.endpoint, BatchEndpoint):
+            endpoint = self.endpoint.value
+        else:
+            endpoint = self.endpoint
 
         completion_window = self.completion_window
 
@@ -80,7 +87,18 @@ class CreateBatchRequest(WireModel):
         d = dict(src_dict)
         input_file_id = d.pop("input_file_id")
 
-        endpoint = d.pop("endpoint")
+        def _parse_endpoint(data: object) -> BatchEndpoint | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                endpoint_type_0 = BatchEndpoint(data)
+
+                return endpoint_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(BatchEndpoint | str, data)
+
+        endpoint = _parse_endpoint(d.pop("endpoint"))
 
         completion_window = d.pop("completion_window")
 
