@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +180,50 @@ def test_audio_request_and_transcription_shapes(spec: dict[str, Any]) -> None:
     assert {"task", "language", "duration", "segments", "x_groq"} <= set(
         transcription["properties"]
     )
+
+
+RATE_LIMIT_HEADERS = {
+    "x-ratelimit-limit-requests": "14400",
+    "x-ratelimit-remaining-requests": "14370",
+    "x-ratelimit-reset-requests": "2m59.56s",
+    "x-ratelimit-limit-tokens": "18000",
+    "x-ratelimit-remaining-tokens": "17997",
+    "x-ratelimit-reset-tokens": "7.66s",
+}
+
+
+def _header_schema(spec: dict[str, Any], header: dict[str, Any]) -> dict[str, Any]:
+    name = header["$ref"].rsplit("/", 1)[-1]
+    schema: dict[str, Any] = spec["components"]["headers"][name]["schema"]
+    return schema
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(OPERATIONS))
+def test_success_responses_document_rate_limit_headers(
+    spec: dict[str, Any], method: str, path: str
+) -> None:
+    responses = spec["paths"][path][method]["responses"]
+    for code in (c for c in responses if c.startswith("2")):
+        headers = responses[code]["headers"]
+        assert set(RATE_LIMIT_HEADERS) <= set(headers), code
+        # Groq documents them as always sent on chat completions; on files and batches that is
+        # unconfirmed, so they are optional.
+        assert not any(h.get("required") for h in headers.values())
+
+
+def test_rate_limited_response_documents_retry_after_and_rate_limit_headers(
+    spec: dict[str, Any],
+) -> None:
+    headers = spec["components"]["responses"]["RateLimited"]["headers"]
+    assert {"retry-after", *RATE_LIMIT_HEADERS} <= set(headers)
+
+
+@pytest.mark.parametrize(("name", "value"), sorted(RATE_LIMIT_HEADERS.items()))
+def test_rate_limit_header_schemas_accept_groqs_documented_values(
+    spec: dict[str, Any], name: str, value: str
+) -> None:
+    header = spec["paths"]["/openai/v1/batches"]["post"]["responses"]["200"]["headers"][name]
+    schema = _header_schema(spec, header)
+    assert re.fullmatch(schema["pattern"], value)
+    assert value in schema["examples"]
+    assert not re.fullmatch(schema["pattern"], "soon")
