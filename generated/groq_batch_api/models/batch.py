@@ -477,7 +477,7 @@ class Batch(WireModel):
 
     @property
     def object(self) -> Literal["batch"]:
-        """`object_` under its wire name, `object`."""
+        """Always `batch`. (`object_` is the same field.)"""
         return self.object_
 
     @object.setter

@@ -79,7 +79,7 @@ class BatchErrors(WireModel):
 
     @property
     def object(self) -> str | Unset:
-        """`object_` under its wire name, `object`."""
+        """Always `list`. (`object_` is the same field.)"""
         return self.object_
 
     @object.setter

@@ -188,7 +188,7 @@ class ChatCompletion(WireModel):
 
     @property
     def object(self) -> str:
-        """`object_` under its wire name, `object`."""
+        """Always `chat.completion`. (`object_` is the same field.)"""
         return self.object_
 
     @object.setter

@@ -126,7 +126,7 @@ class Error(WireModel):
 
     @property
     def type(self) -> str:
-        """`type_` under its wire name, `type`."""
+        """The error's category, for example `invalid_request_error`. (`type_` is the same field.)"""
         return self.type_
 
     @type.setter

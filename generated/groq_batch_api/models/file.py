@@ -119,7 +119,7 @@ class File(WireModel):
 
     @property
     def object(self) -> Literal["file"]:
-        """`object_` under its wire name, `object`."""
+        """Always `file`. (`object_` is the same field.)"""
         return self.object_
 
     @object.setter
@@ -128,7 +128,7 @@ class File(WireModel):
 
     @property
     def bytes(self) -> int:
-        """`bytes_` under its wire name, `bytes`."""
+        """Size in bytes. (`bytes_` is the same field.)"""
         return self.bytes_
 
     @bytes.setter

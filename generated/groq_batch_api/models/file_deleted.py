@@ -76,7 +76,7 @@ class FileDeleted(WireModel):
 
     @property
     def object(self) -> Literal["file"]:
-        """`object_` under its wire name, `object`."""
+        """Always `file`. (`object_` is the same field.)"""
         return self.object_
 
     @object.setter

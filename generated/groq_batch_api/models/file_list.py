@@ -134,7 +134,7 @@ class FileList(WireModel):
 
     @property
     def object(self) -> Literal["list"]:
-        """`object_` under its wire name, `object`."""
+        """Always `list`. (`object_` is the same field.)"""
         return self.object_
 
     @object.setter
