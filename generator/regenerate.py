@@ -20,9 +20,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.yaml"
 CONFIG = ROOT / "generator" / "config.yaml"
+TEMPLATES = ROOT / "generator" / "templates"
 TARGET = ROOT / "generated" / "groq_batch_api"
 PROVENANCE = ROOT / "generated" / "PROVENANCE.json"
 PINNED = {"openapi-python-client": "0.29.1", "ruff": "0.17.6"}
+# The upstream templates our overrides in generator/templates/ were copied from. If the installed
+# generator's copy differs, the overrides must be re-made from the new upstream (README.md).
+UPSTREAM_TEMPLATES = {
+    "model.py.jinja": "fd1c79680d51c06cfbb89809ad123750ba9add98b688036c04cabbf1f8ba40a0",
+    "types.py.jinja": "93df9d75883a4eafac77dd21bc6907f3ef612e3f7841e08656618dcf6c4ce494",
+}
 
 
 def _sha256(path: Path) -> str:
@@ -36,6 +43,15 @@ def _check_pins() -> None:
         found = version(name)
         if found != wanted:
             sys.exit(f"regenerate: {name} {found} is installed, the pin is {wanted}")
+    import openapi_python_client
+
+    upstream = Path(openapi_python_client.__file__).parent / "templates"
+    for name, digest in UPSTREAM_TEMPLATES.items():
+        if _sha256(upstream / name) != digest:
+            sys.exit(
+                f"regenerate: the generator's own {name} changed; re-copy it into "
+                f"generator/templates/ and re-apply the marked groq-batch changes"
+            )
 
 
 def _generate_into(dest: Path) -> None:
@@ -59,6 +75,8 @@ def _generate_into(dest: Path) -> None:
             "--output-path",
             str(out),
             "--fail-on-warning",
+            "--custom-template-path",
+            str(TEMPLATES),
         ],
         check=True,
         env=env,
@@ -72,6 +90,9 @@ def _generate_into(dest: Path) -> None:
         "formatter": f"ruff=={PINNED['ruff']}",
         "spec_sha256": _sha256(SPEC),
         "config_sha256": _sha256(CONFIG),
+        "templates_sha256": {
+            str(p.relative_to(TEMPLATES)): _sha256(p) for p in sorted(TEMPLATES.rglob("*.jinja"))
+        },
     }
     (dest / PROVENANCE.name).write_text(json.dumps(stamp, indent=2) + "\n")
 

@@ -35,7 +35,7 @@ def upload(client: AuthenticatedClient) -> FileObject:
 def test_multipart_upload_then_binary_download(local_server: LocalServer) -> None:
     with AuthenticatedClient(base_url=local_server.base_url, token="test-token") as client:
         stored = upload(client)
-        assert stored.bytes_ == len(JSONL)
+        assert stored.bytes == len(JSONL)
         assert stored.filename == "requests.jsonl"
         assert stored.purpose is FilePurpose.BATCH
         response = download_file.sync_detailed(stored.id, client=client)

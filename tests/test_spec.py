@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,101 @@ def test_batch_nullable_fields(spec: dict[str, Any]) -> None:
     ):
         assert "null" in props[field]["type"], field
     assert {"type": "null"} in props["metadata"]["anyOf"]
+
+
+BATCH_ENDPOINTS = {"/v1/chat/completions", "/v1/audio/transcriptions", "/v1/audio/translations"}
+
+
+def test_batch_endpoints_cover_chat_and_audio(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["BatchEndpoint"]["enum"]) == BATCH_ENDPOINTS
+    # Open: a newer endpoint Groq adds must not be refused by an older client.
+    for field in (
+        schemas["CreateBatchRequest"]["properties"]["endpoint"],
+        schemas["BatchRequestInput"]["properties"]["url"],
+    ):
+        assert field["anyOf"] == [
+            {"$ref": "#/components/schemas/BatchEndpoint"},
+            {"type": "string"},
+        ]
+
+
+def test_input_examples_include_a_mixed_batch(spec: dict[str, Any]) -> None:
+    examples = spec["components"]["schemas"]["BatchRequestInput"]["examples"]
+    assert {example["url"] for example in examples} == BATCH_ENDPOINTS
+    audio = [e["body"] for e in examples if e["url"].startswith("/v1/audio/")]
+    required = spec["components"]["schemas"]["AudioRequest"]["required"]
+    assert audio
+    assert all(set(required) <= set(body) for body in audio)
+
+
+def test_audio_request_and_transcription_shapes(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    audio = schemas["AudioRequest"]
+    assert set(audio["required"]) == {"model", "url"}
+    assert {
+        "language",
+        "prompt",
+        "response_format",
+        "temperature",
+        "timestamp_granularities",
+    } <= set(audio["properties"])
+    assert set(schemas["AudioResponseFormat"]["enum"]) == {"json", "text", "verbose_json"}
+    transcription = schemas["Transcription"]
+    assert transcription["required"] == ["text"]
+    assert {"task", "language", "duration", "segments", "x_groq"} <= set(
+        transcription["properties"]
+    )
+
+
+RATE_LIMIT_HEADERS = {
+    "x-ratelimit-limit-requests": "14400",
+    "x-ratelimit-remaining-requests": "14370",
+    "x-ratelimit-reset-requests": "2m59.56s",
+    "x-ratelimit-limit-tokens": "18000",
+    "x-ratelimit-remaining-tokens": "17997",
+    "x-ratelimit-reset-tokens": "7.66s",
+}
+
+
+def _header_schema(spec: dict[str, Any], header: dict[str, Any]) -> dict[str, Any]:
+    name = header["$ref"].rsplit("/", 1)[-1]
+    schema: dict[str, Any] = spec["components"]["headers"][name]["schema"]
+    return schema
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(OPERATIONS))
+def test_success_responses_document_rate_limit_headers(
+    spec: dict[str, Any], method: str, path: str
+) -> None:
+    responses = spec["paths"][path][method]["responses"]
+    for code in (c for c in responses if c.startswith("2")):
+        headers = responses[code]["headers"]
+        assert set(RATE_LIMIT_HEADERS) <= set(headers), code
+        # Groq documents them as always sent on chat completions; on files and batches that is
+        # unconfirmed, so they are optional.
+        assert not any(h.get("required") for h in headers.values())
+
+
+def test_rate_limited_response_documents_retry_after_and_rate_limit_headers(
+    spec: dict[str, Any],
+) -> None:
+    headers = spec["components"]["responses"]["RateLimited"]["headers"]
+    assert {"retry-after", *RATE_LIMIT_HEADERS} <= set(headers)
+
+
+@pytest.mark.parametrize(("name", "value"), sorted(RATE_LIMIT_HEADERS.items()))
+def test_rate_limit_header_schemas_accept_groqs_documented_values(
+    spec: dict[str, Any], name: str, value: str
+) -> None:
+    header = spec["paths"]["/openai/v1/batches"]["post"]["responses"]["200"]["headers"][name]
+    schema = _header_schema(spec, header)
+    if name.startswith("x-ratelimit-reset-"):
+        # A duration, as Groq writes it: `2m59.56s`, `7.66s`.
+        assert schema["type"] == "string"
+        assert re.fullmatch(schema["pattern"], value)
+        assert not re.fullmatch(schema["pattern"], "60")
+        assert value in schema["examples"]
+    else:
+        # A count; header values are strings on the wire, read as integers.
+        assert schema == {"type": "integer", "minimum": 0, "examples": [int(value)]}

@@ -145,7 +145,7 @@ def _check_batch_list(page: BatchList) -> BatchList:
 def _check_file(file: File) -> File:
     for name in ("id", "filename", "purpose"):
         _require(getattr(file, name), str, name)
-    _require(file.bytes_, int, "bytes")
+    _require(file.bytes, int, "bytes")
     _require(file.created_at, int, "created_at")
     return file
 

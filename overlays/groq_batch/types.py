@@ -12,8 +12,18 @@ Notes on `Batch`, as the facade returns it:
 - Optional fields absent from the wire are None.
 - Fields the spec does not list (for example `project_id`) are kept: `batch["project_id"]`, or
   `batch.additional_properties`.
-- The Python names of `object`, `type` and `bytes` end in an underscore (`batch.object_`,
-  `file.bytes_`) because the generated models avoid shadowing builtins.
+
+Every model speaks the wire, as the official SDK's models do:
+
+- Each field is an attribute under its wire name: `file.bytes`, `batch.object`, `error.type`.
+  (`file.bytes_`, `batch.object_` and `error.type_` are the same fields under the generated
+  names, kept as aliases.)
+- `to_dict()` and `to_json()` give the JSON object with wire names, leaving out fields the server
+  did not send; `to_json()` indents by two, or is compact with `indent=None`.
+- Every model reads like that JSON object: `batch["status"]`, `page.paging.get("next_cursor")`,
+  `"team" in batch.metadata`, `dict(batch.metadata)`, `len(...)`, iteration over its keys. A
+  model equals a dict with the same items, so `batch.metadata == {"team": "ml"}`.
+- `str(batch)` is one line (id, status, counts), so `on_update=print` prints something readable.
 """
 
 from __future__ import annotations
@@ -22,7 +32,13 @@ from typing import Literal, NotRequired, TypeAlias, TypedDict
 
 from groq_batch._pagination import AsyncPage, SyncPage
 from groq_batch_api.models import (
+    AudioRequest as AudioRequest,
+)
+from groq_batch_api.models import (
     Batch as Batch,
+)
+from groq_batch_api.models import (
+    BatchEndpoint as BatchEndpoint,
 )
 from groq_batch_api.models import (
     BatchError as BatchError,
@@ -60,13 +76,21 @@ from groq_batch_api.models import (
 from groq_batch_api.models import (
     Metadata as Metadata,
 )
+from groq_batch_api.models import (
+    Transcription as Transcription,
+)
+from groq_batch_api.models import (
+    TranscriptionSegment as TranscriptionSegment,
+)
 
 __all__ = [
     "AsyncBatchListResponse",
+    "AudioRequest",
     "Batch",
     "BatchCancelResponse",
     "BatchCreateParams",
     "BatchCreateResponse",
+    "BatchEndpoint",
     "BatchError",
     "BatchErrors",
     "BatchListPaging",
@@ -85,6 +109,8 @@ __all__ = [
     "FileObject",
     "FilePurpose",
     "Metadata",
+    "Transcription",
+    "TranscriptionSegment",
 ]
 
 BatchCreateResponse: TypeAlias = Batch
@@ -103,6 +129,8 @@ class BatchCreateParams(TypedDict):
     """The parameters of `batches.create`, as the seed names them."""
 
     input_file_id: str
-    endpoint: Literal["/v1/chat/completions"] | str
+    endpoint: (
+        Literal["/v1/chat/completions", "/v1/audio/transcriptions", "/v1/audio/translations"] | str
+    )
     completion_window: Literal["24h"] | str
     metadata: NotRequired[dict[str, str] | None]

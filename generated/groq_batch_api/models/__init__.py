@@ -1,6 +1,9 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .audio_request import AudioRequest
+from .audio_response_format import AudioResponseFormat
 from .batch import Batch
+from .batch_endpoint import BatchEndpoint
 from .batch_error import BatchError
 from .batch_errors import BatchErrors
 from .batch_list import BatchList
@@ -30,9 +33,16 @@ from .file_purpose import FilePurpose
 from .file_upload_purpose import FileUploadPurpose
 from .file_upload_request import FileUploadRequest
 from .metadata import Metadata
+from .transcription import Transcription
+from .transcription_segment import TranscriptionSegment
+from .transcription_word import TranscriptionWord
+from .transcription_x_groq import TranscriptionXGroq
 
 __all__ = (
+    "AudioRequest",
+    "AudioResponseFormat",
     "Batch",
+    "BatchEndpoint",
     "BatchError",
     "BatchErrors",
     "BatchList",
@@ -62,4 +72,8 @@ __all__ = (
     "FileUploadPurpose",
     "FileUploadRequest",
     "Metadata",
+    "Transcription",
+    "TranscriptionSegment",
+    "TranscriptionWord",
+    "TranscriptionXGroq",
 )

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Literal,
     Self,
     TypeVar,
@@ -14,7 +15,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.batch_status import BatchStatus
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, WireModel
 
 if TYPE_CHECKING:
     from ..models.batch_error import BatchError
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Batch")
 
 
-@_attrs_define
-class Batch:
+@_attrs_define(eq=False)
+class Batch(WireModel):
     """A batch job."""
 
     id: str
@@ -72,6 +73,28 @@ class Batch:
     metadata: Metadata | None | Unset = UNSET
     """ The metadata given at creation. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "id": "id",
+        "object": "object_",
+        "endpoint": "endpoint",
+        "input_file_id": "input_file_id",
+        "completion_window": "completion_window",
+        "status": "status",
+        "created_at": "created_at",
+        "errors": "errors",
+        "output_file_id": "output_file_id",
+        "error_file_id": "error_file_id",
+        "in_progress_at": "in_progress_at",
+        "expires_at": "expires_at",
+        "finalizing_at": "finalizing_at",
+        "completed_at": "completed_at",
+        "failed_at": "failed_at",
+        "expired_at": "expired_at",
+        "cancelling_at": "cancelling_at",
+        "cancelled_at": "cancelled_at",
+        "request_counts": "request_counts",
+        "metadata": "metadata",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.batch_errors import BatchErrors
@@ -445,18 +468,18 @@ class Batch:
         batch.additional_properties = d
         return batch
 
+    def __str__(self) -> str:
+        """One readable line, e.g. `batch_01… in_progress: 2/3 completed, 0 failed`."""
+        counts = self.request_counts
+        if counts is None or isinstance(counts, Unset):
+            return f"{self.id} {self.status}"
+        return f"{self.id} {self.status}: {counts.completed}/{counts.total} completed, {counts.failed} failed"
+
     @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
+    def object(self) -> Literal["batch"]:
+        """Always `batch`. (`object_` is the same field.)"""
+        return self.object_
 
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @object.setter
+    def object(self, value: Literal["batch"]) -> None:
+        self.object_ = value

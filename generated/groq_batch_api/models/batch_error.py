@@ -1,18 +1,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, WireModel
 
 T = TypeVar("T", bound="BatchError")
 
 
-@_attrs_define
-class BatchError:
+@_attrs_define(eq=False)
+class BatchError(WireModel):
     """One problem found in a batch's input file."""
 
     code: str
@@ -24,6 +30,12 @@ class BatchError:
     line: int | None | Unset = UNSET
     """ The 1-based line of the input file at fault. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "code": "code",
+        "message": "message",
+        "param": "param",
+        "line": "line",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         code = self.code
@@ -91,19 +103,3 @@ class BatchError:
 
         batch_error.additional_properties = d
         return batch_error
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

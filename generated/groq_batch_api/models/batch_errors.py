@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, WireModel
 
 if TYPE_CHECKING:
     from ..models.batch_error import BatchError
@@ -15,8 +21,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="BatchErrors")
 
 
-@_attrs_define
-class BatchErrors:
+@_attrs_define(eq=False)
+class BatchErrors(WireModel):
     """The problems found in a batch's input file, in the list envelope."""
 
     data: list[BatchError]
@@ -24,6 +30,10 @@ class BatchErrors:
     object_: str | Unset = UNSET
     """ Always `list`. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "data": "data",
+        "object": "object_",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         data = []
@@ -68,17 +78,10 @@ class BatchErrors:
         return batch_errors
 
     @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
+    def object(self) -> str | Unset:
+        """Always `list`. (`object_` is the same field.)"""
+        return self.object_
 
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @object.setter
+    def object(self, value: str | Unset) -> None:
+        self.object_ = value

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Literal,
     Self,
     TypeVar,
@@ -13,7 +14,7 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, WireModel
 
 if TYPE_CHECKING:
     from ..models.batch import Batch
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="BatchList")
 
 
-@_attrs_define
-class BatchList:
+@_attrs_define(eq=False)
+class BatchList(WireModel):
     """A page of batches."""
 
     object_: Literal["list"]
@@ -40,6 +41,14 @@ class BatchList:
     paging: BatchListPaging | None | Unset = UNSET
     """ Groq's cursor information (the `cursor` style). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "object": "object_",
+        "data": "data",
+        "first_id": "first_id",
+        "last_id": "last_id",
+        "has_more": "has_more",
+        "paging": "paging",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.batch_list_paging import BatchListPaging
@@ -159,17 +168,10 @@ class BatchList:
         return batch_list
 
     @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
+    def object(self) -> Literal["list"]:
+        """Always `list`. (`object_` is the same field.)"""
+        return self.object_
 
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @object.setter
+    def object(self, value: Literal["list"]) -> None:
+        self.object_ = value

@@ -1,23 +1,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, WireModel
 
 T = TypeVar("T", bound="BatchListPaging")
 
 
-@_attrs_define
-class BatchListPaging:
+@_attrs_define(eq=False)
+class BatchListPaging(WireModel):
     """Groq's cursor for the next page of batches."""
 
     next_cursor: None | str | Unset = UNSET
     """ Pass as `cursor` to get the next page; absent or null on the last page. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "next_cursor": "next_cursor",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         next_cursor: None | str | Unset
@@ -53,19 +62,3 @@ class BatchListPaging:
 
         batch_list_paging.additional_properties = d
         return batch_list_paging
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import WireModel
+
 T = TypeVar("T", bound="BatchRequestCounts")
 
 
-@_attrs_define
-class BatchRequestCounts:
+@_attrs_define(eq=False)
+class BatchRequestCounts(WireModel):
     """How many of the batch's requests exist, finished, and failed."""
 
     total: int
@@ -20,6 +22,11 @@ class BatchRequestCounts:
     failed: int
     """ Requests that failed. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "total": "total",
+        "completed": "completed",
+        "failed": "failed",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         total = self.total
@@ -57,19 +64,3 @@ class BatchRequestCounts:
 
         batch_request_counts.additional_properties = d
         return batch_request_counts
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

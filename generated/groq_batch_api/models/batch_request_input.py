@@ -1,10 +1,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..models.batch_endpoint import BatchEndpoint
+from ..types import WireModel
 
 if TYPE_CHECKING:
     from ..models.batch_request_input_body import BatchRequestInputBody
@@ -13,26 +23,40 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="BatchRequestInput")
 
 
-@_attrs_define
-class BatchRequestInput:
+@_attrs_define(eq=False)
+class BatchRequestInput(WireModel):
     """One line of a batch's input file."""
 
     custom_id: str
     """ The caller's id for the request, unique within the file. """
     method: str
     """ Always `POST`. """
-    url: str
-    """ The endpoint, equal to the batch's `endpoint`. """
+    url: BatchEndpoint | str
+    """ The endpoint this line calls, one of `BatchEndpoint`. Lines of one file may call
+    different endpoints (a "mixed batch").
+     """
     body: BatchRequestInputBody
-    """ The request body, as for the synchronous endpoint. """
+    """ The request body, as for the synchronous endpoint: a chat-completions request, or an
+    `AudioRequest` for the audio endpoints.
+     """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "custom_id": "custom_id",
+        "method": "method",
+        "url": "url",
+        "body": "body",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         custom_id = self.custom_id
 
         method = self.method
 
-        url = self.url
+        url: str
+        if isinstance(self.url, BatchEndpoint):
+            url = self.url.value
+        else:
+            url = self.url
 
         body = self.body.to_dict()
 
@@ -58,7 +82,18 @@ class BatchRequestInput:
 
         method = d.pop("method")
 
-        url = d.pop("url")
+        def _parse_url(data: object) -> BatchEndpoint | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                url_type_0 = BatchEndpoint(data)
+
+                return url_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(BatchEndpoint | str, data)
+
+        url = _parse_url(d.pop("url"))
 
         body = BatchRequestInputBody.from_dict(d.pop("body"))
 
@@ -71,19 +106,3 @@ class BatchRequestInput:
 
         batch_request_input.additional_properties = d
         return batch_request_input
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -1,19 +1,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import WireModel
+
 T = TypeVar("T", bound="BatchRequestInputBody")
 
 
-@_attrs_define
-class BatchRequestInputBody:
-    """The request body, as for the synchronous endpoint."""
+@_attrs_define(eq=False)
+class BatchRequestInputBody(WireModel):
+    """The request body, as for the synchronous endpoint: a chat-completions request, or an
+    `AudioRequest` for the audio endpoints.
+
+    """
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {}
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -29,19 +35,3 @@ class BatchRequestInputBody:
 
         batch_request_input_body.additional_properties = d
         return batch_request_input_body
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, WireModel
 
 if TYPE_CHECKING:
     from ..models.batch_request_output_error import BatchRequestOutputError
@@ -16,8 +23,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="BatchRequestOutput")
 
 
-@_attrs_define
-class BatchRequestOutput:
+@_attrs_define(eq=False)
+class BatchRequestOutput(WireModel):
     """One line of a batch's output or error file."""
 
     custom_id: str
@@ -29,6 +36,12 @@ class BatchRequestOutput:
     error: BatchRequestOutputError | None | Unset = UNSET
     """ The failure, when the request did not get a response. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "custom_id": "custom_id",
+        "id": "id",
+        "response": "response",
+        "error": "error",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.batch_request_output_error import BatchRequestOutputError
@@ -123,19 +136,3 @@ class BatchRequestOutput:
 
         batch_request_output.additional_properties = d
         return batch_request_output
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

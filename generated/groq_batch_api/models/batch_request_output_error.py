@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import WireModel
+
 T = TypeVar("T", bound="BatchRequestOutputError")
 
 
-@_attrs_define
-class BatchRequestOutputError:
+@_attrs_define(eq=False)
+class BatchRequestOutputError(WireModel):
     """A failure that is not an HTTP response, for example an expired request."""
 
     code: str
@@ -18,6 +20,10 @@ class BatchRequestOutputError:
     message: str
     """ What happened. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "code": "code",
+        "message": "message",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         code = self.code
@@ -49,19 +55,3 @@ class BatchRequestOutputError:
 
         batch_request_output_error.additional_properties = d
         return batch_request_output_error
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

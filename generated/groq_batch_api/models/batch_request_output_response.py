@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, WireModel
 
 if TYPE_CHECKING:
     from ..models.batch_request_output_response_body import (
@@ -17,8 +23,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="BatchRequestOutputResponse")
 
 
-@_attrs_define
-class BatchRequestOutputResponse:
+@_attrs_define(eq=False)
+class BatchRequestOutputResponse(WireModel):
     """The HTTP response a request got."""
 
     status_code: int
@@ -26,9 +32,15 @@ class BatchRequestOutputResponse:
     request_id: str | Unset = UNSET
     """ Groq's id for the request. """
     body: BatchRequestOutputResponseBody | Unset = UNSET
-    """ The response body: a `ChatCompletion` for a success, an `ErrorResponse` for a failure.
+    """ The response body: for a success, a `ChatCompletion` (chat lines) or a `Transcription`
+    (audio lines); for a failure, an `ErrorResponse`.
      """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "status_code": "status_code",
+        "request_id": "request_id",
+        "body": "body",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         status_code = self.status_code
@@ -79,19 +91,3 @@ class BatchRequestOutputResponse:
 
         batch_request_output_response.additional_properties = d
         return batch_request_output_response
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

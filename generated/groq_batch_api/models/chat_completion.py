@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, WireModel
 
 if TYPE_CHECKING:
     from ..models.chat_completion_choice import ChatCompletionChoice
@@ -17,8 +24,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletion")
 
 
-@_attrs_define
-class ChatCompletion:
+@_attrs_define(eq=False)
+class ChatCompletion(WireModel):
     """The body of a successful chat-completions response."""
 
     id: str
@@ -40,6 +47,17 @@ class ChatCompletion:
     x_groq: ChatCompletionXGroq | Unset = UNSET
     """ Groq's own details, such as its request id. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "id": "id",
+        "object": "object_",
+        "created": "created",
+        "model": "model",
+        "choices": "choices",
+        "usage": "usage",
+        "system_fingerprint": "system_fingerprint",
+        "service_tier": "service_tier",
+        "x_groq": "x_groq",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -169,17 +187,10 @@ class ChatCompletion:
         return chat_completion
 
     @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
+    def object(self) -> str:
+        """Always `chat.completion`. (`object_` is the same field.)"""
+        return self.object_
 
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @object.setter
+    def object(self, value: str) -> None:
+        self.object_ = value

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, WireModel
 
 if TYPE_CHECKING:
     from ..models.chat_completion_logprobs import ChatCompletionLogprobs
@@ -16,8 +23,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionChoice")
 
 
-@_attrs_define
-class ChatCompletionChoice:
+@_attrs_define(eq=False)
+class ChatCompletionChoice(WireModel):
     """One completion choice."""
 
     index: int
@@ -29,6 +36,12 @@ class ChatCompletionChoice:
     logprobs: ChatCompletionLogprobs | None | Unset = UNSET
     """ Log probabilities, when requested. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "index": "index",
+        "message": "message",
+        "finish_reason": "finish_reason",
+        "logprobs": "logprobs",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.chat_completion_logprobs import ChatCompletionLogprobs
@@ -105,19 +118,3 @@ class ChatCompletionChoice:
 
         chat_completion_choice.additional_properties = d
         return chat_completion_choice
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, WireModel
 
 if TYPE_CHECKING:
     from ..models.chat_completion_tool_call import ChatCompletionToolCall
@@ -15,8 +22,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionMessage")
 
 
-@_attrs_define
-class ChatCompletionMessage:
+@_attrs_define(eq=False)
+class ChatCompletionMessage(WireModel):
     """A message the model produced."""
 
     role: str
@@ -28,6 +35,12 @@ class ChatCompletionMessage:
     tool_calls: list[ChatCompletionToolCall] | Unset = UNSET
     """ Tool calls the model made. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "role": "role",
+        "content": "content",
+        "reasoning": "reasoning",
+        "tool_calls": "tool_calls",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         role = self.role
@@ -110,19 +123,3 @@ class ChatCompletionMessage:
 
         chat_completion_message.additional_properties = d
         return chat_completion_message
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, WireModel
 
 T = TypeVar("T", bound="CompletionUsage")
 
 
-@_attrs_define
-class CompletionUsage:
+@_attrs_define(eq=False)
+class CompletionUsage(WireModel):
     """Token counts and timings for a completion."""
 
     prompt_tokens: int
@@ -30,6 +30,15 @@ class CompletionUsage:
     total_time: float | Unset = UNSET
     """ Prompt plus completion seconds. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "prompt_tokens": "prompt_tokens",
+        "completion_tokens": "completion_tokens",
+        "total_tokens": "total_tokens",
+        "queue_time": "queue_time",
+        "prompt_time": "prompt_time",
+        "completion_time": "completion_time",
+        "total_time": "total_time",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         prompt_tokens = self.prompt_tokens
@@ -95,19 +104,3 @@ class CompletionUsage:
 
         completion_usage.additional_properties = d
         return completion_usage
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

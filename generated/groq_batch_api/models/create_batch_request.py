@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..models.batch_endpoint import BatchEndpoint
+from ..types import UNSET, Unset, WireModel
 
 if TYPE_CHECKING:
     from ..models.metadata import Metadata
@@ -15,26 +23,38 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CreateBatchRequest")
 
 
-@_attrs_define
-class CreateBatchRequest:
+@_attrs_define(eq=False)
+class CreateBatchRequest(WireModel):
     """What a new batch runs."""
 
     input_file_id: str
     """ An uploaded file (purpose `batch`) of at most 50,000 lines and 100 MB. """
-    endpoint: str
-    """ The endpoint every line runs against. Groq documents `/v1/chat/completions`. """
+    endpoint: BatchEndpoint | str
+    """ The batch's endpoint, one of `BatchEndpoint`. Each line names its own `url`, so one
+    file may mix chat and audio lines whichever of the three this is.
+     """
     completion_window: str
     """ How long the batch may take, from `24h` to `7d` (hours `h` or days `d`). """
     metadata: Metadata | None | Unset = UNSET
     """ Optional string pairs to attach to the batch. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "input_file_id": "input_file_id",
+        "endpoint": "endpoint",
+        "completion_window": "completion_window",
+        "metadata": "metadata",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.metadata import Metadata
 
         input_file_id = self.input_file_id
 
-        endpoint = self.endpoint
+        endpoint: str
+        if isinstance(self.endpoint, BatchEndpoint):
+            endpoint = self.endpoint.value
+        else:
+            endpoint = self.endpoint
 
         completion_window = self.completion_window
 
@@ -67,7 +87,18 @@ class CreateBatchRequest:
         d = dict(src_dict)
         input_file_id = d.pop("input_file_id")
 
-        endpoint = d.pop("endpoint")
+        def _parse_endpoint(data: object) -> BatchEndpoint | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                endpoint_type_0 = BatchEndpoint(data)
+
+                return endpoint_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(BatchEndpoint | str, data)
+
+        endpoint = _parse_endpoint(d.pop("endpoint"))
 
         completion_window = d.pop("completion_window")
 
@@ -97,19 +128,3 @@ class CreateBatchRequest:
 
         create_batch_request.additional_properties = d
         return create_batch_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -1,18 +1,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, WireModel
 
 T = TypeVar("T", bound="Error")
 
 
-@_attrs_define
-class Error:
+@_attrs_define(eq=False)
+class Error(WireModel):
     """The error itself: a human message, a machine `type`, and optional details."""
 
     message: str
@@ -26,6 +31,13 @@ class Error:
     failed_generation: None | str | Unset = UNSET
     """ For generation errors, the output the model produced. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "message": "message",
+        "type": "type_",
+        "code": "code",
+        "param": "param",
+        "failed_generation": "failed_generation",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         message = self.message
@@ -68,7 +80,7 @@ class Error:
         return field_dict
 
     @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
         message = d.pop("message")
 
@@ -113,17 +125,10 @@ class Error:
         return error
 
     @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
+    def type(self) -> str:
+        """The error's category, for example `invalid_request_error`. (`type_` is the same field.)"""
+        return self.type_
 
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @type.setter
+    def type(self, value: str) -> None:
+        self.type_ = value

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import (
     Any,
+    ClassVar,
     Literal,
     Self,
     TypeVar,
@@ -13,12 +14,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.file_purpose import FilePurpose
+from ..types import WireModel
 
 T = TypeVar("T", bound="File")
 
 
-@_attrs_define
-class File:
+@_attrs_define(eq=False)
+class File(WireModel):
     """A stored file."""
 
     id: str
@@ -34,6 +36,14 @@ class File:
     purpose: FilePurpose | str
     """ `batch` or `batch_output`; other values are kept as strings. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "id": "id",
+        "object": "object_",
+        "bytes": "bytes_",
+        "created_at": "created_at",
+        "filename": "filename",
+        "purpose": "purpose",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -108,17 +118,19 @@ class File:
         return file
 
     @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
+    def object(self) -> Literal["file"]:
+        """Always `file`. (`object_` is the same field.)"""
+        return self.object_
 
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+    @object.setter
+    def object(self, value: Literal["file"]) -> None:
+        self.object_ = value
 
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
+    @property
+    def bytes(self) -> int:
+        """Size in bytes. (`bytes_` is the same field.)"""
+        return self.bytes_
 
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @bytes.setter
+    def bytes(self, value: int) -> None:
+        self.bytes_ = value

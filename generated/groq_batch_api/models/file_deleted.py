@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import (
     Any,
+    ClassVar,
     Literal,
     Self,
     TypeVar,
@@ -12,11 +13,13 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import WireModel
+
 T = TypeVar("T", bound="FileDeleted")
 
 
-@_attrs_define
-class FileDeleted:
+@_attrs_define(eq=False)
+class FileDeleted(WireModel):
     """Confirms a deletion."""
 
     id: str
@@ -26,6 +29,11 @@ class FileDeleted:
     deleted: bool
     """ Whether the file is gone. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "id": "id",
+        "object": "object_",
+        "deleted": "deleted",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -67,17 +75,10 @@ class FileDeleted:
         return file_deleted
 
     @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
+    def object(self) -> Literal["file"]:
+        """Always `file`. (`object_` is the same field.)"""
+        return self.object_
 
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @object.setter
+    def object(self, value: Literal["file"]) -> None:
+        self.object_ = value

@@ -2,20 +2,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from io import BytesIO
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
 from ..models.file_upload_purpose import FileUploadPurpose
-from ..types import File
+from ..types import File, WireModel
 
 T = TypeVar("T", bound="FileUploadRequest")
 
 
-@_attrs_define
-class FileUploadRequest:
+@_attrs_define(eq=False)
+class FileUploadRequest(WireModel):
     """The multipart form of an upload."""
 
     file: File
@@ -23,6 +23,10 @@ class FileUploadRequest:
     purpose: FileUploadPurpose
     """ The purpose of an uploaded file. Only `batch` is accepted. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "file": "file",
+        "purpose": "purpose",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         file = self.file.to_tuple()
@@ -68,19 +72,3 @@ class FileUploadRequest:
 
         file_upload_request.additional_properties = d
         return file_upload_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

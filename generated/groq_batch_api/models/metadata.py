@@ -1,19 +1,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import WireModel
+
 T = TypeVar("T", bound="Metadata")
 
 
-@_attrs_define
-class Metadata:
+@_attrs_define(eq=False)
+class Metadata(WireModel):
     """Free-form string pairs attached to a batch."""
 
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {}
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -29,19 +32,3 @@ class Metadata:
 
         metadata.additional_properties = d
         return metadata
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> str:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: str) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
