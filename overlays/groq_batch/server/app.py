@@ -44,7 +44,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from groq_batch.jsonl import CHAT_COMPLETIONS
+from groq_batch.server.catalog import load_catalog
 from groq_batch.server.config import ServerConfig
 from groq_batch.server.errors import APIError, error_response
 from groq_batch.server.faults import FaultMiddleware, FaultSet
@@ -71,7 +71,8 @@ __all__ = ["SUPPORTED_ENDPOINTS", "ServerState", "build_app", "parse_window"]
 logger = logging.getLogger("groq_batch.server")
 
 PREFIX = "/openai/v1"
-SUPPORTED_ENDPOINTS = frozenset({CHAT_COMPLETIONS})
+# The batch endpoints come from the model catalog (models.json), with the models.
+SUPPORTED_ENDPOINTS = load_catalog().batch_endpoints
 MIN_WINDOW = 24 * 3600
 MAX_WINDOW = 7 * 24 * 3600
 MAX_IDS = 200
