@@ -13,6 +13,8 @@ import pytest
 
 from groq_batch._tokens import count_tokens, is_rough
 from groq_batch.server import LocalServer
+from groq_batch.server.__main__ import build_parser
+from groq_batch.server.catalog import load_catalog, parse_catalog
 from groq_batch.server.executors import EchoExecutor, ExecRequest, Outcome, UpstreamExecutor
 from groq_batch.validation import validate_lines
 from tests.server_support import Api, jsonl, request_line
@@ -582,4 +584,45 @@ def test_batch_through_an_upstream_end_to_end(
         "first",
     ]
     assert {auth for _, auth in upstream.received} == {"Bearer sk-up"}
+    api.close()
+
+
+# -------------------------------------------------------------------------------- catalog
+def test_catalog_is_the_one_model_list() -> None:
+    catalog = load_catalog()
+    assert catalog.batch_endpoints == {CHAT, TRANSCRIPTIONS, TRANSLATIONS}
+    assert {"whisper-large-v3", "whisper-large-v3-turbo"} <= catalog.batch_models()
+    assert "playai-tts" in catalog.models
+    assert "playai-tts" not in catalog.batch_models()
+    assert EchoExecutor().models == catalog.batch_models()
+    listed = [m["id"] for m in catalog.model_list()["data"]]
+    assert listed == list(catalog.models)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"models": [{"id": "m", "endpoints": ["/v1/embeddings"]}]}, "unknown endpoints"),
+        ({"models": [{"id": "m"}, {"id": "m"}]}, "listed twice"),
+    ],
+)
+def test_catalog_refuses_inconsistent_data(data: dict[str, Any], message: str) -> None:
+    base = {
+        "batch_endpoints": [CHAT],
+        "rate_limits": {"requests_per_day": 1, "tokens_per_minute": 1},
+    }
+    with pytest.raises(ValueError, match=message):
+        parse_catalog({**base, **data})
+
+
+def test_any_model_flag_reaches_the_echo_executor(
+    make_local_server: Callable[..., LocalServer],
+) -> None:
+    args = build_parser().parse_args(["--any-model", "--model", "mine"])
+    assert args.any_model
+    server = make_local_server(models=("*",))
+    api = Api(server.base_url)
+    batch = api.wait(api.submit([request_line(0, model="someone/else")])["id"])
+    [line] = api.lines(batch["output_file_id"])
+    assert line["response"]["body"]["model"] == "someone/else"
     api.close()
