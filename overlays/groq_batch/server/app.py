@@ -49,6 +49,7 @@ from groq_batch.server.config import ServerConfig
 from groq_batch.server.errors import APIError, error_response
 from groq_batch.server.faults import FaultMiddleware, FaultSet
 from groq_batch.server.ids import new_id
+from groq_batch.server.ratelimit import RateLimitHeaders
 from groq_batch.server.store import BatchRow, FileRow, Store
 from groq_batch.server.worker import CancelConflictError, Worker, request_cancel
 from groq_batch_api.models import (
@@ -842,7 +843,8 @@ def build_app(state: ServerState) -> ASGIApp:
         state: The configuration, store, worker and fault rules.
 
     Returns:
-        The application: fault injection around auth around the Starlette routes.
+        The application: rate-limit headers around fault injection around auth around the
+        Starlette routes.
     """
 
     @asynccontextmanager
@@ -876,4 +878,8 @@ def build_app(state: ServerState) -> ASGIApp:
         },
     )
     app.state.groq = state
-    return FaultMiddleware(_AuthAndRequestId(app, state.config.api_key), state.faults)
+    # Rate-limit headers go outermost, so injected faults (a 429) carry them too.
+    return RateLimitHeaders(
+        FaultMiddleware(_AuthAndRequestId(app, state.config.api_key), state.faults),
+        load_catalog().rate_limits,
+    )
