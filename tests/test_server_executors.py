@@ -445,6 +445,7 @@ class Upstream:
     def __init__(self) -> None:
         self.script: list[tuple[int, dict[str, Any], dict[str, str]]] = []
         self.received: list[tuple[dict[str, Any], str | None]] = []
+        self.paths: list[tuple[str, str, bytes]] = []
         self.delay = 0.0
         self.in_flight = 0
         self.max_in_flight = 0
@@ -453,7 +454,12 @@ class Upstream:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                raw = self.rfile.read(int(self.headers["content-length"]))
+                upstream.paths.append((self.path, self.headers.get("content-type", ""), raw))
+                if not self.headers.get("content-type", "").startswith("application/json"):
+                    body = {"model": "whisper-large-v3"}
+                else:
+                    body = json.loads(raw)
                 with upstream.lock:
                     upstream.received.append((body, self.headers.get("authorization")))
                     upstream.in_flight += 1
@@ -516,6 +522,42 @@ def test_upstream_forwards_bodies_with_the_key(upstream: Upstream) -> None:
     assert outcome.body == _completion(dict(request.body))
     assert outcome.request_id is not None
     assert upstream.received == [(dict(request.body), "Bearer sk-up")]
+
+
+def test_upstream_posts_audio_lines_as_forms(upstream: Upstream) -> None:
+    executor = UpstreamExecutor(upstream.url, max_retries=0)
+    audio = {
+        "model": "whisper-large-v3",
+        "url": AUDIO_URL,
+        "language": "fr",
+        "temperature": 0,
+        "timestamp_granularities": ["word", "segment"],
+    }
+    outcomes = executor.run(
+        [
+            _chat("hi"),
+            ExecRequest("t", audio, TRANSCRIPTIONS),
+            ExecRequest("tr", audio, TRANSLATIONS),
+        ],
+        NEVER,
+    )
+    executor.close()
+    assert [o.status_code for o in outcomes] == [200, 200, 200]
+    paths = sorted((path, kind.split(";")[0]) for path, kind, _ in upstream.paths)
+    assert paths == [
+        ("/v1/audio/transcriptions", "multipart/form-data"),
+        ("/v1/audio/translations", "multipart/form-data"),
+        ("/v1/chat/completions", "application/json"),
+    ]
+    form = next(raw for path, _, raw in upstream.paths if path.endswith("transcriptions"))
+    for field, value in [
+        ("url", AUDIO_URL),
+        ("language", "fr"),
+        ("temperature", "0"),
+        ("timestamp_granularities[]", "word"),
+        ("timestamp_granularities[]", "segment"),
+    ]:
+        assert f'name="{field}"\r\n\r\n{value}\r\n'.encode() in form
 
 
 def test_upstream_retries_429_and_5xx_then_succeeds(upstream: Upstream) -> None:

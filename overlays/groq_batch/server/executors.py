@@ -538,7 +538,11 @@ def _retry_delay(response: httpx.Response | None, attempt: int) -> float:
 
 
 class UpstreamExecutor:
-    """Forwards each request body to an OpenAI-compatible chat-completions server.
+    """Forwards each request body to an OpenAI-compatible server.
+
+    Chat lines are posted as JSON to ``/chat/completions``; transcription and translation lines
+    as a multipart form (``model``, ``url``, ``language``...) to ``/audio/transcriptions`` or
+    ``/audio/translations``, as the synchronous API takes them.
 
     Works with llama.cpp, vLLM, Ollama, or Groq's synchronous API. Requests run with bounded
     concurrency; 408/409/429/498/5xx and connection failures are retried with backoff (honouring
@@ -566,7 +570,8 @@ class UpstreamExecutor:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self.url = base_url.rstrip("/") + "/chat/completions"
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + "/chat/completions"
         self.max_retries = max_retries
         self._client = httpx.Client(
             headers=headers,
@@ -599,12 +604,21 @@ class UpstreamExecutor:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._client.close()
 
+    def _send(self, request: ExecRequest) -> httpx.Response:
+        endpoint = _endpoint_of(request)
+        if endpoint == CHAT_COMPLETIONS:
+            return self._client.post(self.url, json=dict(request.body))
+        # The synchronous audio API takes a multipart form, not JSON; the audio is named by
+        # its `url` field, as in the batch line.
+        url = self.base_url + endpoint.removeprefix("/v1")
+        return self._client.post(url, files=_audio_form(request.body))
+
     def _one(self, request: ExecRequest, stop: threading.Event) -> Outcome:
         attempt = 0
         while True:
             response: httpx.Response | None = None
             try:
-                response = self._client.post(self.url, json=dict(request.body))
+                response = self._send(request)
             except httpx.TransportError as exc:
                 failure = Outcome(
                     None,
@@ -620,6 +634,18 @@ class UpstreamExecutor:
             if stop.wait(_retry_delay(response, attempt)):
                 return failure
             attempt += 1
+
+
+def _audio_form(body: Mapping[str, Any]) -> list[tuple[str, tuple[None, str]]]:
+    """An audio request body as multipart form fields (no file: the audio is at ``url``)."""
+    fields: list[tuple[str, tuple[None, str]]] = []
+    for name, value in body.items():
+        if isinstance(value, list):
+            fields.extend((f"{name}[]", (None, str(item))) for item in value)
+        elif value is not None:
+            text = value if isinstance(value, str) else json.dumps(value)
+            fields.append((name, (None, text)))
+    return fields
 
 
 def _outcome_of(response: httpx.Response) -> Outcome:
