@@ -55,3 +55,12 @@ def test_without_the_tokenizer_counts_are_rough(monkeypatch: pytest.MonkeyPatch)
     assert is_rough()
     assert count_tokens("hello world") == 3  # ceil(11 / 4)
     assert truncate_tokens("hello world", 1) == ("hell", 3)
+
+
+def test_fast_path_and_public_batch_count_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = ["hello world", "नमस्ते दुनिया", "", '{"a": [1, 2, 3]}']
+    for model in (None, "openai/gpt-oss-20b"):
+        fast = count_tokens_many(texts, model)
+        monkeypatch.setattr(_tokens, "_encoder", lambda name: None)
+        assert count_tokens_many(texts, model) == fast
+        monkeypatch.undo()

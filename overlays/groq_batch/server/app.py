@@ -878,7 +878,8 @@ def build_app(state: ServerState) -> ASGIApp:
         },
     )
     app.state.groq = state
-    # Rate-limit headers go outermost, so injected faults (a 429) carry them too.
+    # Rate-limit headers go outermost, so injected faults (a 429) carry them too; their
+    # `send` keeps uvicorn's transport reachable for the fault middleware's dropped connections.
     return RateLimitHeaders(
         FaultMiddleware(_AuthAndRequestId(app, state.config.api_key), state.faults),
         load_catalog().rate_limits,

@@ -118,31 +118,50 @@ class RateLimitHeaders:
             await self.app(scope, receive, send)
             return
         remaining, reset = self.bucket.take()
+        sender = _Sender(send, self.limits, remaining, reset)
+        await self.app(scope, receive, sender.send)
+
+
+class _Sender:
+    """Wraps uvicorn's ``send`` to add the headers, keeping its transport reachable.
+
+    Fault injection drops connections by reaching the transport through ``send.__self__``
+    (see `faults._close_connection`); exposing the same ``transport`` here keeps that working
+    with this middleware outermost.
+    """
+
+    def __init__(self, send: Send, limits: RateLimits, remaining: int, reset: float) -> None:
+        self._send = send
+        self.transport = getattr(getattr(send, "__self__", None), "transport", None)
+        self.limits = limits
+        self.remaining = remaining
+        self.reset = reset
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": self._headers(message)}
+        await self._send(message)
+
+    def _headers(self, message: Message) -> list[tuple[bytes, bytes]]:
+        headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
+        present = {name.lower() for name, _ in headers}
+        requests_left, requests_reset = str(self.remaining), format_duration(self.reset)
+        if message["status"] == 429:
+            retry = dict(headers).get(b"retry-after", b"").decode("latin-1")
+            requests_left = "0"
+            # An HTTP-date retry-after keeps the bucket's own reset.
+            with contextlib.suppress(ValueError):
+                requests_reset = format_duration(float(retry))
         limits = self.limits
-
-        async def send_with_limits(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                requests_left, requests_reset = str(remaining), format_duration(reset)
-                if message["status"] == 429:
-                    retry = dict(headers).get(b"retry-after", b"").decode("latin-1")
-                    requests_left = "0"
-                    # An HTTP-date retry-after keeps the bucket's own reset.
-                    with contextlib.suppress(ValueError):
-                        requests_reset = format_duration(float(retry))
-                values = {
-                    b"x-ratelimit-limit-requests": str(limits.requests_per_day),
-                    b"x-ratelimit-remaining-requests": requests_left,
-                    b"x-ratelimit-reset-requests": requests_reset,
-                    b"x-ratelimit-limit-tokens": str(limits.tokens_per_minute),
-                    b"x-ratelimit-remaining-tokens": str(limits.tokens_per_minute),
-                    b"x-ratelimit-reset-tokens": "0s",
-                }
-                headers.extend(
-                    (name, value.encode()) for name, value in values.items() if name not in present
-                )
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_limits)
+        values = {
+            b"x-ratelimit-limit-requests": str(limits.requests_per_day),
+            b"x-ratelimit-remaining-requests": requests_left,
+            b"x-ratelimit-reset-requests": requests_reset,
+            b"x-ratelimit-limit-tokens": str(limits.tokens_per_minute),
+            b"x-ratelimit-remaining-tokens": str(limits.tokens_per_minute),
+            b"x-ratelimit-reset-tokens": "0s",
+        }
+        headers.extend(
+            (name, value.encode()) for name, value in values.items() if name not in present
+        )
+        return headers
