@@ -6,6 +6,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from groq_batch.server.structured import SchemaError, instance_for
 
@@ -341,3 +343,56 @@ def test_optional_properties_are_filled() -> None:
 def test_unsatisfiable_schemas_raise(schema: dict[str, Any]) -> None:
     with pytest.raises(SchemaError):
         instance_for(schema, seed=0)
+
+
+# ------------------------------------------------------------------- generated schemas
+def _leaf_schemas() -> st.SearchStrategy[dict[str, Any]]:
+    bounds = st.tuples(st.integers(-1000, 1000), st.integers(0, 50))
+    integer = bounds.map(lambda b: {"type": "integer", "minimum": b[0], "maximum": b[0] + b[1]})
+    exclusive = bounds.map(
+        lambda b: {"type": "number", "exclusiveMinimum": b[0], "exclusiveMaximum": b[0] + b[1] + 1}
+    )
+    multiple = st.sampled_from([2, 3, 5, 0.5, 0.25, 0.1]).map(
+        lambda m: {"type": "number", "multipleOf": m, "minimum": 1}
+    )
+    lengths = st.tuples(st.integers(0, 30), st.integers(0, 30)).map(
+        lambda b: {"type": "string", "minLength": min(b), "maxLength": max(b)}
+    )
+    formats = st.sampled_from(["date", "date-time", "email", "uuid", "ipv4", "uri"]).map(
+        lambda f: {"type": "string", "format": f}
+    )
+    enum = st.lists(st.one_of(st.integers(), st.text(max_size=5), st.none()), min_size=1).map(
+        lambda values: {"enum": values}
+    )
+    simple = st.sampled_from(
+        [{"type": "boolean"}, {"type": "null"}, {"type": ["string", "null"]}, {}]
+    )
+    return st.one_of(integer, exclusive, multiple, lengths, formats, enum, simple)
+
+
+def _extend(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    names = st.text(alphabet="abcdefghij_", min_size=1, max_size=6)
+    objects = st.dictionaries(names, children, max_size=4).flatmap(
+        lambda props: st.builds(
+            lambda required, closed: {
+                "type": "object",
+                "properties": props,
+                "required": required,
+                "additionalProperties": not closed,
+            },
+            st.lists(st.sampled_from(sorted(props)), unique=True) if props else st.just([]),
+            st.booleans(),
+        )
+    )
+    arrays = st.tuples(children, st.integers(0, 3), st.integers(0, 3)).map(
+        lambda t: {"type": "array", "items": t[0], "minItems": min(t[1:]), "maxItems": max(t[1:])}
+    )
+    unions = st.lists(children, min_size=1, max_size=3).map(lambda subs: {"anyOf": subs})
+    return st.one_of(objects, arrays, unions)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(schema=st.recursive(_leaf_schemas(), _extend, max_leaves=12), seed=st.integers(0, 2**32))
+def test_generated_schemas_get_valid_instances(schema: dict[str, Any], seed: int) -> None:
+    value = instance_for(schema, seed=seed)
+    assert [e.message for e in _validator(schema).iter_errors(value)] == []
