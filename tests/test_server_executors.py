@@ -7,11 +7,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from groq_batch._tokens import count_tokens, is_rough
+from groq_batch._tokens import count_chat_prompt, count_tokens, is_rough
 from groq_batch.server import LocalServer
 from groq_batch.server.__main__ import build_parser
 from groq_batch.server.catalog import load_catalog, parse_catalog
@@ -668,3 +669,14 @@ def test_any_model_flag_reaches_the_echo_executor(
     [line] = api.lines(batch["output_file_id"])
     assert line["response"]["body"]["model"] == "someone/else"
     api.close()
+
+
+def test_echo_prompt_usage_on_the_example_file_is_count_chat_prompt() -> None:
+    # What a cost estimator built on groq_batch._tokens will predict for examples/questions.jsonl
+    # is exactly what the local server then reports.
+    path = Path(__file__).parents[1] / "examples" / "questions.jsonl"
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    outcomes = EchoExecutor().run([ExecRequest(x["custom_id"], x["body"]) for x in lines], NEVER)
+    reported = [_body(o)["usage"]["prompt_tokens"] for o in outcomes]
+    predicted = [count_chat_prompt(x["body"]["messages"], x["body"]["model"]) for x in lines]
+    assert reported == predicted

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from groq_batch import _tokens
 from groq_batch._tokens import (
+    MESSAGE_OVERHEAD,
+    count_chat_prompt,
     count_tokens,
     count_tokens_many,
     encoding_for,
@@ -64,3 +68,20 @@ def test_fast_path_and_public_batch_count_agree(monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setattr(_tokens, "_encoder", lambda name: None)
         assert count_tokens_many(texts, model) == fast
         monkeypatch.undo()
+
+
+def test_chat_prompt_counts_messages_framing_and_tools() -> None:
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "hello world"}, {"type": "image_url"}],
+        },
+    ]
+    assert count_chat_prompt(messages) == count_tokens("Be brief.") + 2 + 2 * MESSAGE_OVERHEAD
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    with_tools = count_chat_prompt(messages, tools=tools)
+    assert with_tools == count_chat_prompt(messages) + count_tokens(
+        json.dumps(tools, sort_keys=True)
+    )
+    assert count_chat_prompt(messages, rough=True) == 3 + 3 + 2 * MESSAGE_OVERHEAD

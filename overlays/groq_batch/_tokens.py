@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
     "CHARS_PER_TOKEN",
+    "MESSAGE_OVERHEAD",
+    "count_chat_prompt",
     "count_tokens",
     "count_tokens_many",
     "encoding_for",
@@ -37,6 +40,9 @@ __all__ = [
 # The fallback's rule of thumb: English under cl100k_base averages about four characters per
 # token.
 CHARS_PER_TOKEN = 4
+# Chat templates wrap each message in a few special tokens (Llama 3: a header start, the role,
+# a header end and an end-of-turn); four per message is what the echo model charges.
+MESSAGE_OVERHEAD = 4
 
 
 @functools.cache
@@ -114,6 +120,43 @@ def count_tokens_many(
         return [int(encoding.count(t)) for t in texts]
     counts: list[int] = toktok.batch_count(list(texts), encoding_for(model), threads=1)
     return counts
+
+
+def _content_text(content: Any) -> str:
+    """A message's text: a string, or the text parts of a list of content parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            part["text"]
+            for part in content
+            if isinstance(part, Mapping) and isinstance(part.get("text"), str)
+        )
+    return ""
+
+
+def count_chat_prompt(
+    messages: Sequence[Any], model: str | None = None, *, tools: Any = None, rough: bool = False
+) -> int:
+    """Count the prompt tokens of a chat request, as the local echo model charges them.
+
+    Every message's text, `MESSAGE_OVERHEAD` tokens of framing per message, and the tools'
+    JSON definitions (which chat templates put into the prompt). Images and audio parts are
+    not counted.
+
+    Args:
+        messages: The request's ``messages``.
+        model: The model.
+        tools: The request's ``tools``, if any.
+        rough: Use the character-based fallback even when a tokenizer is installed.
+
+    Returns:
+        The prompt tokens.
+    """
+    texts = [_content_text(m.get("content")) for m in messages if isinstance(m, Mapping)]
+    if tools is not None:
+        texts.append(json.dumps(tools, sort_keys=True))
+    return sum(count_tokens_many(texts, model, rough=rough)) + MESSAGE_OVERHEAD * len(messages)
 
 
 @functools.cache

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from groq_batch._tokens import count_tokens_many, truncate_tokens
+from groq_batch._tokens import count_chat_prompt, count_tokens_many, truncate_tokens
 from groq_batch.server.catalog import (
     AUDIO_TRANSCRIPTIONS,
     AUDIO_TRANSLATIONS,
@@ -164,11 +164,12 @@ class EchoExecutor:
 
     ``max_tokens``/``max_completion_tokens`` cut the content with ``finish_reason: length``.
     Token counts come from a real BPE (`groq_batch._tokens`; rough without the ``server``
-    extra); the prompt counts every message plus four tokens of chat-template framing each,
-    and the tools' JSON. Transcription and translation requests get Whisper's shape (``text``;
-    with ``verbose_json`` also ``task``, ``language``, ``duration``, ``segments``), derived from
-    the audio's URL. Every answer carries Groq's timing fields, ``x_groq`` and
-    ``service_tier: batch``, and the same request always gets the same content, ids and usage.
+    extra); the prompt is counted by `groq_batch._tokens.count_chat_prompt`: every message,
+    four tokens of chat-template framing each, and the tools' JSON. Transcription and
+    translation requests get Whisper's shape (``text``; with ``verbose_json`` also ``task``,
+    ``language``, ``duration``, ``segments``), derived from the audio's URL. Every answer
+    carries Groq's timing fields, ``x_groq`` and ``service_tier: batch``, and the same request
+    always gets the same content, ids and usage.
 
     Unknown models, models that do not serve the request's endpoint, and malformed bodies fail
     per request with the bodies Groq sends (404 and 400).
@@ -259,10 +260,7 @@ class EchoExecutor:
             )
         digest = _digest(request)
         seed = int.from_bytes(digest[24:32], "big")
-        texts = [_text_of(m.get("content")) for m in messages if isinstance(m, Mapping)]
         tools = body.get("tools")
-        if tools is not None:
-            texts.append(json.dumps(tools, sort_keys=True))
         last_user = next(
             (
                 _text_of(m.get("content"))
@@ -302,10 +300,8 @@ class EchoExecutor:
                     content, finish_reason = kept, "length"
             message = {"role": "assistant", "content": content}
             generated = [content]
-        counts = count_tokens_many([*texts, *generated], model)
-        # Each message costs a few tokens of chat-template framing, as with real tokenizers.
-        prompt_tokens = sum(counts[: len(texts)]) + 4 * len(messages)
-        completion_tokens = sum(counts[len(texts) :])
+        prompt_tokens = count_chat_prompt(messages, model, tools=tools)
+        completion_tokens = sum(count_tokens_many(generated, model))
         prompt_time = round(prompt_tokens * 0.00002, 6)
         completion_time = round(completion_tokens * 0.0012, 6)
         return {
