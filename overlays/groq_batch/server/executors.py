@@ -360,6 +360,8 @@ class EchoExecutor:
             ),
         ]
         text = " " + " ".join(sentences)
+        # `text` is plain text on the synchronous API; a batch output body is always a JSON
+        # object, so it is answered like `json` here.
         result: dict[str, Any] = {"text": text}
         if response_format == "verbose_json":
             duration = round(2.0 + 3.0 * len(sentences) + digest[0] / 100, 2)
