@@ -52,16 +52,18 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False, tags=["gen"])
 def generate(session: nox.Session) -> None:
-    """Regenerate generated/groq_batch_api from spec/openapi.yaml (changes the tree)."""
+    """Regenerate generated/groq_batch_api and the sync client, overlays/groq_batch/_sync."""
     session.install("-e", ".[generate]")
     session.run("python", "generator/regenerate.py")
+    session.run("python", "generator/unasync.py")
 
 
 @nox.session(python=PYTHON)
 def drift(session: nox.Session) -> None:
-    """Fail when generated/ differs from a fresh regeneration of the spec."""
+    """Fail when generated/ or the sync client differs from a fresh regeneration."""
     session.install("-e", ".[generate]")
     session.run("python", "generator/regenerate.py", "--check")
+    session.run("python", "generator/unasync.py", "--check")
 
 
 @nox.session(python=PYTHON, default=False, tags=["record"])

@@ -1,25 +1,31 @@
-"""`Groq` and `AsyncGroq`: the clients, with their configuration resolved once."""
+"""`Groq` and `AsyncGroq`: the clients, with their configuration resolved once.
+
+This module resolves the configuration and holds what both clients show about themselves. The
+clients themselves are written once, async, in `_async/client.py`; `_sync/client.py` is generated
+from it. Both are re-exported here, loaded on first use.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
+from groq_batch import _flavours
 from groq_batch._errors import GroqError
-from groq_batch._http import AsyncTransport, Settings, SyncTransport
+from groq_batch._http import Settings
 from groq_batch._types import (
-    DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     NOT_GIVEN,
     NotGiven,
     TimeoutTypes,
 )
-from groq_batch.resources.batches import AsyncBatches, Batches
-from groq_batch.resources.files import AsyncFiles, Files
+
+if TYPE_CHECKING:
+    from groq_batch._async.client import AsyncGroq as AsyncGroq
+    from groq_batch._sync.client import Groq as Groq
 
 __all__ = ["DEFAULT_BASE_URL", "AsyncGroq", "Groq"]
 
@@ -158,163 +164,6 @@ class _ClientInfo:
     copy = with_options
 
 
-class Groq(_ClientInfo):
-    """The blocking client for Groq's Files and Batches API.
-
-    Each option is resolved once, at construction: the argument if given, else the environment
-    variable, else the default.
-
-    | option | environment | default |
-    | --- | --- | --- |
-    | `api_key` | `GROQ_API_KEY` | none: required |
-    | `base_url` | `GROQ_BASE_URL` | `https://api.groq.com` |
-    | `timeout` | | 60 s, 5 s to connect |
-    | `max_retries` | | 2 |
-
-    Attributes:
-        batches: Create, retrieve, list and cancel batches.
-        files: Upload, list, inspect, delete and download files.
-        idempotent_creates: Whether `batches.create` tags each create with a marker in `metadata`
-            (`groq_batch_idempotency_key`) so that a retry can never create a second batch.
-    """
-
-    batches: Batches
-    files: Files
-
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx.Client | None = None,
-        idempotent_creates: bool = True,
-    ) -> None:
-        """Create a client.
-
-        Args:
-            api_key: The API key; defaults to `GROQ_API_KEY`.
-            base_url: The API's base URL; defaults to `GROQ_BASE_URL`, then Groq's.
-            timeout: The default timeout: seconds, an `httpx.Timeout`, or None for none.
-            max_retries: How many times to retry a failed request (0 disables retries).
-            default_headers: Headers sent with every request.
-            http_client: Your own `httpx.Client` (for proxies, transports, limits). The client
-                does not close a client you pass in.
-            idempotent_creates: Tag each `batches.create` with a marker in `metadata` so that a
-                retry after an ambiguous failure cannot create a second batch. If False, such
-                failures are raised instead of retried.
-
-        Raises:
-            GroqError: If no API key is given and `GROQ_API_KEY` is not set.
-            TypeError: If `http_client` is not an `httpx.Client`.
-        """
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise TypeError(f"http_client must be an httpx.Client; got {type(http_client)!r}")
-        self._settings = _resolve(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
-        self._owns_http_client = http_client is None
-        self._http_client = http_client or httpx.Client()
-        self._transport = SyncTransport(self._settings, self._http_client)
-        self.idempotent_creates = idempotent_creates
-        self.batches = Batches(self)
-        self.files = Files(self)
-
-    def close(self) -> None:
-        """Close the connection pool, unless it was passed in by the caller."""
-        if self._owns_http_client:
-            self._http_client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class AsyncGroq(_ClientInfo):
-    """The async client for Groq's Files and Batches API.
-
-    Each option is resolved once, at construction: the argument if given, else the environment
-    variable (`GROQ_API_KEY`, `GROQ_BASE_URL`), else the default. See `Groq` for the table.
-
-    Attributes:
-        batches: Create, retrieve, list and cancel batches.
-        files: Upload, list, inspect, delete and download files.
-        idempotent_creates: Whether `batches.create` tags each create with a marker in `metadata`.
-    """
-
-    batches: AsyncBatches
-    files: AsyncFiles
-
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        idempotent_creates: bool = True,
-    ) -> None:
-        """Create a client.
-
-        Args:
-            api_key: The API key; defaults to `GROQ_API_KEY`.
-            base_url: The API's base URL; defaults to `GROQ_BASE_URL`, then Groq's.
-            timeout: The default timeout: seconds, an `httpx.Timeout`, or None for none.
-            max_retries: How many times to retry a failed request (0 disables retries).
-            default_headers: Headers sent with every request.
-            http_client: Your own `httpx.AsyncClient`. The client does not close one you pass in.
-            idempotent_creates: Tag each `batches.create` with a marker in `metadata` so that a
-                retry after an ambiguous failure cannot create a second batch.
-
-        Raises:
-            GroqError: If no API key is given and `GROQ_API_KEY` is not set.
-            TypeError: If `http_client` is not an `httpx.AsyncClient`.
-        """
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(f"http_client must be an httpx.AsyncClient; got {type(http_client)!r}")
-        self._settings = _resolve(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
-        self._owns_http_client = http_client is None
-        self._http_client = http_client or httpx.AsyncClient()
-        self._transport = AsyncTransport(self._settings, self._http_client)
-        self.idempotent_creates = idempotent_creates
-        self.batches = AsyncBatches(self)
-        self.files = AsyncFiles(self)
-
-    async def close(self) -> None:
-        """Close the connection pool, unless it was passed in by the caller."""
-        if self._owns_http_client:
-            await self._http_client.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+__getattr__ = _flavours.lazy_exports(
+    __name__, {"AsyncGroq": "groq_batch._async.client", "Groq": "groq_batch._sync.client"}
+)

@@ -1,8 +1,8 @@
 """The one home of the transport: auth, timeouts, retries, error mapping, option merging, logging.
 
 Request building, option merging and every retry decision are plain functions or methods of
-`_TransportBase`, shared by both flavours. `SyncTransport` and `AsyncTransport` differ only in how
-they send and how they wait.
+`_TransportBase`, shared by both flavours. The send loop itself is written once, async, in
+`_async/transport.py`; `_sync/transport.py` is generated from it.
 """
 
 from __future__ import annotations
@@ -12,32 +12,25 @@ import logging
 import random
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 import httpx
 
 from groq_batch._errors import (
     APIConnectionError,
-    APIError,
     APITimeoutError,
-    GroqError,
-    make_status_error,
 )
 from groq_batch._retry import Action, decide_exception, decide_response, retry_delay
 from groq_batch._types import Body, Headers, NotGiven, Query, TimeoutTypes
 
 __all__ = [
-    "AsyncTransport",
     "RequestOptions",
     "Settings",
-    "SyncTransport",
     "build_options",
     "redact_headers",
     "require_id",
 ]
-
-_T = TypeVar("_T")
 
 log: Final = logging.getLogger("groq_batch")
 
@@ -321,162 +314,3 @@ class _TransportBase:
                 response.status_code,
                 redact_headers(response.headers),
             )
-
-
-class SyncTransport(_TransportBase):
-    """The blocking send loop over an `httpx.Client`."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        http_client: httpx.Client,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-        jitter: Callable[[], float] = random.random,
-    ) -> None:
-        super().__init__(settings, clock=clock, jitter=jitter)
-        self.http_client = http_client
-        self.sleep = sleep
-
-    def send(
-        self,
-        opts: RequestOptions,
-        parse: Callable[[httpx.Response], _T],
-        *,
-        recover: Callable[[], _T | None] | None = None,
-    ) -> _T:
-        """Send with retries and return `parse(response)` for a 2xx/3xx response.
-
-        Args:
-            opts: The request.
-            parse: Turns a successful response into the result.
-            recover: After an ambiguous failure, returns the result if the server did act, or None.
-
-        Returns:
-            The parsed result.
-
-        Raises:
-            APIStatusError: For an error status that was not retried, or still failed.
-            APIConnectionError: When no response arrived.
-            APITimeoutError: When the request timed out.
-        """
-        retries_taken = 0
-        while True:
-            request = self._build(self.http_client, opts)
-            try:
-                response = self.http_client.send(request, stream=opts.stream)
-            except httpx.TransportError as exc:
-                action, delay = self._after_exception(exc, opts, retries_taken, recover is not None)
-                if action is Action.RAISE:
-                    raise map_transport_error(exc, request) from exc
-                failure: APIError = map_transport_error(exc, request)
-            else:
-                self._log_response(response)
-                if not response.is_error:
-                    return parse(response)
-                action, delay = self._after_status(
-                    response, opts, retries_taken, recover is not None
-                )
-                try:
-                    response.read()
-                except httpx.TransportError as exc:
-                    raise map_transport_error(exc, request) from exc
-                finally:
-                    response.close()
-                failure = make_status_error(response)
-                if action is Action.RAISE:
-                    raise failure
-            self.sleep(delay)
-            if action is Action.RECOVER and recover is not None:
-                try:
-                    found = recover()
-                except GroqError as lookup:
-                    # The caller sees the original failure; the failed look-up is its cause.
-                    raise failure from lookup
-                if found is not None:
-                    return found
-            retries_taken += 1
-
-
-class AsyncTransport(_TransportBase):
-    """The async send loop over an `httpx.AsyncClient`."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        http_client: httpx.AsyncClient,
-        *,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        clock: Callable[[], float] = time.time,
-        jitter: Callable[[], float] = random.random,
-    ) -> None:
-        super().__init__(settings, clock=clock, jitter=jitter)
-        self.http_client = http_client
-        self.sleep = sleep or _anyio_sleep
-
-    async def send(
-        self,
-        opts: RequestOptions,
-        parse: Callable[[httpx.Response], _T],
-        *,
-        recover: Callable[[], Awaitable[_T | None]] | None = None,
-    ) -> _T:
-        """Send with retries and return `parse(response)` for a 2xx/3xx response.
-
-        Args:
-            opts: The request.
-            parse: Turns a successful response into the result.
-            recover: After an ambiguous failure, returns the result if the server did act, or None.
-
-        Returns:
-            The parsed result.
-
-        Raises:
-            APIStatusError: For an error status that was not retried, or still failed.
-            APIConnectionError: When no response arrived.
-            APITimeoutError: When the request timed out.
-        """
-        retries_taken = 0
-        while True:
-            request = self._build(self.http_client, opts)
-            try:
-                response = await self.http_client.send(request, stream=opts.stream)
-            except httpx.TransportError as exc:
-                action, delay = self._after_exception(exc, opts, retries_taken, recover is not None)
-                if action is Action.RAISE:
-                    raise map_transport_error(exc, request) from exc
-                failure: APIError = map_transport_error(exc, request)
-            else:
-                self._log_response(response)
-                if not response.is_error:
-                    return parse(response)
-                action, delay = self._after_status(
-                    response, opts, retries_taken, recover is not None
-                )
-                try:
-                    await response.aread()
-                except httpx.TransportError as exc:
-                    raise map_transport_error(exc, request) from exc
-                finally:
-                    await response.aclose()
-                failure = make_status_error(response)
-                if action is Action.RAISE:
-                    raise failure
-            await self.sleep(delay)
-            if action is Action.RECOVER and recover is not None:
-                try:
-                    found = await recover()
-                except GroqError as lookup:
-                    # The caller sees the original failure; the failed look-up is its cause.
-                    raise failure from lookup
-                if found is not None:
-                    return found
-            retries_taken += 1
-
-
-async def _anyio_sleep(seconds: float) -> None:
-    # anyio comes with httpx; importing it lazily keeps `import groq_batch` light.
-    import anyio
-
-    await anyio.sleep(seconds)

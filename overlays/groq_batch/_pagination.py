@@ -6,18 +6,24 @@ next page is found by `paging.next_cursor` (Groq's style) or `has_more` + `last_
 `after` style), whichever the server sent. Two guards keep a misbehaving server from looping the
 client forever: an empty page ends the walk even if it claims more, and so does a cursor that was
 already followed.
+
+This module holds the page's fields and the decisions; fetching is written once, async, in
+`_async/pagination.py`, and `_sync/pagination.py` is generated from it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from groq_batch._errors import GroqError
+from groq_batch import _flavours
 from groq_batch_api.models import BatchListPaging
 
-__all__ = ["AsyncPage", "SyncPage", "next_page_params"]
+if TYPE_CHECKING:
+    from groq_batch._async.pagination import AsyncPage as AsyncPage
+    from groq_batch._sync.pagination import SyncPage as SyncPage
+
+__all__ = ["Cursor", "next_page_params"]
 
 log = logging.getLogger("groq_batch")
 
@@ -134,96 +140,7 @@ class _BasePage(Generic[_Item]):
         )
 
 
-class SyncPage(_BasePage[_Item]):
-    """One page of a list. Iterate it to walk every item of every page, lazily.
-
-    Example:
-        >>> page = client.batches.list(limit=10)   # doctest: +SKIP
-        >>> len(page.data)                          # this page only  # doctest: +SKIP
-        >>> for batch in page: ...                  # all pages, fetched on demand  # doctest: +SKIP
-    """
-
-    def __init__(
-        self,
-        *,
-        fetch: Callable[[dict[str, str], frozenset[Cursor]], SyncPage[_Item]],
-        **fields: Any,
-    ) -> None:
-        super().__init__(**fields)
-        self._fetch = fetch
-
-    def get_next_page(self) -> SyncPage[_Item]:
-        """Fetch the next page.
-
-        Returns:
-            The next page.
-
-        Raises:
-            GroqError: When there is no next page (check `has_next_page()` first).
-        """
-        params = self.next_page_params()
-        if params is None:
-            raise GroqError("There is no next page; check has_next_page() first.")
-        return self._fetch(params, self._next_seen(params))
-
-    def iter_pages(self) -> Iterator[SyncPage[_Item]]:
-        """Yield this page, then each later page as it is fetched.
-
-        Yields:
-            Pages, starting with this one.
-        """
-        page: SyncPage[_Item] = self
-        while True:
-            yield page
-            if not page.has_next_page():
-                return
-            page = page.get_next_page()
-
-    def __iter__(self) -> Iterator[_Item]:
-        for page in self.iter_pages():
-            yield from page.data
-
-
-class AsyncPage(_BasePage[_Item]):
-    """One page of a list. `async for` over it walks every item of every page, lazily."""
-
-    def __init__(
-        self,
-        *,
-        fetch: Callable[[dict[str, str], frozenset[Cursor]], Awaitable[AsyncPage[_Item]]],
-        **fields: Any,
-    ) -> None:
-        super().__init__(**fields)
-        self._fetch = fetch
-
-    async def get_next_page(self) -> AsyncPage[_Item]:
-        """Fetch the next page.
-
-        Returns:
-            The next page.
-
-        Raises:
-            GroqError: When there is no next page (check `has_next_page()` first).
-        """
-        params = self.next_page_params()
-        if params is None:
-            raise GroqError("There is no next page; check has_next_page() first.")
-        return await self._fetch(params, self._next_seen(params))
-
-    async def iter_pages(self) -> AsyncIterator[AsyncPage[_Item]]:
-        """Yield this page, then each later page as it is fetched.
-
-        Yields:
-            Pages, starting with this one.
-        """
-        page: AsyncPage[_Item] = self
-        while True:
-            yield page
-            if not page.has_next_page():
-                return
-            page = await page.get_next_page()
-
-    async def __aiter__(self) -> AsyncIterator[_Item]:
-        async for page in self.iter_pages():
-            for item in page.data:
-                yield item
+__getattr__ = _flavours.lazy_exports(
+    __name__,
+    {"AsyncPage": "groq_batch._async.pagination", "SyncPage": "groq_batch._sync.pagination"},
+)

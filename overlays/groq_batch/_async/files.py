@@ -1,0 +1,200 @@
+"""`client.files`: upload, list, inspect, delete and download files (Groq's SDK names)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import httpx
+
+from groq_batch._async.content import AsyncBinaryContent
+from groq_batch._http import require_id
+from groq_batch._models import parse_file, parse_file_deleted, parse_file_list
+from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from groq_batch._uploads import FileInput, Upload
+from groq_batch.resources.files import (
+    _download_options,
+    _purpose,
+    _simple_options,
+    _streamed,
+    _upload_options,
+)
+from groq_batch_api.api.files import delete_file, list_files, retrieve_file
+from groq_batch_api.models import File, FileDeleted, FileList
+
+if TYPE_CHECKING:
+    from groq_batch._async.client import AsyncGroq
+
+__all__ = ["AsyncFiles"]
+
+
+class AsyncFiles:
+    """Upload, list, inspect, delete and download files."""
+
+    def __init__(self, client: AsyncGroq) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        *,
+        file: FileInput,
+        purpose: Literal["batch"] | str = "batch",
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> File:
+        """Upload a JSONL file of batch requests, streaming it from disk.
+
+        Args:
+            file: A path (`str` or `os.PathLike`), `bytes`, a binary file object, or a
+                `(filename, bytes_or_file)` tuple (optionally with a media type third). A path is
+                streamed, never read whole; a file object you pass stays open.
+            purpose: What the file is for; only `batch` is accepted.
+            extra_headers: Headers to add to the request.
+            extra_query: Query parameters to add to the request.
+            extra_body: Extra form fields to add to the upload.
+            timeout: This call's timeout, overriding the client's.
+
+        Returns:
+            The stored file (`FileCreateResponse`).
+
+        Raises:
+            ValueError: If `purpose` is not accepted.
+            TypeError: If `file` is none of the accepted kinds.
+            RequestTooLargeError: If the file is larger than the server accepts.
+            APIStatusError: For any other error status.
+        """
+        kind = _purpose(purpose)
+        with Upload(file) as upload:
+            opts = _upload_options(upload, kind, extra_headers, extra_query, extra_body, timeout)
+            return await self._client._transport.send(opts, parse_file)
+
+    async def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> FileList:
+        """List the organisation's files.
+
+        Args:
+            extra_headers: Headers to add to the request.
+            extra_query: Query parameters to add to the request.
+            extra_body: Body fields to add to the request.
+            timeout: This call's timeout, overriding the client's.
+
+        Returns:
+            The files (`FileListResponse`), in `.data`.
+
+        Raises:
+            APIStatusError: If the API answered with an error status.
+        """
+        opts = _simple_options(
+            list_files._get_kwargs(), extra_headers, extra_query, extra_body, timeout
+        )
+        return await self._client._transport.send(opts, parse_file_list)
+
+    async def info(
+        self,
+        file_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> File:
+        """Retrieve a file's metadata.
+
+        Args:
+            file_id: The file's id.
+            extra_headers: Headers to add to the request.
+            extra_query: Query parameters to add to the request.
+            extra_body: Body fields to add to the request.
+            timeout: This call's timeout, overriding the client's.
+
+        Returns:
+            The file (`FileInfoResponse`).
+
+        Raises:
+            ValueError: If `file_id` is empty.
+            NotFoundError: If there is no such file.
+            APIStatusError: For any other error status.
+        """
+        kwargs = retrieve_file._get_kwargs(require_id(file_id, "file_id"))
+        opts = _simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
+        return await self._client._transport.send(opts, parse_file)
+
+    async def delete(
+        self,
+        file_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> FileDeleted:
+        """Delete a file.
+
+        Args:
+            file_id: The file's id.
+            extra_headers: Headers to add to the request.
+            extra_query: Query parameters to add to the request.
+            extra_body: Body fields to add to the request.
+            timeout: This call's timeout, overriding the client's.
+
+        Returns:
+            The deletion receipt (`FileDeleteResponse`).
+
+        Raises:
+            ValueError: If `file_id` is empty.
+            NotFoundError: If there is no such file.
+            APIStatusError: For any other error status.
+        """
+        kwargs = delete_file._get_kwargs(require_id(file_id, "file_id"))
+        opts = _simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
+        return await self._client._transport.send(opts, parse_file_deleted)
+
+    async def content(
+        self,
+        file_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> AsyncBinaryContent:
+        """Open a file's content for streaming.
+
+        The request is sent now, so a missing file raises here; the body is read only as you
+        consume it. A connection dropped mid-body is resumed with `Range`.
+
+        Args:
+            file_id: The file's id.
+            extra_headers: Headers to add to each request.
+            extra_query: Query parameters to add to each request.
+            extra_body: Body fields to add to each request.
+            timeout: Each request's timeout, overriding the client's.
+
+        Returns:
+            The content: `await .read()`, `async for` over `.iter_bytes()` or `.iter_lines()`, or
+            `await .write_to_file(path)`.
+
+        Raises:
+            ValueError: If `file_id` is empty.
+            NotFoundError: If there is no such file.
+            APIStatusError: For any other error status.
+        """
+        require_id(file_id, "file_id")
+        transport = self._client._transport
+
+        async def open_(resume: dict[str, str]) -> httpx.Response:
+            opts = _download_options(
+                file_id, resume, extra_headers, extra_query, extra_body, timeout
+            )
+            return await transport.send(opts, _streamed)
+
+        return AsyncBinaryContent(
+            await open_({}), reopen=open_, max_resumes=transport.settings.max_retries
+        )
