@@ -258,7 +258,7 @@ class JobMethods:
             ValidationError: The input has problems, each with its line and field.
             JobSubmitError: A part failed after others were created; it names them.
         """
-        # Validation and splitting read local files only: kept off the event loop in a thread.
+        # Validation and splitting only read local files; the seam keeps them off an event loop.
         plan = _flavours.to_thread(
             plan_shards,
             requests_or_path,
