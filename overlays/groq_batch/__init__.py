@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from groq_batch._async.content import AsyncBinaryContent as AsyncBinaryContent
     from groq_batch._async.pagination import AsyncPage as AsyncPage
     from groq_batch._async.workflow import AsyncBatchJob as AsyncBatchJob
+    from groq_batch._client import InsecureTransportWarning as InsecureTransportWarning
     from groq_batch._errors import APIConnectionError as APIConnectionError
     from groq_batch._errors import APIError as APIError
     from groq_batch._errors import APIResponseValidationError as APIResponseValidationError
@@ -79,6 +80,7 @@ _LAZY: dict[str, str] = {
     "GroqError": "groq_batch._errors",
     "IDEMPOTENCY_METADATA_KEY": "groq_batch.resources.batches",
     "IncompleteContentError": "groq_batch._errors",
+    "InsecureTransportWarning": "groq_batch._client",
     "InternalServerError": "groq_batch._errors",
     "JobSubmitError": "groq_batch._workflow_core",
     "NOT_GIVEN": "groq_batch._types",
@@ -126,6 +128,7 @@ __all__ = [
     "Groq",
     "GroqError",
     "IncompleteContentError",
+    "InsecureTransportWarning",
     "InternalServerError",
     "JobSubmitError",
     "NotFoundError",

@@ -7,7 +7,9 @@ from it. Both are re-exported here, loaded on first use.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
@@ -27,9 +29,18 @@ if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq as AsyncGroq
     from groq_batch._sync.client import Groq as Groq
 
-__all__ = ["DEFAULT_BASE_URL", "AsyncGroq", "Groq"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "REQUIRE_HTTPS_ENV",
+    "AsyncGroq",
+    "Groq",
+    "InsecureTransportWarning",
+]
 
 DEFAULT_BASE_URL = "https://api.groq.com"
+REQUIRE_HTTPS_ENV = "GROQ_BATCH_REQUIRE_HTTPS"
+"""Set to 1 to refuse a plain-http base URL to a non-loopback host instead of warning."""
+_TRUE = frozenset({"1", "true", "yes", "on"})
 _OPENAI_PREFIX = "/openai/v1"
 
 
@@ -41,17 +52,16 @@ def _resolve(
     max_retries: int,
     default_headers: Mapping[str, str] | None,
     http_client: httpx.Client | httpx.AsyncClient | None,
+    require_https: bool | None = None,
 ) -> Settings:
     """Resolve a client's settings: the argument, then the environment, then the default."""
-    key = api_key if api_key is not None else os.environ.get("GROQ_API_KEY")
-    if not key:
-        raise GroqError(
-            "The api_key client option must be set either by passing api_key to the client or "
-            "by setting the GROQ_API_KEY environment variable."
-        )
+    key = _clean_key(api_key if api_key is not None else os.environ.get("GROQ_API_KEY"))
     url = str(base_url or os.environ.get("GROQ_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
     # Operation paths already start with /openai/v1; accept the OpenAI-style base URL too.
     url = url.removesuffix(_OPENAI_PREFIX)
+    if require_https is None:
+        require_https = os.environ.get(REQUIRE_HTTPS_ENV, "").strip().lower() in _TRUE
+    _check_scheme(url, require_https)
     if isinstance(timeout, NotGiven):
         # A caller's own client with a deliberate timeout keeps it; httpx's 5 s default does not.
         own = http_client.timeout if http_client is not None else None
@@ -64,7 +74,56 @@ def _resolve(
         timeout=timeout,
         max_retries=max_retries,
         default_headers=dict(default_headers or {}),
+        require_https=require_https,
     )
+
+
+def _clean_key(raw: str | None) -> str:
+    """The key without surrounding whitespace; refused, never shown, if it cannot be sent."""
+    # A key read from a file or a mounted secret often ends in a newline; it is never part of it.
+    key = raw.strip() if isinstance(raw, str) else ""
+    if not key:
+        raise GroqError(
+            "The api_key client option must be set either by passing api_key to the client or "
+            "by setting the GROQ_API_KEY environment variable."
+        )
+    for position, char in enumerate(key):
+        if not 32 < ord(char) < 127:
+            raise GroqError(
+                f"The API key has a character that cannot be sent in a header at position "
+                f"{position} (a control character, a space or a non-ASCII character). Check "
+                "where the key is read from; the key itself is not shown."
+            )
+    return key
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_scheme(url: str, require_https: bool) -> None:
+    """Warn, or refuse with `require_https`, when the key would cross a network in clear text."""
+    parsed = httpx.URL(url)
+    if parsed.scheme != "http" or _is_loopback(parsed.host):
+        return
+    message = (
+        f"The API key would be sent over plain http to {parsed.host}, which is not a loopback "
+        f"address: anyone on the network path can read it. Use https, or set {REQUIRE_HTTPS_ENV}=1 "
+        "(or require_https=True) to refuse such a base URL."
+    )
+    if require_https:
+        raise GroqError(message.split(": anyone")[0] + "; refused because https is required.")
+    warnings.warn(message, InsecureTransportWarning, stacklevel=4)
+
+
+class InsecureTransportWarning(GroqError, UserWarning):
+    """The client was configured to send the API key over plain http to a non-loopback host."""
 
 
 def _evolve(
@@ -83,6 +142,7 @@ def _evolve(
         "timeout": settings.timeout if isinstance(timeout, NotGiven) else timeout,
         "max_retries": max_retries if max_retries is not None else settings.max_retries,
         "default_headers": {**settings.default_headers, **(default_headers or {})},
+        "require_https": settings.require_https,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -35,6 +36,8 @@ __all__ = [
 log: Final = logging.getLogger("groq_batch")
 
 _REDACTED: Final = "<redacted>"
+# What HTTP/1.1 forbids in a field value (RFC 9110 5.5): control characters other than tab.
+_ILLEGAL_IN_HEADER: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Header names whose values are secrets; compared lower-case.
 _SENSITIVE_HEADERS: Final = frozenset(
     {"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie", "set-cookie"}
@@ -57,6 +60,7 @@ class Settings:
     timeout: TimeoutTypes
     max_retries: int
     default_headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    require_https: bool = False
 
     def headers(self) -> dict[str, str]:
         """The headers every request starts from: auth, accept, user agent, then the defaults."""
@@ -84,6 +88,10 @@ class RequestOptions:
         idempotent: Whether a retry after an ambiguous failure is safe.
         stream: Whether to leave the body unread for the caller to stream.
         rewind: Called before each retry to reset a streamed body; returns False if it cannot.
+        recover_after_exception: Whether a transport failure after the request may have arrived
+            goes through the caller's recovery hook (else it is raised, not sent again).
+        resend_statuses: Error statuses that mean the server did not take the request, so it
+            is sent again without asking the recovery hook first.
     """
 
     method: str
@@ -97,6 +105,8 @@ class RequestOptions:
     idempotent: bool = True
     stream: bool = False
     rewind: Callable[[], bool] | None = None
+    recover_after_exception: bool = True
+    resend_statuses: frozenset[int] = frozenset()
 
 
 def build_options(
@@ -196,11 +206,60 @@ def _redact(value: str) -> str:
     return f"{scheme} {_REDACTED}" if secret and scheme.isalpha() else _REDACTED
 
 
+def scrub(text: str, headers: Mapping[str, str] | httpx.Headers) -> str:
+    """Replace every header value of a request that appears in `text`, however it is quoted.
+
+    httpx and h11 put a refused header's value in their messages (`Illegal header value
+    b'Bearer gsk_...'`, escaped as bytes). Every value is scrubbed, not only the known secret
+    headers: a caller's own header may carry a token too.
+
+    Args:
+        text: An exception's message.
+        headers: The request's headers.
+
+    Returns:
+        The text with each value (raw, as bytes repr, and its part after an auth scheme) redacted.
+    """
+    items = headers.multi_items() if isinstance(headers, httpx.Headers) else headers.items()
+    forms: set[str] = set()
+    for _, value in items:
+        for part in (value, value.partition(" ")[2]):
+            part = part.strip()
+            # Short values ("gzip", "1") would scrub ordinary words and carry no secret.
+            if len(part) >= 8:
+                forms.update({part, repr(part.encode("utf-8", "replace"))[2:-1], repr(part)[1:-1]})
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, _REDACTED)
+    return text
+
+
 def map_transport_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
-    """Turn an httpx transport failure into `APITimeoutError` or `APIConnectionError`."""
+    """Turn an httpx transport failure into `APITimeoutError` or `APIConnectionError`.
+
+    The message never carries a header value (see `scrub`); raise it `from safe_cause(...)`.
+    """
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(request)
-    return APIConnectionError(request, message=f"Connection error: {type(exc).__name__}: {exc}")
+    if isinstance(exc, httpx.LocalProtocolError):
+        # httpx refused to send the request at all: not a connection problem, and its message
+        # quotes the offending header value.
+        return APIConnectionError(
+            request,
+            message=(
+                "The request was refused before it was sent: a header value has a character "
+                "HTTP does not allow (a control character such as a newline?). Values are not "
+                f"shown. ({type(exc).__name__})"
+            ),
+        )
+    detail = scrub(str(exc), request.headers)
+    return APIConnectionError(request, message=f"Connection error: {type(exc).__name__}: {detail}")
+
+
+def safe_cause(exc: BaseException, request: httpx.Request) -> BaseException | None:
+    """The exception to chain as the cause, or None when its text would show a header value."""
+    if isinstance(exc, httpx.LocalProtocolError) or scrub(str(exc), request.headers) != str(exc):
+        return None
+    return exc
 
 
 class _TransportBase:
@@ -235,6 +294,17 @@ class _TransportBase:
             data=opts.data,
             timeout=timeout,
         )
+        for name, value in request.headers.items():
+            if _ILLEGAL_IN_HEADER.search(value):
+                # Refused here, before httpx, h11 or httpcore's DEBUG trace can quote the value.
+                raise APIConnectionError(
+                    request,
+                    message=(
+                        f"The request was refused before it was sent: the {name} header's value "
+                        "has a control character (a newline?), which HTTP does not allow. The "
+                        "value is not shown."
+                    ),
+                )
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "HTTP request: %s %s headers=%s",
@@ -254,7 +324,7 @@ class _TransportBase:
         action = decide_exception(
             exc,
             idempotent=opts.idempotent,
-            can_recover=can_recover,
+            can_recover=can_recover and opts.recover_after_exception,
             retries_taken=retries_taken,
             max_retries=self.settings.max_retries,
         )
@@ -275,6 +345,8 @@ class _TransportBase:
             max_retries=self.settings.max_retries,
             now=self.clock(),
         )
+        if action is Action.RECOVER and response.status_code in opts.resend_statuses:
+            action = Action.RETRY
         return self._confirm(
             action, opts, retries_taken, response.headers, f"status {response.status_code}"
         )

@@ -18,7 +18,12 @@ from typing import IO, Any, cast
 
 import httpx
 
-from groq_batch._errors import GroqError, IncompleteContentError
+from groq_batch._errors import (
+    APIConnectionError,
+    APIStatusError,
+    GroqError,
+    IncompleteContentError,
+)
 from groq_batch.jsonl import BatchRequest, dump_line
 from groq_batch.validation import (
     MAX_BYTES,
@@ -35,9 +40,12 @@ PART_KEY = "groq_batch_part"
 PARENT_KEY = "groq_batch_parent"
 FIRST_POLL = 1.0
 MAX_POLL = 60.0
+MAX_OUTAGE_DELAY = 30.0
 
 Source = str | os.PathLike[str] | Iterable[BatchRequest | Mapping[str, Any]]
 ProgressCallback = Callable[["UploadProgress"], None]
+RetryCallback = Callable[[GroqError, float], None]
+"""Told each failed poll during an outage, and how many seconds until the next try."""
 
 
 class WaitTimeoutError(GroqError, TimeoutError):
@@ -461,13 +469,50 @@ class Poller:
         Raises:
             WaitTimeoutError: The deadline has passed.
         """
-        delay = next(self._delays)
+        return self._trim(next(self._delays), batches)
+
+    def outage_delay(self, batches: Sequence[Batch], failures: int) -> float:
+        """Return how long to wait after the `failures`-th poll in a row failed on an outage.
+
+        Backs off from 1 s to `MAX_OUTAGE_DELAY`, trimmed to the deadline.
+
+        Args:
+            batches: The batches as last seen, for the error if the deadline passed.
+            failures: How many polls in a row have failed (1 for the first).
+
+        Returns:
+            Seconds to sleep.
+
+        Raises:
+            WaitTimeoutError: The deadline has passed.
+        """
+        return self._trim(min(FIRST_POLL * 2 ** (failures - 1), MAX_OUTAGE_DELAY), batches)
+
+    def _trim(self, delay: float, batches: Sequence[Batch]) -> float:
         if self._deadline is None:
             return delay
         remaining = self._deadline - self._clock()
         if remaining <= 0:
             raise WaitTimeoutError(batches, self._timeout or 0.0)
         return min(delay, remaining)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether a failed poll means the API is unreachable or overloaded, not that it said no.
+
+    A waiter outlives such an outage: no connection, a timeout, a 5xx, a 429 or Groq's 498.
+
+    Args:
+        exc: What the poll raised.
+
+    Returns:
+        True when polling again later may succeed.
+    """
+    if isinstance(exc, APIConnectionError):
+        return True
+    return isinstance(exc, APIStatusError) and (
+        exc.status_code >= 500 or exc.status_code in (429, 498)
+    )
 
 
 def download_plan(batches: Sequence[Batch], directory: Path) -> list[tuple[str, Path]]:

@@ -7,6 +7,7 @@ Every decision lives in ``_workflow_core``; this module only sends and waits. Us
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
 import time
@@ -15,14 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
+from groq_batch._errors import GroqError
 from groq_batch._workflow_core import (
     JobBase,
     JobSubmitError,
     Poller,
     ProgressCallback,
+    RetryCallback,
     Source,
     atomic_download,
     download_plan,
+    is_outage,
     new_job_id,
     part_metadata,
     plan_shards,
@@ -36,6 +40,8 @@ if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq
 
 __all__ = ["AsyncBatchJob", "AsyncJobMethods"]
+
+log = logging.getLogger("groq_batch")
 
 UpdateCallback = Callable[[Sequence[Batch]], None]
 
@@ -73,6 +79,7 @@ class AsyncBatchJob(JobBase):
         timeout: float | None = None,
         poll_interval: float | None = None,
         on_update: UpdateCallback | None = None,
+        on_retry: RetryCallback | None = None,
         sleep: Callable[[float], Awaitable[None]] = _flavours.async_sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> list[Batch]:
@@ -84,6 +91,9 @@ class AsyncBatchJob(JobBase):
             timeout: Seconds to wait at most; None waits as long as it takes.
             poll_interval: A fixed interval between polls instead of the backoff.
             on_update: Called with every batch after each poll (``request_counts`` included).
+            on_retry: Called with the error and the seconds until the next try, each time a poll
+                fails because the API is unreachable or overloaded. Such a poll does not end
+                the wait: it backs off (1 s doubling to 30 s) and tries again until ``timeout``.
             sleep: How to wait; tests pass a fake.
             clock: A monotonic clock; tests pass a fake.
 
@@ -94,8 +104,22 @@ class AsyncBatchJob(JobBase):
             WaitTimeoutError: The deadline passed first. The batches are left untouched.
         """
         poller = Poller(timeout, poll_interval, clock)
+        failures = 0
         while True:
-            batches = await self._fetch(self.pending_ids())
+            try:
+                batches = await self._fetch(self.pending_ids())
+            except GroqError as exc:
+                # Each poll keeps the client's retry budget; beyond it, an outage is waited out.
+                if not is_outage(exc):
+                    raise
+                failures += 1
+                delay = poller.outage_delay(self.batches, failures)
+                log.warning("Polling failed (%s); trying again in %.1f s", exc, delay)
+                if on_retry is not None:
+                    on_retry(exc, delay)
+                await sleep(delay)
+                continue
+            failures = 0
             if on_update is not None:
                 on_update(batches)
             if self.done:
@@ -312,6 +336,7 @@ class AsyncJobMethods:
         timeout: float | None = None,
         poll_interval: float | None = None,
         on_update: UpdateCallback | None = None,
+        on_retry: RetryCallback | None = None,
     ) -> list[Batch]:
         """Poll until every batch reaches a terminal status: completed, failed, expired, cancelled.
 
@@ -320,6 +345,9 @@ class AsyncJobMethods:
             timeout: Seconds to wait at most; None waits as long as it takes.
             poll_interval: A fixed interval between polls instead of the 1 s → 60 s backoff.
             on_update: Called with every batch after each poll (``request_counts`` included).
+            on_retry: Called with the error and the seconds until the next try, each time a poll
+                fails because the API is unreachable or overloaded. Such a poll does not end
+                the wait: it backs off (1 s doubling to 30 s) and tries again until ``timeout``.
 
         Returns:
             The final state of every batch.
@@ -328,7 +356,7 @@ class AsyncJobMethods:
             WaitTimeoutError: The deadline passed first. The batches are left untouched.
         """
         return await self._as_job(batch_or_job).wait(
-            timeout=timeout, poll_interval=poll_interval, on_update=on_update
+            timeout=timeout, poll_interval=poll_interval, on_update=on_update, on_retry=on_retry
         )
 
     def results(

@@ -52,6 +52,7 @@ class Groq(_ClientInfo):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         idempotent_creates: bool = True,
+        require_https: bool | None = None,
     ) -> None:
         """Create a client.
 
@@ -66,9 +67,14 @@ class Groq(_ClientInfo):
             idempotent_creates: Tag each `batches.create` with a marker in `metadata` so that a
                 retry after an ambiguous failure cannot create a second batch. If False, such
                 failures are raised instead of retried.
+            require_https: Refuse a plain-http base URL to a host other than this machine
+                (loopback), instead of warning (`InsecureTransportWarning`); defaults to
+                `GROQ_BATCH_REQUIRE_HTTPS=1`.
 
         Raises:
-            GroqError: If no API key is given and `GROQ_API_KEY` is not set.
+            GroqError: If no API key is given and `GROQ_API_KEY` is not set, if the key has a
+                control character inside (surrounding whitespace is stripped), or if
+                `require_https` refuses the base URL.
             TypeError: If `http_client` is not an `httpx.Client`.
         """
         if http_client is not None and not isinstance(http_client, httpx.Client):
@@ -80,6 +86,7 @@ class Groq(_ClientInfo):
             max_retries=max_retries,
             default_headers=default_headers,
             http_client=http_client,
+            require_https=require_https,
         )
         self._owns_http_client = http_client is None
         self._http_client = http_client or httpx.Client()

@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Literal
 
 import httpx
 
+from groq_batch import _flavours
 from groq_batch._http import require_id
 from groq_batch._models import parse_file, parse_file_deleted, parse_file_list
 from groq_batch._sync.content import BinaryContent
@@ -19,6 +21,7 @@ from groq_batch.resources.files import (
     _simple_options,
     _streamed,
     _upload_options,
+    upload_candidates,
 )
 from groq_batch_api.api.files import delete_file, list_files, retrieve_file
 from groq_batch_api.models import File, FileDeleted, FileList
@@ -47,6 +50,19 @@ class Files:
     ) -> File:
         """Upload a JSONL file of batch requests, streaming it from disk.
 
+        A retry never stores the file twice:
+        - After a 500, 502 or 504 (the server may have stored it before failing), the client
+          lists the files and looks for one with the same name and size created since this call
+          began (less 15 minutes for clock skew). It downloads at most three such files and
+          returns the first whose content is byte-identical to this upload. Only if none is does
+          it upload again. If the look-up fails, the original error is raised.
+        - A timeout or a dropped connection after the body was sent is raised, not retried: the
+          file may or may not be stored (`files.list()` tells).
+        - A 429, 498 or 503 (the server did not take the file) is retried as usual.
+        - A file object that cannot seek is never sent twice: the failure is raised.
+        The look-up cannot tell this upload from an identical file (same name and bytes)
+        uploaded by anyone in that window; that file is returned in place of a new copy.
+
         Args:
             file: A path (`str` or `os.PathLike`), `bytes`, a binary file object, or a
                 `(filename, bytes_or_file)` tuple (optionally with a media type third). A path is
@@ -67,9 +83,27 @@ class Files:
             APIStatusError: For any other error status.
         """
         kind = _purpose(purpose)
+        transport = self._client._transport
         with Upload(file) as upload:
             opts = _upload_options(upload, kind, extra_headers, extra_query, extra_body, timeout)
-            return self._client._transport.send(opts, parse_file)
+            since = transport.clock()
+
+            def recover() -> File | None:
+                return self._find_upload(upload, since)
+
+            return transport.send(opts, parse_file, recover=recover)
+
+    def _find_upload(self, upload: Upload, since: float) -> File | None:
+        """The file an earlier attempt of this upload stored, or None if none did."""
+        size, digest = _flavours.to_thread(upload.digest)
+        for candidate in upload_candidates((self.list()).data, upload.name, size, since):
+            hasher = hashlib.sha256()
+            with self.content(candidate.id) as content:
+                for chunk in content.iter_bytes():
+                    hasher.update(chunk)
+            if hasher.hexdigest() == digest:
+                return candidate
+        return None
 
     def list(
         self,

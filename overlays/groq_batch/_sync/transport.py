@@ -13,7 +13,13 @@ import httpx
 
 from groq_batch import _flavours
 from groq_batch._errors import APIError, GroqError, make_status_error
-from groq_batch._http import RequestOptions, Settings, _TransportBase, map_transport_error
+from groq_batch._http import (
+    RequestOptions,
+    Settings,
+    _TransportBase,
+    map_transport_error,
+    safe_cause,
+)
 from groq_batch._retry import Action
 
 __all__ = ["SyncTransport"]
@@ -67,7 +73,7 @@ class SyncTransport(_TransportBase):
             except httpx.TransportError as exc:
                 action, delay = self._after_exception(exc, opts, retries_taken, recover is not None)
                 if action is Action.RAISE:
-                    raise map_transport_error(exc, request) from exc
+                    raise map_transport_error(exc, request) from safe_cause(exc, request)
                 failure: APIError = map_transport_error(exc, request)
             else:
                 self._log_response(response)
@@ -79,7 +85,7 @@ class SyncTransport(_TransportBase):
                 try:
                     response.read()
                 except httpx.TransportError as exc:
-                    raise map_transport_error(exc, request) from exc
+                    raise map_transport_error(exc, request) from safe_cause(exc, request)
                 finally:
                     response.close()
                 failure = make_status_error(response)

@@ -9,6 +9,7 @@ Every decision lives in ``_workflow_core``; this module only sends and waits. Us
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
 import time
@@ -17,14 +18,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
+from groq_batch._errors import GroqError
 from groq_batch._workflow_core import (
     JobBase,
     JobSubmitError,
     Poller,
     ProgressCallback,
+    RetryCallback,
     Source,
     atomic_download,
     download_plan,
+    is_outage,
     new_job_id,
     part_metadata,
     plan_shards,
@@ -38,6 +42,8 @@ if TYPE_CHECKING:
     from groq_batch._sync.client import Groq
 
 __all__ = ["BatchJob", "JobMethods"]
+
+log = logging.getLogger("groq_batch")
 
 UpdateCallback = Callable[[Sequence[Batch]], None]
 
@@ -75,6 +81,7 @@ class BatchJob(JobBase):
         timeout: float | None = None,
         poll_interval: float | None = None,
         on_update: UpdateCallback | None = None,
+        on_retry: RetryCallback | None = None,
         sleep: Callable[[float], None] = _flavours.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> list[Batch]:
@@ -86,6 +93,9 @@ class BatchJob(JobBase):
             timeout: Seconds to wait at most; None waits as long as it takes.
             poll_interval: A fixed interval between polls instead of the backoff.
             on_update: Called with every batch after each poll (``request_counts`` included).
+            on_retry: Called with the error and the seconds until the next try, each time a poll
+                fails because the API is unreachable or overloaded. Such a poll does not end
+                the wait: it backs off (1 s doubling to 30 s) and tries again until ``timeout``.
             sleep: How to wait; tests pass a fake.
             clock: A monotonic clock; tests pass a fake.
 
@@ -96,8 +106,22 @@ class BatchJob(JobBase):
             WaitTimeoutError: The deadline passed first. The batches are left untouched.
         """
         poller = Poller(timeout, poll_interval, clock)
+        failures = 0
         while True:
-            batches = self._fetch(self.pending_ids())
+            try:
+                batches = self._fetch(self.pending_ids())
+            except GroqError as exc:
+                # Each poll keeps the client's retry budget; beyond it, an outage is waited out.
+                if not is_outage(exc):
+                    raise
+                failures += 1
+                delay = poller.outage_delay(self.batches, failures)
+                log.warning("Polling failed (%s); trying again in %.1f s", exc, delay)
+                if on_retry is not None:
+                    on_retry(exc, delay)
+                sleep(delay)
+                continue
+            failures = 0
             if on_update is not None:
                 on_update(batches)
             if self.done:
@@ -314,6 +338,7 @@ class JobMethods:
         timeout: float | None = None,
         poll_interval: float | None = None,
         on_update: UpdateCallback | None = None,
+        on_retry: RetryCallback | None = None,
     ) -> list[Batch]:
         """Poll until every batch reaches a terminal status: completed, failed, expired, cancelled.
 
@@ -322,6 +347,9 @@ class JobMethods:
             timeout: Seconds to wait at most; None waits as long as it takes.
             poll_interval: A fixed interval between polls instead of the 1 s → 60 s backoff.
             on_update: Called with every batch after each poll (``request_counts`` included).
+            on_retry: Called with the error and the seconds until the next try, each time a poll
+                fails because the API is unreachable or overloaded. Such a poll does not end
+                the wait: it backs off (1 s doubling to 30 s) and tries again until ``timeout``.
 
         Returns:
             The final state of every batch.
@@ -330,7 +358,7 @@ class JobMethods:
             WaitTimeoutError: The deadline passed first. The batches are left untouched.
         """
         return self._as_job(batch_or_job).wait(
-            timeout=timeout, poll_interval=poll_interval, on_update=on_update
+            timeout=timeout, poll_interval=poll_interval, on_update=on_update, on_retry=on_retry
         )
 
     def results(

@@ -6,6 +6,8 @@ This module builds the requests; the methods are written once, async, in `_async
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Final
 
 import httpx
@@ -17,14 +19,18 @@ from groq_batch_api.api.files import (
     download_file,
     upload_file,
 )
-from groq_batch_api.models import FileUploadPurpose, FileUploadRequest
+from groq_batch_api.models import File, FileUploadPurpose, FileUploadRequest
 from groq_batch_api.types import UNSET
 
-__all__: list[str] = []
+__all__ = ["UPLOAD_LOOKUP_MAX", "UPLOAD_LOOKUP_WINDOW", "upload_candidates"]
 
 # Ask for the bytes as stored: a compressed body would make `Content-Length` and `Range` offsets
 # refer to the encoding rather than to the file, and break resuming.
 _DOWNLOAD_HEADERS: Final = {"Accept": "application/octet-stream", "Accept-Encoding": "identity"}
+# After an ambiguous upload failure: how far back (server `created_at`, seconds) a stored copy
+# may be, and how many same-name, same-size files are downloaded and hashed at most.
+UPLOAD_LOOKUP_WINDOW: Final = 900
+UPLOAD_LOOKUP_MAX: Final = 3
 
 
 def _purpose(purpose: str) -> FileUploadPurpose:
@@ -44,7 +50,7 @@ def _upload_options(
     timeout: TimeoutTypes | NotGiven,
 ) -> RequestOptions:
     body = FileUploadRequest(file=upload.part(), purpose=purpose)
-    return build_options(
+    opts = build_options(
         upload_file._get_kwargs(body=body),
         extra_headers=extra_headers,
         extra_query=extra_query,
@@ -53,6 +59,11 @@ def _upload_options(
         # A second upload after an ambiguous failure could store the file twice.
         idempotent=False,
         rewind=upload.rewind,
+    )
+    # A 500/502/504 goes through the look-up (`files.create`); a 503 says the server did not
+    # take the file; a timeout or a drop after the body went out is raised, never sent again.
+    return dataclasses.replace(
+        opts, recover_after_exception=False, resend_statuses=frozenset({503})
     )
 
 
@@ -92,6 +103,30 @@ def _simple_options(
         timeout=timeout,
         idempotent=True,
     )
+
+
+def upload_candidates(files: Sequence[File], name: str, size: int, since: float) -> list[File]:
+    """The stored files that may be an earlier attempt of this upload, newest first.
+
+    Same name, same size, and created no earlier than the first attempt, less a margin for the
+    clock skew between client and server. Their content decides (the caller hashes them).
+
+    Args:
+        files: The files listed after the ambiguous failure.
+        name: The upload's file name.
+        size: The upload's size in bytes.
+        since: When the first attempt started (Unix time, the client's clock).
+
+    Returns:
+        At most `UPLOAD_LOOKUP_MAX` candidates.
+    """
+    found = [
+        f
+        for f in files
+        if f.filename == name and f.bytes_ == size and f.created_at >= since - UPLOAD_LOOKUP_WINDOW
+    ]
+    found.sort(key=lambda f: f.created_at, reverse=True)
+    return found[:UPLOAD_LOOKUP_MAX]
 
 
 def _streamed(response: httpx.Response) -> httpx.Response:
