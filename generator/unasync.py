@@ -31,6 +31,7 @@ SUBS: list[tuple[str, str]] = [
     # Names whose sync spelling is not just the async one without its prefix.
     (r"AsyncTransport\b", "SyncTransport"),
     (r"AsyncPage\b", "SyncPage"),
+    (r"AsyncPaginator\b", "SyncPage"),
     (r"httpx\.AsyncClient\b", "httpx.Client"),
     # AsyncGroq -> Groq, AsyncBatches -> Batches, AsyncIterator -> Iterator, ...
     (r"Async([A-Z]\w*)\b", r"\1"),

@@ -10,20 +10,27 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Awaitable, Callable
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    from groq_batch._async.pagination import AsyncPage
+    from groq_batch._pagination import AsyncPaginator
 
 __all__ = [
     "async_gather",
+    "async_paginate",
     "async_sleep",
     "async_to_thread",
     "gather",
     "lazy_exports",
+    "paginate",
     "sleep",
     "to_thread",
 ]
 
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
+_Item = TypeVar("_Item", bound=Any)
 
 
 async def async_sleep(seconds: float) -> None:
@@ -61,6 +68,20 @@ async def async_to_thread(func: Callable[_P, _T], /, *args: _P.args, **kwargs: _
 def to_thread(func: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
     """The sync form of `async_to_thread`: run the work here."""
     return func(*args, **kwargs)
+
+
+def async_paginate(
+    fetch_first: Callable[[], Awaitable[AsyncPage[_Item]]],
+) -> AsyncPaginator[_Item]:
+    """An async `list()`'s result: awaitable for the first page, and async-iterable."""
+    from groq_batch._pagination import AsyncPaginator
+
+    return AsyncPaginator(fetch_first)
+
+
+def paginate(fetch_first: Callable[[], _T]) -> _T:
+    """The sync form of `async_paginate`: fetch the first page now."""
+    return fetch_first()
 
 
 def lazy_exports(owner: str, table: dict[str, str]) -> Callable[[str], object]:

@@ -14,7 +14,8 @@ This module holds the page's fields and the decisions; fetching is written once,
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from groq_batch import _flavours
 from groq_batch_api.models import BatchListPaging
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from groq_batch._async.pagination import AsyncPage as AsyncPage
     from groq_batch._sync.pagination import SyncPage as SyncPage
 
-__all__ = ["Cursor", "next_page_params"]
+__all__ = ["AsyncPaginator", "Cursor", "next_page_params", "page_fields"]
 
 log = logging.getLogger("groq_batch")
 
@@ -138,6 +139,47 @@ class _BasePage(Generic[_Item]):
             f"last_id={self.last_id!r}, has_more={self.has_more!r}, "
             f"next_cursor={self.next_cursor!r})"
         )
+
+
+def page_fields(page: Any, seen: frozenset[Cursor]) -> dict[str, Any]:
+    """A page's fields from a parsed list response (`BatchList` or `FileList`).
+
+    Args:
+        page: The generated list model.
+        seen: The cursors followed to reach it.
+
+    Returns:
+        Keyword arguments for a page.
+    """
+    has_more = page.has_more
+    return {
+        "data": page.data,
+        "first_id": page.first_id or None,
+        "last_id": page.last_id or None,
+        "has_more": has_more if isinstance(has_more, bool) else None,
+        "paging": getattr(page, "paging", None) or None,
+        "seen": seen,
+    }
+
+
+class AsyncPaginator(Generic[_Item]):
+    """What an async `list()` returns: `await` it for the first page, or `async for` over it.
+
+    `async for item in client.batches.list()` walks every item of every page without an
+    `await`, as openai-python's `AsyncPaginator` does; `page = await client.batches.list()`
+    still returns the first page. Nothing is fetched until either happens.
+    """
+
+    def __init__(self, fetch_first: Callable[[], Awaitable[AsyncPage[_Item]]]) -> None:
+        self._fetch_first = fetch_first
+
+    def __await__(self) -> Generator[Any, None, AsyncPage[_Item]]:
+        return self._fetch_first().__await__()
+
+    async def __aiter__(self) -> AsyncIterator[_Item]:
+        page = await self._fetch_first()
+        async for item in page:
+            yield item
 
 
 __getattr__ = _flavours.lazy_exports(

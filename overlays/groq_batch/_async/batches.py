@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
+from groq_batch import _flavours, _pagination
 from groq_batch._async.pagination import AsyncPage
 from groq_batch._async.workflow import AsyncJobMethods
 from groq_batch._http import build_options, require_id
 from groq_batch._models import parse_batch, parse_batch_list
-from groq_batch._pagination import Cursor
+from groq_batch._pagination import Cursor, page_fields
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch.resources.batches import (
     _LOOKUP_MAX_PAGES,
@@ -20,7 +21,6 @@ from groq_batch.resources.batches import (
     _list_kwargs,
     _lookup_verdict,
     _marker_for,
-    _page_fields,
 )
 from groq_batch_api.api.batches import cancel_batch, retrieve_batch
 from groq_batch_api.models import Batch
@@ -143,7 +143,7 @@ class AsyncBatches(AsyncJobMethods):
         )
         return await self._client._transport.send(opts, parse_batch)
 
-    async def list(
+    def list(
         self,
         *,
         after: str | NotGiven | None = NOT_GIVEN,
@@ -152,7 +152,7 @@ class AsyncBatches(AsyncJobMethods):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[Batch]:
+    ) -> _pagination.AsyncPaginator[Batch]:
         """List batch jobs, newest first.
 
         The result is one page (`.data`, `.first_id`, `.last_id`, `.has_more`). Iterating it
@@ -183,9 +183,9 @@ class AsyncBatches(AsyncJobMethods):
                 idempotent=True,
             )
             page = await self._client._transport.send(opts, parse_batch_list)
-            return AsyncPage(fetch=fetch, **_page_fields(page, seen))
+            return AsyncPage(fetch=fetch, **page_fields(page, seen))
 
-        return await fetch({}, frozenset())
+        return _flavours.async_paginate(lambda: fetch({}, frozenset()))
 
     async def cancel(
         self,

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Literal
 
 import httpx
 
-from groq_batch import _flavours
+from groq_batch import _flavours, _pagination
 from groq_batch._async.content import AsyncBinaryContent
+from groq_batch._async.pagination import AsyncPage
 from groq_batch._http import require_id
 from groq_batch._models import parse_file, parse_file_deleted, parse_file_list
+from groq_batch._pagination import Cursor, page_fields
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch._uploads import FileInput, Upload
 from groq_batch.resources.files import (
@@ -19,10 +21,11 @@ from groq_batch.resources.files import (
     _simple_options,
     _streamed,
     _upload_options,
+    list_query,
     upload_candidates,
 )
 from groq_batch_api.api.files import delete_file, list_files, retrieve_file
-from groq_batch_api.models import File, FileDeleted, FileList
+from groq_batch_api.models import File, FileDeleted
 
 if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq
@@ -94,7 +97,9 @@ class AsyncFiles:
     async def _find_upload(self, upload: Upload, since: float) -> File | None:
         """The file an earlier attempt of this upload stored, or None if none did."""
         size, digest = await _flavours.async_to_thread(upload.digest)
-        for candidate in upload_candidates((await self.list()).data, upload.name, size, since):
+        for candidate in upload_candidates(
+            (await self.list(limit=100, order="desc")).data, upload.name, size, since
+        ):
             hasher = hashlib.sha256()
             async with await self.content(candidate.id) as content:
                 async for chunk in content.iter_bytes():
@@ -103,32 +108,51 @@ class AsyncFiles:
                 return candidate
         return None
 
-    async def list(
+    def list(
         self,
         *,
+        after: str | NotGiven | None = NOT_GIVEN,
+        limit: int | NotGiven | None = NOT_GIVEN,
+        order: Literal["asc", "desc"] | NotGiven | None = NOT_GIVEN,
+        purpose: str | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> FileList:
-        """List the organisation's files.
+    ) -> _pagination.AsyncPaginator[File]:
+        """List the organisation's files, one page at a time.
+
+        The result is one page (`.data`, `.first_id`, `.last_id`, `.has_more`). Iterating it
+        walks every file of every page, fetching later pages only as needed.
 
         Args:
-            extra_headers: Headers to add to the request.
-            extra_query: Query parameters to add to the request.
-            extra_body: Body fields to add to the request.
-            timeout: This call's timeout, overriding the client's.
+            after: A file id: return the files after it.
+            limit: The page size.
+            order: `asc` or `desc` by creation time.
+            purpose: Only files with this purpose (`batch`, `batch_output`).
+            extra_headers: Headers to add to each page's request.
+            extra_query: Query parameters to add to each page's request.
+            extra_body: Body fields to add to each page's request.
+            timeout: Each page's timeout, overriding the client's.
 
         Returns:
-            The files (`FileListResponse`), in `.data`.
+            The first page (`FileListResponse`).
 
         Raises:
             APIStatusError: If the API answered with an error status.
         """
-        opts = _simple_options(
-            list_files._get_kwargs(), extra_headers, extra_query, extra_body, timeout
-        )
-        return await self._client._transport.send(opts, parse_file_list)
+        query = list_query(after=after, limit=limit, order=order, purpose=purpose)
+
+        async def fetch(cursor: dict[str, str], seen: frozenset[Cursor]) -> AsyncPage[File]:
+            # A followed cursor (`after`) replaces the caller's; their extra_query wins over all.
+            page_query = {**query, **cursor, **(extra_query or {})}
+            opts = _simple_options(
+                list_files._get_kwargs(), extra_headers, page_query, extra_body, timeout
+            )
+            page = await self._client._transport.send(opts, parse_file_list)
+            return AsyncPage(fetch=fetch, **page_fields(page, seen))
+
+        return _flavours.async_paginate(lambda: fetch({}, frozenset()))
 
     async def info(
         self,

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
+from groq_batch import _flavours, _pagination
 from groq_batch._http import build_options, require_id
 from groq_batch._models import parse_batch, parse_batch_list
-from groq_batch._pagination import Cursor
+from groq_batch._pagination import Cursor, page_fields
 from groq_batch._sync.pagination import SyncPage
 from groq_batch._sync.workflow import JobMethods
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
@@ -22,7 +23,6 @@ from groq_batch.resources.batches import (
     _list_kwargs,
     _lookup_verdict,
     _marker_for,
-    _page_fields,
 )
 from groq_batch_api.api.batches import cancel_batch, retrieve_batch
 from groq_batch_api.models import Batch
@@ -154,7 +154,7 @@ class Batches(JobMethods):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[Batch]:
+    ) -> _pagination.SyncPage[Batch]:
         """List batch jobs, newest first.
 
         The result is one page (`.data`, `.first_id`, `.last_id`, `.has_more`). Iterating it
@@ -185,9 +185,9 @@ class Batches(JobMethods):
                 idempotent=True,
             )
             page = self._client._transport.send(opts, parse_batch_list)
-            return SyncPage(fetch=fetch, **_page_fields(page, seen))
+            return SyncPage(fetch=fetch, **page_fields(page, seen))
 
-        return fetch({}, frozenset())
+        return _flavours.paginate(lambda: fetch({}, frozenset()))
 
     def cancel(
         self,

@@ -23,10 +23,9 @@ from typing import Final, Literal
 
 from groq_batch._errors import GroqError
 from groq_batch._http import RequestOptions, build_options, require_id
-from groq_batch._pagination import Cursor
 from groq_batch._types import Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch_api.api.batches import create_batch, list_batches
-from groq_batch_api.models import Batch, BatchList, BatchStatus, CreateBatchRequest, Metadata
+from groq_batch_api.models import Batch, BatchStatus, CreateBatchRequest, Metadata
 from groq_batch_api.types import UNSET
 
 __all__ = ["IDEMPOTENCY_METADATA_KEY", "UnresolvedCreateError"]
@@ -108,17 +107,6 @@ def _list_kwargs(
         limit=limit if isinstance(limit, int) else UNSET,
         cursor=cursor.get("cursor", UNSET),
     )
-
-
-def _page_fields(page: BatchList, seen: frozenset[Cursor]) -> dict[str, object]:
-    return {
-        "data": page.data,
-        "first_id": page.first_id or None,
-        "last_id": page.last_id or None,
-        "has_more": page.has_more if isinstance(page.has_more, bool) else None,
-        "paging": page.paging or None,
-        "seen": seen,
-    }
 
 
 def _is_cancelled(batch: Batch) -> Batch | None:

@@ -22,7 +22,12 @@ from groq_batch_api.api.files import (
 from groq_batch_api.models import File, FileUploadPurpose, FileUploadRequest
 from groq_batch_api.types import UNSET
 
-__all__ = ["UPLOAD_LOOKUP_MAX", "UPLOAD_LOOKUP_WINDOW", "upload_candidates"]
+__all__ = [
+    "UPLOAD_LOOKUP_MAX",
+    "UPLOAD_LOOKUP_WINDOW",
+    "list_query",
+    "upload_candidates",
+]
 
 # Ask for the bytes as stored: a compressed body would make `Content-Length` and `Range` offsets
 # refer to the encoding rather than to the file, and break resuming.
@@ -127,6 +132,28 @@ def upload_candidates(files: Sequence[File], name: str, size: int, since: float)
     ]
     found.sort(key=lambda f: f.created_at, reverse=True)
     return found[:UPLOAD_LOOKUP_MAX]
+
+
+def list_query(
+    *,
+    after: str | NotGiven | None,
+    limit: int | NotGiven | None,
+    order: str | NotGiven | None,
+    purpose: str | NotGiven | None,
+) -> dict[str, str]:
+    """The query of a files list: only the parameters the caller gave.
+
+    Args:
+        after: A file id to list after.
+        limit: The page size.
+        order: `asc` or `desc`.
+        purpose: A purpose to filter on.
+
+    Returns:
+        The query parameters.
+    """
+    given = {"after": after, "limit": limit, "order": order, "purpose": purpose}
+    return {k: str(v) for k, v in given.items() if isinstance(v, str | int)}
 
 
 def _streamed(response: httpx.Response) -> httpx.Response:
