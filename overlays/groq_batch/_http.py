@@ -7,14 +7,16 @@ Request building, option merging and every retry decision are plain functions or
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import random
 import re
 import sys
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, Final
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
+from typing import Any, Final, Generic, TypeVar
 
 import httpx
 
@@ -26,12 +28,17 @@ from groq_batch._retry import Action, decide_exception, decide_response, retry_d
 from groq_batch._types import Body, Headers, NotGiven, Query, TimeoutTypes
 
 __all__ = [
+    "APIResponse",
     "RequestOptions",
     "Settings",
     "build_options",
+    "capture_responses",
+    "record_response",
     "redact_headers",
     "require_id",
 ]
+
+_T = TypeVar("_T")
 
 log: Final = logging.getLogger("groq_batch")
 
@@ -107,6 +114,67 @@ class RequestOptions:
     rewind: Callable[[], bool] | None = None
     recover_after_exception: bool = True
     resend_statuses: frozenset[int] = frozenset()
+
+
+class APIResponse(Generic[_T]):
+    """A response as received, with the parsed result one call away (`with_raw_response`).
+
+    `client.batches.with_raw_response.retrieve(batch_id)` returns one of these, as the official
+    SDK does: read `.headers` (rate limits, request id) and `.status_code`, then `.parse()`.
+
+    Attributes:
+        http_response: The underlying `httpx.Response` (the last one, after any retries).
+    """
+
+    def __init__(self, http_response: httpx.Response, parsed: _T) -> None:
+        self.http_response = http_response
+        self._parsed = parsed
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The response's headers."""
+        return self.http_response.headers
+
+    @property
+    def status_code(self) -> int:
+        """The response's HTTP status."""
+        return self.http_response.status_code
+
+    def parse(self) -> _T:
+        """The result the method would have returned without `with_raw_response`.
+
+        Returns:
+            The parsed result.
+        """
+        return self._parsed
+
+    def __repr__(self) -> str:
+        return f"<APIResponse [{self.status_code}] {self.http_response.request.url}>"
+
+
+_captured: ContextVar[list[httpx.Response] | None] = ContextVar("groq_batch_raw", default=None)
+
+
+def record_response(response: httpx.Response) -> None:
+    """Keep a successful response for `with_raw_response`, if a capture is active."""
+    sink = _captured.get()
+    if sink is not None:
+        sink.append(response)
+
+
+@contextlib.contextmanager
+def capture_responses() -> Iterator[list[httpx.Response]]:
+    """Collect the successful responses of the calls made inside the block (this task only).
+
+    Yields:
+        The list the responses are appended to, in order.
+    """
+    sink: list[httpx.Response] = []
+    token = _captured.set(sink)
+    try:
+        yield sink
+    finally:
+        _captured.reset(token)
 
 
 def build_options(

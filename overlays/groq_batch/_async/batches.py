@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 from groq_batch import _flavours, _pagination
 from groq_batch._async.pagination import AsyncPage
+from groq_batch._async.raw import AsyncRawResponses
 from groq_batch._async.workflow import AsyncJobMethods
 from groq_batch._http import build_options, require_id
 from groq_batch._models import parse_batch, parse_batch_list
@@ -36,6 +37,11 @@ class AsyncBatches(AsyncJobMethods):
 
     def __init__(self, client: AsyncGroq) -> None:
         self._client = client
+
+    @property
+    def with_raw_response(self) -> AsyncRawResponses:
+        """These methods, each returning the response (`.headers`, `.status_code`, `.parse()`)."""
+        return AsyncRawResponses(self)
 
     async def create(
         self,

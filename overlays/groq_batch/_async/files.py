@@ -10,6 +10,7 @@ import httpx
 from groq_batch import _flavours, _pagination
 from groq_batch._async.content import AsyncBinaryContent
 from groq_batch._async.pagination import AsyncPage
+from groq_batch._async.raw import AsyncRawResponses
 from groq_batch._http import require_id
 from groq_batch._models import parse_file, parse_file_deleted, parse_file_list
 from groq_batch._pagination import Cursor, page_fields
@@ -38,6 +39,11 @@ class AsyncFiles:
 
     def __init__(self, client: AsyncGroq) -> None:
         self._client = client
+
+    @property
+    def with_raw_response(self) -> AsyncRawResponses:
+        """These methods, each returning the response (`.headers`, `.status_code`, `.parse()`)."""
+        return AsyncRawResponses(self)
 
     async def create(
         self,

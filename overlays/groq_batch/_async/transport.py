@@ -16,6 +16,7 @@ from groq_batch._http import (
     Settings,
     _TransportBase,
     map_transport_error,
+    record_response,
     safe_cause,
 )
 from groq_batch._retry import Action
@@ -76,6 +77,7 @@ class AsyncTransport(_TransportBase):
             else:
                 self._log_response(response)
                 if not response.is_error:
+                    record_response(response)
                     return parse(response)
                 action, delay = self._after_status(
                     response, opts, retries_taken, recover is not None

@@ -12,6 +12,7 @@ from groq_batch._http import build_options, require_id
 from groq_batch._models import parse_batch, parse_batch_list
 from groq_batch._pagination import Cursor, page_fields
 from groq_batch._sync.pagination import SyncPage
+from groq_batch._sync.raw import RawResponses
 from groq_batch._sync.workflow import JobMethods
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch.resources.batches import (
@@ -38,6 +39,11 @@ class Batches(JobMethods):
 
     def __init__(self, client: Groq) -> None:
         self._client = client
+
+    @property
+    def with_raw_response(self) -> RawResponses:
+        """These methods, each returning the response (`.headers`, `.status_code`, `.parse()`)."""
+        return RawResponses(self)
 
     def create(
         self,

@@ -15,6 +15,7 @@ from groq_batch._models import parse_file, parse_file_deleted, parse_file_list
 from groq_batch._pagination import Cursor, page_fields
 from groq_batch._sync.content import BinaryContent
 from groq_batch._sync.pagination import SyncPage
+from groq_batch._sync.raw import RawResponses
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch._uploads import FileInput, Upload
 from groq_batch.resources.files import (
@@ -40,6 +41,11 @@ class Files:
 
     def __init__(self, client: Groq) -> None:
         self._client = client
+
+    @property
+    def with_raw_response(self) -> RawResponses:
+        """These methods, each returning the response (`.headers`, `.status_code`, `.parse()`)."""
+        return RawResponses(self)
 
     def create(
         self,
