@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
-from groq_batch._errors import GroqError
+from groq_batch._errors import GroqError, RequestTooLargeError
 from groq_batch._workflow_core import (
     JobBase,
     JobSubmitError,
@@ -28,6 +28,7 @@ from groq_batch._workflow_core import (
     Source,
     atomic_download,
     download_plan,
+    halve_shard,
     is_outage,
     new_job_id,
     part_metadata,
@@ -262,7 +263,7 @@ class JobMethods:
         """Validate, split when needed, upload and create the batches of one job.
 
         The input is validated first, and nothing is uploaded if any line has a problem. An
-        input over 50,000 lines or 100 MB is split by both, into parts that each become a batch;
+        input over 50,000 lines or 200 MB is split by both, into parts that each become a batch;
         every part is uploaded before any batch is created. Each batch's metadata gains
         ``groq_batch_job`` (the job's id) and ``groq_batch_part`` (``"2/3"``).
 
@@ -273,7 +274,8 @@ class JobMethods:
             metadata: String pairs to attach to every batch.
             on_progress: Called with an ``UploadProgress`` as upload bytes go out.
             max_lines: Lines per batch at most (Groq's 50,000 by default).
-            max_bytes: Bytes per batch file at most (100 MB by default).
+            max_bytes: Bytes per batch file at most (200 MB by default). A part the server
+                refuses as too large (413) is halved and uploaded again, down to 64 KiB.
 
         Returns:
             The job handle; ``job.ids`` re-attaches it later.
@@ -291,16 +293,28 @@ class JobMethods:
             max_bytes=max_bytes,
         )
         job_id = new_job_id()
-        parts = len(plan.shards)
         try:
-            file_ids = []
-            for number, shard in enumerate(plan.shards, start=1):
-                with shard.path.open("rb") as fh:
-                    body = upload_body(fh, shard, number, parts, on_progress)
-                    uploaded = self._client.files.create(
-                        file=(shard.path.name, body), purpose="batch"
-                    )
+            # Every part is uploaded before any batch is created: a failed upload leaves no batch.
+            shards = list(plan.shards)
+            file_ids: list[str] = []
+            while len(file_ids) < len(shards):
+                number = len(file_ids) + 1
+                shard = shards[number - 1]
+                try:
+                    with shard.path.open("rb") as fh:
+                        body = upload_body(fh, shard, number, len(shards), on_progress)
+                        uploaded = self._client.files.create(
+                            file=(shard.path.name, body), purpose="batch"
+                        )
+                except RequestTooLargeError:
+                    # The server's limit is below the split size: halve this part, go on.
+                    halves = _flavours.to_thread(halve_shard, shard, plan)
+                    if halves is None:
+                        raise
+                    shards[number - 1 : number] = halves
+                    continue
                 file_ids.append(uploaded.id)
+            parts = len(file_ids)
             created: list[Batch] = []
             for number, file_id in enumerate(file_ids, start=1):
                 try:
