@@ -17,6 +17,7 @@ from groq_batch import (
     APIConnectionError,
     APITimeoutError,
     AsyncGroq,
+    AuthenticationError,
     Groq,
     GroqError,
     InsecureTransportWarning,
@@ -116,6 +117,18 @@ def test_no_secret_header_reaches_a_debug_log(
     assert any(r.name.startswith("httpcore") for r in caplog.records)
     for secret in (API_KEY, *SECRETS.values(), COOKIE, "cookie_0123456789abcdef"):
         assert secret not in caplog.text, secret
+
+
+@pytest.mark.parametrize("key", [API_KEY, API_KEY + "\n"])
+def test_an_auth_failure_never_shows_the_key(
+    make_local_server: Callable[..., LocalServer], key: str
+) -> None:
+    server = make_local_server(api_key="gsk_the_server_wants_another_key")
+    client, _ = client_for(server, api_key=key)
+    with pytest.raises(AuthenticationError) as info:
+        client.batches.retrieve("batch_x")
+    assert API_KEY not in shown(info.value)
+    assert API_KEY not in repr(info.value.response.request.headers)
 
 
 # ------------------------------------------------------------------------------- plain http

@@ -31,6 +31,10 @@ class Groq(_ClientInfo):
     | `base_url` | `GROQ_BASE_URL` | `https://api.groq.com` |
     | `timeout` | | 60 s, 5 s to connect |
     | `max_retries` | | 2 |
+    | `require_https` | `GROQ_BATCH_REQUIRE_HTTPS=1` | off: http to a non-loopback host warns |
+
+    The key is stripped of surrounding whitespace (a trailing newline from a key file) and
+    never appears in a repr, an error message or a log line.
 
     Attributes:
         batches: Create, retrieve, list and cancel batches.
