@@ -29,7 +29,11 @@ from tests.server_support import jsonl, request_line
 if TYPE_CHECKING:
     from groq_batch.server import LocalServer
 
-SECRETS = {"x-api-key": "xkey_0123456789abcdef", "api-key": "akey_0123456789abcdef"}
+SECRETS = {
+    "x-api-key": "xkey_0123456789abcdef",
+    "api-key": "akey_0123456789abcdef",
+    "X-Upstream-Token": "utok_0123456789abcdef",
+}
 COOKIE = "session=cookie_0123456789abcdef"
 
 

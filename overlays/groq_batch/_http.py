@@ -49,6 +49,13 @@ _ILLEGAL_IN_HEADER: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _SENSITIVE_HEADERS: Final = frozenset(
     {"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie", "set-cookie"}
 )
+# A caller's own header whose name says it carries a credential is redacted too.
+_SENSITIVE_WORDS: Final = ("key", "token", "secret", "auth", "cookie", "session", "password")
+
+
+def _is_sensitive(name: str) -> bool:
+    lower = name.lower()
+    return lower in _SENSITIVE_HEADERS or any(word in lower for word in _SENSITIVE_WORDS)
 
 
 def _user_agent() -> str:
@@ -257,6 +264,9 @@ def require_id(value: str, name: str) -> str:
 def redact_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]:
     """Copy headers with every secret value replaced, for logs and reprs.
 
+    Secret: the known auth and cookie headers, and any header whose name has `key`, `token`,
+    `secret`, `auth`, `cookie`, `session` or `password` in it.
+
     Args:
         headers: Request or response headers.
 
@@ -265,7 +275,7 @@ def redact_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]
         `<redacted>`.
     """
     items = headers.multi_items() if isinstance(headers, httpx.Headers) else headers.items()
-    return {k: (_redact(v) if k.lower() in _SENSITIVE_HEADERS else v) for k, v in items}
+    return {k: (_redact(v) if _is_sensitive(k) else v) for k, v in items}
 
 
 def _redact(value: str) -> str:
