@@ -72,30 +72,35 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False, tags=["gen"])
 def generate(session: nox.Session) -> None:
-    """Regenerate generated/ (Python and TypeScript) from spec/openapi.yaml (changes the tree)."""
+    """Regenerate generated/ (Python, TypeScript) and the sync client from their sources."""
     session.install("-e", ".[generate]")
     session.run("python", "generator/regenerate.py")
+    session.run("python", "generator/unasync.py")
     _npm_ci(session)
     _npm_run(session, "generate")
 
 
 @nox.session(python=PYTHON)
 def drift(session: nox.Session) -> None:
-    """Fail when generated/ (Python or TypeScript) differs from a fresh regeneration."""
+    """Fail when generated/ (Python or TypeScript) or the sync client differs from a fresh run."""
     session.install("-e", ".[generate]")
-    # Both checks run, so one language's drift does not hide the other's.
+    # Every check runs, so one drift does not hide another.
     failed = []
     try:
         session.run("python", "generator/regenerate.py", "--check")
     except nox.command.CommandFailed:
         failed.append("python")
+    try:
+        session.run("python", "generator/unasync.py", "--check")
+    except nox.command.CommandFailed:
+        failed.append("sync client")
     _npm_ci(session)
     try:
         _npm_run(session, "drift")
     except nox.command.CommandFailed:
         failed.append("typescript")
     if failed:
-        session.error(f"generated code drifted from the spec: {', '.join(failed)}")
+        session.error(f"generated code drifted from its source: {', '.join(failed)}")
 
 
 @nox.session(python=PYTHON)

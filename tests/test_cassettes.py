@@ -19,7 +19,6 @@ from groq_batch.types import (
     BatchRequestCounts,
     BatchStatus,
     FileDeleted,
-    FileList,
     FileObject,
 )
 from tests.cassette_support import AUTH_PLACEHOLDER, recording_client
@@ -87,7 +86,7 @@ def test_files_create(client: Groq, vcr: Cassette) -> None:
 def test_files_list(client: Groq, vcr: Cassette) -> None:
     stored = upload(client)
     files = client.files.list()
-    assert isinstance(files, FileList)
+    assert isinstance(files, SyncPage)  # a page since issue 11: iterable across pages
     assert stored.id in [f.id for f in files.data]
     assert_pinned(vcr, "GET", "/openai/v1/files")
 

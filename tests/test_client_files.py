@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from groq_batch.types import FileDeleted, FileList, FileObject
+from groq_batch import SyncPage
+from groq_batch.types import FileDeleted, FileObject
 from tests.client_support import FILE, make_async_client, make_client
 
 LINE = b'{"custom_id":"r1","method":"POST","url":"/v1/chat/completions","body":{}}\n'
@@ -121,7 +122,7 @@ def test_list_info_delete() -> None:
     capture = Capture()
     client, _ = make_client(capture)
     files = client.files.list()
-    assert isinstance(files, FileList)
+    assert isinstance(files, SyncPage)  # a page since issue 11: iterable across pages
     assert [f.id for f in files.data] == [FILE["id"]]
     assert client.files.info("file_1").bytes_ == FILE["bytes"]
     receipt = client.files.delete("file_1")

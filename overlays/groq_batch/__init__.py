@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from groq_batch._async_workflow import AsyncBatchJob as AsyncBatchJob
-    from groq_batch._client import AsyncGroq as AsyncGroq
-    from groq_batch._client import Groq as Groq
-    from groq_batch._content import AsyncBinaryContent as AsyncBinaryContent
-    from groq_batch._content import BinaryContent as BinaryContent
+    from groq_batch._async.client import AsyncGroq as AsyncGroq
+    from groq_batch._async.content import AsyncBinaryContent as AsyncBinaryContent
+    from groq_batch._async.pagination import AsyncPage as AsyncPage
+    from groq_batch._async.workflow import AsyncBatchJob as AsyncBatchJob
+    from groq_batch._client import InsecureTransportWarning as InsecureTransportWarning
     from groq_batch._errors import APIConnectionError as APIConnectionError
     from groq_batch._errors import APIError as APIError
     from groq_batch._errors import APIResponseValidationError as APIResponseValidationError
@@ -27,13 +27,14 @@ if TYPE_CHECKING:
     from groq_batch._errors import RateLimitError as RateLimitError
     from groq_batch._errors import RequestTooLargeError as RequestTooLargeError
     from groq_batch._errors import UnprocessableEntityError as UnprocessableEntityError
-    from groq_batch._pagination import AsyncPage as AsyncPage
-    from groq_batch._pagination import SyncPage as SyncPage
+    from groq_batch._sync.client import Groq as Groq
+    from groq_batch._sync.content import BinaryContent as BinaryContent
+    from groq_batch._sync.pagination import SyncPage as SyncPage
+    from groq_batch._sync.workflow import BatchJob as BatchJob
     from groq_batch._types import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
     from groq_batch._types import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
     from groq_batch._types import NOT_GIVEN as NOT_GIVEN
     from groq_batch._types import NotGiven as NotGiven
-    from groq_batch._workflow import BatchJob as BatchJob
     from groq_batch._workflow_core import BatchNotFinishedError as BatchNotFinishedError
     from groq_batch._workflow_core import JobSubmitError as JobSubmitError
     from groq_batch._workflow_core import UploadProgress as UploadProgress
@@ -60,25 +61,26 @@ _LAZY: dict[str, str] = {
     "APIResponseValidationError": "groq_batch._errors",
     "APIStatusError": "groq_batch._errors",
     "APITimeoutError": "groq_batch._errors",
-    "AsyncBatchJob": "groq_batch._async_workflow",
-    "AsyncBinaryContent": "groq_batch._content",
-    "AsyncGroq": "groq_batch._client",
-    "AsyncPage": "groq_batch._pagination",
+    "AsyncBatchJob": "groq_batch._async.workflow",
+    "AsyncBinaryContent": "groq_batch._async.content",
+    "AsyncGroq": "groq_batch._async.client",
+    "AsyncPage": "groq_batch._async.pagination",
     "AuthenticationError": "groq_batch._errors",
     "BadRequestError": "groq_batch._errors",
-    "BatchJob": "groq_batch._workflow",
+    "BatchJob": "groq_batch._sync.workflow",
     "BatchNotFinishedError": "groq_batch._workflow_core",
     "BatchRequest": "groq_batch.jsonl",
     "BatchResult": "groq_batch.results",
-    "BinaryContent": "groq_batch._content",
+    "BinaryContent": "groq_batch._sync.content",
     "CapacityExceededError": "groq_batch._errors",
     "ConflictError": "groq_batch._errors",
     "DEFAULT_MAX_RETRIES": "groq_batch._types",
     "DEFAULT_TIMEOUT": "groq_batch._types",
-    "Groq": "groq_batch._client",
+    "Groq": "groq_batch._sync.client",
     "GroqError": "groq_batch._errors",
     "IDEMPOTENCY_METADATA_KEY": "groq_batch.resources.batches",
     "IncompleteContentError": "groq_batch._errors",
+    "InsecureTransportWarning": "groq_batch._client",
     "InternalServerError": "groq_batch._errors",
     "JobSubmitError": "groq_batch._workflow_core",
     "NOT_GIVEN": "groq_batch._types",
@@ -90,7 +92,7 @@ _LAZY: dict[str, str] = {
     "RateLimitError": "groq_batch._errors",
     "RequestTooLargeError": "groq_batch._errors",
     "ResultSummary": "groq_batch.results",
-    "SyncPage": "groq_batch._pagination",
+    "SyncPage": "groq_batch._sync.pagination",
     "UnprocessableEntityError": "groq_batch._errors",
     "UploadProgress": "groq_batch._workflow_core",
     "ValidationError": "groq_batch.validation",
@@ -126,6 +128,7 @@ __all__ = [
     "Groq",
     "GroqError",
     "IncompleteContentError",
+    "InsecureTransportWarning",
     "InternalServerError",
     "JobSubmitError",
     "NotFoundError",

@@ -1,29 +1,46 @@
-"""`Groq` and `AsyncGroq`: the clients, with their configuration resolved once."""
+"""`Groq` and `AsyncGroq`: the clients, with their configuration resolved once.
+
+This module resolves the configuration and holds what both clients show about themselves. The
+clients themselves are written once, async, in `_async/client.py`; `_sync/client.py` is generated
+from it. Both are re-exported here, loaded on first use.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import warnings
 from collections.abc import Mapping
-from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
+from groq_batch import _flavours
 from groq_batch._errors import GroqError
-from groq_batch._http import AsyncTransport, Settings, SyncTransport
+from groq_batch._http import Settings
 from groq_batch._types import (
-    DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     NOT_GIVEN,
     NotGiven,
     TimeoutTypes,
 )
-from groq_batch.resources.batches import AsyncBatches, Batches
-from groq_batch.resources.files import AsyncFiles, Files
 
-__all__ = ["DEFAULT_BASE_URL", "AsyncGroq", "Groq"]
+if TYPE_CHECKING:
+    from groq_batch._async.client import AsyncGroq as AsyncGroq
+    from groq_batch._sync.client import Groq as Groq
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "REQUIRE_HTTPS_ENV",
+    "AsyncGroq",
+    "Groq",
+    "InsecureTransportWarning",
+]
 
 DEFAULT_BASE_URL = "https://api.groq.com"
+REQUIRE_HTTPS_ENV = "GROQ_BATCH_REQUIRE_HTTPS"
+"""Set to 1 to refuse a plain-http base URL to a non-loopback host instead of warning."""
+_TRUE = frozenset({"1", "true", "yes", "on"})
 _OPENAI_PREFIX = "/openai/v1"
 
 
@@ -35,17 +52,16 @@ def _resolve(
     max_retries: int,
     default_headers: Mapping[str, str] | None,
     http_client: httpx.Client | httpx.AsyncClient | None,
+    require_https: bool | None = None,
 ) -> Settings:
     """Resolve a client's settings: the argument, then the environment, then the default."""
-    key = api_key if api_key is not None else os.environ.get("GROQ_API_KEY")
-    if not key:
-        raise GroqError(
-            "The api_key client option must be set either by passing api_key to the client or "
-            "by setting the GROQ_API_KEY environment variable."
-        )
+    key = _clean_key(api_key if api_key is not None else os.environ.get("GROQ_API_KEY"))
     url = str(base_url or os.environ.get("GROQ_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
     # Operation paths already start with /openai/v1; accept the OpenAI-style base URL too.
     url = url.removesuffix(_OPENAI_PREFIX)
+    if require_https is None:
+        require_https = os.environ.get(REQUIRE_HTTPS_ENV, "").strip().lower() in _TRUE
+    _check_scheme(url, require_https)
     if isinstance(timeout, NotGiven):
         # A caller's own client with a deliberate timeout keeps it; httpx's 5 s default does not.
         own = http_client.timeout if http_client is not None else None
@@ -58,7 +74,56 @@ def _resolve(
         timeout=timeout,
         max_retries=max_retries,
         default_headers=dict(default_headers or {}),
+        require_https=require_https,
     )
+
+
+def _clean_key(raw: str | None) -> str:
+    """The key without surrounding whitespace; refused, never shown, if it cannot be sent."""
+    # A key read from a file or a mounted secret often ends in a newline; it is never part of it.
+    key = raw.strip() if isinstance(raw, str) else ""
+    if not key:
+        raise GroqError(
+            "The api_key client option must be set either by passing api_key to the client or "
+            "by setting the GROQ_API_KEY environment variable."
+        )
+    for position, char in enumerate(key):
+        if not 32 < ord(char) < 127:
+            raise GroqError(
+                f"The API key has a character that cannot be sent in a header at position "
+                f"{position} (a control character, a space or a non-ASCII character). Check "
+                "where the key is read from; the key itself is not shown."
+            )
+    return key
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_scheme(url: str, require_https: bool) -> None:
+    """Warn, or refuse with `require_https`, when the key would cross a network in clear text."""
+    parsed = httpx.URL(url)
+    if parsed.scheme != "http" or _is_loopback(parsed.host):
+        return
+    message = (
+        f"The API key would be sent over plain http to {parsed.host}, which is not a loopback "
+        f"address: anyone on the network path can read it. Use https, or set {REQUIRE_HTTPS_ENV}=1 "
+        "(or require_https=True) to refuse such a base URL."
+    )
+    if require_https:
+        raise GroqError(message.split(": anyone")[0] + "; refused because https is required.")
+    warnings.warn(message, InsecureTransportWarning, stacklevel=4)
+
+
+class InsecureTransportWarning(GroqError, UserWarning):
+    """The client was configured to send the API key over plain http to a non-loopback host."""
 
 
 def _evolve(
@@ -77,6 +142,7 @@ def _evolve(
         "timeout": settings.timeout if isinstance(timeout, NotGiven) else timeout,
         "max_retries": max_retries if max_retries is not None else settings.max_retries,
         "default_headers": {**settings.default_headers, **(default_headers or {})},
+        "require_https": settings.require_https,
     }
 
 
@@ -158,163 +224,6 @@ class _ClientInfo:
     copy = with_options
 
 
-class Groq(_ClientInfo):
-    """The blocking client for Groq's Files and Batches API.
-
-    Each option is resolved once, at construction: the argument if given, else the environment
-    variable, else the default.
-
-    | option | environment | default |
-    | --- | --- | --- |
-    | `api_key` | `GROQ_API_KEY` | none: required |
-    | `base_url` | `GROQ_BASE_URL` | `https://api.groq.com` |
-    | `timeout` | | 60 s, 5 s to connect |
-    | `max_retries` | | 2 |
-
-    Attributes:
-        batches: Create, retrieve, list and cancel batches.
-        files: Upload, list, inspect, delete and download files.
-        idempotent_creates: Whether `batches.create` tags each create with a marker in `metadata`
-            (`groq_batch_idempotency_key`) so that a retry can never create a second batch.
-    """
-
-    batches: Batches
-    files: Files
-
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx.Client | None = None,
-        idempotent_creates: bool = True,
-    ) -> None:
-        """Create a client.
-
-        Args:
-            api_key: The API key; defaults to `GROQ_API_KEY`.
-            base_url: The API's base URL; defaults to `GROQ_BASE_URL`, then Groq's.
-            timeout: The default timeout: seconds, an `httpx.Timeout`, or None for none.
-            max_retries: How many times to retry a failed request (0 disables retries).
-            default_headers: Headers sent with every request.
-            http_client: Your own `httpx.Client` (for proxies, transports, limits). The client
-                does not close a client you pass in.
-            idempotent_creates: Tag each `batches.create` with a marker in `metadata` so that a
-                retry after an ambiguous failure cannot create a second batch. If False, such
-                failures are raised instead of retried.
-
-        Raises:
-            GroqError: If no API key is given and `GROQ_API_KEY` is not set.
-            TypeError: If `http_client` is not an `httpx.Client`.
-        """
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise TypeError(f"http_client must be an httpx.Client; got {type(http_client)!r}")
-        self._settings = _resolve(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
-        self._owns_http_client = http_client is None
-        self._http_client = http_client or httpx.Client()
-        self._transport = SyncTransport(self._settings, self._http_client)
-        self.idempotent_creates = idempotent_creates
-        self.batches = Batches(self)
-        self.files = Files(self)
-
-    def close(self) -> None:
-        """Close the connection pool, unless it was passed in by the caller."""
-        if self._owns_http_client:
-            self._http_client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class AsyncGroq(_ClientInfo):
-    """The async client for Groq's Files and Batches API.
-
-    Each option is resolved once, at construction: the argument if given, else the environment
-    variable (`GROQ_API_KEY`, `GROQ_BASE_URL`), else the default. See `Groq` for the table.
-
-    Attributes:
-        batches: Create, retrieve, list and cancel batches.
-        files: Upload, list, inspect, delete and download files.
-        idempotent_creates: Whether `batches.create` tags each create with a marker in `metadata`.
-    """
-
-    batches: AsyncBatches
-    files: AsyncFiles
-
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        idempotent_creates: bool = True,
-    ) -> None:
-        """Create a client.
-
-        Args:
-            api_key: The API key; defaults to `GROQ_API_KEY`.
-            base_url: The API's base URL; defaults to `GROQ_BASE_URL`, then Groq's.
-            timeout: The default timeout: seconds, an `httpx.Timeout`, or None for none.
-            max_retries: How many times to retry a failed request (0 disables retries).
-            default_headers: Headers sent with every request.
-            http_client: Your own `httpx.AsyncClient`. The client does not close one you pass in.
-            idempotent_creates: Tag each `batches.create` with a marker in `metadata` so that a
-                retry after an ambiguous failure cannot create a second batch.
-
-        Raises:
-            GroqError: If no API key is given and `GROQ_API_KEY` is not set.
-            TypeError: If `http_client` is not an `httpx.AsyncClient`.
-        """
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(f"http_client must be an httpx.AsyncClient; got {type(http_client)!r}")
-        self._settings = _resolve(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
-        self._owns_http_client = http_client is None
-        self._http_client = http_client or httpx.AsyncClient()
-        self._transport = AsyncTransport(self._settings, self._http_client)
-        self.idempotent_creates = idempotent_creates
-        self.batches = AsyncBatches(self)
-        self.files = AsyncFiles(self)
-
-    async def close(self) -> None:
-        """Close the connection pool, unless it was passed in by the caller."""
-        if self._owns_http_client:
-            await self._http_client.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+__getattr__ = _flavours.lazy_exports(
+    __name__, {"AsyncGroq": "groq_batch._async.client", "Groq": "groq_batch._sync.client"}
+)

@@ -6,25 +6,27 @@ because that is what it is for). When the connection drops mid-body, the downloa
 `Range: bytes=N-` (guarded by `If-Range`), and the total is checked against the length the server
 announced. If the file cannot be completed, `IncompleteContentError` is raised: the caller gets
 exactly the file's bytes or an error, never a silently short file.
+
+This module holds the decisions and the state; the reading loop is written once, async, in
+`_async/content.py`, and `_sync/content.py` is generated from it.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
-import os
 import re
-import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
-from types import TracebackType
-from typing import Final, Self
+from typing import TYPE_CHECKING, Final
 
 import httpx
 
-from groq_batch._errors import APIError, GroqError, IncompleteContentError
+from groq_batch import _flavours
+from groq_batch._errors import GroqError, IncompleteContentError
 
-__all__ = ["AsyncBinaryContent", "BinaryContent", "resume_headers", "resume_skip"]
+if TYPE_CHECKING:
+    from groq_batch._async.content import AsyncBinaryContent as AsyncBinaryContent
+    from groq_batch._sync.content import BinaryContent as BinaryContent
+
+__all__ = ["expected_length", "resume_headers", "resume_skip"]
 
 _CONTENT_RANGE: Final = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 
@@ -191,262 +193,10 @@ class _ContentBase:
         self._response = response
 
 
-class BinaryContent(_ContentBase):
-    """A file's content, streamed.
-
-    Use it once: `read()`, `iter_bytes()`, `iter_lines()` or `write_to_file()`. Use it as a
-    context manager, or call `close()`, if you stop early.
-    """
-
-    def __init__(
-        self,
-        response: httpx.Response,
-        *,
-        reopen: Callable[[dict[str, str]], httpx.Response],
-        max_resumes: int,
-    ) -> None:
-        super().__init__(response, max_resumes=max_resumes)
-        self._reopen = reopen
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Release the connection. Safe to call more than once."""
-        self._response.close()
-
-    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
-        """Yield the file's bytes in chunks, resuming after a dropped connection.
-
-        Args:
-            chunk_size: The chunk size in bytes, or None for whatever the network delivers.
-
-        Yields:
-            Chunks of the file, in order, with no byte repeated or missing.
-
-        Raises:
-            IncompleteContentError: When the file could not be completed.
-            GroqError: When the content was already consumed.
-        """
-        self._start()
-        failures = 0
-        try:
-            while True:
-                before = self._received
-                try:
-                    for raw in self._response.iter_bytes(chunk_size):
-                        chunk = self._take(raw)
-                        if chunk:
-                            yield chunk
-                    if self._complete():
-                        return
-                    reason = "the body ended early"
-                except httpx.TransportError as exc:
-                    reason = f"{type(exc).__name__}: {exc}"
-                finally:
-                    self._response.close()
-                failures = 0 if self._received > before else failures + 1
-                if failures > self._max_resumes:
-                    raise self._incomplete(reason)
-                try:
-                    response = self._reopen(resume_headers(self._received, self._validator))
-                except APIError as exc:
-                    raise self._incomplete(f"{reason}; resuming failed: {exc.message}") from exc
-                self._adopt(response)
-        finally:
-            self._response.close()
-
-    def iter_lines(self) -> Iterator[str]:
-        """Yield the file's lines as text (UTF-8), without their line endings.
-
-        Yields:
-            Lines, in order; a blank line yields "".
-
-        Raises:
-            IncompleteContentError: When the file could not be completed.
-        """
-        splitter = _LineSplitter()
-        for chunk in self.iter_bytes():
-            yield from splitter.feed(chunk)
-        yield from splitter.feed(b"", final=True)
-
-    def read(self) -> bytes:
-        """Read the whole file into memory.
-
-        Returns:
-            The file's bytes.
-
-        Raises:
-            IncompleteContentError: When the file could not be completed.
-        """
-        return b"".join(self.iter_bytes())
-
-    def text(self) -> str:
-        """Read the whole file as UTF-8 text.
-
-        Returns:
-            The file's text.
-        """
-        return self.read().decode("utf-8")
-
-    def write_to_file(self, path: str | os.PathLike[str]) -> None:
-        """Stream the file to `path`, replacing it only once the download is complete.
-
-        The bytes go to a temporary file beside `path` that is renamed into place at the end, so a
-        failed download never leaves a short file at `path`.
-
-        Args:
-            path: Where to write.
-
-        Raises:
-            IncompleteContentError: When the file could not be completed.
-        """
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in self.iter_bytes():
-                    out.write(chunk)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-
-
-class AsyncBinaryContent(_ContentBase):
-    """The async twin of `BinaryContent`.
-
-    `await read()`, `async for` over `iter_bytes()` or `iter_lines()`, `await write_to_file()`.
-    Use `async with`, or `await close()`, to stop early.
-    """
-
-    def __init__(
-        self,
-        response: httpx.Response,
-        *,
-        reopen: Callable[[dict[str, str]], Awaitable[httpx.Response]],
-        max_resumes: int,
-    ) -> None:
-        super().__init__(response, max_resumes=max_resumes)
-        self._reopen = reopen
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Release the connection. Safe to call more than once."""
-        await self._response.aclose()
-
-    async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
-        """Yield the file's bytes in chunks, resuming after a dropped connection.
-
-        Args:
-            chunk_size: The chunk size in bytes, or None for whatever the network delivers.
-
-        Yields:
-            Chunks of the file, in order, with no byte repeated or missing.
-
-        Raises:
-            IncompleteContentError: When the file could not be completed.
-            GroqError: When the content was already consumed.
-        """
-        self._start()
-        failures = 0
-        try:
-            while True:
-                before = self._received
-                try:
-                    async for raw in self._response.aiter_bytes(chunk_size):
-                        chunk = self._take(raw)
-                        if chunk:
-                            yield chunk
-                    if self._complete():
-                        return
-                    reason = "the body ended early"
-                except httpx.TransportError as exc:
-                    reason = f"{type(exc).__name__}: {exc}"
-                finally:
-                    await self._response.aclose()
-                failures = 0 if self._received > before else failures + 1
-                if failures > self._max_resumes:
-                    raise self._incomplete(reason)
-                try:
-                    response = await self._reopen(resume_headers(self._received, self._validator))
-                except APIError as exc:
-                    raise self._incomplete(f"{reason}; resuming failed: {exc.message}") from exc
-                self._adopt(response)
-        finally:
-            await self._response.aclose()
-
-    async def iter_lines(self) -> AsyncIterator[str]:
-        """Yield the file's lines as text (UTF-8), without their line endings.
-
-        Yields:
-            Lines, in order; a blank line yields "".
-
-        Raises:
-            IncompleteContentError: When the file could not be completed.
-        """
-        splitter = _LineSplitter()
-        async for chunk in self.iter_bytes():
-            for line in splitter.feed(chunk):
-                yield line
-        for line in splitter.feed(b"", final=True):
-            yield line
-
-    async def read(self) -> bytes:
-        """Read the whole file into memory.
-
-        Returns:
-            The file's bytes.
-
-        Raises:
-            IncompleteContentError: When the file could not be completed.
-        """
-        return b"".join([chunk async for chunk in self.iter_bytes()])
-
-    async def text(self) -> str:
-        """Read the whole file as UTF-8 text.
-
-        Returns:
-            The file's text.
-        """
-        return (await self.read()).decode("utf-8")
-
-    async def write_to_file(self, path: str | os.PathLike[str]) -> None:
-        """Stream the file to `path`, replacing it only once the download is complete.
-
-        Args:
-            path: Where to write.
-
-        Raises:
-            IncompleteContentError: When the file could not be completed.
-        """
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                async for chunk in self.iter_bytes():
-                    out.write(chunk)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+__getattr__ = _flavours.lazy_exports(
+    __name__,
+    {
+        "AsyncBinaryContent": "groq_batch._async.content",
+        "BinaryContent": "groq_batch._sync.content",
+    },
+)

@@ -1,38 +1,39 @@
 """The one home of the transport: auth, timeouts, retries, error mapping, option merging, logging.
 
 Request building, option merging and every retry decision are plain functions or methods of
-`_TransportBase`, shared by both flavours. `SyncTransport` and `AsyncTransport` differ only in how
-they send and how they wait.
+`_TransportBase`, shared by both flavours. The send loop itself is written once, async, in
+`_async/transport.py`; `_sync/transport.py` is generated from it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import random
+import re
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
+from typing import Any, Final, Generic, TypeVar
 
 import httpx
 
 from groq_batch._errors import (
     APIConnectionError,
-    APIError,
     APITimeoutError,
-    GroqError,
-    make_status_error,
 )
 from groq_batch._retry import Action, decide_exception, decide_response, retry_delay
 from groq_batch._types import Body, Headers, NotGiven, Query, TimeoutTypes
 
 __all__ = [
-    "AsyncTransport",
+    "APIResponse",
     "RequestOptions",
     "Settings",
-    "SyncTransport",
     "build_options",
+    "capture_responses",
+    "record_response",
     "redact_headers",
     "require_id",
 ]
@@ -42,10 +43,19 @@ _T = TypeVar("_T")
 log: Final = logging.getLogger("groq_batch")
 
 _REDACTED: Final = "<redacted>"
+# What HTTP/1.1 forbids in a field value (RFC 9110 5.5): control characters other than tab.
+_ILLEGAL_IN_HEADER: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Header names whose values are secrets; compared lower-case.
 _SENSITIVE_HEADERS: Final = frozenset(
     {"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie", "set-cookie"}
 )
+# A caller's own header whose name says it carries a credential is redacted too.
+_SENSITIVE_WORDS: Final = ("key", "token", "secret", "auth", "cookie", "session", "password")
+
+
+def _is_sensitive(name: str) -> bool:
+    lower = name.lower()
+    return lower in _SENSITIVE_HEADERS or any(word in lower for word in _SENSITIVE_WORDS)
 
 
 def _user_agent() -> str:
@@ -64,6 +74,7 @@ class Settings:
     timeout: TimeoutTypes
     max_retries: int
     default_headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    require_https: bool = False
 
     def headers(self) -> dict[str, str]:
         """The headers every request starts from: auth, accept, user agent, then the defaults."""
@@ -91,6 +102,10 @@ class RequestOptions:
         idempotent: Whether a retry after an ambiguous failure is safe.
         stream: Whether to leave the body unread for the caller to stream.
         rewind: Called before each retry to reset a streamed body; returns False if it cannot.
+        recover_after_exception: Whether a transport failure after the request may have arrived
+            goes through the caller's recovery hook (else it is raised, not sent again).
+        resend_statuses: Error statuses that mean the server did not take the request, so it
+            is sent again without asking the recovery hook first.
     """
 
     method: str
@@ -104,6 +119,69 @@ class RequestOptions:
     idempotent: bool = True
     stream: bool = False
     rewind: Callable[[], bool] | None = None
+    recover_after_exception: bool = True
+    resend_statuses: frozenset[int] = frozenset()
+
+
+class APIResponse(Generic[_T]):
+    """A response as received, with the parsed result one call away (`with_raw_response`).
+
+    `client.batches.with_raw_response.retrieve(batch_id)` returns one of these, as the official
+    SDK does: read `.headers` (rate limits, request id) and `.status_code`, then `.parse()`.
+
+    Attributes:
+        http_response: The underlying `httpx.Response` (the last one, after any retries).
+    """
+
+    def __init__(self, http_response: httpx.Response, parsed: _T) -> None:
+        self.http_response = http_response
+        self._parsed = parsed
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The response's headers."""
+        return self.http_response.headers
+
+    @property
+    def status_code(self) -> int:
+        """The response's HTTP status."""
+        return self.http_response.status_code
+
+    def parse(self) -> _T:
+        """The result the method would have returned without `with_raw_response`.
+
+        Returns:
+            The parsed result.
+        """
+        return self._parsed
+
+    def __repr__(self) -> str:
+        return f"<APIResponse [{self.status_code}] {self.http_response.request.url}>"
+
+
+_captured: ContextVar[list[httpx.Response] | None] = ContextVar("groq_batch_raw", default=None)
+
+
+def record_response(response: httpx.Response) -> None:
+    """Keep a successful response for `with_raw_response`, if a capture is active."""
+    sink = _captured.get()
+    if sink is not None:
+        sink.append(response)
+
+
+@contextlib.contextmanager
+def capture_responses() -> Iterator[list[httpx.Response]]:
+    """Collect the successful responses of the calls made inside the block (this task only).
+
+    Yields:
+        The list the responses are appended to, in order.
+    """
+    sink: list[httpx.Response] = []
+    token = _captured.set(sink)
+    try:
+        yield sink
+    finally:
+        _captured.reset(token)
 
 
 def build_options(
@@ -186,6 +264,9 @@ def require_id(value: str, name: str) -> str:
 def redact_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]:
     """Copy headers with every secret value replaced, for logs and reprs.
 
+    Secret: the known auth and cookie headers, and any header whose name has `key`, `token`,
+    `secret`, `auth`, `cookie`, `session` or `password` in it.
+
     Args:
         headers: Request or response headers.
 
@@ -194,7 +275,7 @@ def redact_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]
         `<redacted>`.
     """
     items = headers.multi_items() if isinstance(headers, httpx.Headers) else headers.items()
-    return {k: (_redact(v) if k.lower() in _SENSITIVE_HEADERS else v) for k, v in items}
+    return {k: (_redact(v) if _is_sensitive(k) else v) for k, v in items}
 
 
 def _redact(value: str) -> str:
@@ -203,11 +284,60 @@ def _redact(value: str) -> str:
     return f"{scheme} {_REDACTED}" if secret and scheme.isalpha() else _REDACTED
 
 
+def scrub(text: str, headers: Mapping[str, str] | httpx.Headers) -> str:
+    """Replace every header value of a request that appears in `text`, however it is quoted.
+
+    httpx and h11 put a refused header's value in their messages (`Illegal header value
+    b'Bearer gsk_...'`, escaped as bytes). Every value is scrubbed, not only the known secret
+    headers: a caller's own header may carry a token too.
+
+    Args:
+        text: An exception's message.
+        headers: The request's headers.
+
+    Returns:
+        The text with each value (raw, as bytes repr, and its part after an auth scheme) redacted.
+    """
+    items = headers.multi_items() if isinstance(headers, httpx.Headers) else headers.items()
+    forms: set[str] = set()
+    for _, value in items:
+        for part in (value, value.partition(" ")[2]):
+            part = part.strip()
+            # Short values ("gzip", "1") would scrub ordinary words and carry no secret.
+            if len(part) >= 8:
+                forms.update({part, repr(part.encode("utf-8", "replace"))[2:-1], repr(part)[1:-1]})
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, _REDACTED)
+    return text
+
+
 def map_transport_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
-    """Turn an httpx transport failure into `APITimeoutError` or `APIConnectionError`."""
+    """Turn an httpx transport failure into `APITimeoutError` or `APIConnectionError`.
+
+    The message never carries a header value (see `scrub`); raise it `from safe_cause(...)`.
+    """
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(request)
-    return APIConnectionError(request, message=f"Connection error: {type(exc).__name__}: {exc}")
+    if isinstance(exc, httpx.LocalProtocolError):
+        # httpx refused to send the request at all: not a connection problem, and its message
+        # quotes the offending header value.
+        return APIConnectionError(
+            request,
+            message=(
+                "The request was refused before it was sent: a header value has a character "
+                "HTTP does not allow (a control character such as a newline?). Values are not "
+                f"shown. ({type(exc).__name__})"
+            ),
+        )
+    detail = scrub(str(exc), request.headers)
+    return APIConnectionError(request, message=f"Connection error: {type(exc).__name__}: {detail}")
+
+
+def safe_cause(exc: BaseException, request: httpx.Request) -> BaseException | None:
+    """The exception to chain as the cause, or None when its text would show a header value."""
+    if isinstance(exc, httpx.LocalProtocolError) or scrub(str(exc), request.headers) != str(exc):
+        return None
+    return exc
 
 
 class _TransportBase:
@@ -242,6 +372,17 @@ class _TransportBase:
             data=opts.data,
             timeout=timeout,
         )
+        for name, value in request.headers.items():
+            if _ILLEGAL_IN_HEADER.search(value):
+                # Refused here, before httpx, h11 or httpcore's DEBUG trace can quote the value.
+                raise APIConnectionError(
+                    request,
+                    message=(
+                        f"The request was refused before it was sent: the {name} header's value "
+                        "has a control character (a newline?), which HTTP does not allow. The "
+                        "value is not shown."
+                    ),
+                )
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "HTTP request: %s %s headers=%s",
@@ -261,7 +402,7 @@ class _TransportBase:
         action = decide_exception(
             exc,
             idempotent=opts.idempotent,
-            can_recover=can_recover,
+            can_recover=can_recover and opts.recover_after_exception,
             retries_taken=retries_taken,
             max_retries=self.settings.max_retries,
         )
@@ -282,6 +423,8 @@ class _TransportBase:
             max_retries=self.settings.max_retries,
             now=self.clock(),
         )
+        if action is Action.RECOVER and response.status_code in opts.resend_statuses:
+            action = Action.RETRY
         return self._confirm(
             action, opts, retries_taken, response.headers, f"status {response.status_code}"
         )
@@ -321,162 +464,3 @@ class _TransportBase:
                 response.status_code,
                 redact_headers(response.headers),
             )
-
-
-class SyncTransport(_TransportBase):
-    """The blocking send loop over an `httpx.Client`."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        http_client: httpx.Client,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-        jitter: Callable[[], float] = random.random,
-    ) -> None:
-        super().__init__(settings, clock=clock, jitter=jitter)
-        self.http_client = http_client
-        self.sleep = sleep
-
-    def send(
-        self,
-        opts: RequestOptions,
-        parse: Callable[[httpx.Response], _T],
-        *,
-        recover: Callable[[], _T | None] | None = None,
-    ) -> _T:
-        """Send with retries and return `parse(response)` for a 2xx/3xx response.
-
-        Args:
-            opts: The request.
-            parse: Turns a successful response into the result.
-            recover: After an ambiguous failure, returns the result if the server did act, or None.
-
-        Returns:
-            The parsed result.
-
-        Raises:
-            APIStatusError: For an error status that was not retried, or still failed.
-            APIConnectionError: When no response arrived.
-            APITimeoutError: When the request timed out.
-        """
-        retries_taken = 0
-        while True:
-            request = self._build(self.http_client, opts)
-            try:
-                response = self.http_client.send(request, stream=opts.stream)
-            except httpx.TransportError as exc:
-                action, delay = self._after_exception(exc, opts, retries_taken, recover is not None)
-                if action is Action.RAISE:
-                    raise map_transport_error(exc, request) from exc
-                failure: APIError = map_transport_error(exc, request)
-            else:
-                self._log_response(response)
-                if not response.is_error:
-                    return parse(response)
-                action, delay = self._after_status(
-                    response, opts, retries_taken, recover is not None
-                )
-                try:
-                    response.read()
-                except httpx.TransportError as exc:
-                    raise map_transport_error(exc, request) from exc
-                finally:
-                    response.close()
-                failure = make_status_error(response)
-                if action is Action.RAISE:
-                    raise failure
-            self.sleep(delay)
-            if action is Action.RECOVER and recover is not None:
-                try:
-                    found = recover()
-                except GroqError as lookup:
-                    # The caller sees the original failure; the failed look-up is its cause.
-                    raise failure from lookup
-                if found is not None:
-                    return found
-            retries_taken += 1
-
-
-class AsyncTransport(_TransportBase):
-    """The async send loop over an `httpx.AsyncClient`."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        http_client: httpx.AsyncClient,
-        *,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        clock: Callable[[], float] = time.time,
-        jitter: Callable[[], float] = random.random,
-    ) -> None:
-        super().__init__(settings, clock=clock, jitter=jitter)
-        self.http_client = http_client
-        self.sleep = sleep or _anyio_sleep
-
-    async def send(
-        self,
-        opts: RequestOptions,
-        parse: Callable[[httpx.Response], _T],
-        *,
-        recover: Callable[[], Awaitable[_T | None]] | None = None,
-    ) -> _T:
-        """Send with retries and return `parse(response)` for a 2xx/3xx response.
-
-        Args:
-            opts: The request.
-            parse: Turns a successful response into the result.
-            recover: After an ambiguous failure, returns the result if the server did act, or None.
-
-        Returns:
-            The parsed result.
-
-        Raises:
-            APIStatusError: For an error status that was not retried, or still failed.
-            APIConnectionError: When no response arrived.
-            APITimeoutError: When the request timed out.
-        """
-        retries_taken = 0
-        while True:
-            request = self._build(self.http_client, opts)
-            try:
-                response = await self.http_client.send(request, stream=opts.stream)
-            except httpx.TransportError as exc:
-                action, delay = self._after_exception(exc, opts, retries_taken, recover is not None)
-                if action is Action.RAISE:
-                    raise map_transport_error(exc, request) from exc
-                failure: APIError = map_transport_error(exc, request)
-            else:
-                self._log_response(response)
-                if not response.is_error:
-                    return parse(response)
-                action, delay = self._after_status(
-                    response, opts, retries_taken, recover is not None
-                )
-                try:
-                    await response.aread()
-                except httpx.TransportError as exc:
-                    raise map_transport_error(exc, request) from exc
-                finally:
-                    await response.aclose()
-                failure = make_status_error(response)
-                if action is Action.RAISE:
-                    raise failure
-            await self.sleep(delay)
-            if action is Action.RECOVER and recover is not None:
-                try:
-                    found = await recover()
-                except GroqError as lookup:
-                    # The caller sees the original failure; the failed look-up is its cause.
-                    raise failure from lookup
-                if found is not None:
-                    return found
-            retries_taken += 1
-
-
-async def _anyio_sleep(seconds: float) -> None:
-    # anyio comes with httpx; importing it lazily keeps `import groq_batch` light.
-    import anyio
-
-    await anyio.sleep(seconds)

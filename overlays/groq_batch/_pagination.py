@@ -6,18 +6,25 @@ next page is found by `paging.next_cursor` (Groq's style) or `has_more` + `last_
 `after` style), whichever the server sent. Two guards keep a misbehaving server from looping the
 client forever: an empty page ends the walk even if it claims more, and so does a cursor that was
 already followed.
+
+This module holds the page's fields and the decisions; fetching is written once, async, in
+`_async/pagination.py`, and `_sync/pagination.py` is generated from it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from groq_batch._errors import GroqError
+from groq_batch import _flavours
 from groq_batch_api.models import BatchListPaging
 
-__all__ = ["AsyncPage", "SyncPage", "next_page_params"]
+if TYPE_CHECKING:
+    from groq_batch._async.pagination import AsyncPage as AsyncPage
+    from groq_batch._sync.pagination import SyncPage as SyncPage
+
+__all__ = ["AsyncPaginator", "Cursor", "next_page_params", "page_fields"]
 
 log = logging.getLogger("groq_batch")
 
@@ -134,96 +141,48 @@ class _BasePage(Generic[_Item]):
         )
 
 
-class SyncPage(_BasePage[_Item]):
-    """One page of a list. Iterate it to walk every item of every page, lazily.
+def page_fields(page: Any, seen: frozenset[Cursor]) -> dict[str, Any]:
+    """A page's fields from a parsed list response (`BatchList` or `FileList`).
 
-    Example:
-        >>> page = client.batches.list(limit=10)   # doctest: +SKIP
-        >>> len(page.data)                          # this page only  # doctest: +SKIP
-        >>> for batch in page: ...                  # all pages, fetched on demand  # doctest: +SKIP
+    Args:
+        page: The generated list model.
+        seen: The cursors followed to reach it.
+
+    Returns:
+        Keyword arguments for a page.
+    """
+    has_more = page.has_more
+    return {
+        "data": page.data,
+        "first_id": page.first_id or None,
+        "last_id": page.last_id or None,
+        "has_more": has_more if isinstance(has_more, bool) else None,
+        "paging": getattr(page, "paging", None) or None,
+        "seen": seen,
+    }
+
+
+class AsyncPaginator(Generic[_Item]):
+    """What an async `list()` returns: `await` it for the first page, or `async for` over it.
+
+    `async for item in client.batches.list()` walks every item of every page without an
+    `await`, as openai-python's `AsyncPaginator` does; `page = await client.batches.list()`
+    still returns the first page. Nothing is fetched until either happens.
     """
 
-    def __init__(
-        self,
-        *,
-        fetch: Callable[[dict[str, str], frozenset[Cursor]], SyncPage[_Item]],
-        **fields: Any,
-    ) -> None:
-        super().__init__(**fields)
-        self._fetch = fetch
+    def __init__(self, fetch_first: Callable[[], Awaitable[AsyncPage[_Item]]]) -> None:
+        self._fetch_first = fetch_first
 
-    def get_next_page(self) -> SyncPage[_Item]:
-        """Fetch the next page.
-
-        Returns:
-            The next page.
-
-        Raises:
-            GroqError: When there is no next page (check `has_next_page()` first).
-        """
-        params = self.next_page_params()
-        if params is None:
-            raise GroqError("There is no next page; check has_next_page() first.")
-        return self._fetch(params, self._next_seen(params))
-
-    def iter_pages(self) -> Iterator[SyncPage[_Item]]:
-        """Yield this page, then each later page as it is fetched.
-
-        Yields:
-            Pages, starting with this one.
-        """
-        page: SyncPage[_Item] = self
-        while True:
-            yield page
-            if not page.has_next_page():
-                return
-            page = page.get_next_page()
-
-    def __iter__(self) -> Iterator[_Item]:
-        for page in self.iter_pages():
-            yield from page.data
-
-
-class AsyncPage(_BasePage[_Item]):
-    """One page of a list. `async for` over it walks every item of every page, lazily."""
-
-    def __init__(
-        self,
-        *,
-        fetch: Callable[[dict[str, str], frozenset[Cursor]], Awaitable[AsyncPage[_Item]]],
-        **fields: Any,
-    ) -> None:
-        super().__init__(**fields)
-        self._fetch = fetch
-
-    async def get_next_page(self) -> AsyncPage[_Item]:
-        """Fetch the next page.
-
-        Returns:
-            The next page.
-
-        Raises:
-            GroqError: When there is no next page (check `has_next_page()` first).
-        """
-        params = self.next_page_params()
-        if params is None:
-            raise GroqError("There is no next page; check has_next_page() first.")
-        return await self._fetch(params, self._next_seen(params))
-
-    async def iter_pages(self) -> AsyncIterator[AsyncPage[_Item]]:
-        """Yield this page, then each later page as it is fetched.
-
-        Yields:
-            Pages, starting with this one.
-        """
-        page: AsyncPage[_Item] = self
-        while True:
-            yield page
-            if not page.has_next_page():
-                return
-            page = await page.get_next_page()
+    def __await__(self) -> Generator[Any, None, AsyncPage[_Item]]:
+        return self._fetch_first().__await__()
 
     async def __aiter__(self) -> AsyncIterator[_Item]:
-        async for page in self.iter_pages():
-            for item in page.data:
-                yield item
+        page = await self._fetch_first()
+        async for item in page:
+            yield item
+
+
+__getattr__ = _flavours.lazy_exports(
+    __name__,
+    {"AsyncPage": "groq_batch._async.pagination", "SyncPage": "groq_batch._sync.pagination"},
+)

@@ -6,6 +6,7 @@ started, so a retry (after a 429, say) sends the same bytes again from the start
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from types import TracebackType
@@ -27,6 +28,7 @@ FileInput: TypeAlias = (
 """A path, bytes, a binary file object, `(name, bytes_or_fileobj)` or `(name, content, mime)`."""
 
 DEFAULT_NAME = "upload.jsonl"
+_DIGEST_CHUNK = 1024 * 1024
 
 
 class Upload:
@@ -76,6 +78,7 @@ class Upload:
         self.stream = stream
         self.name = name or DEFAULT_NAME
         self._seekable = self._can_seek(stream)
+        self._digest: tuple[int, str] | None = None
 
     @staticmethod
     def _can_seek(stream: IO[bytes]) -> bool:
@@ -96,6 +99,25 @@ class Upload:
             return False
         self.stream.seek(0)
         return True
+
+    def digest(self) -> tuple[int, str]:
+        """The upload's size and SHA-256, read from its stream, which is left at its start.
+
+        Only called after an ambiguous failure, to recognise a copy the server already stored.
+
+        Returns:
+            `(size in bytes, hex digest)`.
+        """
+        if self._digest is None:
+            self.stream.seek(0)
+            hasher = hashlib.sha256()
+            size = 0
+            while chunk := self.stream.read(_DIGEST_CHUNK):
+                hasher.update(chunk)
+                size += len(chunk)
+            self.stream.seek(0)
+            self._digest = (size, hasher.hexdigest())
+        return self._digest
 
     def part(self) -> GeneratedFile:
         """The generated client's multipart file value for this upload."""

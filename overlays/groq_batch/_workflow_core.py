@@ -18,10 +18,14 @@ from typing import IO, Any, cast
 
 import httpx
 
-from groq_batch._errors import GroqError, IncompleteContentError
+from groq_batch._errors import (
+    APIConnectionError,
+    APIStatusError,
+    GroqError,
+    IncompleteContentError,
+)
 from groq_batch.jsonl import BatchRequest, dump_line
 from groq_batch.validation import (
-    MAX_BYTES,
     MAX_LINES,
     Problem,
     ValidationError,
@@ -35,9 +39,17 @@ PART_KEY = "groq_batch_part"
 PARENT_KEY = "groq_batch_parent"
 FIRST_POLL = 1.0
 MAX_POLL = 60.0
+DEFAULT_MAX_PART_BYTES = 200 * 1024 * 1024
+"""Bytes per part by default: Groq's batch guide says 200 MB (its API reference still says 100).
+A part the server refuses with 413 is halved and sent again, whichever is true."""
+MIN_PART_BYTES = 64 * 1024
+"""A refused part this small is not halved further: the error is raised."""
+MAX_OUTAGE_DELAY = 30.0
 
 Source = str | os.PathLike[str] | Iterable[BatchRequest | Mapping[str, Any]]
 ProgressCallback = Callable[["UploadProgress"], None]
+RetryCallback = Callable[[GroqError, float], None]
+"""Told each failed poll during an outage, and how many seconds until the next try."""
 
 
 class WaitTimeoutError(GroqError, TimeoutError):
@@ -214,7 +226,7 @@ def plan_shards(
         source: A JSONL path or requests.
         endpoint: The batch endpoint every line must use.
         max_lines: Lines per batch at most; Groq's 50,000 when None.
-        max_bytes: Bytes per batch file at most; Groq's 100 MB when None.
+        max_bytes: Bytes per batch file at most; ``DEFAULT_MAX_PART_BYTES`` (200 MB) when None.
 
     Returns:
         The plan; call ``cleanup()`` once the parts are uploaded.
@@ -224,7 +236,7 @@ def plan_shards(
             temporary file is left behind in that case.
     """
     max_lines = MAX_LINES if max_lines is None else max_lines
-    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+    max_bytes = DEFAULT_MAX_PART_BYTES if max_bytes is None else max_bytes
     tmpdir = tempfile.TemporaryDirectory(prefix="groq-batch-")
     plan = ShardPlan(tmpdir=tmpdir)
     try:
@@ -282,6 +294,38 @@ def _split(
     finally:
         if out is not None:
             out.close()
+
+
+def halve_shard(
+    shard: Shard, plan: ShardPlan, *, floor: int = MIN_PART_BYTES
+) -> list[Shard] | None:
+    """Split a part the server refused as too large (413) into two, by lines.
+
+    Args:
+        shard: The refused part.
+        plan: The job's plan; the halves are written into its temporary directory.
+        floor: Parts this small are not split further.
+
+    Returns:
+        The two halves, in order; None when the part has one line or is at the floor.
+    """
+    if shard.lines < 2 or shard.bytes <= floor or plan.tmpdir is None:
+        return None
+    into = Path(plan.tmpdir.name)
+    halves: list[Shard] = []
+    with shard.path.open("rb") as fh:
+        for half, count in enumerate((shard.lines // 2, shard.lines - shard.lines // 2), start=1):
+            path = into / f"{shard.path.stem}.{half}.jsonl"
+            current = Shard(path, 0, 0)
+            with path.open("wb") as out:
+                for _ in range(count):
+                    raw = fh.readline()
+                    line = raw if raw.endswith(b"\n") else raw + b"\n"
+                    out.write(line)
+                    current.lines += 1
+                    current.bytes += len(line)
+            halves.append(current)
+    return halves
 
 
 def upload_body(
@@ -461,13 +505,50 @@ class Poller:
         Raises:
             WaitTimeoutError: The deadline has passed.
         """
-        delay = next(self._delays)
+        return self._trim(next(self._delays), batches)
+
+    def outage_delay(self, batches: Sequence[Batch], failures: int) -> float:
+        """Return how long to wait after the `failures`-th poll in a row failed on an outage.
+
+        Backs off from 1 s to `MAX_OUTAGE_DELAY`, trimmed to the deadline.
+
+        Args:
+            batches: The batches as last seen, for the error if the deadline passed.
+            failures: How many polls in a row have failed (1 for the first).
+
+        Returns:
+            Seconds to sleep.
+
+        Raises:
+            WaitTimeoutError: The deadline has passed.
+        """
+        return self._trim(min(FIRST_POLL * 2 ** (failures - 1), MAX_OUTAGE_DELAY), batches)
+
+    def _trim(self, delay: float, batches: Sequence[Batch]) -> float:
         if self._deadline is None:
             return delay
         remaining = self._deadline - self._clock()
         if remaining <= 0:
             raise WaitTimeoutError(batches, self._timeout or 0.0)
         return min(delay, remaining)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether a failed poll means the API is unreachable or overloaded, not that it said no.
+
+    A waiter outlives such an outage: no connection, a timeout, a 5xx, a 429 or Groq's 498.
+
+    Args:
+        exc: What the poll raised.
+
+    Returns:
+        True when polling again later may succeed.
+    """
+    if isinstance(exc, APIConnectionError):
+        return True
+    return isinstance(exc, APIStatusError) and (
+        exc.status_code >= 500 or exc.status_code in (429, 498)
+    )
 
 
 def download_plan(batches: Sequence[Batch], directory: Path) -> list[tuple[str, Path]]:

@@ -1,0 +1,152 @@
+"""A file's content, streamed, resumed after a dropped connection, never returned short."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import httpx
+
+from groq_batch._content import _ContentBase, _LineSplitter, resume_headers
+from groq_batch._errors import APIError
+
+__all__ = ["AsyncBinaryContent"]
+
+
+class AsyncBinaryContent(_ContentBase):
+    """A file's content, streamed.
+
+    Use it once: `await read()`, `async for` over `iter_bytes()` or `iter_lines()`, or
+    `await write_to_file()`. Use it as a context manager (`async with`), or `await close()`, if
+    you stop early.
+    """
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        reopen: Callable[[dict[str, str]], Awaitable[httpx.Response]],
+        max_resumes: int,
+    ) -> None:
+        super().__init__(response, max_resumes=max_resumes)
+        self._reopen = reopen
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Release the connection. Safe to call more than once."""
+        await self._response.aclose()
+
+    async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """Yield the file's bytes in chunks, resuming after a dropped connection.
+
+        Args:
+            chunk_size: The chunk size in bytes, or None for whatever the network delivers.
+
+        Yields:
+            Chunks of the file, in order, with no byte repeated or missing.
+
+        Raises:
+            IncompleteContentError: When the file could not be completed.
+            GroqError: When the content was already consumed.
+        """
+        self._start()
+        failures = 0
+        try:
+            while True:
+                before = self._received
+                try:
+                    async for raw in self._response.aiter_bytes(chunk_size):
+                        chunk = self._take(raw)
+                        if chunk:
+                            yield chunk
+                    if self._complete():
+                        return
+                    reason = "the body ended early"
+                except httpx.TransportError as exc:
+                    reason = f"{type(exc).__name__}: {exc}"
+                finally:
+                    await self._response.aclose()
+                failures = 0 if self._received > before else failures + 1
+                if failures > self._max_resumes:
+                    raise self._incomplete(reason)
+                try:
+                    response = await self._reopen(resume_headers(self._received, self._validator))
+                except APIError as exc:
+                    raise self._incomplete(f"{reason}; resuming failed: {exc.message}") from exc
+                self._adopt(response)
+        finally:
+            await self._response.aclose()
+
+    async def iter_lines(self) -> AsyncIterator[str]:
+        """Yield the file's lines as text (UTF-8), without their line endings.
+
+        Yields:
+            Lines, in order; a blank line yields "".
+
+        Raises:
+            IncompleteContentError: When the file could not be completed.
+        """
+        splitter = _LineSplitter()
+        async for chunk in self.iter_bytes():
+            for line in splitter.feed(chunk):
+                yield line
+        for line in splitter.feed(b"", final=True):
+            yield line
+
+    async def read(self) -> bytes:
+        """Read the whole file into memory.
+
+        Returns:
+            The file's bytes.
+
+        Raises:
+            IncompleteContentError: When the file could not be completed.
+        """
+        return b"".join([chunk async for chunk in self.iter_bytes()])
+
+    async def text(self) -> str:
+        """Read the whole file as UTF-8 text.
+
+        Returns:
+            The file's text.
+        """
+        return (await self.read()).decode("utf-8")
+
+    async def write_to_file(self, path: str | os.PathLike[str]) -> None:
+        """Stream the file to `path`, replacing it only once the download is complete.
+
+        The bytes go to a temporary file beside `path` that is renamed into place at the end, so a
+        failed download never leaves a short file at `path`.
+
+        Args:
+            path: Where to write.
+
+        Raises:
+            IncompleteContentError: When the file could not be completed.
+        """
+        target = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in self.iter_bytes():
+                    out.write(chunk)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise

@@ -1,0 +1,264 @@
+"""`client.files`: upload, list, inspect, delete and download files (Groq's SDK names)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Literal
+
+import httpx
+
+from groq_batch import _flavours, _pagination
+from groq_batch._async.content import AsyncBinaryContent
+from groq_batch._async.pagination import AsyncPage
+from groq_batch._async.raw import AsyncRawResponses
+from groq_batch._http import require_id
+from groq_batch._models import parse_file, parse_file_deleted, parse_file_list
+from groq_batch._pagination import Cursor, page_fields
+from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
+from groq_batch._uploads import FileInput, Upload
+from groq_batch.resources.files import (
+    _download_options,
+    _purpose,
+    _simple_options,
+    _streamed,
+    _upload_options,
+    list_query,
+    upload_candidates,
+)
+from groq_batch_api.api.files import delete_file, list_files, retrieve_file
+from groq_batch_api.models import File, FileDeleted
+
+if TYPE_CHECKING:
+    from groq_batch._async.client import AsyncGroq
+
+__all__ = ["AsyncFiles"]
+
+
+class AsyncFiles:
+    """Upload, list, inspect, delete and download files."""
+
+    def __init__(self, client: AsyncGroq) -> None:
+        self._client = client
+
+    @property
+    def with_raw_response(self) -> AsyncRawResponses:
+        """These methods, each returning the response (`.headers`, `.status_code`, `.parse()`)."""
+        return AsyncRawResponses(self)
+
+    async def create(
+        self,
+        *,
+        file: FileInput,
+        purpose: Literal["batch"] | str = "batch",
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> File:
+        """Upload a JSONL file of batch requests, streaming it from disk.
+
+        A retry never stores the file twice:
+        - After a 500, 502 or 504 (the server may have stored it before failing), the client
+          lists the files and looks for one with the same name and size created since this call
+          began (less 15 minutes for clock skew). It downloads at most three such files and
+          returns the first whose content is byte-identical to this upload. Only if none is does
+          it upload again. If the look-up fails, the original error is raised.
+        - A timeout or a dropped connection after the body was sent is raised, not retried: the
+          file may or may not be stored (`files.list()` tells).
+        - A 429, 498 or 503 (the server did not take the file) is retried as usual.
+        - A file object that cannot seek is never sent twice: the failure is raised.
+        The look-up cannot tell this upload from an identical file (same name and bytes)
+        uploaded by anyone in that window; that file is returned in place of a new copy.
+
+        Args:
+            file: A path (`str` or `os.PathLike`), `bytes`, a binary file object, or a
+                `(filename, bytes_or_file)` tuple (optionally with a media type third). A path is
+                streamed, never read whole; a file object you pass stays open.
+            purpose: What the file is for; only `batch` is accepted.
+            extra_headers: Headers to add to the request.
+            extra_query: Query parameters to add to the request.
+            extra_body: Extra form fields to add to the upload.
+            timeout: This call's timeout, overriding the client's.
+
+        Returns:
+            The stored file (`FileCreateResponse`).
+
+        Raises:
+            ValueError: If `purpose` is not accepted.
+            TypeError: If `file` is none of the accepted kinds.
+            RequestTooLargeError: If the file is larger than the server accepts.
+            APIStatusError: For any other error status.
+        """
+        kind = _purpose(purpose)
+        transport = self._client._transport
+        with Upload(file) as upload:
+            opts = _upload_options(upload, kind, extra_headers, extra_query, extra_body, timeout)
+            since = transport.clock()
+
+            async def recover() -> File | None:
+                return await self._find_upload(upload, since)
+
+            return await transport.send(opts, parse_file, recover=recover)
+
+    async def _find_upload(self, upload: Upload, since: float) -> File | None:
+        """The file an earlier attempt of this upload stored, or None if none did."""
+        size, digest = await _flavours.async_to_thread(upload.digest)
+        for candidate in upload_candidates(
+            (await self.list(limit=100, order="desc")).data, upload.name, size, since
+        ):
+            hasher = hashlib.sha256()
+            async with await self.content(candidate.id) as content:
+                async for chunk in content.iter_bytes():
+                    hasher.update(chunk)
+            if hasher.hexdigest() == digest:
+                return candidate
+        return None
+
+    def list(
+        self,
+        *,
+        after: str | NotGiven | None = NOT_GIVEN,
+        limit: int | NotGiven | None = NOT_GIVEN,
+        order: Literal["asc", "desc"] | NotGiven | None = NOT_GIVEN,
+        purpose: str | NotGiven | None = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> _pagination.AsyncPaginator[File]:
+        """List the organisation's files, one page at a time.
+
+        The result is one page (`.data`, `.first_id`, `.last_id`, `.has_more`). Iterating it
+        walks every file of every page, fetching later pages only as needed.
+
+        Args:
+            after: A file id: return the files after it.
+            limit: The page size.
+            order: `asc` or `desc` by creation time.
+            purpose: Only files with this purpose (`batch`, `batch_output`).
+            extra_headers: Headers to add to each page's request.
+            extra_query: Query parameters to add to each page's request.
+            extra_body: Body fields to add to each page's request.
+            timeout: Each page's timeout, overriding the client's.
+
+        Returns:
+            The first page (`FileListResponse`).
+
+        Raises:
+            APIStatusError: If the API answered with an error status.
+        """
+        query = list_query(after=after, limit=limit, order=order, purpose=purpose)
+
+        async def fetch(cursor: dict[str, str], seen: frozenset[Cursor]) -> AsyncPage[File]:
+            # A followed cursor (`after`) replaces the caller's; their extra_query wins over all.
+            page_query = {**query, **cursor, **(extra_query or {})}
+            opts = _simple_options(
+                list_files._get_kwargs(), extra_headers, page_query, extra_body, timeout
+            )
+            page = await self._client._transport.send(opts, parse_file_list)
+            return AsyncPage(fetch=fetch, **page_fields(page, seen))
+
+        return _flavours.async_paginate(lambda: fetch({}, frozenset()))
+
+    async def info(
+        self,
+        file_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> File:
+        """Retrieve a file's metadata.
+
+        Args:
+            file_id: The file's id.
+            extra_headers: Headers to add to the request.
+            extra_query: Query parameters to add to the request.
+            extra_body: Body fields to add to the request.
+            timeout: This call's timeout, overriding the client's.
+
+        Returns:
+            The file (`FileInfoResponse`).
+
+        Raises:
+            ValueError: If `file_id` is empty.
+            NotFoundError: If there is no such file.
+            APIStatusError: For any other error status.
+        """
+        kwargs = retrieve_file._get_kwargs(require_id(file_id, "file_id"))
+        opts = _simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
+        return await self._client._transport.send(opts, parse_file)
+
+    async def delete(
+        self,
+        file_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> FileDeleted:
+        """Delete a file.
+
+        Args:
+            file_id: The file's id.
+            extra_headers: Headers to add to the request.
+            extra_query: Query parameters to add to the request.
+            extra_body: Body fields to add to the request.
+            timeout: This call's timeout, overriding the client's.
+
+        Returns:
+            The deletion receipt (`FileDeleteResponse`).
+
+        Raises:
+            ValueError: If `file_id` is empty.
+            NotFoundError: If there is no such file.
+            APIStatusError: For any other error status.
+        """
+        kwargs = delete_file._get_kwargs(require_id(file_id, "file_id"))
+        opts = _simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
+        return await self._client._transport.send(opts, parse_file_deleted)
+
+    async def content(
+        self,
+        file_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> AsyncBinaryContent:
+        """Open a file's content for streaming.
+
+        The request is sent now, so a missing file raises here; the body is read only as you
+        consume it. A connection dropped mid-body is resumed with `Range`.
+
+        Args:
+            file_id: The file's id.
+            extra_headers: Headers to add to each request.
+            extra_query: Query parameters to add to each request.
+            extra_body: Body fields to add to each request.
+            timeout: Each request's timeout, overriding the client's.
+
+        Returns:
+            The content: `await .read()`, `async for` over `.iter_bytes()` or `.iter_lines()`, or
+            `await .write_to_file(path)`.
+
+        Raises:
+            ValueError: If `file_id` is empty.
+            NotFoundError: If there is no such file.
+            APIStatusError: For any other error status.
+        """
+        require_id(file_id, "file_id")
+        transport = self._client._transport
+
+        async def open_(resume: dict[str, str]) -> httpx.Response:
+            opts = _download_options(
+                file_id, resume, extra_headers, extra_query, extra_body, timeout
+            )
+            return await transport.send(opts, _streamed)
+
+        return AsyncBinaryContent(
+            await open_({}), reopen=open_, max_resumes=transport.settings.max_retries
+        )

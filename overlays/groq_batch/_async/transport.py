@@ -1,0 +1,103 @@
+"""The send loop: send, and on failure wait and retry as the shared decisions say."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import httpx
+
+from groq_batch import _flavours
+from groq_batch._errors import APIError, GroqError, make_status_error
+from groq_batch._http import (
+    RequestOptions,
+    Settings,
+    _TransportBase,
+    map_transport_error,
+    record_response,
+    safe_cause,
+)
+from groq_batch._retry import Action
+
+__all__ = ["AsyncTransport"]
+
+_T = TypeVar("_T")
+
+
+class AsyncTransport(_TransportBase):
+    """The send loop over an `httpx.AsyncClient`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        http_client: httpx.AsyncClient,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = _flavours.async_sleep,
+        clock: Callable[[], float] = time.time,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        super().__init__(settings, clock=clock, jitter=jitter)
+        self.http_client = http_client
+        self.sleep = sleep
+
+    async def send(
+        self,
+        opts: RequestOptions,
+        parse: Callable[[httpx.Response], _T],
+        *,
+        recover: Callable[[], Awaitable[_T | None]] | None = None,
+    ) -> _T:
+        """Send with retries and return `parse(response)` for a 2xx/3xx response.
+
+        Args:
+            opts: The request.
+            parse: Turns a successful response into the result.
+            recover: After an ambiguous failure, returns the result if the server did act, or None.
+
+        Returns:
+            The parsed result.
+
+        Raises:
+            APIStatusError: For an error status that was not retried, or still failed.
+            APIConnectionError: When no response arrived.
+            APITimeoutError: When the request timed out.
+        """
+        retries_taken = 0
+        while True:
+            request = self._build(self.http_client, opts)
+            try:
+                response = await self.http_client.send(request, stream=opts.stream)
+            except httpx.TransportError as exc:
+                action, delay = self._after_exception(exc, opts, retries_taken, recover is not None)
+                if action is Action.RAISE:
+                    raise map_transport_error(exc, request) from safe_cause(exc, request)
+                failure: APIError = map_transport_error(exc, request)
+            else:
+                self._log_response(response)
+                if not response.is_error:
+                    record_response(response)
+                    return parse(response)
+                action, delay = self._after_status(
+                    response, opts, retries_taken, recover is not None
+                )
+                try:
+                    await response.aread()
+                except httpx.TransportError as exc:
+                    raise map_transport_error(exc, request) from safe_cause(exc, request)
+                finally:
+                    await response.aclose()
+                failure = make_status_error(response)
+                if action is Action.RAISE:
+                    raise failure
+            await self.sleep(delay)
+            if action is Action.RECOVER and recover is not None:
+                try:
+                    found = await recover()
+                except GroqError as lookup:
+                    # The caller sees the original failure; the failed look-up is its cause.
+                    raise failure from lookup
+                if found is not None:
+                    return found
+            retries_taken += 1

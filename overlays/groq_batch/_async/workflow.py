@@ -1,0 +1,442 @@
+"""The whole batch job: submit (split when needed), wait, results, resubmit.
+
+Every decision lives in ``_workflow_core``; this module only sends and waits. Users reach it as
+``client.batches.submit(...)`` and friends, or through the ``BatchJob`` handle they return.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from groq_batch import _flavours
+from groq_batch._errors import GroqError, RequestTooLargeError
+from groq_batch._workflow_core import (
+    JobBase,
+    JobSubmitError,
+    Poller,
+    ProgressCallback,
+    RetryCallback,
+    Source,
+    atomic_download,
+    download_plan,
+    halve_shard,
+    is_outage,
+    new_job_id,
+    part_metadata,
+    plan_shards,
+    upload_body,
+)
+from groq_batch.jsonl import CHAT_COMPLETIONS, write_jsonl
+from groq_batch.results import FAILED_OUTCOMES, BatchResult, InputIndex, Outcome, ResultJoiner
+from groq_batch_api.models import Batch
+
+if TYPE_CHECKING:
+    from groq_batch._async.client import AsyncGroq
+
+__all__ = ["AsyncBatchJob", "AsyncJobMethods"]
+
+log = logging.getLogger("groq_batch")
+
+UpdateCallback = Callable[[Sequence[Batch]], None]
+
+
+class AsyncBatchJob(JobBase):
+    """A handle on one logical job: one batch, or several when the input had to be split.
+
+    The handle is only its batch ids and a client: keep ``job.ids`` anywhere (a file, a
+    database) and re-attach later, in another process, with ``client.batches.job(ids)``.
+
+    Attributes:
+        ids: The job's batch ids, in part order.
+        batches: The latest state seen of each batch.
+    """
+
+    def __init__(self, client: AsyncGroq, batches: Sequence[Batch | str]) -> None:
+        super().__init__(batches)
+        self._client = client
+
+    async def _fetch(self, ids: Sequence[str]) -> list[Batch]:
+        fetched = await _flavours.async_gather(*(self._client.batches.retrieve(i) for i in ids))
+        return self.merge(fetched)
+
+    async def refresh(self) -> list[Batch]:
+        """Fetch the current state of every batch.
+
+        Returns:
+            The batches, in part order.
+        """
+        return await self._fetch(self.ids)
+
+    async def wait(
+        self,
+        *,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        on_update: UpdateCallback | None = None,
+        on_retry: RetryCallback | None = None,
+        sleep: Callable[[float], Awaitable[None]] = _flavours.async_sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> list[Batch]:
+        """Poll until every batch reaches a terminal status.
+
+        Polls back off from about 1 s to about 60 s; only batches not yet terminal are polled.
+
+        Args:
+            timeout: Seconds to wait at most; None waits as long as it takes.
+            poll_interval: A fixed interval between polls instead of the backoff.
+            on_update: Called with every batch after each poll (``request_counts`` included).
+            on_retry: Called with the error and the seconds until the next try, each time a poll
+                fails because the API is unreachable or overloaded. Such a poll does not end
+                the wait: it backs off (1 s doubling to 30 s) and tries again until ``timeout``.
+            sleep: How to wait; tests pass a fake.
+            clock: A monotonic clock; tests pass a fake.
+
+        Returns:
+            The final state of every batch.
+
+        Raises:
+            WaitTimeoutError: The deadline passed first. The batches are left untouched.
+        """
+        poller = Poller(timeout, poll_interval, clock)
+        failures = 0
+        while True:
+            try:
+                batches = await self._fetch(self.pending_ids())
+            except GroqError as exc:
+                # Each poll keeps the client's retry budget; beyond it, an outage is waited out.
+                if not is_outage(exc):
+                    raise
+                failures += 1
+                delay = poller.outage_delay(self.batches, failures)
+                log.warning("Polling failed (%s); trying again in %.1f s", exc, delay)
+                if on_retry is not None:
+                    on_retry(exc, delay)
+                await sleep(delay)
+                continue
+            failures = 0
+            if on_update is not None:
+                on_update(batches)
+            if self.done:
+                return batches
+            await sleep(poller.next_delay(batches))
+
+    async def results(
+        self, *, inputs: Source | None = None, require_done: bool = True
+    ) -> AsyncIterator[BatchResult]:
+        """Stream every result, joined to its input, in constant memory.
+
+        Results come from each batch's output file, then its error file; then every input
+        with no line in either comes as ``missing``. Partial results of expired and cancelled
+        batches come the same way.
+
+        Args:
+            inputs: The job's input (a JSONL path or the requests). When None, the job reads its
+                own input files back through the API.
+            require_done: Raise if a batch is not terminal yet, instead of reading what exists.
+
+        Yields:
+            One ``BatchResult`` per input.
+
+        Raises:
+            BatchNotFinishedError: A batch is still running and ``require_done`` is true.
+        """
+        await self.refresh()
+        error = self.unfinished_error()
+        if error is not None and require_done:
+            raise error
+        with contextlib.ExitStack() as stack:
+            joiner = ResultJoiner(await self._input_index(inputs, stack))
+            for file_id in self.result_file_ids():
+                async with await self._client.files.content(file_id) as content:
+                    async for line in content.iter_lines():
+                        result = joiner.feed(line)
+                        if result is not None:
+                            yield result
+            for result in joiner.missing():
+                yield result
+
+    async def _input_index(self, inputs: Source | None, stack: contextlib.ExitStack) -> InputIndex:
+        if inputs is not None:
+            if isinstance(inputs, str | os.PathLike):
+                return stack.enter_context(InputIndex.from_path(inputs))
+            return InputIndex.from_requests(inputs)
+        tmpdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="groq-batch-in-"))
+        path = Path(tmpdir) / "inputs.jsonl"
+        with path.open("wb") as out:
+            for batch in self.batches:
+                async with await self._client.files.content(batch.input_file_id) as content:
+                    async for chunk in content.iter_bytes():
+                        out.write(chunk)
+                out.write(b"\n")
+        return stack.enter_context(InputIndex.from_path(path))
+
+    async def download(self, directory: str | os.PathLike[str]) -> list[Path]:
+        """Write every output and error file of the job into ``directory``.
+
+        Each file is written to a temporary name, checked against the size the API reports,
+        and only then renamed into place; a cut-off transfer resumes with HTTP ``Range``.
+
+        Args:
+            directory: Where to write; created if needed. Files are named
+                ``<batch_id>_output.jsonl`` and ``<batch_id>_errors.jsonl``.
+
+        Returns:
+            The files written.
+
+        Raises:
+            IncompleteContentError: A file could not be fetched whole.
+        """
+        target_dir = Path(directory)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        written = []
+        for file_id, target in download_plan(await self.refresh(), target_dir):
+            expected = (await self._client.files.info(file_id)).bytes_
+            with atomic_download(target, file_id, expected) as tmp:
+                async with await self._client.files.content(file_id) as content:
+                    await content.write_to_file(tmp)
+            written.append(target)
+        return written
+
+    async def resubmit(
+        self,
+        *,
+        outcomes: Iterable[str | Outcome] = tuple(FAILED_OUTCOMES),
+        inputs: Source | None = None,
+        completion_window: str | None = None,
+    ) -> AsyncBatchJob | None:
+        """Submit the requests whose results had these outcomes, as a new job.
+
+        The new batches carry ``groq_batch_parent`` in their metadata: this job's batch ids.
+
+        Args:
+            outcomes: Which outcomes to resubmit; by default every failure.
+            inputs: The job's input, when known; otherwise read back through the API.
+            completion_window: The new job's window; this job's when None.
+
+        Returns:
+            The new job, or None when no request had those outcomes.
+        """
+        wanted = {Outcome(o) for o in outcomes}
+        with tempfile.TemporaryDirectory(prefix="groq-batch-re-") as tmpdir:
+            path = Path(tmpdir) / "resubmit.jsonl"
+            requests = [
+                r.request
+                async for r in self.results(inputs=inputs)
+                if r.outcome in wanted and r.request is not None
+            ]
+            if not write_jsonl(requests, path):
+                return None
+            first = self.batches[0]
+            return await self._client.batches.submit(
+                path,
+                endpoint=first.endpoint,
+                completion_window=completion_window or first.completion_window,
+                metadata=self.resubmit_metadata(),
+            )
+
+
+class AsyncJobMethods:
+    """The job helpers of ``client.batches``: submit, job, wait, results, download, resubmit."""
+
+    _client: AsyncGroq
+
+    async def submit(
+        self,
+        requests_or_path: Source,
+        *,
+        endpoint: str = CHAT_COMPLETIONS,
+        completion_window: str = "24h",
+        metadata: Mapping[str, str] | None = None,
+        on_progress: ProgressCallback | None = None,
+        max_lines: int | None = None,
+        max_bytes: int | None = None,
+    ) -> AsyncBatchJob:
+        """Validate, split when needed, upload and create the batches of one job.
+
+        The input is validated first, and nothing is uploaded if any line has a problem. An
+        input over 50,000 lines or 200 MB is split by both, into parts that each become a batch;
+        every part is uploaded before any batch is created. Each batch's metadata gains
+        ``groq_batch_job`` (the job's id) and ``groq_batch_part`` (``"2/3"``).
+
+        Args:
+            requests_or_path: A JSONL path, or requests (``BatchRequest`` objects or dicts).
+            endpoint: The endpoint every request runs against.
+            completion_window: How long each batch may take, ``24h`` to ``7d``.
+            metadata: String pairs to attach to every batch.
+            on_progress: Called with an ``UploadProgress`` as upload bytes go out.
+            max_lines: Lines per batch at most (Groq's 50,000 by default).
+            max_bytes: Bytes per batch file at most (200 MB by default). A part the server
+                refuses as too large (413) is halved and uploaded again, down to 64 KiB.
+
+        Returns:
+            The job handle; ``job.ids`` re-attaches it later.
+
+        Raises:
+            ValidationError: The input has problems, each with its line and field.
+            JobSubmitError: A part failed after others were created; it names them.
+        """
+        # Validation and splitting only read local files; the seam keeps them off an event loop.
+        plan = await _flavours.async_to_thread(
+            plan_shards,
+            requests_or_path,
+            endpoint=endpoint,
+            max_lines=max_lines,
+            max_bytes=max_bytes,
+        )
+        job_id = new_job_id()
+        try:
+            # Every part is uploaded before any batch is created: a failed upload leaves no batch.
+            shards = list(plan.shards)
+            file_ids: list[str] = []
+            while len(file_ids) < len(shards):
+                number = len(file_ids) + 1
+                shard = shards[number - 1]
+                try:
+                    with shard.path.open("rb") as fh:
+                        body = upload_body(fh, shard, number, len(shards), on_progress)
+                        uploaded = await self._client.files.create(
+                            file=(shard.path.name, body), purpose="batch"
+                        )
+                except RequestTooLargeError:
+                    # The server's limit is below the split size: halve this part, go on.
+                    halves = await _flavours.async_to_thread(halve_shard, shard, plan)
+                    if halves is None:
+                        raise
+                    shards[number - 1 : number] = halves
+                    continue
+                file_ids.append(uploaded.id)
+            parts = len(file_ids)
+            created: list[Batch] = []
+            for number, file_id in enumerate(file_ids, start=1):
+                try:
+                    created.append(
+                        await self._client.batches.create(
+                            input_file_id=file_id,
+                            endpoint=endpoint,
+                            completion_window=completion_window,
+                            metadata=part_metadata(metadata, job_id, number, parts),
+                        )
+                    )
+                except Exception as exc:
+                    if not created:
+                        raise
+                    raise JobSubmitError(str(exc), [b.id for b in created]) from exc
+        finally:
+            plan.cleanup()
+        return AsyncBatchJob(self._client, created)
+
+    def job(self, ids: str | Batch | Sequence[str | Batch]) -> AsyncBatchJob:
+        """Re-attach to a job from its batch ids (or a batch), in this or another process.
+
+        Args:
+            ids: One batch id, a batch, or the ids of every part.
+
+        Returns:
+            The job handle. Nothing is fetched until it is used.
+        """
+        return AsyncBatchJob(self._client, [ids] if isinstance(ids, str | Batch) else list(ids))
+
+    async def wait(
+        self,
+        batch_or_job: str | Batch | AsyncBatchJob | Sequence[str],
+        *,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        on_update: UpdateCallback | None = None,
+        on_retry: RetryCallback | None = None,
+    ) -> list[Batch]:
+        """Poll until every batch reaches a terminal status: completed, failed, expired, cancelled.
+
+        Args:
+            batch_or_job: A batch id, a batch, a job, or batch ids.
+            timeout: Seconds to wait at most; None waits as long as it takes.
+            poll_interval: A fixed interval between polls instead of the 1 s → 60 s backoff.
+            on_update: Called with every batch after each poll (``request_counts`` included).
+            on_retry: Called with the error and the seconds until the next try, each time a poll
+                fails because the API is unreachable or overloaded. Such a poll does not end
+                the wait: it backs off (1 s doubling to 30 s) and tries again until ``timeout``.
+
+        Returns:
+            The final state of every batch.
+
+        Raises:
+            WaitTimeoutError: The deadline passed first. The batches are left untouched.
+        """
+        return await self._as_job(batch_or_job).wait(
+            timeout=timeout, poll_interval=poll_interval, on_update=on_update, on_retry=on_retry
+        )
+
+    def results(
+        self,
+        batch_or_job: str | Batch | AsyncBatchJob | Sequence[str],
+        *,
+        inputs: Source | None = None,
+    ) -> AsyncIterator[BatchResult]:
+        """Stream every result of a finished batch or job, typed and joined to its input.
+
+        Args:
+            batch_or_job: A batch id, a batch, a job, or batch ids.
+            inputs: The input (a JSONL path or the requests); read back through the API when
+                None, so that unanswered inputs show up as ``missing``.
+
+        Returns:
+            An iterator of ``BatchResult``, one per input, in constant memory.
+
+        Raises:
+            BatchNotFinishedError: A batch has not reached a terminal status.
+        """
+        return self._as_job(batch_or_job).results(inputs=inputs)
+
+    async def download(
+        self,
+        batch_or_job: str | Batch | AsyncBatchJob | Sequence[str],
+        directory: str | os.PathLike[str],
+    ) -> list[Path]:
+        """Write the output and error files into ``directory``, atomically and checked.
+
+        Args:
+            batch_or_job: A batch id, a batch, a job, or batch ids.
+            directory: Where to write; created if needed.
+
+        Returns:
+            The files written (``<batch_id>_output.jsonl``, ``<batch_id>_errors.jsonl``).
+
+        Raises:
+            IncompleteContentError: A file could not be fetched whole.
+        """
+        return await self._as_job(batch_or_job).download(directory)
+
+    async def resubmit(
+        self,
+        batch_or_job: str | Batch | AsyncBatchJob | Sequence[str],
+        *,
+        outcomes: Iterable[str | Outcome] = tuple(FAILED_OUTCOMES),
+        inputs: Source | None = None,
+        completion_window: str | None = None,
+    ) -> AsyncBatchJob | None:
+        """Submit the requests whose results had these outcomes as a new, linked job.
+
+        Args:
+            batch_or_job: A finished batch id, batch, job, or batch ids.
+            outcomes: Which outcomes to resubmit: by default ``request_error``, ``batch_error``,
+                ``expired``, ``cancelled`` and ``missing``.
+            inputs: The input, when known; otherwise read back through the API.
+            completion_window: The new job's window; the parent's when None.
+
+        Returns:
+            The new job (its batches' metadata name the parents under ``groq_batch_parent``),
+            or None when no request had those outcomes.
+        """
+        return await self._as_job(batch_or_job).resubmit(
+            outcomes=outcomes, inputs=inputs, completion_window=completion_window
+        )
+
+    def _as_job(self, target: str | Batch | AsyncBatchJob | Sequence[str]) -> AsyncBatchJob:
+        return target if isinstance(target, AsyncBatchJob) else self.job(target)

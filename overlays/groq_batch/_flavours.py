@@ -1,0 +1,110 @@
+"""The few operations whose async and sync forms differ by more than a name.
+
+The async source in ``_async/`` calls ``async_x``; ``generator/unasync.py`` renames each call to
+``x`` in ``_sync/``. Everything else a flavour does is written once, in ``_async/``, or is a
+pure decision in a shared module.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    from groq_batch._async.pagination import AsyncPage
+    from groq_batch._pagination import AsyncPaginator
+
+__all__ = [
+    "async_gather",
+    "async_paginate",
+    "async_sleep",
+    "async_to_thread",
+    "gather",
+    "lazy_exports",
+    "paginate",
+    "sleep",
+    "to_thread",
+]
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+_Item = TypeVar("_Item", bound=Any)
+
+
+async def async_sleep(seconds: float) -> None:
+    """Wait without blocking the event loop."""
+    # anyio comes with httpx; importing it here keeps `import groq_batch` light.
+    import anyio
+
+    await anyio.sleep(seconds)
+
+
+def sleep(seconds: float) -> None:
+    """Wait, blocking."""
+    time.sleep(seconds)
+
+
+async def async_gather(*calls: Awaitable[_T]) -> list[_T]:
+    """Run calls concurrently and return their results in order."""
+    import asyncio
+
+    return list(await asyncio.gather(*calls))
+
+
+def gather(*results: _T) -> list[_T]:
+    """The sync form of `async_gather`: the calls already ran, one after the other."""
+    return list(results)
+
+
+async def async_to_thread(func: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """Run blocking local work (file reads, validation) in a worker thread, off the loop."""
+    import anyio.to_thread
+
+    return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
+
+
+def to_thread(func: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """The sync form of `async_to_thread`: run the work here."""
+    return func(*args, **kwargs)
+
+
+def async_paginate(
+    fetch_first: Callable[[], Awaitable[AsyncPage[_Item]]],
+) -> AsyncPaginator[_Item]:
+    """An async `list()`'s result: awaitable for the first page, and async-iterable."""
+    from groq_batch._pagination import AsyncPaginator
+
+    return AsyncPaginator(fetch_first)
+
+
+def paginate(fetch_first: Callable[[], _T]) -> _T:
+    """The sync form of `async_paginate`: fetch the first page now."""
+    return fetch_first()
+
+
+def lazy_exports(owner: str, table: dict[str, str]) -> Callable[[str], object]:
+    """A module `__getattr__` (PEP 562) that re-exports each flavour's names on first use.
+
+    The shared modules (`_client`, `_content`, `_pagination`, `resources`) keep offering the
+    names they always had, without importing either flavour when they load: each flavour
+    imports them.
+
+    Args:
+        owner: The module's name, for the error message.
+        table: Each name, and the module that defines it.
+
+    Returns:
+        The `__getattr__` function.
+    """
+
+    def __getattr__(name: str) -> object:
+        module = table.get(name)
+        if module is None:
+            raise AttributeError(f"module {owner!r} has no attribute {name!r}")
+        import importlib
+
+        return getattr(importlib.import_module(module), name)
+
+    return __getattr__
