@@ -39,16 +39,22 @@ if TYPE_CHECKING:
     from groq_batch._workflow_core import JobSubmitError as JobSubmitError
     from groq_batch._workflow_core import UploadProgress as UploadProgress
     from groq_batch._workflow_core import WaitTimeoutError as WaitTimeoutError
+    from groq_batch.jobs import JobRegistry as JobRegistry
     from groq_batch.jsonl import BatchRequest as BatchRequest
     from groq_batch.jsonl import chat_request as chat_request
+    from groq_batch.jsonl import transcription_request as transcription_request
+    from groq_batch.jsonl import translation_request as translation_request
     from groq_batch.resources.batches import IDEMPOTENCY_METADATA_KEY as IDEMPOTENCY_METADATA_KEY
     from groq_batch.results import BatchResult as BatchResult
+    from groq_batch.results import JoinStats as JoinStats
     from groq_batch.results import Outcome as Outcome
     from groq_batch.results import ResultSummary as ResultSummary
+    from groq_batch.validation import MetadataLimits as MetadataLimits
     from groq_batch.validation import Problem as Problem
     from groq_batch.validation import ValidationError as ValidationError
     from groq_batch.validation import ValidationReport as ValidationReport
     from groq_batch.validation import validate as validate
+    from groq_batch.validation import validate_metadata as validate_metadata
 
 __version__ = "0.1.0"
 
@@ -99,6 +105,12 @@ _LAZY: dict[str, str] = {
     "ValidationReport": "groq_batch.validation",
     "WaitTimeoutError": "groq_batch._workflow_core",
     "chat_request": "groq_batch.jsonl",
+    "JobRegistry": "groq_batch.jobs",
+    "JoinStats": "groq_batch.results",
+    "MetadataLimits": "groq_batch.validation",
+    "transcription_request": "groq_batch.jsonl",
+    "translation_request": "groq_batch.jsonl",
+    "validate_metadata": "groq_batch.validation",
     "validate": "groq_batch.validation",
 }
 
@@ -130,7 +142,10 @@ __all__ = [
     "IncompleteContentError",
     "InsecureTransportWarning",
     "InternalServerError",
+    "JobRegistry",
     "JobSubmitError",
+    "JoinStats",
+    "MetadataLimits",
     "NotFoundError",
     "NotGiven",
     "Outcome",
@@ -147,7 +162,10 @@ __all__ = [
     "WaitTimeoutError",
     "__version__",
     "chat_request",
+    "transcription_request",
+    "translation_request",
     "validate",
+    "validate_metadata",
 ]
 
 

@@ -28,6 +28,7 @@ from groq_batch._types import (
 if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq as AsyncGroq
     from groq_batch._sync.client import Groq as Groq
+    from groq_batch.jobs import JobRegistry
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -166,6 +167,19 @@ class _ClientInfo:
     def max_retries(self) -> int:
         """How many times a failed request is retried."""
         return self._settings.max_retries
+
+    @property
+    def jobs(self) -> JobRegistry:
+        """The local job registry that `groq-batch run`/`submit` record into.
+
+        ``client.jobs.list()`` lists the jobs, newest first; ``client.jobs.get(name)`` finds one;
+        ``client.batches.job(name)`` re-attaches to it. The registry is a SQLite file in the
+        per-user data dir (``$XDG_DATA_HOME/groq-batch/jobs.sqlite3``).
+        """
+        # Imported on first use: most clients never touch the registry, and sqlite3 costs time.
+        from groq_batch.jobs import JobRegistry
+
+        return JobRegistry()
 
     def __repr__(self) -> str:
         return (

@@ -30,6 +30,7 @@ from groq_batch.validation import (
     Problem,
     ValidationError,
     validate_lines,
+    validate_metadata,
 )
 from groq_batch_api.models import Batch, Metadata
 
@@ -169,6 +170,29 @@ def part_metadata(
     merged[JOB_KEY] = job_id
     merged[PART_KEY] = f"{part}/{parts}"
     return merged
+
+
+def check_job_metadata(metadata: Mapping[str, str] | None, parts: int) -> None:
+    """Refuse, before anything is uploaded, metadata the server would refuse on a part.
+
+    Each part's batch carries the caller's pairs plus the job's own (`part_metadata`) and the
+    create marker, so the bounds are checked on that merged set.
+
+    Args:
+        metadata: The caller's metadata.
+        parts: How many parts the job has.
+
+    Raises:
+        ValidationError: A bound is crossed; each problem names its key.
+    """
+    # Imported here: the create marker's key lives with the batches resource.
+    from groq_batch.resources.batches import IDEMPOTENCY_METADATA_KEY
+
+    merged = part_metadata(metadata, new_job_id(), parts, parts)
+    merged.setdefault(IDEMPOTENCY_METADATA_KEY, uuid.uuid4().hex)
+    problems = validate_metadata(merged)
+    if problems:
+        raise ValidationError(problems, source="metadata")
 
 
 @dataclass(slots=True)

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from groq_batch._client import Groq
     from groq_batch._workflow import BatchJob
     from groq_batch.results import BatchResult, ResultSummary
+    from groq_batch.validation import Problem
     from groq_batch_api.models import Batch
 
 EXIT_OK = 0
@@ -66,8 +67,8 @@ EXIT_FAILED_ROWS = 3
 EXIT_TIMEOUT = 4
 EXIT_INTERRUPTED = 130
 
-ENDPOINTS = ("/v1/chat/completions",)
-"""The batch endpoints Groq (and the local server) accept."""
+ENDPOINTS = ("/v1/chat/completions", "/v1/audio/transcriptions", "/v1/audio/translations")
+"""The batch endpoints Groq (and the local server) accept; a file may mix their lines."""
 OUTCOMES = ("succeeded", "request_error", "batch_error", "expired", "cancelled", "missing")
 """Every ``Outcome`` value, in the order the summary lists them."""
 FAILED_OUTCOMES = OUTCOMES[1:]
@@ -779,12 +780,15 @@ def _print_report_json(out: Output, report: Any) -> None:
             "lines": report.lines,
             "bytes": report.bytes,
             "ok": report.ok,
-            "problems": [
-                {"line": p.line, "field": p.field, "code": p.code, "message": p.message}
-                for p in report.problems
-            ],
+            "parts": report.parts,
+            "problems": [_problem_json(p) for p in report.problems],
+            "warnings": [_problem_json(w) for w in report.warnings],
         }
     )
+
+
+def _problem_json(p: Problem) -> dict[str, Any]:
+    return {"line": p.line, "field": p.field, "code": p.code, "message": p.message}
 
 
 def _validate(args: argparse.Namespace, out: Output) -> int:
@@ -973,6 +977,9 @@ def _wait(job: BatchJob, args: argparse.Namespace, out: Output) -> list[Batch]:
             timeout=getattr(args, "timeout", None),
             poll_interval=getattr(args, "poll_interval", None),
             on_update=progress.update,
+            on_retry=lambda exc, delay: out.note(
+                f"polling failed ({type(exc).__name__}); retrying in {delay:.0f} s"
+            ),
         )
 
 

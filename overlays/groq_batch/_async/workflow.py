@@ -25,6 +25,7 @@ from groq_batch._workflow_core import (
     RetryCallback,
     Source,
     atomic_download,
+    check_job_metadata,
     download_plan,
     halve_shard,
     is_outage,
@@ -292,6 +293,7 @@ class AsyncJobMethods:
         )
         job_id = new_job_id()
         try:
+            check_job_metadata(metadata, len(plan.shards))
             # Every part is uploaded before any batch is created: a failed upload leaves no batch.
             shards = list(plan.shards)
             file_ids: list[str] = []
@@ -333,15 +335,23 @@ class AsyncJobMethods:
         return AsyncBatchJob(self._client, created)
 
     def job(self, ids: str | Batch | Sequence[str | Batch]) -> AsyncBatchJob:
-        """Re-attach to a job from its batch ids (or a batch), in this or another process.
+        """Re-attach to a job from its batch ids, a batch, or its name, in this or another process.
 
         Args:
-            ids: One batch id, a batch, or the ids of every part.
+            ids: One batch id, a batch, the ids of every part, or a job name that `submit` or
+                ``groq-batch run`` recorded in the job registry (``groq-batch jobs``).
 
         Returns:
             The job handle. Nothing is fetched until it is used.
         """
-        return AsyncBatchJob(self._client, [ids] if isinstance(ids, str | Batch) else list(ids))
+        items = [ids] if isinstance(ids, str | Batch) else list(ids)
+        if any(isinstance(i, str) and not i.startswith("batch_") for i in items):
+            # A job name from the registry (`groq-batch jobs`); sqlite3 loads only for names.
+            from groq_batch.jobs import JobRegistry
+
+            registry = JobRegistry()
+            items = [x for i in items for x in (registry.resolve(i) if isinstance(i, str) else [i])]
+        return AsyncBatchJob(self._client, items)
 
     async def wait(
         self,
