@@ -337,9 +337,11 @@ export type CreateBatchRequest = {
      */
     input_file_id: string;
     /**
-     * The endpoint every line runs against. Groq documents `/v1/chat/completions`.
+     * The batch's endpoint, one of `BatchEndpoint`. Each line names its own `url`, so one
+     * file may mix chat and audio lines whichever of the three this is.
+     *
      */
-    endpoint: string;
+    endpoint: BatchEndpoint | string;
     /**
      * How long the batch may take, from `24h` to `7d` (hours `h` or days `d`).
      */
@@ -349,6 +351,13 @@ export type CreateBatchRequest = {
      */
     metadata?: Metadata | null;
 };
+
+/**
+ * The endpoints a batch line can call. Fields that take one also accept other strings, so a
+ * newer endpoint Groq adds is not refused by an older client.
+ *
+ */
+export type BatchEndpoint = '/v1/chat/completions' | '/v1/audio/transcriptions' | '/v1/audio/translations';
 
 /**
  * One line of a batch's input file.
@@ -363,16 +372,63 @@ export type BatchRequestInput = {
      */
     method: string;
     /**
-     * The endpoint, equal to the batch's `endpoint`.
+     * The endpoint this line calls, one of `BatchEndpoint`. Lines of one file may call
+     * different endpoints (a "mixed batch").
+     *
      */
-    url: string;
+    url: BatchEndpoint | string;
     /**
-     * The request body, as for the synchronous endpoint.
+     * The request body, as for the synchronous endpoint: a chat-completions request, or an
+     * `AudioRequest` for the audio endpoints.
+     *
      */
     body: {
         [key: string]: unknown;
     };
 };
+
+/**
+ * The body of a `/v1/audio/transcriptions` or `/v1/audio/translations` line. The audio is
+ * fetched from `url`; a batch cannot carry the audio bytes themselves.
+ *
+ */
+export type AudioRequest = {
+    /**
+     * A Whisper model, for example `whisper-large-v3` or `whisper-large-v3-turbo`.
+     */
+    model: string;
+    /**
+     * Where the audio file can be fetched from.
+     */
+    url: string;
+    /**
+     * The spoken language as ISO-639-1 (`en`), for transcriptions.
+     */
+    language?: string;
+    /**
+     * Text to guide the model's style or to continue a previous segment.
+     */
+    prompt?: string;
+    /**
+     * `json` (the default: `{text}`), `text`, or `verbose_json` (adds language, duration and
+     * segments). Other values are kept as strings.
+     *
+     */
+    response_format?: AudioResponseFormat | string;
+    /**
+     * Sampling temperature, from 0 to 1.
+     */
+    temperature?: number;
+    /**
+     * `segment` and/or `word`; needs `response_format: verbose_json`.
+     */
+    timestamp_granularities?: Array<string>;
+};
+
+/**
+ * The shape of an audio result.
+ */
+export type AudioResponseFormat = 'json' | 'text' | 'verbose_json';
 
 /**
  * The HTTP response a request got.
@@ -387,7 +443,8 @@ export type BatchRequestOutputResponse = {
      */
     request_id?: string;
     /**
-     * The response body: a `ChatCompletion` for a success, an `ErrorResponse` for a failure.
+     * The response body: for a success, a `ChatCompletion` (chat lines) or a `Transcription`
+     * (audio lines); for a failure, an `ErrorResponse`.
      *
      */
     body?: {
@@ -543,6 +600,109 @@ export type ChatCompletion = {
      * The service tier, `batch` for batch requests.
      */
     service_tier?: string | null;
+    /**
+     * Groq's own details, such as its request id.
+     */
+    x_groq?: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * One segment of a `verbose_json` transcription.
+ */
+export type TranscriptionSegment = {
+    /**
+     * The segment's position.
+     */
+    id: number;
+    /**
+     * Seek offset of the segment, in audio frames.
+     */
+    seek?: number;
+    /**
+     * Start time, in seconds.
+     */
+    start: number;
+    /**
+     * End time, in seconds.
+     */
+    end: number;
+    /**
+     * The segment's text.
+     */
+    text: string;
+    /**
+     * The segment's token ids.
+     */
+    tokens?: Array<number>;
+    /**
+     * The temperature the segment was decoded with.
+     */
+    temperature?: number;
+    /**
+     * Average log probability of the tokens.
+     */
+    avg_logprob?: number;
+    /**
+     * Compression ratio of the segment; high values suggest repetition.
+     */
+    compression_ratio?: number;
+    /**
+     * Probability that the segment is silence.
+     */
+    no_speech_prob?: number;
+};
+
+/**
+ * One word of a `verbose_json` transcription with `timestamp_granularities` `word`.
+ */
+export type TranscriptionWord = {
+    /**
+     * The word.
+     */
+    word: string;
+    /**
+     * Start time, in seconds.
+     */
+    start: number;
+    /**
+     * End time, in seconds.
+     */
+    end: number;
+};
+
+/**
+ * The body of a successful audio line (`/v1/audio/transcriptions` or
+ * `/v1/audio/translations`). With `response_format: json` it is just `text`; with
+ * `verbose_json` it also carries `task`, `language`, `duration` and `segments`.
+ *
+ */
+export type Transcription = {
+    /**
+     * The transcript (or, for a translation, the English text).
+     */
+    text: string;
+    /**
+     * `transcribe` or `translate`.
+     */
+    task?: string;
+    /**
+     * The detected or given language.
+     */
+    language?: string;
+    /**
+     * The audio's length, in seconds.
+     */
+    duration?: number;
+    /**
+     * The transcript in timed segments.
+     */
+    segments?: Array<TranscriptionSegment>;
+    /**
+     * The transcript word by word, when word timestamps were asked for.
+     */
+    words?: Array<TranscriptionWord>;
     /**
      * Groq's own details, such as its request id.
      */
