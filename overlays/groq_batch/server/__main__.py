@@ -84,6 +84,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"refuse larger uploads with 413 ({MAX_BYTES}, Groq's 100 MB)",
     )
     parser.add_argument(
+        "--max-metadata",
+        default="16,64,512",
+        metavar="PAIRS,KEY,VALUE",
+        help="batch metadata bounds: pairs, key and value characters (16,64,512: OpenAI's)",
+    )
+    parser.add_argument(
+        "--upload-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="refuse (408) an upload that sends nothing for this long (30)",
+    )
+    parser.add_argument(
         "--model",
         action="append",
         default=[],
@@ -120,6 +133,14 @@ def build_parser(prog: str = "python -m groq_batch.server") -> argparse.Argument
     return parser
 
 
+def _metadata_limits(text: str) -> tuple[int, int, int]:
+    parts = text.split(",")
+    if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
+        raise ValueError(f"--max-metadata wants PAIRS,KEY,VALUE (three integers), got {text!r}")
+    pairs, key_chars, value_chars = (int(p) for p in parts)
+    return pairs, key_chars, value_chars
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the server from parsed arguments and block until it stops.
 
@@ -136,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         faults = [FaultRule.parse(text) for text in args.fault]
+        pairs, key_chars, value_chars = _metadata_limits(args.max_metadata)
         config = ServerConfig(
             data_dir=args.data_dir,
             api_key=args.api_key,
@@ -150,6 +172,10 @@ def run(args: argparse.Namespace) -> int:
             chunk_size=args.chunk_size,
             models=tuple(args.model),
             max_upload_bytes=args.max_upload_bytes,
+            max_metadata_pairs=pairs,
+            max_metadata_key_chars=key_chars,
+            max_metadata_value_chars=value_chars,
+            upload_timeout=args.upload_timeout,
             log_level=args.log_level,
         )
     except ValueError as exc:

@@ -8,6 +8,7 @@ Status codes, following Groq's error page:
 - 400: the request cannot be read (bad JSON, a missing or mistyped field, a bad query value);
 - 401: the API key is missing or wrong (only when the server runs with one);
 - 404: no such file, batch or route;
+- 408: an upload that sent nothing for ``upload_timeout`` seconds (its temp file is deleted);
 - 409: the batch cannot be cancelled in its current state;
 - 413: an upload over the size limit, refused before anything is stored;
 - 416: a ``Range`` that starts past the end of the file;
@@ -18,6 +19,7 @@ Status codes, following Groq's error page:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
@@ -197,6 +199,8 @@ class _MultipartUpload:
         self.filename: str | None = None
         self.fields: dict[str, bytes] = {}
         self.saw_file = False
+        # Set only by the closing boundary: a body cut short before it is not a whole upload.
+        self.ended = False
         self._name = ""
         self._is_file = False
         self._header_name = b""
@@ -213,7 +217,11 @@ class _MultipartUpload:
             "on_header_value": self._header_value_cb,
             "on_header_end": self._header_end,
             "on_headers_finished": self._headers_finished,
+            "on_end": self._end,
         }
+
+    def _end(self) -> None:
+        self.ended = True
 
     def _part_begin(self) -> None:
         self._disposition = b""
@@ -270,8 +278,29 @@ class _MultipartUpload:
         self.tmp.unlink(missing_ok=True)
 
 
+async def _chunks(request: Request) -> AsyncIterator[bytes]:
+    """The request body, failing with 408 if the client sends nothing for `upload_timeout`.
+
+    Without this, a client that stops half-way holds its connection and temp file forever.
+    """
+    timeout = _state(request).config.upload_timeout
+    stream = request.stream()
+    while True:
+        try:
+            chunk = await asyncio.wait_for(anext(stream), timeout)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise APIError(
+                408,
+                f"Request Timeout: the upload sent nothing for {timeout:g} seconds",
+                code="request_timeout",
+            ) from None
+        yield chunk
+
+
 async def _drain(request: Request) -> None:
-    async for _ in request.stream():
+    async for _ in _chunks(request):
         pass
 
 
@@ -316,7 +345,7 @@ async def upload_file(request: Request) -> Response:
         # python-multipart's parse errors derive from ValueError. After one, the rest of the
         # body is still read, so the client hears the 400 rather than a broken pipe.
         malformed: ValueError | None = None
-        async for chunk in request.stream():
+        async for chunk in _chunks(request):
             if malformed is None:
                 try:
                     parser.write(chunk)
@@ -327,6 +356,8 @@ async def upload_file(request: Request) -> Response:
                 parser.finalize()
             except ValueError as exc:
                 malformed = exc
+        if malformed is None and not upload.ended:
+            malformed = ValueError("the body ends before the closing boundary")
         if malformed is not None:
             raise APIError(400, f"Malformed multipart body: {malformed}", param="file")
         if upload.too_large:
@@ -550,6 +581,65 @@ def _require_str(body: Mapping[str, Any], name: str) -> str:
     return value
 
 
+def _json_body(raw: bytes) -> dict[str, Any]:
+    """A request body that must be a JSON object of valid Unicode."""
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise APIError(400, f"The request body is not valid JSON: {exc}") from exc
+    except RecursionError:
+        raise APIError(400, "The request body is nested too deeply") from None
+    if not isinstance(body, dict):
+        raise APIError(400, "The request body must be a JSON object")
+    try:
+        # A lone surrogate (a \ud800 escape without its pair) parses, but cannot be stored.
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise APIError(
+            400, "The request body holds a lone surrogate, which is not valid Unicode"
+        ) from None
+    except RecursionError:
+        raise APIError(400, "The request body is nested too deeply") from None
+    return body
+
+
+def _check_metadata(metadata: Any, config: ServerConfig) -> dict[str, str] | None:
+    """Metadata within OpenAI's documented bounds (configurable), or a 400 naming the limit."""
+    if metadata is None:
+        return None
+    if not (
+        isinstance(metadata, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())
+    ):
+        raise APIError(400, "'metadata' must be an object of string values", param="metadata")
+    if len(metadata) > config.max_metadata_pairs:
+        raise APIError(
+            400,
+            f"Invalid 'metadata': {len(metadata)} pairs, more than the maximum of "
+            f"{config.max_metadata_pairs}",
+            code="invalid_metadata",
+            param="metadata",
+        )
+    for key, value in metadata.items():
+        if len(key) > config.max_metadata_key_chars:
+            raise APIError(
+                400,
+                f"Invalid 'metadata': key {key[:20]!r}... has {len(key)} characters, more than "
+                f"the maximum of {config.max_metadata_key_chars}",
+                code="invalid_metadata",
+                param="metadata",
+            )
+        if len(value) > config.max_metadata_value_chars:
+            raise APIError(
+                400,
+                f"Invalid 'metadata': the value of {key!r} has {len(value)} characters, more "
+                f"than the maximum of {config.max_metadata_value_chars}",
+                code="invalid_metadata",
+                param=f"metadata.{key}",
+            )
+    return metadata
+
+
 async def create_batch(request: Request) -> Response:
     """``POST /openai/v1/batches``: create a batch in ``validating``.
 
@@ -563,21 +653,11 @@ async def create_batch(request: Request) -> Response:
         APIError: 400, 404 or 422 for an unacceptable request.
     """
     state = _state(request)
-    try:
-        body = json.loads(await request.body())
-    except ValueError as exc:
-        raise APIError(400, f"The request body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise APIError(400, "The request body must be a JSON object")
+    body = _json_body(await request.body())
     input_file_id = _require_str(body, "input_file_id")
     endpoint = _require_str(body, "endpoint")
     window = _require_str(body, "completion_window")
-    metadata = body.get("metadata")
-    if metadata is not None and not (
-        isinstance(metadata, dict)
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())
-    ):
-        raise APIError(400, "'metadata' must be an object of string values", param="metadata")
+    metadata = _check_metadata(body.get("metadata"), state.config)
     window_seconds = parse_window(window)
     if endpoint not in SUPPORTED_ENDPOINTS:
         raise APIError(

@@ -46,6 +46,12 @@ class ServerConfig:
             restart safety.
         max_upload_bytes: Uploads larger than this are refused with 413 before being stored.
         max_lines: The most lines a batch input file may have.
+        max_metadata_pairs: The most key-value pairs a batch's ``metadata`` may hold.
+        max_metadata_key_chars: The longest ``metadata`` key, in characters.
+        max_metadata_value_chars: The longest ``metadata`` value, in characters. The three
+            defaults are OpenAI's documented bounds; Groq documents none.
+        upload_timeout: Seconds an upload may go without sending a byte before it is refused
+            with 408, its connection closed and its temp file deleted.
         models: Extra model ids the echo executor accepts, beyond its built-in list.
         poll_interval: Seconds the worker sleeps when it has nothing to do.
         log_level: uvicorn's log level.
@@ -66,6 +72,10 @@ class ServerConfig:
     chunk_size: int = 500
     max_upload_bytes: int = MAX_BYTES
     max_lines: int = MAX_LINES
+    max_metadata_pairs: int = 16
+    max_metadata_key_chars: int = 64
+    max_metadata_value_chars: int = 512
+    upload_timeout: float = 30.0
     models: tuple[str, ...] = field(default_factory=tuple)
     poll_interval: float = 0.05
     log_level: str = "warning"
@@ -77,6 +87,11 @@ class ServerConfig:
             raise ValueError(f"chunk_size must be at least 1, got {self.chunk_size}")
         if self.request_latency < 0:
             raise ValueError(f"request_latency must be >= 0, got {self.request_latency}")
+        if self.upload_timeout <= 0:
+            raise ValueError(f"upload_timeout must be positive, got {self.upload_timeout}")
+        if min(self.max_metadata_pairs, self.max_metadata_key_chars,
+               self.max_metadata_value_chars) < 0:  # fmt: skip
+            raise ValueError("metadata limits must be >= 0")
         if self.upstream_concurrency < 1:
             raise ValueError("upstream_concurrency must be at least 1")
         if self.executor not in ("echo", "openai-compatible"):

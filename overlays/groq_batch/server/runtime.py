@@ -165,6 +165,11 @@ class LocalServer:
         """The server's store, for tests that inspect its state directly."""
         return self._ready.state.store
 
+    @property
+    def worker(self) -> Worker:
+        """The server's worker, for tests that hold or inspect batch processing."""
+        return self._ready.state.worker
+
     def start(self, timeout: float = 10.0) -> LocalServer:
         """Start serving; returns once the server accepts connections.
 
