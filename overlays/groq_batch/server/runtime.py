@@ -52,7 +52,10 @@ def make_executor(config: ServerConfig) -> Executor:
 def _bind(host: str, port: int) -> socket.socket:
     """Bind a listening socket ourselves, so port 0 works and the real port is known."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
+    # accepted sockets inherit it. Without it every kept-alive response waits ~40 ms for
+    # Nagle and delayed ACKs.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)
