@@ -1,8 +1,9 @@
 """A local server that behaves like Groq's Files and Batches API (the ``server`` extra).
 
-It serves the spec's operations under ``/openai/v1`` on loopback, keeps its state in SQLite
-plus a blob directory, runs batches with a pluggable executor (deterministic ``echo`` by
-default), and can inject faults on purpose. Both official SDKs work against it unchanged::
+It serves the spec's operations under ``/openai/v1`` (and OpenAI's ``/v1``) on loopback, keeps
+its state in SQLite plus a blob directory, runs batches with a pluggable executor (deterministic
+``echo`` by default), and can inject faults on purpose. Both official SDKs work against it
+unchanged::
 
     from groq_batch.server import LocalServer, ServerConfig
 

@@ -73,6 +73,9 @@ __all__ = ["SUPPORTED_ENDPOINTS", "ServerState", "build_app", "parse_window"]
 logger = logging.getLogger("groq_batch.server")
 
 PREFIX = "/openai/v1"
+# The same API again under OpenAI's standard base path, so a client configured with
+# ``http://HOST:PORT/v1`` works too.
+PREFIXES = (PREFIX, "/v1")
 SUPPORTED_ENDPOINTS = frozenset({CHAT_COMPLETIONS})
 MIN_WINDOW = 24 * 3600
 MAX_WINDOW = 7 * 24 * 3600
@@ -934,15 +937,19 @@ def build_app(state: ServerState) -> ASGIApp:
             state.store.close()
 
     routes = [
-        Route(f"{PREFIX}/files", upload_file, methods=["POST"]),
-        Route(f"{PREFIX}/files", list_files, methods=["GET"]),
-        Route(f"{PREFIX}/files/{{file_id}}", retrieve_file, methods=["GET"]),
-        Route(f"{PREFIX}/files/{{file_id}}", delete_file, methods=["DELETE"]),
-        Route(f"{PREFIX}/files/{{file_id}}/content", download_file, methods=["GET"]),
-        Route(f"{PREFIX}/batches", create_batch, methods=["POST"]),
-        Route(f"{PREFIX}/batches", list_batches, methods=["GET"]),
-        Route(f"{PREFIX}/batches/{{batch_id}}", retrieve_batch, methods=["GET"]),
-        Route(f"{PREFIX}/batches/{{batch_id}}/cancel", cancel_batch, methods=["POST"]),
+        route
+        for prefix in PREFIXES
+        for route in (
+            Route(f"{prefix}/files", upload_file, methods=["POST"]),
+            Route(f"{prefix}/files", list_files, methods=["GET"]),
+            Route(f"{prefix}/files/{{file_id}}", retrieve_file, methods=["GET"]),
+            Route(f"{prefix}/files/{{file_id}}", delete_file, methods=["DELETE"]),
+            Route(f"{prefix}/files/{{file_id}}/content", download_file, methods=["GET"]),
+            Route(f"{prefix}/batches", create_batch, methods=["POST"]),
+            Route(f"{prefix}/batches", list_batches, methods=["GET"]),
+            Route(f"{prefix}/batches/{{batch_id}}", retrieve_batch, methods=["GET"]),
+            Route(f"{prefix}/batches/{{batch_id}}/cancel", cancel_batch, methods=["POST"]),
+        )
     ]
     app = Starlette(
         routes=routes,

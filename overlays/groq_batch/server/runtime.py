@@ -254,7 +254,11 @@ def serve(config: ServerConfig, *, faults: Iterable[FaultRule] = ()) -> None:
     )
     logger.warning("groq-batch local server listening on %s", prepared.base_url)
     logger.warning("  Groq SDK:   Groq(base_url=%r, api_key=...)", prepared.base_url)
-    logger.warning("  OpenAI SDK: OpenAI(base_url=%r, ...)", prepared.base_url + "/openai/v1")
+    logger.warning(
+        "  OpenAI SDK: OpenAI(base_url=%r, ...) (or %r)",
+        prepared.base_url + "/openai/v1",
+        prepared.base_url + "/v1",
+    )
     logger.warning("  data: %s", where)
     logger.warning(
         "  executor: %s, time scale: %sx, auth: %s",
