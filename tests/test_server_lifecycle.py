@@ -234,24 +234,25 @@ def test_more_than_50000_lines_fails_validation(api: Api) -> None:
 
 # ------------------------------------------------------------------------------------- cancel
 class _Gate:
-    """Wraps the worker's executor: after `free_chunks` chunks, the next one waits for `release`.
+    """Wraps the worker's executor: once `free` requests have run, the next call waits.
 
-    While it waits, the batch can only be in ``in_progress`` or ``cancelling``, so the test
-    decides the state, not the scheduler.
+    While it waits (until `release`), the batch can only be in ``in_progress`` or
+    ``cancelling``, so the test decides the state, not the scheduler.
     """
 
-    def __init__(self, inner: Executor, free_chunks: int) -> None:
+    def __init__(self, inner: Executor, free: int) -> None:
         self.inner = inner
-        self.free = free_chunks
+        self.free = free
+        self.passed = 0
         self.held = threading.Event()
         self.release = threading.Event()
 
     def run(self, requests: Sequence[ExecRequest], stop: threading.Event) -> list[Outcome]:
-        if self.free == 0:
+        if self.passed >= self.free:
             self.held.set()
             while not (self.release.wait(0.05) or stop.is_set()):
                 pass
-        self.free -= 1
+        self.passed += len(requests)
         return self.inner.run(requests, stop)
 
     def close(self) -> None:
@@ -262,12 +263,12 @@ def test_cancel_keeps_finished_results_and_lists_the_rest(
     make_local_server: Callable[..., LocalServer],
 ) -> None:
     server = make_local_server(chunk_size=5)
-    gate = _Gate(server.worker.executor, free_chunks=2)
+    gate = _Gate(server.worker.executor, free=10)
     server.worker.executor = gate
     slow_api = Api(server.base_url)
     inputs = [request_line(i) for i in range(200)]
     batch = slow_api.submit(inputs)
-    assert gate.held.wait(20), "the worker never reached the third chunk"
+    assert gate.held.wait(20), "the worker never got past ten requests"
     cancelling = slow_api.http.post(f"/batches/{batch['id']}/cancel")
     assert cancelling.status_code == 200
     assert cancelling.json()["status"] == "cancelling"
@@ -286,8 +287,8 @@ def test_cancel_keeps_finished_results_and_lists_the_rest(
     assert done["completed_at"] is None
     outputs = slow_api.lines(done["output_file_id"])
     errors = slow_api.lines(done["error_file_id"])
-    # The two free chunks, and the held one, which finished after the cancel.
-    assert len(outputs) == done["request_counts"]["completed"] == 15
+    # The free requests, and the held ones, which finished after the cancel.
+    assert len(outputs) == done["request_counts"]["completed"] == gate.passed > 10
     for line in errors:
         OUTPUT_LINE.validate(line)
         assert line["response"] is None

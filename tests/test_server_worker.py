@@ -334,3 +334,51 @@ def test_a_batch_whose_step_keeps_failing_is_isolated_then_failed(
     assert sum(1 for r in about if "step failed" in r.getMessage()) == 3
     assert sum(1 for r in about if r.exc_info) == 1
     assert about[-1].levelname == "ERROR"
+
+
+# ------------------------------------------------------------------------ commit by time
+class _SlowEcho(EchoExecutor):
+    """Echo on a fake clock: each request takes `seconds` of it, and no real time."""
+
+    def __init__(self, clock: list[float], seconds: float) -> None:
+        super().__init__()
+        self.clock = clock
+        self.seconds = seconds
+
+    def run(self, requests, stop):  # type: ignore[no-untyped-def]
+        self.clock[0] += self.seconds * len(requests)
+        return super().run(requests, stop)
+
+
+def test_results_are_committed_by_time_as_well_as_by_count(store: Store) -> None:
+    clock = [0.0]
+    batch_id = _new_batch(store, _store_file(store, jsonl([request_line(i) for i in range(20)])))
+    worker = Worker(
+        store, _SlowEcho(clock, 0.125), chunk_size=500, max_lines=50, max_bytes=1 << 20,
+        commit_interval=0.5, parallelism=1, monotonic=lambda: clock[0],
+    )  # fmt: skip
+    worker.step()  # validate
+    counts = []
+    for _ in range(5):
+        worker.step()
+        row = store.get_batch(batch_id)
+        assert row is not None
+        counts.append(row.completed)
+    # 1/8 s a request, committed every 0.5 s: four at a time, although a chunk holds 500.
+    assert counts == [4, 8, 12, 16, 20]
+    assert _run_until(worker, store, batch_id, "completed").output_file_id is not None
+
+
+def test_a_fast_executor_still_commits_whole_chunks(store: Store) -> None:
+    clock = [0.0]
+    batch_id = _new_batch(store, _store_file(store, jsonl([request_line(i) for i in range(25)])))
+    worker = Worker(
+        store, _SlowEcho(clock, 0.0), chunk_size=10, max_lines=50, max_bytes=1 << 20,
+        commit_interval=0.5, parallelism=1, monotonic=lambda: clock[0],
+    )  # fmt: skip
+    worker.step()
+    counts = []
+    for _ in range(3):
+        worker.step()
+        counts.append(store.get_batch(batch_id).completed)  # type: ignore[union-attr]
+    assert counts == [10, 20, 25]

@@ -75,7 +75,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="echo: simulated seconds per request (0)",
     )
     parser.add_argument(
-        "--chunk-size", type=int, default=500, help="requests committed together (500)"
+        "--chunk-size", type=int, default=500, help="most requests committed together (500)"
+    )
+    parser.add_argument(
+        "--commit-interval",
+        type=float,
+        default=0.5,
+        metavar="SECONDS",
+        help="commit finished requests at least this often (0.5)",
     )
     parser.add_argument(
         "--max-upload-bytes",
@@ -170,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
             upstream_concurrency=args.concurrency,
             request_latency=args.request_latency,
             chunk_size=args.chunk_size,
+            commit_interval=args.commit_interval,
             models=tuple(args.model),
             max_upload_bytes=args.max_upload_bytes,
             max_metadata_pairs=pairs,

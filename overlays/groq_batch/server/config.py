@@ -42,8 +42,10 @@ class ServerConfig:
         upstream_timeout: For ``openai-compatible``: seconds per upstream request.
         request_latency: Simulated seconds of model time per request (real time, not scaled).
             Lets tests watch a batch progress, cancel it midway, or let it expire.
-        chunk_size: Requests executed and committed together; the unit of progress and of
-            restart safety.
+        chunk_size: The most requests committed together; with `commit_interval`, the unit of
+            progress and of restart safety.
+        commit_interval: Seconds after which finished requests are committed even if fewer
+            than `chunk_size` (so ``request_counts`` moves steadily against a slow upstream).
         max_upload_bytes: Uploads larger than this are refused with 413 before being stored.
         max_lines: The most lines a batch input file may have.
         max_metadata_pairs: The most key-value pairs a batch's ``metadata`` may hold.
@@ -70,6 +72,7 @@ class ServerConfig:
     upstream_timeout: float = 60.0
     request_latency: float = 0.0
     chunk_size: int = 500
+    commit_interval: float = 0.5
     max_upload_bytes: int = MAX_BYTES
     max_lines: int = MAX_LINES
     max_metadata_pairs: int = 16
@@ -85,6 +88,8 @@ class ServerConfig:
             raise ValueError(f"time_scale must be positive, got {self.time_scale}")
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, got {self.chunk_size}")
+        if self.commit_interval <= 0:
+            raise ValueError(f"commit_interval must be positive, got {self.commit_interval}")
         if self.request_latency < 0:
             raise ValueError(f"request_latency must be >= 0, got {self.request_latency}")
         if self.upload_timeout <= 0:

@@ -90,6 +90,8 @@ class _Prepared:
             store,
             executor,
             chunk_size=config.chunk_size,
+            commit_interval=config.commit_interval,
+            parallelism=config.upstream_concurrency if config.executor != "echo" else 1,
             max_lines=config.max_lines,
             max_bytes=config.max_upload_bytes,
             poll_interval=config.poll_interval,

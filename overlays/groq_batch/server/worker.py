@@ -21,8 +21,9 @@ a row it is marked ``failed`` with an ``internal_error``. A line the server cann
 (a lone surrogate in its body, JSON nested too deeply to process) becomes that line's error row,
 or, when even its ``custom_id`` is unusable, a line-level validation error.
 
-Restart safety comes from the database. Requests run in chunks, and each chunk's results are
-committed, keyed by (batch, line), in one transaction with the counters. After a restart the
+Restart safety comes from the database. Requests run in chunks (`chunk_size` lines or
+`commit_interval` seconds, whichever comes first), and each chunk's results are committed,
+keyed by (batch, line), in one transaction with the counters. After a restart the
 worker resumes from the first line without a result. Finalising writes the output and error
 files from those rows (temp file, fsync, rename), then records them and the terminal status in
 one transaction; a crash in between only repeats the finalising (the orphaned blobs are swept).
@@ -279,13 +280,17 @@ class Worker:
     Args:
         store: The store.
         executor: What runs the requests.
-        chunk_size: Requests run and committed together.
+        chunk_size: The most requests committed together.
         max_lines: The most lines a batch input may have.
         max_bytes: The largest batch input file.
         poll_interval: Seconds to sleep when there is nothing to do.
         clock: Returns the current Unix time in seconds (for expiry).
         max_tries: Failed steps in a row after which a batch is marked ``failed``.
         retry_delay: Seconds before a failed batch is tried again; doubles with each failure.
+        commit_interval: Seconds after which finished requests are committed even if fewer
+            than `chunk_size`, so progress shows steadily against a slow upstream.
+        parallelism: The fewest requests handed to the executor at once (its concurrency).
+        monotonic: The clock for `commit_interval` (tests pass a fake one).
     """
 
     def __init__(
@@ -300,6 +305,9 @@ class Worker:
         clock: Callable[[], float] = time.time,
         max_tries: int = 3,
         retry_delay: float = 1.0,
+        commit_interval: float = 0.5,
+        parallelism: int = 8,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.executor = executor
@@ -310,6 +318,11 @@ class Worker:
         self.clock = clock
         self.max_tries = max_tries
         self.retry_delay = retry_delay
+        self.commit_interval = commit_interval
+        self.parallelism = parallelism
+        self.monotonic = monotonic
+        # Requests handed to the executor at once; adapts to how long they take.
+        self._slice = max(min(parallelism, chunk_size), 1)
         # Per batch: failed steps in a row, and the monotonic time before which it is skipped.
         self._failures: dict[str, int] = {}
         self._retry_at: dict[str, float] = {}
@@ -502,6 +515,13 @@ class Worker:
 
     # --------------------------------------------------------------------------- processing
     def _run_chunk(self, row: BatchRow) -> bool:
+        """Run requests until `chunk_size` are done or `commit_interval` has passed, then commit.
+
+        The requests go to the executor in slices sized to take about a quarter of the
+        interval each (at least `parallelism`, so an upstream pool stays busy), so that a slow
+        upstream still shows progress every `commit_interval` seconds, and a fast one still
+        commits `chunk_size` lines at a time.
+        """
         pending = self.store.pending_requests(
             row.id, after_line=self._cursor.get(row.id, 0), limit=self.chunk_size
         )
@@ -509,12 +529,25 @@ class Worker:
             with self.store.transaction() as conn:
                 transition(self.store, conn, row.id, "in_progress", "finalizing")
             return True
-        results = self._execute(pending)
+        started = self.monotonic()
+        results: list[ResultRow] = []
+        while len(results) < len(pending):
+            part = pending[len(results) : len(results) + self._slice]
+            part_started = self.monotonic()
+            results += self._execute(part)
+            per_request = (self.monotonic() - part_started) / len(part)
+            target = self.commit_interval / 4
+            wanted = int(target / per_request) if per_request > 0 else self.chunk_size
+            self._slice = max(
+                min(wanted, self.chunk_size), min(self.parallelism, self.chunk_size), 1
+            )
+            if self.monotonic() - started >= self.commit_interval:
+                break
         # Results are kept even if a cancel or the deadline came while the chunk ran: those
         # requests did finish.
         with self.store.transaction() as conn:
             self.store.insert_results(conn, row.id, results)
-        self._cursor[row.id] = pending[-1].line
+        self._cursor[row.id] = pending[len(results) - 1].line
         return True
 
     def _execute(self, pending: list[PendingRequest]) -> list[ResultRow]:
