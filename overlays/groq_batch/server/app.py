@@ -27,10 +27,11 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -88,6 +89,37 @@ DOWNLOAD_CHUNK = 256 * 1024
 _WINDOW = re.compile(r"^([0-9]+)([hd])$")
 
 
+class Activity:
+    """When the server last served a request, for ``idle_exit``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._last = time.monotonic()
+
+    def begin(self) -> None:
+        """A request started."""
+        with self._lock:
+            self._in_flight += 1
+            self._last = time.monotonic()
+
+    def end(self) -> None:
+        """A request ended."""
+        with self._lock:
+            self._in_flight -= 1
+            self._last = time.monotonic()
+
+    def touch(self) -> None:
+        """Something happened that counts as activity (a batch still running)."""
+        with self._lock:
+            self._last = time.monotonic()
+
+    def idle_for(self) -> float:
+        """Seconds since the last activity; 0 while a request is being served."""
+        with self._lock:
+            return 0.0 if self._in_flight else time.monotonic() - self._last
+
+
 @dataclass
 class ServerState:
     """What the routes share: the configuration, the store, the worker and the fault rules."""
@@ -97,6 +129,7 @@ class ServerState:
     store: Store
     worker: Worker
     faults: FaultSet
+    activity: Activity = field(default_factory=Activity)
 
 
 def _state(request: Request) -> ServerState:
@@ -851,6 +884,33 @@ async def cancel_batch(request: Request) -> Response:
     return _json(_batch_model(row))
 
 
+# ------------------------------------------------------------------------------------- daemon
+DAEMON_PATH = "/_groq_batch/daemon"
+
+
+async def daemon_status(request: Request) -> Response:
+    """``GET /_groq_batch/daemon``: who this server is, so ``--local`` can trust its record.
+
+    Args:
+        request: The request.
+
+    Returns:
+        ``{"pid", "version", "data_dir", "unfinished", "idle_exit"}``.
+    """
+    from groq_batch.server.daemon import version
+
+    state = _state(request)
+    return JSONResponse(
+        {
+            "pid": os.getpid(),
+            "version": version(),
+            "data_dir": str(state.data_dir),
+            "unfinished": len(state.store.active_batch_ids()),
+            "idle_exit": state.config.idle_exit,
+        }
+    )
+
+
 # ------------------------------------------------------------------------------------ plumbing
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, APIError)
@@ -882,14 +942,25 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 class _AuthAndRequestId:
     """Checks the bearer key (when configured) and tags every response with ``x-request-id``."""
 
-    def __init__(self, app: ASGIApp, api_key: str | None) -> None:
+    def __init__(self, app: ASGIApp, api_key: str | None, activity: Activity) -> None:
         self.app = app
         self.expected = f"Bearer {api_key}".encode() if api_key else None
+        self.activity = activity
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["path"] == DAEMON_PATH:  # a probe is not activity: it must not delay idle exit
+            await self._serve(scope, receive, send)
+            return
+        self.activity.begin()
+        try:
+            await self._serve(scope, receive, send)
+        finally:
+            self.activity.end()
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = new_id("req").encode()
 
         async def tagged_send(message: Message) -> None:
@@ -951,6 +1022,7 @@ def build_app(state: ServerState) -> ASGIApp:
             Route(f"{prefix}/batches/{{batch_id}}/cancel", cancel_batch, methods=["POST"]),
         )
     ]
+    routes.append(Route(DAEMON_PATH, daemon_status, methods=["GET"]))
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
@@ -962,4 +1034,6 @@ def build_app(state: ServerState) -> ASGIApp:
         },
     )
     app.state.groq = state
-    return FaultMiddleware(_AuthAndRequestId(app, state.config.api_key), state.faults)
+    return FaultMiddleware(
+        _AuthAndRequestId(app, state.config.api_key, state.activity), state.faults
+    )

@@ -57,6 +57,8 @@ class ServerConfig:
         models: Extra model ids the echo executor accepts, beyond its built-in list.
         poll_interval: Seconds the worker sleeps when it has nothing to do.
         log_level: uvicorn's log level.
+        idle_exit: For `serve`: exit after this many seconds with no request and no unfinished
+            batch (the ``--local`` background server); None runs until stopped.
     """
 
     data_dir: Path | str | None = None
@@ -82,6 +84,7 @@ class ServerConfig:
     models: tuple[str, ...] = field(default_factory=tuple)
     poll_interval: float = 0.05
     log_level: str = "warning"
+    idle_exit: float | None = None
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
@@ -92,6 +95,8 @@ class ServerConfig:
             raise ValueError(f"commit_interval must be positive, got {self.commit_interval}")
         if self.request_latency < 0:
             raise ValueError(f"request_latency must be >= 0, got {self.request_latency}")
+        if self.idle_exit is not None and self.idle_exit <= 0:
+            raise ValueError(f"idle_exit must be positive, got {self.idle_exit}")
         if self.upload_timeout <= 0:
             raise ValueError(f"upload_timeout must be positive, got {self.upload_timeout}")
         if min(self.max_metadata_pairs, self.max_metadata_key_chars,

@@ -241,15 +241,37 @@ class LocalServer:
         return f"LocalServer({where})"
 
 
-def serve(config: ServerConfig, *, faults: Iterable[FaultRule] = ()) -> None:
+def _watch_idle(prepared: _Prepared, idle_exit: float, done: threading.Event) -> None:
+    """Stop the server once nothing has happened for `idle_exit` seconds."""
+    activity = prepared.state.activity
+    while not done.wait(min(1.0, idle_exit / 4)):
+        try:
+            if prepared.state.store.active_batch_ids():
+                activity.touch()  # an unfinished batch keeps the server up
+                continue
+        except Exception as exc:  # e.g. the store closing under us at shutdown
+            logger.debug("idle check failed: %s", exc)
+            continue
+        if activity.idle_for() >= idle_exit:
+            logger.warning("idle for %g s with no unfinished batch: stopping", idle_exit)
+            prepared.server.should_exit = True
+            return
+
+
+def serve(config: ServerConfig, *, faults: Iterable[FaultRule] = (), record: bool = False) -> None:
     """Run the server in the foreground until interrupted (Ctrl-C or SIGTERM).
 
-    Logs the URL it listens on and where its data lives.
+    Logs the URL it listens on and where its data lives. With ``config.idle_exit``, it also
+    stops once idle for that long with no unfinished batch.
 
     Args:
         config: How to run.
         faults: Fault rules to apply.
+        record: Record this server as the data dir's background server (``daemon.json``), so
+            ``--local`` commands find it; the record is removed on exit.
     """
+    from groq_batch.server import daemon
+
     prepared = _Prepared(config, FaultSet(list(faults)))
     where = f"{prepared.state.data_dir}" + (
         " (temporary, deleted on exit)" if prepared.owns_data_dir else ""
@@ -275,11 +297,25 @@ def serve(config: ServerConfig, *, faults: Iterable[FaultRule] = ()) -> None:
     # cleanup runs, so make the re-raised signal an exception we can finish on.
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_stopped) if in_main else None
+    done = threading.Event()
+    if config.idle_exit is not None:
+        logger.warning("  idle exit: after %g s with no request and no unfinished batch",
+                       config.idle_exit)  # fmt: skip
+        threading.Thread(
+            target=_watch_idle, args=(prepared, config.idle_exit, done), daemon=True
+        ).start()
+    if record:
+        # The socket is already listening, so a client that reads the record early just waits
+        # in the backlog until uvicorn accepts.
+        daemon.write_record(prepared.state.data_dir, prepared.base_url)
     try:
         prepared.server.run(sockets=[prepared.socket])
     except (KeyboardInterrupt, _StoppedError):
         pass
     finally:
+        done.set()
+        if record:
+            daemon.remove_record(prepared.state.data_dir)
         if in_main:
             signal.signal(signal.SIGTERM, previous)
         prepared.cleanup()
