@@ -107,6 +107,9 @@ class _Prepared:
                 lifespan="on",
                 # Close lingering keep-alive and streaming connections promptly on stop.
                 timeout_graceful_shutdown=2,
+                # Longer than clients keep idle connections (httpx: 5 s), so the server never
+                # closes one just as a client reuses it (a RemoteProtocolError for the client).
+                timeout_keep_alive=75,
             )
         )
 
