@@ -48,6 +48,26 @@ def local_server(make_local_server: Callable[..., LocalServer]) -> LocalServer:
     return make_local_server(api_key=None)
 
 
+@pytest.fixture(autouse=True)
+def _stop_background_servers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Stop any ``--local`` background server a test left in its ``tmp_path``.
+
+    A test that runs ``groq-batch ... --local`` starts one (detached, so it outlives the
+    command); it must not outlive the test.
+    """
+    # Asked for here (not after the test), so tmp_path is torn down after this fixture.
+    tmp_path = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    yield
+    if tmp_path is None:
+        return
+    records = list(tmp_path.rglob("daemon.json"))
+    if records:
+        from groq_batch.server import daemon
+
+        for record in records:
+            daemon.stop(record.parent)
+
+
 # ------------------------------------------------------------------------------- cassettes
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:

@@ -65,6 +65,25 @@ def _payload(**changes: Any) -> dict[str, Any]:
         pytest.param(_payload(completion_window="8d"), 422, "completion_window", id="long"),
         pytest.param(_payload(endpoint="/v1/embeddings"), 422, "endpoint", id="endpoint"),
         pytest.param(_payload(metadata={"a": 1}), 400, "metadata", id="metadata"),
+        pytest.param(
+            _payload(metadata={f"k{i}": "v" for i in range(17)}), 400, "metadata", id="17-pairs"
+        ),
+        pytest.param(_payload(metadata={"k" * 65: "v"}), 400, "metadata", id="long-key"),
+        pytest.param(_payload(metadata={"k": "v" * 513}), 400, "metadata.k", id="long-value"),
+        pytest.param(
+            b'{"input_file_id": "{file}", "endpoint": "/v1/chat/completions", '
+            b'"completion_window": "24h", "metadata": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+            400,
+            None,
+            id="nested",
+        ),
+        pytest.param(
+            b'{"input_file_id": "file_\\ud800", "endpoint": "/v1/chat/completions", '
+            b'"completion_window": "24h"}',
+            400,
+            None,
+            id="lone-surrogate",
+        ),
         pytest.param(_payload(input_file_id="file_missing"), 404, "input_file_id", id="unknown"),
         pytest.param(_payload(input_file_id="{output}"), 422, "input_file_id", id="output-file"),
     ],
@@ -83,6 +102,27 @@ def test_create_batch_rejects(
         "/batches", content=payload, headers={"content-type": "application/json"}
     )
     assert _error(response, status)["param"] == param
+
+
+def test_metadata_at_the_bounds_is_kept(api: Api) -> None:
+    file = api.upload(jsonl([request_line(0)]))
+    metadata = {f"{i:02d}" + "k" * 62: "v" * 512 for i in range(16)}
+    assert api.create(file["id"], metadata=metadata)["metadata"] == metadata
+
+
+def test_metadata_bounds_are_configurable(make_local_server: Callable[..., LocalServer]) -> None:
+    server = make_local_server(
+        max_metadata_pairs=1, max_metadata_key_chars=3, max_metadata_value_chars=4
+    )
+    api = Api(server.base_url)
+    file = api.upload(jsonl([request_line(0)]))
+    assert api.create(file["id"], metadata={"abc": "defg"})["metadata"] == {"abc": "defg"}
+    for metadata in ({"a": "b", "c": "d"}, {"abcd": "e"}, {"a": "bcdef"}):
+        response = api.http.post(
+            "/batches", json={**_payload(input_file_id=file["id"]), "metadata": metadata}
+        )
+        assert _error(response, 400)["code"] == "invalid_metadata"
+    api.close()
 
 
 def test_create_accepts_the_whole_window_range(api: Api) -> None:
@@ -334,6 +374,51 @@ def test_malformed_multipart_is_400(api: Api) -> None:
     assert _error(response, 400)["param"] == "file"
 
 
+def test_truncated_multipart_is_400_and_stores_nothing(api: Api) -> None:
+    # A whole part, then the body stops: no closing ``--b--`` boundary.
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n'
+        + jsonl([request_line(0)])
+    )
+    response = api.http.post(
+        "/files", content=body, headers={"content-type": "multipart/form-data; boundary=b"}
+    )
+    assert "closing boundary" in _error(response, 400)["message"]
+    # Cut inside the closing boundary itself.
+    response = api.http.post(
+        "/files",
+        content=body + b"\r\n--b-",
+        headers={"content-type": "multipart/form-data; boundary=b"},
+    )
+    _error(response, 400)
+    assert api.http.get("/files").json()["data"] == []
+
+
+def test_a_stalled_upload_times_out_and_releases_everything(
+    make_local_server: Callable[..., LocalServer],
+) -> None:
+    server = make_local_server(upload_timeout=0.5)
+    host, port = server.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        sock.sendall(
+            b"POST /openai/v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\n\r\n"
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n'
+            + b"x"
+            * 5000
+        )
+        # Then nothing more. The server answers 408 and closes the connection.
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), received
+    assert json.loads(body)["error"]["code"] == "request_timeout"
+    assert list((server.data_dir / "tmp").iterdir()) == []
+    assert Api(server.base_url).http.get("/files").json()["data"] == []
+
+
 def test_an_upload_the_client_abandons_leaves_nothing(api: Api, local_server: LocalServer) -> None:
     host, port = local_server.base_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port))) as sock:
@@ -353,3 +438,29 @@ def test_an_upload_the_client_abandons_leaves_nothing(api: Api, local_server: Lo
         assert time.monotonic() < deadline, "the abandoned upload's temp file is still there"
         time.sleep(0.01)
     assert api.http.get("/files").json()["data"] == []
+
+
+# ------------------------------------------------------------------------------- latency
+def test_kept_alive_requests_are_not_slower_than_fresh_connections(
+    local_server: LocalServer,
+) -> None:
+    """Without TCP_NODELAY on accepted sockets, each kept-alive response waits ~40 ms (Nagle
+    and delayed ACKs) while a fresh connection answers in ~1 ms. A ratio in one run, with the
+    two kinds interleaved, so machine load slows both alike."""
+    url = local_server.base_url + "/openai/v1/batches"
+    kept, fresh = [], []
+    with (
+        httpx.Client() as keep,
+        httpx.Client(limits=httpx.Limits(max_keepalive_connections=0)) as new,
+    ):
+        keep.get(url)
+        new.get(url)
+        for _ in range(40):
+            for client, samples in ((keep, kept), (new, fresh)):
+                started = time.perf_counter()
+                assert client.get(url).status_code == 200
+                samples.append(time.perf_counter() - started)
+    kept.sort()
+    fresh.sort()
+    kept_median, fresh_median = kept[len(kept) // 2], fresh[len(fresh) // 2]
+    assert kept_median < 2 * fresh_median, (kept_median, fresh_median)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from groq_batch.server import LocalServer
+from groq_batch.server.executors import ExecRequest, Executor, Outcome
 from groq_batch_api.models import BatchRequestOutput
 from tests.server_support import Api, request_line
 
@@ -231,16 +233,53 @@ def test_more_than_50000_lines_fails_validation(api: Api) -> None:
 
 
 # ------------------------------------------------------------------------------------- cancel
-def test_cancel_keeps_finished_results_and_lists_the_rest(slow_api: Api) -> None:
+class _Gate:
+    """Wraps the worker's executor: once `free` requests have run, the next call waits.
+
+    While it waits (until `release`), the batch can only be in ``in_progress`` or
+    ``cancelling``, so the test decides the state, not the scheduler.
+    """
+
+    def __init__(self, inner: Executor, free: int) -> None:
+        self.inner = inner
+        self.free = free
+        self.passed = 0
+        self.held = threading.Event()
+        self.release = threading.Event()
+
+    def run(self, requests: Sequence[ExecRequest], stop: threading.Event) -> list[Outcome]:
+        if self.passed >= self.free:
+            self.held.set()
+            while not (self.release.wait(0.05) or stop.is_set()):
+                pass
+        self.passed += len(requests)
+        return self.inner.run(requests, stop)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_cancel_keeps_finished_results_and_lists_the_rest(
+    make_local_server: Callable[..., LocalServer],
+) -> None:
+    server = make_local_server(chunk_size=5)
+    gate = _Gate(server.worker.executor, free=10)
+    server.worker.executor = gate
+    slow_api = Api(server.base_url)
     inputs = [request_line(i) for i in range(200)]
     batch = slow_api.submit(inputs)
-    slow_api.wait(batch["id"], lambda b: b["request_counts"]["completed"] >= 10)
+    assert gate.held.wait(20), "the worker never got past ten requests"
     cancelling = slow_api.http.post(f"/batches/{batch['id']}/cancel")
     assert cancelling.status_code == 200
-    assert cancelling.json()["status"] in ("cancelling", "cancelled")
+    assert cancelling.json()["status"] == "cancelling"
     assert cancelling.json()["cancelling_at"] is not None
-    # Cancel is idempotent: a retried cancel gets the batch, not an error.
-    assert slow_api.http.post(f"/batches/{batch['id']}/cancel").status_code == 200
+    # Cancel is idempotent: a retried cancel, arriving while the batch is certainly still
+    # cancelling, gets the batch, not an error.
+    again = slow_api.http.post(f"/batches/{batch['id']}/cancel")
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "cancelling"
+    assert again.json()["cancelling_at"] == cancelling.json()["cancelling_at"]
+    gate.release.set()
 
     done = slow_api.wait(batch["id"])
     assert done["status"] == "cancelled"
@@ -248,14 +287,15 @@ def test_cancel_keeps_finished_results_and_lists_the_rest(slow_api: Api) -> None
     assert done["completed_at"] is None
     outputs = slow_api.lines(done["output_file_id"])
     errors = slow_api.lines(done["error_file_id"])
-    assert len(outputs) == done["request_counts"]["completed"] >= 10
-    assert len(outputs) < 200
+    # The free requests, and the held ones, which finished after the cancel.
+    assert len(outputs) == done["request_counts"]["completed"] == gate.passed > 10
     for line in errors:
         OUTPUT_LINE.validate(line)
         assert line["response"] is None
         assert line["error"]["code"] == "batch_cancelled"
     ids = [line["custom_id"] for line in outputs + errors]
     assert sorted(ids) == sorted(line["custom_id"] for line in inputs)
+    slow_api.close()
 
 
 def test_cancel_errors(api: Api) -> None:

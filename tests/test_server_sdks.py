@@ -105,8 +105,10 @@ def test_groq_sdk_errors_map_to_its_exceptions(local_server: LocalServer) -> Non
         )
 
 
-def test_openai_sdk_full_cycle(local_server: LocalServer, tmp_path: Path) -> None:
-    client = openai.OpenAI(base_url=local_server.openai_base_url, api_key="unused")
+@pytest.mark.parametrize("prefix", ["/openai/v1", "/v1"])
+def test_openai_sdk_full_cycle(local_server: LocalServer, tmp_path: Path, prefix: str) -> None:
+    # Groq's path, and the standard OpenAI base URL (http://HOST:PORT/v1).
+    client = openai.OpenAI(base_url=local_server.base_url + prefix, api_key="unused")
     path = write_jsonl(tmp_path / "in.jsonl", [request_line(i) for i in range(5)])
     file = client.files.create(file=path.open("rb"), purpose="batch")
     assert file.id.startswith("file_")

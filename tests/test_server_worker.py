@@ -215,3 +215,170 @@ def test_one_server_per_data_dir(tmp_path: Path) -> None:
         Store(tmp_path / "data")
     first.close()
     Store(tmp_path / "data").close()  # released on close
+
+
+# ------------------------------------------------------------------------- poison inputs
+def _raw_line(custom_id: str, body: str) -> str:
+    return (
+        f'{{"custom_id":"{custom_id}","method":"POST","url":"/v1/chat/completions","body":{body}}}'
+    )
+
+
+_CHAT = '{"model":"llama-3.1-8b-instant","messages":[{"role":"user","content":%s}]}'
+_SURROGATE_BODY = _CHAT % '"\\ud800 alone"'
+_DEEP_BODY = _CHAT % ("[" * 1000 + "]" * 1000)
+
+
+def _drive(worker: Worker, store: Store, batch_ids: list[str], steps: int = 50) -> None:
+    for _ in range(steps):
+        if all(store.get_batch(b).status in TERMINAL_STATUSES for b in batch_ids):  # type: ignore[union-attr]
+            return
+        worker.step()
+    raise AssertionError("some batch never finished")
+
+
+def test_poison_lines_never_stall_the_worker(store: Store) -> None:
+    surrogate = _new_batch(
+        store,
+        _store_file(
+            store,
+            jsonl([request_line(0), _raw_line("lone", _SURROGATE_BODY), request_line(2)]),
+        ),
+    )
+    deep = _new_batch(
+        store, _store_file(store, jsonl([request_line(0), _raw_line("deep", _DEEP_BODY)]))
+    )
+    bad_id = _new_batch(store, _store_file(store, jsonl([_raw_line("\\udc00", _CHAT % '"hi"')])))
+    healthy = _new_batch(store, _store_file(store, jsonl([request_line(i) for i in range(4)])))
+    worker = _worker(store)
+    _drive(worker, store, [surrogate, deep, bad_id, healthy])
+
+    row = store.get_batch(healthy)
+    assert row is not None
+    assert (row.status, row.completed) == ("completed", 4)
+
+    # The lone surrogate is that line's 400 error row; its neighbours run.
+    row = store.get_batch(surrogate)
+    assert row is not None
+    assert (row.status, row.total, row.completed, row.failed) == ("completed", 3, 2, 1)
+    assert row.error_file_id is not None
+    (error_line,) = store.blob_path(row.error_file_id).read_bytes().splitlines()
+    error = json.loads(error_line)
+    assert error["custom_id"] == "lone"
+    assert error["response"]["status_code"] == 400
+    assert error["response"]["body"]["error"]["code"] == "invalid_unicode"
+    assert "Line 2" in error["response"]["body"]["error"]["message"]
+
+    # Too deep to process, or an id that is not Unicode: a line-level validation error.
+    for batch_id, line, field in ((deep, 2, "body"), (bad_id, 1, "custom_id")):
+        row = store.get_batch(batch_id)
+        assert row is not None
+        assert row.status == "failed"
+        assert row.errors is not None
+        assert [(e["line"], e["param"]) for e in row.errors] == [(line, field)]
+
+
+class _ExplodingEcho(EchoExecutor):
+    """Echo, except that a chunk holding a request whose id starts with ``boom`` raises."""
+
+    def run(self, requests, stop):  # type: ignore[no-untyped-def]
+        if any(r.custom_id.startswith("boom") for r in requests):
+            raise RuntimeError("executor blew up")
+        return super().run(requests, stop)
+
+
+def test_a_request_that_breaks_the_executor_gets_its_own_error_row(store: Store) -> None:
+    lines = [request_line(0), request_line(1, custom_id="boom-1"), request_line(2)]
+    batch_id = _new_batch(store, _store_file(store, jsonl(lines)))
+    worker = Worker(store, _ExplodingEcho(), chunk_size=3, max_lines=10, max_bytes=1 << 20)
+    _drive(worker, store, [batch_id])
+    row = store.get_batch(batch_id)
+    assert row is not None
+    assert (row.status, row.completed, row.failed) == ("completed", 2, 1)
+    assert row.error_file_id is not None
+    (error_line,) = store.blob_path(row.error_file_id).read_bytes().splitlines()
+    assert json.loads(error_line)["custom_id"] == "boom-1"
+    assert json.loads(error_line)["error"]["code"] == "server_error"
+
+
+def test_a_batch_whose_step_keeps_failing_is_isolated_then_failed(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    doomed = _new_batch(store, _store_file(store, jsonl([request_line(0)])))
+    healthy = _new_batch(store, _store_file(store, jsonl([request_line(i) for i in range(6)])))
+    worker = Worker(
+        store, EchoExecutor(), chunk_size=2, max_lines=10, max_bytes=1 << 20,
+        max_tries=3, retry_delay=0.0,
+    )  # fmt: skip
+    real_finish = worker._finish
+
+    def finish(row: BatchRow, target: str) -> bool:
+        if row.id == doomed:
+            raise OSError("disk on fire")
+        return real_finish(row, target)
+
+    worker._finish = finish  # type: ignore[method-assign]
+    caplog.set_level("WARNING", logger="groq_batch.server")
+    _drive(worker, store, [doomed, healthy])
+
+    assert store.get_batch(healthy).status == "completed"  # type: ignore[union-attr]
+    row = store.get_batch(doomed)
+    assert row is not None
+    assert row.status == "failed"
+    assert row.failed_at is not None
+    assert row.errors is not None
+    assert [e["code"] for e in row.errors] == ["internal_error"]
+    assert "OSError" in row.errors[0]["message"]
+    about = [r for r in caplog.records if doomed in r.getMessage()]
+    # Three tries, one traceback between them, then the verdict.
+    assert sum(1 for r in about if "step failed" in r.getMessage()) == 3
+    assert sum(1 for r in about if r.exc_info) == 1
+    assert about[-1].levelname == "ERROR"
+
+
+# ------------------------------------------------------------------------ commit by time
+class _SlowEcho(EchoExecutor):
+    """Echo on a fake clock: each request takes `seconds` of it, and no real time."""
+
+    def __init__(self, clock: list[float], seconds: float) -> None:
+        super().__init__()
+        self.clock = clock
+        self.seconds = seconds
+
+    def run(self, requests, stop):  # type: ignore[no-untyped-def]
+        self.clock[0] += self.seconds * len(requests)
+        return super().run(requests, stop)
+
+
+def test_results_are_committed_by_time_as_well_as_by_count(store: Store) -> None:
+    clock = [0.0]
+    batch_id = _new_batch(store, _store_file(store, jsonl([request_line(i) for i in range(20)])))
+    worker = Worker(
+        store, _SlowEcho(clock, 0.125), chunk_size=500, max_lines=50, max_bytes=1 << 20,
+        commit_interval=0.5, parallelism=1, monotonic=lambda: clock[0],
+    )  # fmt: skip
+    worker.step()  # validate
+    counts = []
+    for _ in range(5):
+        worker.step()
+        row = store.get_batch(batch_id)
+        assert row is not None
+        counts.append(row.completed)
+    # 1/8 s a request, committed every 0.5 s: four at a time, although a chunk holds 500.
+    assert counts == [4, 8, 12, 16, 20]
+    assert _run_until(worker, store, batch_id, "completed").output_file_id is not None
+
+
+def test_a_fast_executor_still_commits_whole_chunks(store: Store) -> None:
+    clock = [0.0]
+    batch_id = _new_batch(store, _store_file(store, jsonl([request_line(i) for i in range(25)])))
+    worker = Worker(
+        store, _SlowEcho(clock, 0.0), chunk_size=10, max_lines=50, max_bytes=1 << 20,
+        commit_interval=0.5, parallelism=1, monotonic=lambda: clock[0],
+    )  # fmt: skip
+    worker.step()
+    counts = []
+    for _ in range(3):
+        worker.step()
+        counts.append(store.get_batch(batch_id).completed)  # type: ignore[union-attr]
+    assert counts == [10, 20, 25]

@@ -690,29 +690,23 @@ def _client(args: argparse.Namespace) -> Iterator[Groq]:
             yield client
         return
     try:
-        from groq_batch.server import LocalServer, ServerConfig
+        from groq_batch.server import daemon
     except ImportError as exc:
         raise CliError(
             "--local needs the server extra: pip install 'groq-batch[server]'", EXIT_USAGE
         ) from exc
-    from groq_batch.server.store import DataDirInUseError
 
+    # The per-user background server: started on first use, shared by every --local command,
+    # running batches with no command attached, and exiting by itself once idle.
     data_dir = args.data_dir or default_data_dir()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    server = LocalServer(ServerConfig(data_dir=data_dir))
     try:
-        server.start()
-    except DataDirInUseError as exc:
-        # Two servers on one data dir would run the same batches twice; the lock says no.
-        raise CliError(
-            f"another groq-batch process is using the local data in {data_dir}; "
-            "wait for it to finish, or pass a different --data-dir"
-        ) from exc
-    try:
-        with Groq(api_key="local", base_url=server.base_url) as client:
-            yield client
-    finally:
-        server.stop()
+        base_url = daemon.ensure_running(data_dir)
+    except daemon.DaemonError as exc:
+        raise CliError(str(exc)) from exc
+    if args.debug:
+        sys.stderr.write(f"groq-batch: local server {base_url}, log: {daemon.log_path(data_dir)}\n")
+    with Groq(api_key="local", base_url=base_url) as client:
+        yield client
 
 
 # ---------------------------------------------------------------------------- pre-flight checks

@@ -1,8 +1,9 @@
 """A local server that behaves like Groq's Files and Batches API (the ``server`` extra).
 
-It serves the spec's operations under ``/openai/v1`` on loopback, keeps its state in SQLite
-plus a blob directory, runs batches with a pluggable executor (deterministic ``echo`` by
-default), and can inject faults on purpose. Both official SDKs work against it unchanged::
+It serves the spec's operations under ``/openai/v1`` (and OpenAI's ``/v1``) on loopback, keeps
+its state in SQLite plus a blob directory, runs batches with a pluggable executor (deterministic
+``echo`` by default), and can inject faults on purpose. Both official SDKs work against it
+unchanged::
 
     from groq_batch.server import LocalServer, ServerConfig
 
@@ -17,8 +18,26 @@ From the shell: ``groq-batch serve --port 8080`` or ``python -m groq_batch.serve
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from groq_batch.server.config import ServerConfig
-from groq_batch.server.faults import FaultRule, FaultSet
-from groq_batch.server.runtime import LocalServer, serve
+
+if TYPE_CHECKING:
+    from groq_batch.server.faults import FaultRule, FaultSet
+    from groq_batch.server.runtime import LocalServer, serve
 
 __all__ = ["FaultRule", "FaultSet", "LocalServer", "ServerConfig", "serve"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use, so `groq_batch.server.daemon` (what every --local command and
+    # `serve --status` import) does not pay for Starlette and uvicorn.
+    if name in ("LocalServer", "serve"):
+        from groq_batch.server import runtime
+
+        return getattr(runtime, name)
+    if name in ("FaultRule", "FaultSet"):
+        from groq_batch.server import faults
+
+        return getattr(faults, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

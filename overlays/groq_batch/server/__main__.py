@@ -75,13 +75,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="echo: simulated seconds per request (0)",
     )
     parser.add_argument(
-        "--chunk-size", type=int, default=500, help="requests committed together (500)"
+        "--chunk-size", type=int, default=500, help="most requests committed together (500)"
+    )
+    parser.add_argument(
+        "--commit-interval",
+        type=float,
+        default=0.5,
+        metavar="SECONDS",
+        help="commit finished requests at least this often (0.5)",
     )
     parser.add_argument(
         "--max-upload-bytes",
         type=int,
         default=MAX_BYTES,
         help=f"refuse larger uploads with 413 ({MAX_BYTES}, Groq's 100 MB)",
+    )
+    parser.add_argument(
+        "--max-metadata",
+        default="16,64,512",
+        metavar="PAIRS,KEY,VALUE",
+        help="batch metadata bounds: pairs, key and value characters (16,64,512: OpenAI's)",
+    )
+    parser.add_argument(
+        "--upload-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="refuse (408) an upload that sends nothing for this long (30)",
     )
     parser.add_argument(
         "--model",
@@ -97,6 +117,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--fault", action="append", default=[], metavar="RULE", help="inject a fault (see below)"
+    )
+    parser.add_argument(
+        "--idle-exit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="exit after this long with no request and no unfinished batch (default: never; "
+        "the --local background server uses 300)",
+    )
+    background = parser.add_argument_group(
+        "the --local background server (on --data-dir, default: the XDG data home)"
+    )
+    manage = background.add_mutually_exclusive_group()
+    manage.add_argument(
+        "--status", action="store_true", help="say whether it runs, where, and its log"
+    )
+    manage.add_argument("--stop", action="store_true", help="stop it and wait until it exits")
+    manage.add_argument(
+        "--daemon",
+        action="store_true",
+        help=argparse.SUPPRESS,  # how --local starts it: records itself in the data dir
     )
     parser.add_argument(
         "--log-level",
@@ -125,6 +166,35 @@ def build_parser(prog: str = "python -m groq_batch.server") -> argparse.Argument
     return parser
 
 
+def _metadata_limits(text: str) -> tuple[int, int, int]:
+    parts = text.split(",")
+    if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
+        raise ValueError(f"--max-metadata wants PAIRS,KEY,VALUE (three integers), got {text!r}")
+    pairs, key_chars, value_chars = (int(p) for p in parts)
+    return pairs, key_chars, value_chars
+
+
+def _manage(args: argparse.Namespace) -> int:
+    """``--status`` and ``--stop``: 0 if a server was running, 1 if not."""
+    from groq_batch.server import daemon
+
+    data_dir = args.data_dir or daemon.default_data_dir()
+    info = daemon.stop(data_dir) if args.stop else daemon.status(data_dir)
+    if info is None:
+        print(f"no groq-batch server is running on {data_dir}")
+        return 1
+    if args.stop:
+        print(f"stopped the groq-batch server on {data_dir} (pid {info.pid}, {info.url})")
+        return 0
+    idle = f"exits after {info.idle_exit:g} s idle" if info.idle_exit else "never exits idle"
+    print(
+        f"running: {info.url} (pid {info.pid}, version {info.version}), "
+        f"{info.unfinished} unfinished batches, {idle}\n"
+        f"data: {info.data_dir}\nlog: {info.log}"
+    )
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the server from parsed arguments and block until it stops.
 
@@ -134,6 +204,11 @@ def run(args: argparse.Namespace) -> int:
     Returns:
         The process exit code.
     """
+    if args.status or args.stop:
+        return _manage(args)
+    if args.daemon and not args.data_dir:
+        print("error: --daemon needs --data-dir", file=sys.stderr)
+        return 2
     from groq_batch.server.config import ServerConfig
     from groq_batch.server.faults import FaultRule
     from groq_batch.server.runtime import serve
@@ -141,6 +216,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         faults = [FaultRule.parse(text) for text in args.fault]
+        pairs, key_chars, value_chars = _metadata_limits(args.max_metadata)
         config = ServerConfig(
             data_dir=args.data_dir,
             api_key=args.api_key,
@@ -153,8 +229,14 @@ def run(args: argparse.Namespace) -> int:
             upstream_concurrency=args.concurrency,
             request_latency=args.request_latency,
             chunk_size=args.chunk_size,
+            commit_interval=args.commit_interval,
             models=(*args.model, *(["*"] if args.any_model else [])),
             max_upload_bytes=args.max_upload_bytes,
+            max_metadata_pairs=pairs,
+            max_metadata_key_chars=key_chars,
+            max_metadata_value_chars=value_chars,
+            upload_timeout=args.upload_timeout,
+            idle_exit=args.idle_exit,
             log_level=args.log_level,
         )
     except ValueError as exc:
@@ -163,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(message)s", stream=sys.stderr)
     logging.getLogger("groq_batch.server").setLevel(args.log_level.upper())
     try:
-        serve(config, faults=faults)
+        serve(config, faults=faults, record=args.daemon)
     except DataDirInUseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

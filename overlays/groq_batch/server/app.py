@@ -8,6 +8,7 @@ Status codes, following Groq's error page:
 - 400: the request cannot be read (bad JSON, a missing or mistyped field, a bad query value);
 - 401: the API key is missing or wrong (only when the server runs with one);
 - 404: no such file, batch or route;
+- 408: an upload that sent nothing for ``upload_timeout`` seconds (its temp file is deleted);
 - 409: the batch cannot be cancelled in its current state;
 - 413: an upload over the size limit, refused before anything is stored;
 - 416: a ``Range`` that starts past the end of the file;
@@ -18,6 +19,7 @@ Status codes, following Groq's error page:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
@@ -25,10 +27,11 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -72,6 +75,9 @@ __all__ = ["SUPPORTED_ENDPOINTS", "ServerState", "build_app", "parse_window"]
 logger = logging.getLogger("groq_batch.server")
 
 PREFIX = "/openai/v1"
+# The same API again under OpenAI's standard base path, so a client configured with
+# ``http://HOST:PORT/v1`` works too.
+PREFIXES = (PREFIX, "/v1")
 # The batch endpoints come from the model catalog (models.json), with the models.
 SUPPORTED_ENDPOINTS = load_catalog().batch_endpoints
 MIN_WINDOW = 24 * 3600
@@ -85,6 +91,37 @@ DOWNLOAD_CHUNK = 256 * 1024
 _WINDOW = re.compile(r"^([0-9]+)([hd])$")
 
 
+class Activity:
+    """When the server last served a request, for ``idle_exit``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._last = time.monotonic()
+
+    def begin(self) -> None:
+        """A request started."""
+        with self._lock:
+            self._in_flight += 1
+            self._last = time.monotonic()
+
+    def end(self) -> None:
+        """A request ended."""
+        with self._lock:
+            self._in_flight -= 1
+            self._last = time.monotonic()
+
+    def touch(self) -> None:
+        """Something happened that counts as activity (a batch still running)."""
+        with self._lock:
+            self._last = time.monotonic()
+
+    def idle_for(self) -> float:
+        """Seconds since the last activity; 0 while a request is being served."""
+        with self._lock:
+            return 0.0 if self._in_flight else time.monotonic() - self._last
+
+
 @dataclass
 class ServerState:
     """What the routes share: the configuration, the store, the worker and the fault rules."""
@@ -94,6 +131,7 @@ class ServerState:
     store: Store
     worker: Worker
     faults: FaultSet
+    activity: Activity = field(default_factory=Activity)
 
 
 def _state(request: Request) -> ServerState:
@@ -199,6 +237,8 @@ class _MultipartUpload:
         self.filename: str | None = None
         self.fields: dict[str, bytes] = {}
         self.saw_file = False
+        # Set only by the closing boundary: a body cut short before it is not a whole upload.
+        self.ended = False
         self._name = ""
         self._is_file = False
         self._header_name = b""
@@ -215,7 +255,11 @@ class _MultipartUpload:
             "on_header_value": self._header_value_cb,
             "on_header_end": self._header_end,
             "on_headers_finished": self._headers_finished,
+            "on_end": self._end,
         }
+
+    def _end(self) -> None:
+        self.ended = True
 
     def _part_begin(self) -> None:
         self._disposition = b""
@@ -272,8 +316,29 @@ class _MultipartUpload:
         self.tmp.unlink(missing_ok=True)
 
 
+async def _chunks(request: Request) -> AsyncIterator[bytes]:
+    """The request body, failing with 408 if the client sends nothing for `upload_timeout`.
+
+    Without this, a client that stops half-way holds its connection and temp file forever.
+    """
+    timeout = _state(request).config.upload_timeout
+    stream = request.stream()
+    while True:
+        try:
+            chunk = await asyncio.wait_for(anext(stream), timeout)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise APIError(
+                408,
+                f"Request Timeout: the upload sent nothing for {timeout:g} seconds",
+                code="request_timeout",
+            ) from None
+        yield chunk
+
+
 async def _drain(request: Request) -> None:
-    async for _ in request.stream():
+    async for _ in _chunks(request):
         pass
 
 
@@ -318,7 +383,7 @@ async def upload_file(request: Request) -> Response:
         # python-multipart's parse errors derive from ValueError. After one, the rest of the
         # body is still read, so the client hears the 400 rather than a broken pipe.
         malformed: ValueError | None = None
-        async for chunk in request.stream():
+        async for chunk in _chunks(request):
             if malformed is None:
                 try:
                     parser.write(chunk)
@@ -329,6 +394,8 @@ async def upload_file(request: Request) -> Response:
                 parser.finalize()
             except ValueError as exc:
                 malformed = exc
+        if malformed is None and not upload.ended:
+            malformed = ValueError("the body ends before the closing boundary")
         if malformed is not None:
             raise APIError(400, f"Malformed multipart body: {malformed}", param="file")
         if upload.too_large:
@@ -552,6 +619,65 @@ def _require_str(body: Mapping[str, Any], name: str) -> str:
     return value
 
 
+def _json_body(raw: bytes) -> dict[str, Any]:
+    """A request body that must be a JSON object of valid Unicode."""
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise APIError(400, f"The request body is not valid JSON: {exc}") from exc
+    except RecursionError:
+        raise APIError(400, "The request body is nested too deeply") from None
+    if not isinstance(body, dict):
+        raise APIError(400, "The request body must be a JSON object")
+    try:
+        # A lone surrogate (a \ud800 escape without its pair) parses, but cannot be stored.
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise APIError(
+            400, "The request body holds a lone surrogate, which is not valid Unicode"
+        ) from None
+    except RecursionError:
+        raise APIError(400, "The request body is nested too deeply") from None
+    return body
+
+
+def _check_metadata(metadata: Any, config: ServerConfig) -> dict[str, str] | None:
+    """Metadata within OpenAI's documented bounds (configurable), or a 400 naming the limit."""
+    if metadata is None:
+        return None
+    if not (
+        isinstance(metadata, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())
+    ):
+        raise APIError(400, "'metadata' must be an object of string values", param="metadata")
+    if len(metadata) > config.max_metadata_pairs:
+        raise APIError(
+            400,
+            f"Invalid 'metadata': {len(metadata)} pairs, more than the maximum of "
+            f"{config.max_metadata_pairs}",
+            code="invalid_metadata",
+            param="metadata",
+        )
+    for key, value in metadata.items():
+        if len(key) > config.max_metadata_key_chars:
+            raise APIError(
+                400,
+                f"Invalid 'metadata': key {key[:20]!r}... has {len(key)} characters, more than "
+                f"the maximum of {config.max_metadata_key_chars}",
+                code="invalid_metadata",
+                param="metadata",
+            )
+        if len(value) > config.max_metadata_value_chars:
+            raise APIError(
+                400,
+                f"Invalid 'metadata': the value of {key!r} has {len(value)} characters, more "
+                f"than the maximum of {config.max_metadata_value_chars}",
+                code="invalid_metadata",
+                param=f"metadata.{key}",
+            )
+    return metadata
+
+
 async def create_batch(request: Request) -> Response:
     """``POST /openai/v1/batches``: create a batch in ``validating``.
 
@@ -565,21 +691,11 @@ async def create_batch(request: Request) -> Response:
         APIError: 400, 404 or 422 for an unacceptable request.
     """
     state = _state(request)
-    try:
-        body = json.loads(await request.body())
-    except ValueError as exc:
-        raise APIError(400, f"The request body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise APIError(400, "The request body must be a JSON object")
+    body = _json_body(await request.body())
     input_file_id = _require_str(body, "input_file_id")
     endpoint = _require_str(body, "endpoint")
     window = _require_str(body, "completion_window")
-    metadata = body.get("metadata")
-    if metadata is not None and not (
-        isinstance(metadata, dict)
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())
-    ):
-        raise APIError(400, "'metadata' must be an object of string values", param="metadata")
+    metadata = _check_metadata(body.get("metadata"), state.config)
     window_seconds = parse_window(window)
     if endpoint not in SUPPORTED_ENDPOINTS:
         raise APIError(
@@ -770,6 +886,33 @@ async def cancel_batch(request: Request) -> Response:
     return _json(_batch_model(row))
 
 
+# ------------------------------------------------------------------------------------- daemon
+DAEMON_PATH = "/_groq_batch/daemon"
+
+
+async def daemon_status(request: Request) -> Response:
+    """``GET /_groq_batch/daemon``: who this server is, so ``--local`` can trust its record.
+
+    Args:
+        request: The request.
+
+    Returns:
+        ``{"pid", "version", "data_dir", "unfinished", "idle_exit"}``.
+    """
+    from groq_batch.server.daemon import version
+
+    state = _state(request)
+    return JSONResponse(
+        {
+            "pid": os.getpid(),
+            "version": version(),
+            "data_dir": str(state.data_dir),
+            "unfinished": len(state.store.active_batch_ids()),
+            "idle_exit": state.config.idle_exit,
+        }
+    )
+
+
 # ------------------------------------------------------------------------------------ plumbing
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, APIError)
@@ -801,14 +944,25 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 class _AuthAndRequestId:
     """Checks the bearer key (when configured) and tags every response with ``x-request-id``."""
 
-    def __init__(self, app: ASGIApp, api_key: str | None) -> None:
+    def __init__(self, app: ASGIApp, api_key: str | None, activity: Activity) -> None:
         self.app = app
         self.expected = f"Bearer {api_key}".encode() if api_key else None
+        self.activity = activity
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["path"] == DAEMON_PATH:  # a probe is not activity: it must not delay idle exit
+            await self._serve(scope, receive, send)
+            return
+        self.activity.begin()
+        try:
+            await self._serve(scope, receive, send)
+        finally:
+            self.activity.end()
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = new_id("req").encode()
 
         async def tagged_send(message: Message) -> None:
@@ -857,16 +1011,21 @@ def build_app(state: ServerState) -> ASGIApp:
             state.store.close()
 
     routes = [
-        Route(f"{PREFIX}/files", upload_file, methods=["POST"]),
-        Route(f"{PREFIX}/files", list_files, methods=["GET"]),
-        Route(f"{PREFIX}/files/{{file_id}}", retrieve_file, methods=["GET"]),
-        Route(f"{PREFIX}/files/{{file_id}}", delete_file, methods=["DELETE"]),
-        Route(f"{PREFIX}/files/{{file_id}}/content", download_file, methods=["GET"]),
-        Route(f"{PREFIX}/batches", create_batch, methods=["POST"]),
-        Route(f"{PREFIX}/batches", list_batches, methods=["GET"]),
-        Route(f"{PREFIX}/batches/{{batch_id}}", retrieve_batch, methods=["GET"]),
-        Route(f"{PREFIX}/batches/{{batch_id}}/cancel", cancel_batch, methods=["POST"]),
+        route
+        for prefix in PREFIXES
+        for route in (
+            Route(f"{prefix}/files", upload_file, methods=["POST"]),
+            Route(f"{prefix}/files", list_files, methods=["GET"]),
+            Route(f"{prefix}/files/{{file_id}}", retrieve_file, methods=["GET"]),
+            Route(f"{prefix}/files/{{file_id}}", delete_file, methods=["DELETE"]),
+            Route(f"{prefix}/files/{{file_id}}/content", download_file, methods=["GET"]),
+            Route(f"{prefix}/batches", create_batch, methods=["POST"]),
+            Route(f"{prefix}/batches", list_batches, methods=["GET"]),
+            Route(f"{prefix}/batches/{{batch_id}}", retrieve_batch, methods=["GET"]),
+            Route(f"{prefix}/batches/{{batch_id}}/cancel", cancel_batch, methods=["POST"]),
+        )
     ]
+    routes.append(Route(DAEMON_PATH, daemon_status, methods=["GET"]))
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
@@ -881,6 +1040,6 @@ def build_app(state: ServerState) -> ASGIApp:
     # Rate-limit headers go outermost, so injected faults (a 429) carry them too; their
     # `send` keeps uvicorn's transport reachable for the fault middleware's dropped connections.
     return RateLimitHeaders(
-        FaultMiddleware(_AuthAndRequestId(app, state.config.api_key), state.faults),
+        FaultMiddleware(_AuthAndRequestId(app, state.config.api_key, state.activity), state.faults),
         load_catalog().rate_limits,
     )

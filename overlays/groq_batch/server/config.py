@@ -42,14 +42,24 @@ class ServerConfig:
         upstream_timeout: For ``openai-compatible``: seconds per upstream request.
         request_latency: Simulated seconds of model time per request (real time, not scaled).
             Lets tests watch a batch progress, cancel it midway, or let it expire.
-        chunk_size: Requests executed and committed together; the unit of progress and of
-            restart safety.
+        chunk_size: The most requests committed together; with `commit_interval`, the unit of
+            progress and of restart safety.
+        commit_interval: Seconds after which finished requests are committed even if fewer
+            than `chunk_size` (so ``request_counts`` moves steadily against a slow upstream).
         max_upload_bytes: Uploads larger than this are refused with 413 before being stored.
         max_lines: The most lines a batch input file may have.
+        max_metadata_pairs: The most key-value pairs a batch's ``metadata`` may hold.
+        max_metadata_key_chars: The longest ``metadata`` key, in characters.
+        max_metadata_value_chars: The longest ``metadata`` value, in characters. The three
+            defaults are OpenAI's documented bounds; Groq documents none.
+        upload_timeout: Seconds an upload may go without sending a byte before it is refused
+            with 408, its connection closed and its temp file deleted.
         models: Extra model ids the echo executor accepts, beyond the batch models of
             ``server/models.json``; ``"*"`` accepts any model.
         poll_interval: Seconds the worker sleeps when it has nothing to do.
         log_level: uvicorn's log level.
+        idle_exit: For `serve`: exit after this many seconds with no request and no unfinished
+            batch (the ``--local`` background server); None runs until stopped.
     """
 
     data_dir: Path | str | None = None
@@ -65,19 +75,34 @@ class ServerConfig:
     upstream_timeout: float = 60.0
     request_latency: float = 0.0
     chunk_size: int = 500
+    commit_interval: float = 0.5
     max_upload_bytes: int = MAX_BYTES
     max_lines: int = MAX_LINES
+    max_metadata_pairs: int = 16
+    max_metadata_key_chars: int = 64
+    max_metadata_value_chars: int = 512
+    upload_timeout: float = 30.0
     models: tuple[str, ...] = field(default_factory=tuple)
     poll_interval: float = 0.05
     log_level: str = "warning"
+    idle_exit: float | None = None
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
             raise ValueError(f"time_scale must be positive, got {self.time_scale}")
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, got {self.chunk_size}")
+        if self.commit_interval <= 0:
+            raise ValueError(f"commit_interval must be positive, got {self.commit_interval}")
         if self.request_latency < 0:
             raise ValueError(f"request_latency must be >= 0, got {self.request_latency}")
+        if self.idle_exit is not None and self.idle_exit <= 0:
+            raise ValueError(f"idle_exit must be positive, got {self.idle_exit}")
+        if self.upload_timeout <= 0:
+            raise ValueError(f"upload_timeout must be positive, got {self.upload_timeout}")
+        if min(self.max_metadata_pairs, self.max_metadata_key_chars,
+               self.max_metadata_value_chars) < 0:  # fmt: skip
+            raise ValueError("metadata limits must be >= 0")
         if self.upstream_concurrency < 1:
             raise ValueError("upstream_concurrency must be at least 1")
         if self.executor not in ("echo", "openai-compatible"):

@@ -52,7 +52,10 @@ def make_executor(config: ServerConfig) -> Executor:
 def _bind(host: str, port: int) -> socket.socket:
     """Bind a listening socket ourselves, so port 0 works and the real port is known."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
+    # accepted sockets inherit it. Without it every kept-alive response waits ~40 ms for
+    # Nagle and delayed ACKs.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)
@@ -87,6 +90,8 @@ class _Prepared:
             store,
             executor,
             chunk_size=config.chunk_size,
+            commit_interval=config.commit_interval,
+            parallelism=config.upstream_concurrency if config.executor != "echo" else 1,
             max_lines=config.max_lines,
             max_bytes=config.max_upload_bytes,
             poll_interval=config.poll_interval,
@@ -102,6 +107,9 @@ class _Prepared:
                 lifespan="on",
                 # Close lingering keep-alive and streaming connections promptly on stop.
                 timeout_graceful_shutdown=2,
+                # Longer than clients keep idle connections (httpx: 5 s), so the server never
+                # closes one just as a client reuses it (a RemoteProtocolError for the client).
+                timeout_keep_alive=75,
             )
         )
 
@@ -164,6 +172,11 @@ class LocalServer:
     def store(self) -> Store:
         """The server's store, for tests that inspect its state directly."""
         return self._ready.state.store
+
+    @property
+    def worker(self) -> Worker:
+        """The server's worker, for tests that hold or inspect batch processing."""
+        return self._ready.state.worker
 
     def start(self, timeout: float = 10.0) -> LocalServer:
         """Start serving; returns once the server accepts connections.
@@ -231,22 +244,48 @@ class LocalServer:
         return f"LocalServer({where})"
 
 
-def serve(config: ServerConfig, *, faults: Iterable[FaultRule] = ()) -> None:
+def _watch_idle(prepared: _Prepared, idle_exit: float, done: threading.Event) -> None:
+    """Stop the server once nothing has happened for `idle_exit` seconds."""
+    activity = prepared.state.activity
+    while not done.wait(min(1.0, idle_exit / 4)):
+        try:
+            if prepared.state.store.active_batch_ids():
+                activity.touch()  # an unfinished batch keeps the server up
+                continue
+        except Exception as exc:  # e.g. the store closing under us at shutdown
+            logger.debug("idle check failed: %s", exc)
+            continue
+        if activity.idle_for() >= idle_exit:
+            logger.warning("idle for %g s with no unfinished batch: stopping", idle_exit)
+            prepared.server.should_exit = True
+            return
+
+
+def serve(config: ServerConfig, *, faults: Iterable[FaultRule] = (), record: bool = False) -> None:
     """Run the server in the foreground until interrupted (Ctrl-C or SIGTERM).
 
-    Logs the URL it listens on and where its data lives.
+    Logs the URL it listens on and where its data lives. With ``config.idle_exit``, it also
+    stops once idle for that long with no unfinished batch.
 
     Args:
         config: How to run.
         faults: Fault rules to apply.
+        record: Record this server as the data dir's background server (``daemon.json``), so
+            ``--local`` commands find it; the record is removed on exit.
     """
+    from groq_batch.server import daemon
+
     prepared = _Prepared(config, FaultSet(list(faults)))
     where = f"{prepared.state.data_dir}" + (
         " (temporary, deleted on exit)" if prepared.owns_data_dir else ""
     )
     logger.warning("groq-batch local server listening on %s", prepared.base_url)
     logger.warning("  Groq SDK:   Groq(base_url=%r, api_key=...)", prepared.base_url)
-    logger.warning("  OpenAI SDK: OpenAI(base_url=%r, ...)", prepared.base_url + "/openai/v1")
+    logger.warning(
+        "  OpenAI SDK: OpenAI(base_url=%r, ...) (or %r)",
+        prepared.base_url + "/openai/v1",
+        prepared.base_url + "/v1",
+    )
     logger.warning("  data: %s", where)
     logger.warning(
         "  executor: %s, time scale: %sx, auth: %s",
@@ -261,11 +300,25 @@ def serve(config: ServerConfig, *, faults: Iterable[FaultRule] = ()) -> None:
     # cleanup runs, so make the re-raised signal an exception we can finish on.
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_stopped) if in_main else None
+    done = threading.Event()
+    if config.idle_exit is not None:
+        logger.warning("  idle exit: after %g s with no request and no unfinished batch",
+                       config.idle_exit)  # fmt: skip
+        threading.Thread(
+            target=_watch_idle, args=(prepared, config.idle_exit, done), daemon=True
+        ).start()
+    if record:
+        # The socket is already listening, so a client that reads the record early just waits
+        # in the backlog until uvicorn accepts.
+        daemon.write_record(prepared.state.data_dir, prepared.base_url)
     try:
         prepared.server.run(sockets=[prepared.socket])
     except (KeyboardInterrupt, _StoppedError):
         pass
     finally:
+        done.set()
+        if record:
+            daemon.remove_record(prepared.state.data_dir)
         if in_main:
             signal.signal(signal.SIGTERM, previous)
         prepared.cleanup()

@@ -1,0 +1,209 @@
+"""Load on the local server: many pollers while a batch runs (not part of CI).
+
+Run with ``python benchmarks/load.py`` (defaults: 200 pollers for 30 s, a 10,000-line batch).
+It starts ``python -m groq_batch.server`` as a subprocess on loopback (echo executor), so the
+load generator does not share the server's interpreter, then:
+
+1. uploads a batch of ``--lines`` lines and creates it;
+2. runs ``--pollers`` concurrent pollers, each on its own kept-alive connection, each calling
+   ``GET /openai/v1/batches/{id}`` back to back for ``--seconds`` seconds (the way an SDK's
+   ``wait`` polls, minus the sleep);
+3. waits for the batch to finish, downloads the output and checks that every ``custom_id``
+   comes back exactly once.
+
+It prints the request rate, p50/p99/max latency and the error count, as JSON, and exits 1 if
+any request failed or any row is missing or doubled. Every figure is measured in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+
+def _line(i: int) -> bytes:
+    request = {
+        "custom_id": f"request-{i}",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {
+            "model": "llama-3.1-8b-instant",
+            "messages": [{"role": "user", "content": f"Question {i}: what is {i} plus {i}?"}],
+        },
+    }
+    return json.dumps(request).encode() + b"\n"
+
+
+class Server:
+    """``python -m groq_batch.server`` on a free loopback port, in a child process."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "groq_batch.server", "--port", "0",
+             "--data-dir", str(data_dir), "--log-level", "info"],
+            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        ready = threading.Event()
+        self.url = ""
+
+        def read() -> None:
+            assert self.proc.stderr is not None
+            for text in self.proc.stderr:
+                match = re.search(r"listening on (http://\S+)", text)
+                if match:
+                    self.url = match.group(1)
+                if "startup complete" in text:
+                    ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(60):
+            raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+async def _poller(
+    client: httpx.AsyncClient,
+    url: str,
+    until: float,
+    latencies: list[float],
+    errors: Counter[str],
+) -> None:
+    while time.monotonic() < until:
+        started = time.perf_counter()
+        try:
+            response = await client.get(url)
+            if response.status_code != 200:
+                errors[f"status {response.status_code}"] += 1
+                continue
+            response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            errors[type(exc).__name__] += 1
+            continue
+        latencies.append(time.perf_counter() - started)
+
+
+async def _load(url: str, pollers: int, seconds: float) -> tuple[list[float], Counter[str], float]:
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    # One pool with a connection per poller: each poller keeps its connection alive, as an
+    # SDK client does, without paying for 200 clients (and their TLS contexts) here.
+    limits = httpx.Limits(max_connections=pollers, max_keepalive_connections=pollers)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        started = time.monotonic()
+        until = started + seconds
+        await asyncio.gather(
+            *(_poller(client, url, until, latencies, errors) for _ in range(pollers))
+        )
+        return latencies, errors, time.monotonic() - started
+
+
+def run(base_url: str, *, lines: int, pollers: int, seconds: float) -> dict[str, object]:
+    """Run the load against a server; returns the figures.
+
+    Args:
+        base_url: The server's base URL (the API is under ``/openai/v1``).
+        lines: Lines in the batch that runs meanwhile.
+        pollers: Concurrent pollers.
+        seconds: How long they poll.
+
+    Returns:
+        The figures, JSON-ready.
+    """
+    http = httpx.Client(base_url=base_url + "/openai/v1", timeout=120)
+    content = b"".join(_line(i) for i in range(lines))
+    file = (
+        http.post("/files", files={"file": ("load.jsonl", content)}, data={"purpose": "batch"})
+        .raise_for_status()
+        .json()
+    )
+    batch = http.post(
+        "/batches",
+        json={"input_file_id": file["id"], "endpoint": "/v1/chat/completions",
+              "completion_window": "24h"},
+    ).raise_for_status().json()  # fmt: skip
+    started = time.monotonic()
+    latencies, errors, elapsed = asyncio.run(
+        _load(f"{base_url}/openai/v1/batches/{batch['id']}", pollers, seconds)
+    )
+    while True:
+        current = http.get(f"/batches/{batch['id']}").raise_for_status().json()
+        if current["status"] in ("completed", "failed", "expired", "cancelled"):
+            break
+        time.sleep(0.1)
+    batch_seconds = time.monotonic() - started
+    ids: Counter[str] = Counter()
+    for file_id in (current.get("output_file_id"), current.get("error_file_id")):
+        if file_id:
+            text = http.get(f"/files/{file_id}/content").raise_for_status().text
+            ids.update(json.loads(row)["custom_id"] for row in text.splitlines())
+    http.close()
+    expected = {f"request-{i}" for i in range(lines)}
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return round(latencies[min(int(p * len(latencies)), len(latencies) - 1)] * 1000, 1)
+
+    return {
+        "pollers": pollers,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "req_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "max_ms": round(latencies[-1] * 1000, 1) if latencies else None,
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
+        "errors": sum(errors.values()),
+        "error_kinds": dict(errors),
+        "batch_status": current["status"],
+        "batch_lines": lines,
+        "batch_seconds": round(batch_seconds, 1),
+        "rows_missing": len(expected - set(ids)),
+        "rows_doubled": sum(1 for n in ids.values() if n > 1),
+        "rows_unknown": len(set(ids) - expected),
+    }
+
+
+def main() -> int:
+    """Parse arguments, start a server (unless ``--url``), run, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pollers", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--lines", type=int, default=10_000)
+    parser.add_argument("--url", help="use this running server instead of starting one")
+    args = parser.parse_args()
+    server = None
+    if args.url is None:
+        server = Server(Path(tempfile.mkdtemp(prefix="groq-batch-load-")))
+    try:
+        figures = run(
+            args.url or server.url,  # type: ignore[union-attr]
+            lines=args.lines,
+            pollers=args.pollers,
+            seconds=args.seconds,
+        )
+    finally:
+        if server is not None:
+            server.stop()
+    print(json.dumps(figures, indent=2))
+    clean = figures["errors"] == 0 and figures["batch_status"] == "completed"
+    whole = figures["rows_missing"] == figures["rows_doubled"] == figures["rows_unknown"] == 0
+    return 0 if clean and whole else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
