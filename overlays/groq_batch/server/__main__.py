@@ -91,6 +91,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="echo: accept this model id too (repeatable)",
     )
     parser.add_argument(
+        "--any-model",
+        action="store_true",
+        help="echo: accept any model id, not only those in groq_batch/server/models.json",
+    )
+    parser.add_argument(
         "--fault", action="append", default=[], metavar="RULE", help="inject a fault (see below)"
     )
     parser.add_argument(
@@ -148,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
             upstream_concurrency=args.concurrency,
             request_latency=args.request_latency,
             chunk_size=args.chunk_size,
-            models=tuple(args.model),
+            models=(*args.model, *(["*"] if args.any_model else [])),
             max_upload_bytes=args.max_upload_bytes,
             log_level=args.log_level,
         )

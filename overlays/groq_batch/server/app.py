@@ -44,11 +44,12 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from groq_batch.jsonl import CHAT_COMPLETIONS
+from groq_batch.server.catalog import load_catalog
 from groq_batch.server.config import ServerConfig
 from groq_batch.server.errors import APIError, error_response
 from groq_batch.server.faults import FaultMiddleware, FaultSet
 from groq_batch.server.ids import new_id
+from groq_batch.server.ratelimit import RateLimitHeaders
 from groq_batch.server.store import BatchRow, FileRow, Store
 from groq_batch.server.worker import CancelConflictError, Worker, request_cancel
 from groq_batch_api.models import (
@@ -71,7 +72,8 @@ __all__ = ["SUPPORTED_ENDPOINTS", "ServerState", "build_app", "parse_window"]
 logger = logging.getLogger("groq_batch.server")
 
 PREFIX = "/openai/v1"
-SUPPORTED_ENDPOINTS = frozenset({CHAT_COMPLETIONS})
+# The batch endpoints come from the model catalog (models.json), with the models.
+SUPPORTED_ENDPOINTS = load_catalog().batch_endpoints
 MIN_WINDOW = 24 * 3600
 MAX_WINDOW = 7 * 24 * 3600
 MAX_IDS = 200
@@ -841,7 +843,8 @@ def build_app(state: ServerState) -> ASGIApp:
         state: The configuration, store, worker and fault rules.
 
     Returns:
-        The application: fault injection around auth around the Starlette routes.
+        The application: rate-limit headers around fault injection around auth around the
+        Starlette routes.
     """
 
     @asynccontextmanager
@@ -875,4 +878,9 @@ def build_app(state: ServerState) -> ASGIApp:
         },
     )
     app.state.groq = state
-    return FaultMiddleware(_AuthAndRequestId(app, state.config.api_key), state.faults)
+    # Rate-limit headers go outermost, so injected faults (a 429) carry them too; their
+    # `send` keeps uvicorn's transport reachable for the fault middleware's dropped connections.
+    return RateLimitHeaders(
+        FaultMiddleware(_AuthAndRequestId(app, state.config.api_key), state.faults),
+        load_catalog().rate_limits,
+    )

@@ -46,7 +46,8 @@ class ServerConfig:
             restart safety.
         max_upload_bytes: Uploads larger than this are refused with 413 before being stored.
         max_lines: The most lines a batch input file may have.
-        models: Extra model ids the echo executor accepts, beyond its built-in list.
+        models: Extra model ids the echo executor accepts, beyond the batch models of
+            ``server/models.json``; ``"*"`` accepts any model.
         poll_interval: Seconds the worker sleeps when it has nothing to do.
         log_level: uvicorn's log level.
     """

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 import threading
 import time
 import uuid
@@ -22,10 +21,17 @@ from typing import Any, Protocol
 
 import httpx
 
+from groq_batch._tokens import count_tokens_many, truncate_tokens
+from groq_batch.server.catalog import (
+    AUDIO_TRANSCRIPTIONS,
+    AUDIO_TRANSLATIONS,
+    CHAT_COMPLETIONS,
+    load_catalog,
+)
 from groq_batch.server.ids import new_id
+from groq_batch.server.structured import SchemaError, instance_for
 
 __all__ = [
-    "KNOWN_MODELS",
     "EchoExecutor",
     "ExecRequest",
     "Executor",
@@ -33,34 +39,6 @@ __all__ = [
     "Outcome",
     "UpstreamExecutor",
 ]
-
-# Model ids the echo executor answers for: Groq's current and recently retired chat models.
-# Others get Groq's 404 `model_not_found`, per request.
-KNOWN_MODELS = frozenset(
-    {
-        "llama-3.1-8b-instant",
-        "llama-3.3-70b-versatile",
-        "llama3-8b-8192",
-        "llama3-70b-8192",
-        "gemma2-9b-it",
-        "meta-llama/llama-4-scout-17b-16e-instruct",
-        "meta-llama/llama-4-maverick-17b-128e-instruct",
-        "meta-llama/llama-guard-4-12b",
-        "openai/gpt-oss-20b",
-        "openai/gpt-oss-120b",
-        "qwen/qwen3-32b",
-        "moonshotai/kimi-k2-instruct",
-        "moonshotai/kimi-k2-instruct-0905",
-        "deepseek-r1-distill-llama-70b",
-        "mistral-saba-24b",
-        "allam-2-7b",
-        "compound-beta",
-        "groq/compound",
-        "groq/compound-mini",
-    }
-)
-
-_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 
 
 class Interrupted(Exception):
@@ -73,11 +51,15 @@ class ExecRequest:
 
     Attributes:
         custom_id: The caller's id for it.
-        body: The request body (a chat-completions request).
+        body: The request body (a chat-completions or audio request).
+        url: The line's endpoint (``/v1/chat/completions``, ``/v1/audio/transcriptions``,
+            ``/v1/audio/translations``). None means "tell from the body": an audio body has a
+            ``url`` and no ``messages``, and is taken as a transcription.
     """
 
     custom_id: str
     body: Mapping[str, Any]
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,27 +124,67 @@ def _text_of(content: Any) -> str:
     return ""
 
 
-def _count_tokens(text: str) -> int:
-    return len(_TOKEN.findall(text))
+def _digest(request: ExecRequest) -> bytes:
+    return hashlib.sha256(
+        json.dumps([request.custom_id, request.body], sort_keys=True, default=str).encode()
+    ).digest()
+
+
+def _endpoint_of(request: ExecRequest) -> str:
+    """The endpoint a request is for: its line's ``url``, or else what its body looks like."""
+    if request.url is not None:
+        return request.url
+    body = request.body
+    if "messages" not in body and isinstance(body.get("url"), str):
+        return AUDIO_TRANSCRIPTIONS
+    return CHAT_COMPLETIONS
+
+
+class _Refused(Exception):
+    """A request Groq would refuse; carries the status and error body to answer with."""
+
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = _error_body(message, "invalid_request_error", code)
 
 
 class EchoExecutor:
-    """A deterministic stand-in for Groq's chat models.
+    """A deterministic stand-in for Groq's chat and Whisper models.
 
-    It answers each request with a realistic ``chat.completion``: the last user message echoed
-    back, honest token counts (words and punctuation), ``max_tokens`` honoured with
-    ``finish_reason: length``, Groq's timing fields, ``x_groq`` and ``service_tier: batch``.
-    The same request always gets the same content, ids and usage. Unknown models and requests
-    without ``messages`` fail per request with the bodies Groq sends (404 and 400).
+    Chat requests get a realistic ``chat.completion``:
+
+    - plain requests: the last user message echoed back (``Echo: ...``);
+    - ``response_format`` ``json_object``: a JSON object (``{"echo": ...}``);
+    - ``response_format`` ``json_schema``: a JSON instance valid against the schema
+      (`groq_batch.server.structured`);
+    - ``tools`` with ``tool_choice`` ``required`` (the first tool) or naming a function: one tool
+      call whose ``arguments`` are valid against the tool's ``parameters``, ``content: null``
+      and ``finish_reason: tool_calls``. With ``auto`` or ``none`` the answer is text.
+
+    ``max_tokens``/``max_completion_tokens`` cut the content with ``finish_reason: length``.
+    Token counts come from a real BPE (`groq_batch._tokens`; rough without the ``server``
+    extra); the prompt counts every message plus four tokens of chat-template framing each,
+    and the tools' JSON. Transcription and translation requests get Whisper's shape (``text``;
+    with ``verbose_json`` also ``task``, ``language``, ``duration``, ``segments``), derived from
+    the audio's URL. Every answer carries Groq's timing fields, ``x_groq`` and
+    ``service_tier: batch``, and the same request always gets the same content, ids and usage.
+
+    Unknown models, models that do not serve the request's endpoint, and malformed bodies fail
+    per request with the bodies Groq sends (404 and 400).
 
     Args:
         latency: Simulated seconds per request, for tests that need to watch progress.
-        models: Model ids accepted beyond `KNOWN_MODELS`.
+        models: Model ids accepted beyond the batch models of ``models.json``, for any
+            endpoint. ``"*"`` accepts every model.
     """
 
     def __init__(self, *, latency: float = 0.0, models: Sequence[str] = ()) -> None:
         self.latency = latency
-        self.models = KNOWN_MODELS | frozenset(models)
+        self.catalog = load_catalog()
+        self.extra_models = frozenset(models)
+        self.any_model = "*" in self.extra_models
+        self.models = self.catalog.batch_models() | self.extra_models
 
     def run(self, requests: Sequence[ExecRequest], stop: threading.Event) -> list[Outcome]:
         """Answer a chunk of requests.
@@ -194,41 +216,53 @@ class EchoExecutor:
             request: The request.
 
         Returns:
-            A 200 with a completion, or a 4xx with Groq's error body.
+            A 200 with a completion or transcription, or a 4xx with Groq's error body.
         """
-        body = request.body
-        digest = hashlib.sha256(
-            json.dumps([request.custom_id, body], sort_keys=True, default=str).encode()
-        ).digest()
         request_id = new_id("req")
-        model = body.get("model")
-        if not isinstance(model, str) or model not in self.models:
-            return Outcome(
+        endpoint = _endpoint_of(request)
+        try:
+            model = self._check_model(request.body.get("model"), endpoint)
+            if endpoint == CHAT_COMPLETIONS:
+                body = self._chat(request, model, request_id)
+            else:
+                body = self._audio(request, model, endpoint, request_id)
+        except _Refused as refused:
+            return Outcome(refused.status, refused.body, request_id)
+        return Outcome(200, body, request_id)
+
+    def _check_model(self, model: Any, endpoint: str) -> str:
+        if not isinstance(model, str) or not (self.any_model or model in self.models):
+            raise _Refused(
                 404,
-                _error_body(
-                    f"The model `{model}` does not exist or you do not have access to it.",
-                    "invalid_request_error",
-                    "model_not_found",
-                ),
-                request_id,
+                f"The model `{model}` does not exist or you do not have access to it.",
+                "model_not_found",
             )
+        info = self.catalog.models.get(model)
+        if model not in self.extra_models and info is not None and endpoint not in info.endpoints:
+            raise _Refused(
+                400,
+                f"The model `{model}` does not support {endpoint.removeprefix('/v1/')}.",
+                "model_not_supported",
+            )
+        return model
+
+    # -------------------------------------------------------------------------------- chat
+    def _chat(self, request: ExecRequest, model: str, request_id: str) -> dict[str, Any]:
+        body = request.body
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
-            return Outcome(
+            raise _Refused(
                 400,
-                _error_body(
-                    "'messages' : property 'messages' is missing"
-                    if messages is None
-                    else "'messages' : minimum number of items is 1",
-                    "invalid_request_error",
-                ),
-                request_id,
+                "'messages' : property 'messages' is missing"
+                if messages is None
+                else "'messages' : minimum number of items is 1",
             )
-        prompt_text = " ".join(
-            _text_of(m.get("content")) for m in messages if isinstance(m, Mapping)
-        )
-        # Each message costs a few tokens of chat-template framing, as with real tokenizers.
-        prompt_tokens = _count_tokens(prompt_text) + 4 * len(messages)
+        digest = _digest(request)
+        seed = int.from_bytes(digest[24:32], "big")
+        texts = [_text_of(m.get("content")) for m in messages if isinstance(m, Mapping)]
+        tools = body.get("tools")
+        if tools is not None:
+            texts.append(json.dumps(tools, sort_keys=True))
         last_user = next(
             (
                 _text_of(m.get("content"))
@@ -237,18 +271,44 @@ class EchoExecutor:
             ),
             "",
         )
-        reply_tokens = _TOKEN.findall(f"Echo: {last_user}".strip())
-        limit = body.get("max_completion_tokens", body.get("max_tokens"))
+        tool = _chosen_tool(tools, body.get("tool_choice"))
+        message: dict[str, Any]
         finish_reason = "stop"
-        if isinstance(limit, int) and 0 < limit < len(reply_tokens):
-            reply_tokens = reply_tokens[:limit]
-            finish_reason = "length"
-        content = _join_tokens(reply_tokens)
-        completion_tokens = len(reply_tokens)
-        # Timings derived from the token counts, so they are plausible and deterministic.
+        if tool is not None:
+            name, parameters = tool
+            arguments = json.dumps(
+                _structured(parameters, seed), ensure_ascii=False, separators=(",", ":")
+            )
+            call_id = "call_" + hashlib.sha256(digest + b"call").hexdigest()[:24]
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": call_id,
+                        "type": "function",
+                        "function": {"name": name, "arguments": arguments},
+                    }
+                ],
+            }
+            finish_reason = "tool_calls"
+            generated = [name, arguments]
+        else:
+            content = _content_for(body.get("response_format"), last_user, seed)
+            limit = body.get("max_completion_tokens", body.get("max_tokens"))
+            if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:
+                kept, total = truncate_tokens(content, limit, model)
+                if total > limit:
+                    content, finish_reason = kept, "length"
+            message = {"role": "assistant", "content": content}
+            generated = [content]
+        counts = count_tokens_many([*texts, *generated], model)
+        # Each message costs a few tokens of chat-template framing, as with real tokenizers.
+        prompt_tokens = sum(counts[: len(texts)]) + 4 * len(messages)
+        completion_tokens = sum(counts[len(texts) :])
         prompt_time = round(prompt_tokens * 0.00002, 6)
         completion_time = round(completion_tokens * 0.0012, 6)
-        completion = {
+        return {
             "id": f"chatcmpl-{uuid.UUID(bytes=digest[:16])}",
             "object": "chat.completion",
             "created": int(time.time()),
@@ -256,7 +316,7 @@ class EchoExecutor:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": content},
+                    "message": message,
                     "logprobs": None,
                     "finish_reason": finish_reason,
                 }
@@ -275,17 +335,182 @@ class EchoExecutor:
             "x_groq": {"id": request_id, "seed": int.from_bytes(digest[20:24], "big")},
             "service_tier": "batch",
         }
-        return Outcome(200, completion, request_id)
+
+    # ------------------------------------------------------------------------------- audio
+    def _audio(
+        self, request: ExecRequest, model: str, endpoint: str, request_id: str
+    ) -> dict[str, Any]:
+        body = request.body
+        url = body.get("url")
+        if not isinstance(url, str) or not url:
+            raise _Refused(400, "either file or url must be provided")
+        response_format = body.get("response_format", "json")
+        if response_format not in ("json", "text", "verbose_json"):
+            raise _Refused(
+                400,
+                f"response_format must be one of json, text, verbose_json; got {response_format!r}",
+            )
+        translate = endpoint == AUDIO_TRANSLATIONS
+        language = "english" if translate else _language_name(body.get("language"))
+        digest = hashlib.sha256(url.encode()).digest()
+        rng = random.Random(digest)  # noqa: S311 (determinism, not secrecy)
+        name = url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or "audio"
+        sentences = [
+            f"This is the echo {'translation' if translate else 'transcript'} of {name}.",
+            *(
+                " ".join(rng.choice(_AUDIO_WORDS) for _ in range(rng.randint(5, 10))).capitalize()
+                + "."
+                for _ in range(rng.randint(1, 3))
+            ),
+        ]
+        text = " " + " ".join(sentences)
+        result: dict[str, Any] = {"text": text}
+        if response_format == "verbose_json":
+            duration = round(2.0 + 3.0 * len(sentences) + digest[0] / 100, 2)
+            result = {
+                "task": "translate" if translate else "transcribe",
+                "language": language,
+                "duration": duration,
+                "text": text,
+                "segments": _segments(sentences, duration, body, model),
+            }
+            granularities = body.get("timestamp_granularities") or ["segment"]
+            if "word" in granularities:
+                result["words"] = _words(sentences, duration)
+        result["x_groq"] = {"id": request_id}
+        return result
 
 
-def _join_tokens(tokens: Sequence[str]) -> str:
-    """Join word and punctuation tokens back into readable text."""
-    text = ""
-    for token in tokens:
-        if text and (token[0].isalnum() or token[0] == "_"):
-            text += " "
-        text += token
-    return text
+_AUDIO_WORDS = (
+    "the",
+    "batch",
+    "finished",
+    "quickly",
+    "and",
+    "every",
+    "request",
+    "came",
+    "back",
+    "with",
+    "its",
+    "answer",
+    "today",
+    "we",
+    "listen",
+    "again",
+)
+
+# ISO 639-1 codes Whisper is most often given, and the names its verbose_json reports.
+_LANGUAGES = {
+    "en": "english",
+    "es": "spanish",
+    "fr": "french",
+    "de": "german",
+    "it": "italian",
+    "pt": "portuguese",
+    "nl": "dutch",
+    "ja": "japanese",
+    "zh": "chinese",
+    "ko": "korean",
+    "ru": "russian",
+    "ar": "arabic",
+    "hi": "hindi",
+}
+
+
+def _language_name(code: Any) -> str:
+    if not isinstance(code, str) or not code:
+        return "english"
+    return _LANGUAGES.get(code.lower(), code.lower())
+
+
+def _segments(
+    sentences: Sequence[str], duration: float, body: Mapping[str, Any], model: str
+) -> list[dict[str, Any]]:
+    """One Whisper segment per sentence, spread evenly over the duration."""
+    span = duration / len(sentences)
+    temperature = body.get("temperature", 0.0)
+    segments = []
+    for index, sentence in enumerate(sentences):
+        start = round(index * span, 2)
+        segments.append(
+            {
+                "id": index,
+                "seek": 0,
+                "start": start,
+                "end": round(min(duration, start + span), 2),
+                "text": " " + sentence,
+                "tokens": list(range(50365 + index * 16, 50365 + index * 16 + 4)),
+                "temperature": temperature if isinstance(temperature, int | float) else 0.0,
+                "avg_logprob": -0.25,
+                "compression_ratio": 1.2,
+                "no_speech_prob": 0.01,
+            }
+        )
+    return segments
+
+
+def _words(sentences: Sequence[str], duration: float) -> list[dict[str, Any]]:
+    words = [w for sentence in sentences for w in sentence.split()]
+    step = duration / max(len(words), 1)
+    return [
+        {"word": w.strip(".,"), "start": round(i * step, 2), "end": round((i + 1) * step, 2)}
+        for i, w in enumerate(words)
+    ]
+
+
+def _chosen_tool(tools: Any, tool_choice: Any) -> tuple[str, Any] | None:
+    """The tool to call, as ``(name, parameters)``, or None to answer with text."""
+    if tool_choice is None or tool_choice in ("auto", "none"):
+        return None
+    if not isinstance(tools, list) or not tools:
+        raise _Refused(400, "tool_choice is set but no tools were given", "tool_use_failed")
+    functions = {
+        t["function"]["name"]: t["function"].get("parameters", {"type": "object"})
+        for t in tools
+        if isinstance(t, Mapping)
+        and isinstance(t.get("function"), Mapping)
+        and isinstance(t["function"].get("name"), str)
+    }
+    if not functions:
+        raise _Refused(400, "'tools' : every tool needs a function with a name")
+    if tool_choice == "required":
+        name = next(iter(functions))
+    elif isinstance(tool_choice, Mapping) and isinstance(tool_choice.get("function"), Mapping):
+        name = tool_choice["function"].get("name")
+        if name not in functions:
+            raise _Refused(
+                400,
+                f"tool_choice names function {name!r}, which is not among the tools",
+                "tool_use_failed",
+            )
+    else:
+        raise _Refused(400, f"Invalid tool_choice: {tool_choice!r}")
+    return name, functions[name]
+
+
+def _structured(schema: Any, seed: int) -> Any:
+    try:
+        return instance_for(schema, seed=seed)
+    except SchemaError as exc:
+        raise _Refused(
+            400,
+            f"Failed to generate JSON. Please adjust your prompt. Details: {exc}",
+            "json_validate_failed",
+        ) from exc
+
+
+def _content_for(response_format: Any, last_user: str, seed: int) -> str:
+    """The reply's text: the echo, or JSON when the request asks for it."""
+    kind = response_format.get("type") if isinstance(response_format, Mapping) else None
+    if kind == "json_object":
+        return json.dumps({"echo": last_user}, ensure_ascii=False)
+    if kind == "json_schema":
+        spec = response_format.get("json_schema")
+        schema = spec.get("schema") if isinstance(spec, Mapping) else None
+        value = _structured(schema if schema is not None else {"type": "object"}, seed)
+        return json.dumps(value, ensure_ascii=False)
+    return f"Echo: {last_user}".strip()
 
 
 # Statuses worth another attempt: the upstream did not act, or may succeed later.
@@ -313,7 +538,11 @@ def _retry_delay(response: httpx.Response | None, attempt: int) -> float:
 
 
 class UpstreamExecutor:
-    """Forwards each request body to an OpenAI-compatible chat-completions server.
+    """Forwards each request body to an OpenAI-compatible server.
+
+    Chat lines are posted as JSON to ``/chat/completions``; transcription and translation lines
+    as a multipart form (``model``, ``url``, ``language``...) to ``/audio/transcriptions`` or
+    ``/audio/translations``, as the synchronous API takes them.
 
     Works with llama.cpp, vLLM, Ollama, or Groq's synchronous API. Requests run with bounded
     concurrency; 408/409/429/498/5xx and connection failures are retried with backoff (honouring
@@ -341,7 +570,8 @@ class UpstreamExecutor:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self.url = base_url.rstrip("/") + "/chat/completions"
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + "/chat/completions"
         self.max_retries = max_retries
         self._client = httpx.Client(
             headers=headers,
@@ -374,12 +604,21 @@ class UpstreamExecutor:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._client.close()
 
+    def _send(self, request: ExecRequest) -> httpx.Response:
+        endpoint = _endpoint_of(request)
+        if endpoint == CHAT_COMPLETIONS:
+            return self._client.post(self.url, json=dict(request.body))
+        # The synchronous audio API takes a multipart form, not JSON; the audio is named by
+        # its `url` field, as in the batch line.
+        url = self.base_url + endpoint.removeprefix("/v1")
+        return self._client.post(url, files=_audio_form(request.body))
+
     def _one(self, request: ExecRequest, stop: threading.Event) -> Outcome:
         attempt = 0
         while True:
             response: httpx.Response | None = None
             try:
-                response = self._client.post(self.url, json=dict(request.body))
+                response = self._send(request)
             except httpx.TransportError as exc:
                 failure = Outcome(
                     None,
@@ -395,6 +634,18 @@ class UpstreamExecutor:
             if stop.wait(_retry_delay(response, attempt)):
                 return failure
             attempt += 1
+
+
+def _audio_form(body: Mapping[str, Any]) -> list[tuple[str, tuple[None, str]]]:
+    """An audio request body as multipart form fields (no file: the audio is at ``url``)."""
+    fields: list[tuple[str, tuple[None, str]]] = []
+    for name, value in body.items():
+        if isinstance(value, list):
+            fields.extend((f"{name}[]", (None, str(item))) for item in value)
+        elif value is not None:
+            text = value if isinstance(value, str) else json.dumps(value)
+            fields.append((name, (None, text)))
+    return fields
 
 
 def _outcome_of(response: httpx.Response) -> Outcome:
