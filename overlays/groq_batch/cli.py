@@ -117,10 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--endpoint", default="/v1/chat/completions")
         p.add_argument("--timeout", type=float, help="seconds to wait at most")
+        _add_cost_arguments(p, max_cost=True)
         if name == "submit":
             p.add_argument("--wait", action="store_true", help="wait until the batches finish")
         else:
             p.add_argument("-o", "--output", type=Path, required=True, help="results JSONL")
+
+    p = add("estimate", "estimate tokens and cost of a JSONL file, offline (nothing is sent)")
+    p.add_argument("file", type=Path)
+    _add_cost_arguments(p, max_cost=False)
 
     p = add("status", "show batches")
     p.add_argument("ids", nargs="+", metavar="ID")
@@ -388,6 +393,7 @@ def _wait(job: BatchJob, args: argparse.Namespace, out: Output) -> list[Batch]:
 
 def _submit(args: argparse.Namespace, out: Output) -> int:
     _require_file(args.file)
+    _preflight_cost(args, out)
     with _client(args) as client:
         job = _submit_job(client, args, out)
         batches = job.batches
@@ -430,15 +436,19 @@ def _write_results(job: BatchJob, output: Path, inputs: Path | None) -> ResultSu
     return summary
 
 
-def _print_summary(out: Output, summary: ResultSummary, output: Path, elapsed: float) -> None:
+def _print_summary(
+    out: Output, summary: ResultSummary, output: Path, elapsed: float, provider: str = "groq"
+) -> None:
     data = summary.as_dict()
+    cost = _actual_cost_of(output, provider)
     if out.as_json:
-        out.json({**data, "output": str(output), "wall_seconds": round(elapsed, 3)})
+        out.json({**data, "cost": cost, "output": str(output), "wall_seconds": round(elapsed, 3)})
         return
     rows = [(k, v) for k, v in data["outcomes"].items() if v]
     rows += [
         ("prompt tokens", data["prompt_tokens"]),
         ("completion tokens", data["completion_tokens"]),
+        *_actual_cost_rows(cost),
         ("wall time", f"{elapsed:.1f} s"),
     ]
     out.line(f"{data['total']} results written to {output}")
@@ -448,12 +458,13 @@ def _print_summary(out: Output, summary: ResultSummary, output: Path, elapsed: f
 def _run(args: argparse.Namespace, out: Output) -> int:
     started = time.monotonic()
     _require_file(args.file)
+    _preflight_cost(args, out)
     with _client(args) as client:
         job = _submit_job(client, args, out)
         out.line(f"submitted {len(job.ids)} batch(es): {', '.join(job.ids)}")
         _wait(job, args, out)
         summary = _write_results(job, args.output, args.file)
-    _print_summary(out, summary, args.output, time.monotonic() - started)
+    _print_summary(out, summary, args.output, time.monotonic() - started, _provider_name(args))
     return EXIT_FAILED_ROWS if summary.failed else EXIT_OK
 
 
@@ -492,7 +503,7 @@ def _results(args: argparse.Namespace, out: Output) -> int:
     started = time.monotonic()
     with _client(args) as client:
         summary = _write_results(client.batches.job(args.ids), args.output, args.inputs)
-    _print_summary(out, summary, args.output, time.monotonic() - started)
+    _print_summary(out, summary, args.output, time.monotonic() - started, _provider_name(args))
     return EXIT_FAILED_ROWS if summary.failed else EXIT_OK
 
 
@@ -557,10 +568,172 @@ def _serve(argv: Sequence[str]) -> int:
     return serve_main(argv, prog="groq-batch serve")
 
 
+# --------------------------------------------------------------------------------------- cost
+
+
+def _add_cost_arguments(p: argparse.ArgumentParser, *, max_cost: bool) -> None:
+    with contextlib.suppress(argparse.ArgumentError):
+        # The provider option may already come from the shared connection options.
+        p.add_argument(
+            "--provider",
+            help="whose prices to use: groq or openai (default: $GROQ_BATCH_PROVIDER or groq)",
+        )
+    if max_cost:
+        p.add_argument(
+            "--max-cost",
+            type=float,
+            metavar="USD",
+            help="refuse (exit 2, nothing uploaded) if the estimate's upper bound is higher",
+        )
+
+
+def _provider_name(args: argparse.Namespace | None = None) -> str:
+    name = getattr(args, "provider", None) or os.environ.get("GROQ_BATCH_PROVIDER")
+    return str(name) if name else "groq"
+
+
+def _usd(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    if value < 0.01:
+        return f"${value:.6f}"
+    return f"${value:.4f}" if value < 100 else f"${value:,.2f}"
+
+
+def _span(low: Any, high: Any, fmt: Any = str) -> str:
+    return fmt(low) if low == high else f"{fmt(low)} - {fmt(high)}"
+
+
+def _print_estimate(target: Output, est: Any) -> None:
+    """Print an `Estimate` as a table (per model and in total) with its caveats."""
+    rows = [
+        (
+            m.model,
+            m.requests,
+            m.prompt_tokens,
+            _span(m.completion_tokens_low, m.completion_tokens_high),
+            _span(m.batch_cost_low, m.batch_cost_high, _usd),
+            _span(
+                _diff(m.sync_cost_low, m.batch_cost_low),
+                _diff(m.sync_cost_high, m.batch_cost_high),
+                _usd,
+            ),
+        )
+        for _, m in sorted(est.models.items())
+    ]
+    rows.append(
+        (
+            "total",
+            est.requests,
+            est.prompt_tokens,
+            _span(est.completion_tokens_low, est.completion_tokens_high),
+            _span(est.batch_cost_low, est.batch_cost_high, _usd),
+            _span(
+                est.sync_cost_low - est.batch_cost_low,
+                est.sync_cost_high - est.batch_cost_high,
+                _usd,
+            ),
+        )
+    )
+    pricing = est.pricing
+    discount = pricing.batch_discount
+    title = f"estimate ({pricing.provider} batch prices"
+    title += f", {discount:.0%} off sync)" if discount else ")"
+    target.table(
+        title,
+        ("model", "requests", "prompt tokens", "completion tokens", "batch cost", "saving"),
+        rows,
+    )
+    notes = []
+    if est.rough:
+        notes.append("token counts are rough (4 characters a token): install groq-batch[cli]")
+    if est.unbounded:
+        notes.append(
+            f"{est.unbounded} request(s) set no max_tokens: counted at a typical length, "
+            "so the upper bound is not a bound"
+        )
+    if est.unpriced_models:
+        notes.append(f"cost unknown for {', '.join(est.unpriced_models)} (left out of total)")
+    if est.unreadable_lines:
+        notes.append(f"{est.unreadable_lines} unreadable line(s) left out (see validate)")
+    if pricing.source:
+        notes.append(f"prices from {pricing.source}, checked {pricing.checked}")
+    for note in notes:
+        target.line(f"note: {note}")
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def _estimate_cmd(args: argparse.Namespace, out: Output) -> int:
+    from groq_batch.estimate import estimate
+
+    _require_file(args.file)
+    est = estimate(args.file, provider=_provider_name(args))
+    if out.as_json:
+        out.json(est.as_dict())
+    else:
+        _print_estimate(out, est)
+    return EXIT_OK
+
+
+def _preflight_cost(args: argparse.Namespace, out: Output) -> None:
+    """Print the estimate before submitting; refuse above ``--max-cost`` (nothing uploaded)."""
+    from groq_batch.estimate import estimate
+
+    est = estimate(args.file, provider=_provider_name(args))
+    # In JSON mode stdout carries the command's one document, so the estimate goes to stderr.
+    _print_estimate(Output(False, sys.stderr) if out.as_json else out, est)
+    limit = getattr(args, "max_cost", None)
+    if limit is None:
+        return
+    if est.unpriced_models:
+        raise CliError(
+            f"--max-cost: the cost of {', '.join(est.unpriced_models)} is unknown; "
+            "nothing was uploaded",
+            EXIT_USAGE,
+        )
+    if est.batch_cost_high > limit:
+        raise CliError(
+            f"estimated cost up to {_usd(est.batch_cost_high)} exceeds --max-cost "
+            f"{_usd(limit)}; nothing was uploaded",
+            EXIT_USAGE,
+        )
+
+
+def _actual_cost_of(output: Path, provider: str) -> dict[str, Any] | None:
+    """The actual cost of a results file the CLI wrote, or None if it cannot be read."""
+    from groq_batch.estimate import CostTally
+    from groq_batch.jsonl import iter_jsonl
+
+    tally = CostTally.for_provider(provider)
+    try:
+        for row in iter_jsonl(output):
+            tally.add_row(row)
+    except (OSError, ValueError):
+        return None
+    return tally.result().as_dict()
+
+
+def _actual_cost_rows(cost: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    if cost is None:
+        return []
+    rows: list[tuple[str, Any]] = [
+        ("billed requests", cost["billed_requests"]),
+        ("cost (batch)", _usd(cost["batch_cost"])),
+        ("saving vs sync", _usd(cost["saving"])),
+    ]
+    if cost["unpriced_models"]:
+        rows.append(("cost unknown for", ", ".join(cost["unpriced_models"])))
+    return rows
+
+
 COMMANDS = {
     "validate": _validate,
     "submit": _submit,
     "run": _run,
+    "estimate": _estimate_cmd,
     "status": _status,
     "list": _list,
     "cancel": _cancel,
