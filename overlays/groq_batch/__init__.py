@@ -38,6 +38,10 @@ if TYPE_CHECKING:
     from groq_batch._workflow_core import JobSubmitError as JobSubmitError
     from groq_batch._workflow_core import UploadProgress as UploadProgress
     from groq_batch._workflow_core import WaitTimeoutError as WaitTimeoutError
+    from groq_batch.estimate import ActualCost as ActualCost
+    from groq_batch.estimate import Estimate as Estimate
+    from groq_batch.estimate import actual_cost as actual_cost
+    from groq_batch.estimate import estimate as estimate
     from groq_batch.jsonl import BatchRequest as BatchRequest
     from groq_batch.jsonl import chat_request as chat_request
     from groq_batch.resources.batches import IDEMPOTENCY_METADATA_KEY as IDEMPOTENCY_METADATA_KEY
@@ -55,6 +59,7 @@ __version__ = "0.1.0"
 # `import groq_batch` costs almost nothing: httpx and the generated models load with the first
 # client, and the server, the CLI and terminal libraries never load unless asked for.
 _LAZY: dict[str, str] = {
+    "ActualCost": "groq_batch.estimate",
     "APIConnectionError": "groq_batch._errors",
     "APIError": "groq_batch._errors",
     "APIResponseValidationError": "groq_batch._errors",
@@ -75,6 +80,7 @@ _LAZY: dict[str, str] = {
     "ConflictError": "groq_batch._errors",
     "DEFAULT_MAX_RETRIES": "groq_batch._types",
     "DEFAULT_TIMEOUT": "groq_batch._types",
+    "Estimate": "groq_batch.estimate",
     "Groq": "groq_batch._client",
     "GroqError": "groq_batch._errors",
     "IDEMPOTENCY_METADATA_KEY": "groq_batch.resources.batches",
@@ -96,7 +102,9 @@ _LAZY: dict[str, str] = {
     "ValidationError": "groq_batch.validation",
     "ValidationReport": "groq_batch.validation",
     "WaitTimeoutError": "groq_batch._workflow_core",
+    "actual_cost": "groq_batch.estimate",
     "chat_request": "groq_batch.jsonl",
+    "estimate": "groq_batch.estimate",
     "validate": "groq_batch.validation",
 }
 
@@ -110,6 +118,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "ActualCost",
     "AsyncBatchJob",
     "AsyncBinaryContent",
     "AsyncGroq",
@@ -123,6 +132,7 @@ __all__ = [
     "BinaryContent",
     "CapacityExceededError",
     "ConflictError",
+    "Estimate",
     "Groq",
     "GroqError",
     "IncompleteContentError",
@@ -143,7 +153,9 @@ __all__ = [
     "ValidationReport",
     "WaitTimeoutError",
     "__version__",
+    "actual_cost",
     "chat_request",
+    "estimate",
     "validate",
 ]
 
