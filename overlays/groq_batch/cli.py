@@ -694,6 +694,13 @@ def _preflight_cost(args: argparse.Namespace, out: Output) -> None:
             "nothing was uploaded",
             EXIT_USAGE,
         )
+    if est.unbounded:
+        # A typical length is a guess, not a bound: a budget cannot rest on it.
+        raise CliError(
+            f"--max-cost: {est.unbounded} request(s) set no max_tokens, so the cost has no "
+            "upper bound; nothing was uploaded",
+            EXIT_USAGE,
+        )
     if est.batch_cost_high > limit:
         raise CliError(
             f"estimated cost up to {_usd(est.batch_cost_high)} exceeds --max-cost "
