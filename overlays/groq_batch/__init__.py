@@ -39,6 +39,10 @@ if TYPE_CHECKING:
     from groq_batch._workflow_core import JobSubmitError as JobSubmitError
     from groq_batch._workflow_core import UploadProgress as UploadProgress
     from groq_batch._workflow_core import WaitTimeoutError as WaitTimeoutError
+    from groq_batch.estimate import ActualCost as ActualCost
+    from groq_batch.estimate import Estimate as Estimate
+    from groq_batch.estimate import actual_cost as actual_cost
+    from groq_batch.estimate import estimate as estimate
     from groq_batch.jobs import JobRegistry as JobRegistry
     from groq_batch.jsonl import BatchRequest as BatchRequest
     from groq_batch.jsonl import chat_request as chat_request
@@ -62,6 +66,7 @@ __version__ = "0.1.0"
 # `import groq_batch` costs almost nothing: httpx and the generated models load with the first
 # client, and the server, the CLI and terminal libraries never load unless asked for.
 _LAZY: dict[str, str] = {
+    "ActualCost": "groq_batch.estimate",
     "APIConnectionError": "groq_batch._errors",
     "APIError": "groq_batch._errors",
     "APIResponseValidationError": "groq_batch._errors",
@@ -82,6 +87,7 @@ _LAZY: dict[str, str] = {
     "ConflictError": "groq_batch._errors",
     "DEFAULT_MAX_RETRIES": "groq_batch._types",
     "DEFAULT_TIMEOUT": "groq_batch._types",
+    "Estimate": "groq_batch.estimate",
     "Groq": "groq_batch._sync.client",
     "GroqError": "groq_batch._errors",
     "IDEMPOTENCY_METADATA_KEY": "groq_batch.resources.batches",
@@ -104,6 +110,7 @@ _LAZY: dict[str, str] = {
     "ValidationError": "groq_batch.validation",
     "ValidationReport": "groq_batch.validation",
     "WaitTimeoutError": "groq_batch._workflow_core",
+    "actual_cost": "groq_batch.estimate",
     "chat_request": "groq_batch.jsonl",
     "JobRegistry": "groq_batch.jobs",
     "JoinStats": "groq_batch.results",
@@ -111,6 +118,7 @@ _LAZY: dict[str, str] = {
     "transcription_request": "groq_batch.jsonl",
     "translation_request": "groq_batch.jsonl",
     "validate_metadata": "groq_batch.validation",
+    "estimate": "groq_batch.estimate",
     "validate": "groq_batch.validation",
 }
 
@@ -124,6 +132,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "ActualCost",
     "AsyncBatchJob",
     "AsyncBinaryContent",
     "AsyncGroq",
@@ -137,6 +146,7 @@ __all__ = [
     "BinaryContent",
     "CapacityExceededError",
     "ConflictError",
+    "Estimate",
     "Groq",
     "GroqError",
     "IncompleteContentError",
@@ -161,7 +171,9 @@ __all__ = [
     "ValidationReport",
     "WaitTimeoutError",
     "__version__",
+    "actual_cost",
     "chat_request",
+    "estimate",
     "transcription_request",
     "translation_request",
     "validate",

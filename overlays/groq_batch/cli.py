@@ -358,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="the job's name in the registry (default: generated from the file's name)",
         )
         _add_waiting(p)
+        _add_cost_arguments(p, max_cost=True)
         if name == "submit":
             p.add_argument("--wait", action="store_true", help="wait until the batches finish")
         else:
@@ -372,6 +373,10 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="submit a new job even if an unfinished one has the same input and output",
             )
+
+    p = add("estimate", "estimate tokens and cost of a JSONL file, offline (nothing is sent)")
+    p.add_argument("file", type=Path, help="the batch input (JSONL)")
+    _add_cost_arguments(p, max_cost=False)
 
     p = add("status", "show batches")
     p.add_argument("ids", nargs="+", metavar="JOB_OR_ID", help=ids_help)
@@ -1044,6 +1049,7 @@ def _submit(args: argparse.Namespace, out: Output) -> int:
     _check_metadata(args)
     _check_name(args, registry)
     _require_key(args)
+    _preflight_cost(args, out)
     fresh = _new_name(args, registry, args.file)
     sha = file_sha256(args.file)
     with _client(args) as client:
@@ -1099,28 +1105,33 @@ def _result_row(result: BatchResult) -> dict[str, Any]:
     }
 
 
-def _write_results(job: BatchJob, output: str, inputs: Path | None) -> ResultSummary:
+def _write_results(
+    job: BatchJob, output: str, inputs: Path | None, provider: str
+) -> tuple[ResultSummary, dict[str, Any]]:
+    """Write the joined results; return their summary and their actual cost (as a dict)."""
+    from groq_batch.estimate import CostTally
     from groq_batch.results import ResultSummary
 
     summary = ResultSummary()
+    tally = CostTally.for_provider(provider)
     if output == "-":
         for result in job.results(inputs=inputs):
-            summary.add(result)
+            summary.add(tally.add(result))
             sys.stdout.write(json.dumps(_result_row(result), ensure_ascii=False) + "\n")
         sys.stdout.flush()
-        return summary
+        return summary, tally.result().as_dict()
     target = Path(output)
     tmp = target.with_name(f".{target.name}.tmp")
     try:
         with tmp.open("w", encoding="utf-8") as fh:
             for result in job.results(inputs=inputs):
-                summary.add(result)
+                summary.add(tally.add(result))
                 fh.write(json.dumps(_result_row(result), ensure_ascii=False) + "\n")
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return summary
+    return summary, tally.result().as_dict()
 
 
 def _print_summary(
@@ -1130,6 +1141,7 @@ def _print_summary(
     elapsed: float,
     ids: Sequence[str],
     name: str | None,
+    cost: dict[str, Any],
 ) -> None:
     data = summary.as_dict()
     if out.as_json:
@@ -1139,6 +1151,7 @@ def _print_summary(
                 "job": name,
                 "batch_ids": list(ids),
                 **data,
+                "cost": cost,
                 "output": output,
                 "wall_seconds": round(elapsed, 3),
             }
@@ -1153,6 +1166,7 @@ def _print_summary(
         ("prompt tokens", data["prompt_tokens"]),
         ("completion tokens", data["completion_tokens"]),
         ("total tokens", data["total_tokens"]),
+        *_actual_cost_rows(cost),
         ("wall time", f"{elapsed:.1f} s"),
     ]
     out.table("job", ("", "value"), rows)
@@ -1192,6 +1206,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     _check_metadata(args)
     _check_name(args, registry)
     _require_key(args)
+    _preflight_cost(args, out)
     sha = file_sha256(args.file)
     endpoint = _endpoint_of(args)
     existing = None
@@ -1235,10 +1250,10 @@ def _run(args: argparse.Namespace, out: Output) -> int:
                 )
             _wait(job, args, out)
             registry.set_state(ref.name, FINISHED)
-            summary = _write_results(job, args.output, args.file)
+            summary, cost = _write_results(job, args.output, args.file, _provider_name(args))
             registry.set_state(ref.name, WRITTEN)
     elapsed = time.monotonic() - started
-    _print_summary(out, summary, args.output, elapsed, job.ids, ref.name)
+    _print_summary(out, summary, args.output, elapsed, job.ids, ref.name, cost)
     _hint_resubmit(summary, ref.name, job.ids, args)
     return EXIT_FAILED_ROWS if summary.failed else EXIT_OK
 
@@ -1344,10 +1359,10 @@ def _results(args: argparse.Namespace, out: Output) -> int:
     with _client(args) as client:
         job = client.batches.job(ids)
         with _recovery(out, _JobRef(ids, name), args, args.output):
-            summary = _write_results(job, args.output, inputs)
+            summary, cost = _write_results(job, args.output, inputs, _provider_name(args))
     if record is not None and record.output_path in (None, os.path.abspath(args.output)):
         registry.set_state(record.name, WRITTEN)
-    _print_summary(out, summary, args.output, time.monotonic() - started, ids, name)
+    _print_summary(out, summary, args.output, time.monotonic() - started, ids, name, cost)
     _hint_resubmit(summary, name, ids, args)
     return EXIT_FAILED_ROWS if summary.failed else EXIT_OK
 
@@ -1486,8 +1501,163 @@ def _serve(argv: Sequence[str]) -> int:
     return serve_main(argv, prog="groq-batch serve")
 
 
+# --------------------------------------------------------------------------------------- cost
+
+
+def _add_cost_arguments(p: argparse.ArgumentParser, *, max_cost: bool) -> None:
+    with contextlib.suppress(argparse.ArgumentError):
+        # The provider option may already come from the shared connection options.
+        p.add_argument(
+            "--provider",
+            help="whose prices to use: groq or openai (default: $GROQ_BATCH_PROVIDER or groq)",
+        )
+    if max_cost:
+        p.add_argument(
+            "--max-cost",
+            type=float,
+            metavar="USD",
+            help="refuse (exit 2, nothing uploaded) if the estimate's upper bound is higher",
+        )
+
+
+def _provider_name(args: argparse.Namespace | None = None) -> str:
+    name = getattr(args, "provider", None) or os.environ.get("GROQ_BATCH_PROVIDER")
+    return str(name) if name else "groq"
+
+
+def _usd(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    if value < 0.01:
+        return f"${value:.6f}"
+    return f"${value:.4f}" if value < 100 else f"${value:,.2f}"
+
+
+def _span(low: Any, high: Any, fmt: Any = str) -> str:
+    return fmt(low) if low == high else f"{fmt(low)} - {fmt(high)}"
+
+
+def _print_estimate(target: Output, est: Any) -> None:
+    """Print an `Estimate` as a table (per model and in total) with its caveats."""
+    rows = [
+        (
+            m.model,
+            m.requests,
+            m.prompt_tokens,
+            _span(m.completion_tokens_low, m.completion_tokens_high),
+            _span(m.batch_cost_low, m.batch_cost_high, _usd),
+            _span(
+                _diff(m.sync_cost_low, m.batch_cost_low),
+                _diff(m.sync_cost_high, m.batch_cost_high),
+                _usd,
+            ),
+        )
+        for _, m in sorted(est.models.items())
+    ]
+    rows.append(
+        (
+            "total",
+            est.requests,
+            est.prompt_tokens,
+            _span(est.completion_tokens_low, est.completion_tokens_high),
+            _span(est.batch_cost_low, est.batch_cost_high, _usd),
+            _span(
+                est.sync_cost_low - est.batch_cost_low,
+                est.sync_cost_high - est.batch_cost_high,
+                _usd,
+            ),
+        )
+    )
+    pricing = est.pricing
+    discount = pricing.batch_discount
+    title = f"estimate ({pricing.provider} batch prices"
+    title += f", {discount:.0%} off sync)" if discount else ")"
+    target.table(
+        title,
+        ("model", "requests", "prompt tokens", "completion tokens", "batch cost", "saving"),
+        rows,
+    )
+    notes = []
+    if est.rough:
+        notes.append("token counts are rough (4 characters a token): install groq-batch[cli]")
+    if est.unbounded:
+        notes.append(
+            f"{est.unbounded} request(s) set no max_tokens: counted at a typical length, "
+            "so the upper bound is not a bound"
+        )
+    if est.unpriced_models:
+        notes.append(f"cost unknown for {', '.join(est.unpriced_models)} (left out of total)")
+    if est.unreadable_lines:
+        notes.append(f"{est.unreadable_lines} unreadable line(s) left out (see validate)")
+    if pricing.source:
+        notes.append(f"prices from {pricing.source}, checked {pricing.checked}")
+    for note in notes:
+        target.line(f"note: {note}")
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def _estimate_cmd(args: argparse.Namespace, out: Output) -> int:
+    from groq_batch.estimate import estimate
+
+    _require_file(args.file)
+    est = estimate(args.file, provider=_provider_name(args))
+    if out.as_json:
+        out.json(est.as_dict())
+    else:
+        _print_estimate(out, est)
+    return EXIT_OK
+
+
+def _preflight_cost(args: argparse.Namespace, out: Output) -> None:
+    """Print the estimate before submitting; refuse above ``--max-cost`` (nothing uploaded)."""
+    from groq_batch.estimate import estimate
+
+    est = estimate(args.file, provider=_provider_name(args))
+    # In JSON mode stdout carries the command's one document, so the estimate goes to stderr.
+    _print_estimate(Output(False, sys.stderr) if out.as_json else out, est)
+    limit = getattr(args, "max_cost", None)
+    if limit is None:
+        return
+    if est.unpriced_models:
+        raise CliError(
+            f"--max-cost: the cost of {', '.join(est.unpriced_models)} is unknown; "
+            "nothing was uploaded",
+            EXIT_USAGE,
+        )
+    if est.unbounded:
+        # A typical length is a guess, not a bound: a budget cannot rest on it.
+        raise CliError(
+            f"--max-cost: {est.unbounded} request(s) set no max_tokens, so the cost has no "
+            "upper bound; nothing was uploaded",
+            EXIT_USAGE,
+        )
+    if est.batch_cost_high > limit:
+        raise CliError(
+            f"estimated cost up to {_usd(est.batch_cost_high)} exceeds --max-cost "
+            f"{_usd(limit)}; nothing was uploaded",
+            EXIT_USAGE,
+        )
+
+
+def _actual_cost_rows(cost: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    if cost is None:
+        return []
+    rows: list[tuple[str, Any]] = [
+        ("billed requests", cost["billed_requests"]),
+        ("cost (batch)", _usd(cost["batch_cost"])),
+        ("saving vs sync", _usd(cost["saving"])),
+    ]
+    if cost["unpriced_models"]:
+        rows.append(("cost unknown for", ", ".join(cost["unpriced_models"])))
+    return rows
+
+
 COMMANDS = {
     "validate": _validate,
+    "estimate": _estimate_cmd,
     "submit": _submit,
     "run": _run,
     "status": _status,
