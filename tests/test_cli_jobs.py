@@ -285,7 +285,7 @@ def test_run_reattaches_to_an_unfinished_job_unless_told_new(
     out = tmp_path / "o.jsonl"
     code, stdout, err = main(capsys, "submit", str(source), "--json", *conn(local_server))
     assert code == 0, err
-    (batch_id,) = events(stdout)[0]["batch_ids"]
+    (batch_id,) = next(e for e in events(stdout) if e["event"] == "submitted")["batch_ids"]
     # As an interrupted `run` leaves it: a job with an output and results not yet written.
     JobRegistry().record(
         [batch_id], name="half", endpoint=local_server.base_url, input_path=source, output_path=out
@@ -293,7 +293,7 @@ def test_run_reattaches_to_an_unfinished_job_unless_told_new(
     argv = ["run", str(source), "-o", str(out), "--json", *FAST, *conn(local_server)]
     code, stdout, err = main(capsys, *argv, "--new")
     assert code == 0, err
-    assert events(stdout)[0]["event"] == "submitted"
+    assert [e["event"] for e in events(stdout)][:2] == ["estimate", "submitted"]
     assert len(batches_on(local_server)) == 2
     code, stdout, err = main(capsys, *argv, "--resume")
     assert code == 0, err
@@ -313,4 +313,4 @@ def test_output_dash_with_json_keeps_stdout_for_results_only(
     code, stdout, err = main(capsys, *argv)
     assert code == 0, err
     assert sorted(r["custom_id"] for r in events(stdout)) == ["r0", "r1"]
-    assert [e["event"] for e in events(err)] == ["submitted", "finished"]
+    assert [e["event"] for e in events(err)] == ["estimate", "submitted", "finished"]

@@ -115,4 +115,4 @@ def test_ctrl_c_during_run_says_how_to_continue_and_rerunning_reattaches(
     # Written jobs are not re-attached: the same command now submits a new job.
     code, stdout, err = main(capsys, *argv, "--json")
     assert code == cli.EXIT_OK, err
-    assert events(stdout)[0]["event"] == "submitted"
+    assert [e["event"] for e in events(stdout)][:2] == ["estimate", "submitted"]

@@ -302,9 +302,10 @@ def test_run_prints_the_estimate_then_the_actual_cost(tmp_path: Path) -> None:
         "--json",
     )
     assert proc.returncode == 0, proc.stderr
-    assert "estimate (groq batch prices" in proc.stderr  # stdout holds the JSON document only
-    summary = json.loads(proc.stdout)
-    cost = summary["cost"]
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [e["event"] for e in events] == ["estimate", "submitted", "finished"]
+    assert events[0]["prompt_tokens"] > 0
+    cost = events[-1]["cost"]
     assert cost["billed_requests"] == 115
     rows = list(iter_jsonl(out))
     assert cost["prompt_tokens"] == sum(r["usage"]["prompt_tokens"] for r in rows)

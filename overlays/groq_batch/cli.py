@@ -1206,7 +1206,6 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     _check_metadata(args)
     _check_name(args, registry)
     _require_key(args)
-    _preflight_cost(args, out)
     sha = file_sha256(args.file)
     endpoint = _endpoint_of(args)
     existing = None
@@ -1221,6 +1220,9 @@ def _run(args: argparse.Namespace, out: Output) -> int:
             existing = None
         # Time spent answering the question is not the job's.
         started = time.monotonic()
+    if existing is None:
+        # Only a new job spends anything, so only it gets an estimate (and --max-cost).
+        _preflight_cost(args, out)
     with _client(args) as client:
         if existing is None:
             fresh = _new_name(args, registry, args.file)
@@ -1616,8 +1618,11 @@ def _preflight_cost(args: argparse.Namespace, out: Output) -> None:
     from groq_batch.estimate import estimate
 
     est = estimate(args.file, provider=_provider_name(args))
-    # In JSON mode stdout carries the command's one document, so the estimate goes to stderr.
-    _print_estimate(Output(False, sys.stderr) if out.as_json else out, est)
+    if out.as_json:
+        # In JSON mode every line on the event stream is a JSON event, the estimate included.
+        out.event({"event": "estimate", **est.as_dict()})
+    else:
+        _print_estimate(out, est)
     limit = getattr(args, "max_cost", None)
     if limit is None:
         return
