@@ -333,6 +333,8 @@ async def _chunks(request: Request) -> AsyncIterator[bytes]:
                 408,
                 f"Request Timeout: the upload sent nothing for {timeout:g} seconds",
                 code="request_timeout",
+                # The rest of the body will never be read, so the connection cannot be reused.
+                headers={"connection": "close"},
             ) from None
         yield chunk
 
