@@ -85,6 +85,7 @@ CREATE TABLE IF NOT EXISTS requests (
     line      INTEGER NOT NULL,
     custom_id TEXT NOT NULL,
     body      TEXT NOT NULL,
+    url       TEXT,
     PRIMARY KEY (batch_id, line)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS results (
@@ -172,6 +173,7 @@ class PendingRequest:
     line: int
     custom_id: str
     body: str
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +268,10 @@ class Store:
         conn = self.conn
         conn.execute("PRAGMA journal_mode=WAL")
         conn.executescript(_SCHEMA)
+        # A data dir from before lines kept their endpoint: add the column (NULL means "tell
+        # from the body", which is what those batches did).
+        if "url" not in {row[1] for row in conn.execute("PRAGMA table_info(requests)")}:
+            conn.execute("ALTER TABLE requests ADD COLUMN url TEXT")
         self._sweep()
 
     # ----------------------------------------------------------------------------- plumbing
@@ -545,22 +551,26 @@ class Store:
 
     # ----------------------------------------------------------------------------- requests
     def insert_requests(
-        self, conn: sqlite3.Connection, batch_id: str, lines: Iterable[tuple[int, str, str]]
+        self,
+        conn: sqlite3.Connection,
+        batch_id: str,
+        lines: Iterable[tuple[int, str, str, str | None]],
     ) -> int:
         """Store a batch's input lines.
 
         Args:
             conn: The connection (inside `transaction()`).
             batch_id: The batch.
-            lines: ``(line, custom_id, body_json)`` for each line.
+            lines: ``(line, custom_id, body_json, url)`` for each line; ``url`` is the line's
+                endpoint, so that a mixed file runs each line against its own.
 
         Returns:
             How many lines were stored.
         """
         before = conn.total_changes
         conn.executemany(
-            "INSERT INTO requests (batch_id, line, custom_id, body) VALUES (?, ?, ?, ?)",
-            ((batch_id, line, custom_id, body) for line, custom_id, body in lines),
+            "INSERT INTO requests (batch_id, line, custom_id, body, url) VALUES (?, ?, ?, ?, ?)",
+            ((batch_id, *line) for line in lines),
         )
         return conn.total_changes - before
 
@@ -578,7 +588,7 @@ class Store:
             The lines.
         """
         rows = self.conn.execute(
-            "SELECT r.line, r.custom_id, r.body FROM requests r WHERE r.batch_id = ? "
+            "SELECT r.line, r.custom_id, r.body, r.url FROM requests r WHERE r.batch_id = ? "
             "AND r.line > ? AND NOT EXISTS (SELECT 1 FROM results s "
             "WHERE s.batch_id = r.batch_id AND s.line = r.line) ORDER BY r.line LIMIT ?",
             (batch_id, after_line, limit),

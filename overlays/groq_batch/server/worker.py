@@ -556,7 +556,7 @@ class Worker:
         parsed: list[tuple[PendingRequest, ExecRequest]] = []
         for p in pending:
             try:
-                parsed.append((p, ExecRequest(p.custom_id, json.loads(p.body))))
+                parsed.append((p, ExecRequest(p.custom_id, json.loads(p.body), p.url)))
             except (ValueError, RecursionError) as exc:
                 results[p.line] = _failed_row(p.line, exc)
         try:
@@ -694,8 +694,8 @@ def _refused_row(line: int, message: str) -> ResultRow:
 
 def _parse_lines(
     path: Path, refused: list[ResultRow], unusable: list[Problem]
-) -> Iterator[tuple[int, str, str]]:
-    """``(line, custom_id, body)`` for each line of a file that passed validation.
+) -> Iterator[tuple[int, str, str, str | None]]:
+    """``(line, custom_id, body, url)`` for each line of a file that passed validation.
 
     A body that is not valid Unicode (a lone surrogate) is stored escaped, and its line gets a
     400 error row in `refused` instead of being run. A line the server cannot use at all (JSON
@@ -731,4 +731,5 @@ def _parse_lines(
                         "(a \\ud800-\\udfff escape without its pair), which is not valid Unicode",
                     )
                 )
-            yield number, value["custom_id"], body
+            url = value.get("url")
+            yield number, value["custom_id"], body, url if isinstance(url, str) else None
