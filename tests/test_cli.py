@@ -57,8 +57,12 @@ def test_local_state_persists_between_commands(
     # Submit and leave: each --local command runs its own server, which picks the batch up again.
     code, stdout, err = main(capsys, "submit", str(path), *data, "--json")
     assert code == 0, err
-    submitted, batches = events(stdout)
-    assert (submitted["event"], batches["event"]) == ("submitted", "batches")
+    estimate, submitted, batches = events(stdout)
+    assert (estimate["event"], submitted["event"], batches["event"]) == (
+        "estimate",
+        "submitted",
+        "batches",
+    )
     batch_id = submitted["batch_ids"][0]
     assert batches["batches"][0]["id"] == batch_id
     assert batches["batches"][0]["status"] == "validating"
@@ -126,7 +130,8 @@ def test_failed_rows_give_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[s
     data = ["--local", "--data-dir", str(tmp_path / "d")]
     code, stdout, err = main(capsys, "run", str(path), *data, "-o", str(out), "--json", *FAST)
     assert code == cli.EXIT_FAILED_ROWS, err
-    submitted, summary = events(stdout)
+    estimate, submitted, summary = events(stdout)
+    assert estimate["event"] == "estimate"
     assert summary["event"] == "finished"
     assert summary["batch_ids"] == submitted["batch_ids"]
     assert summary["outcomes"]["succeeded"] == 1

@@ -43,7 +43,8 @@ def test_run_records_a_job_whose_name_every_command_accepts(
         *conn(local_server),
     )  # fmt: skip
     assert code == cli.EXIT_OK, err
-    submitted, finished = events(stdout)
+    estimate, submitted, finished = events(stdout)
+    assert estimate["event"] == "estimate"
     assert submitted == {"event": "submitted", "job": "j1", "batch_ids": submitted["batch_ids"]}
     assert finished["batch_ids"] == submitted["batch_ids"]
     ids = submitted["batch_ids"]

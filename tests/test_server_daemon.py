@@ -79,7 +79,8 @@ def test_two_concurrent_local_commands_share_one_server_that_outlives_them(
     path.write_bytes(jsonl([request_line(i) for i in range(30)]))
     code, out, err = _finish(_cli("submit", str(path), "--json", data=data_dir))
     assert code == 0, err
-    batch_id = json.loads(out)[0]["id"]
+    events = [json.loads(line) for line in out.splitlines()]
+    (batch_id,) = next(e for e in events if e["event"] == "submitted")["batch_ids"]
     api = Api(info.url)
     done = api.wait(batch_id, timeout=60)
     api.close()
