@@ -885,7 +885,9 @@ def _table_input(args: argparse.Namespace) -> PromptTable | None:
         from groq_batch.tables import is_batch_jsonl
 
         if is_batch_jsonl(args.file):
-            given = [f"--{d.replace('_', '-')}" for d in _TABLE_ONLY if getattr(args, d) is not None]
+            given = [
+                f"--{d.replace('_', '-')}" for d in _TABLE_ONLY if getattr(args, d) is not None
+            ]
             if given:
                 raise CliError(
                     f"{', '.join(given)}: only for a table of prompts; "

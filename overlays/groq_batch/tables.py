@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from groq_batch._errors import GroqError
 from groq_batch.jsonl import BatchRequest, chat_request
@@ -77,6 +77,9 @@ RESULT_COLUMNS = (
 INPUT_PREFIX = "input_"
 """Put before an input column whose name is also a result column's (``text`` -> ``input_text``)."""
 
+ROW_GROUP_BYTES = 16 * 2**20
+"""Flush a row group once its answers hold this much text, however few rows that is."""
+
 MAX_PROBLEMS = 20
 """Stop reading after this many problems: the first few say what is wrong with the file."""
 
@@ -87,9 +90,7 @@ def _pyarrow() -> Any:
     try:
         import pyarrow
     except ImportError:  # pragma: no cover - the dev install has it
-        raise ImportError(
-            "tables need PyArrow: pip install 'groq-batch[tables]'"
-        ) from None
+        raise ImportError("tables need PyArrow: pip install 'groq-batch[tables]'") from None
     return pyarrow
 
 
@@ -227,7 +228,7 @@ def _undecodable(cell: str) -> str | None:
     return f"0x{ord(match.group()) - 0xDC00:02x}"
 
 
-def _read_csv(path: Path) -> pa.Table:
+def _read_csv(path: Path) -> tuple[pa.Table, list[int]]:
     pa = _pyarrow()
     source = os.fspath(path)
     problems: list[TableProblem] = []
@@ -238,7 +239,11 @@ def _read_csv(path: Path) -> pa.Table:
             header = next(reader)
         except StopIteration:
             raise TableInputError(
-                [TableProblem(None, None, "the file is empty; its first line must name the columns")],
+                [
+                    TableProblem(
+                        None, None, "the file is empty; its first line must name the columns"
+                    )
+                ],
                 source=source,
             ) from None
         except csv.Error as exc:
@@ -260,6 +265,7 @@ def _read_csv(path: Path) -> pa.Table:
         if problems:
             raise TableInputError(problems, source=source)
         columns: list[list[str]] = [[] for _ in header]
+        lines: list[int] = []
         row = 0
         while len(problems) < MAX_PROBLEMS:
             try:
@@ -267,11 +273,14 @@ def _read_csv(path: Path) -> pa.Table:
             except StopIteration:
                 break
             except csv.Error as exc:
-                problems.append(TableProblem(row + 1, None, f"not valid CSV: {exc}", reader.line_num))
+                problems.append(
+                    TableProblem(row + 1, None, f"not valid CSV: {exc}", reader.line_num)
+                )
                 break
             if not cells:
                 continue  # a blank line is no row, as in pandas and spreadsheets
             row += 1
+            lines.append(reader.line_num)
             if len(cells) != len(header):
                 problems.append(
                     TableProblem(
@@ -296,14 +305,18 @@ def _read_csv(path: Path) -> pa.Table:
                 column.append(cell)
     if problems:
         raise TableInputError(problems, source=source)
-    return pa.table({name: pa.array(col, pa.string()) for name, col in zip(header, columns)})
+    table = pa.table(
+        {name: pa.array(col, pa.string()) for name, col in zip(header, columns, strict=True)}
+    )
+    return table, lines
 
 
-def _read_records(path: Path) -> pa.Table:
+def _read_records(path: Path) -> tuple[pa.Table, list[int]]:
     pa = _pyarrow()
     source = os.fspath(path)
     problems: list[TableProblem] = []
     records: list[dict[str, Any]] = []
+    lines: list[int] = []
     with path.open("rb") as fh:
         for line, raw in enumerate(fh, start=1):
             if len(problems) >= MAX_PROBLEMS:
@@ -311,6 +324,7 @@ def _read_records(path: Path) -> pa.Table:
             if not raw.strip():
                 continue
             row = len(records) + 1
+            lines.append(line)
             try:
                 value = json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
@@ -329,16 +343,16 @@ def _read_records(path: Path) -> pa.Table:
     if problems:
         raise TableInputError(problems, source=source)
     if not records:
-        return pa.table({})
+        return pa.table({}), lines
     try:
-        return pa.Table.from_pylist(records)
+        return pa.Table.from_pylist(records), lines
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise TableInputError(
             [TableProblem(None, None, f"the records do not make one table: {exc}")], source=source
         ) from None
 
 
-def read_table(source: Any, *, format: str | None = None) -> pa.Table:  # noqa: A002
+def read_table(source: Any, *, format: str | None = None) -> pa.Table:
     """Read a table of inputs into a PyArrow table.
 
     Args:
@@ -352,6 +366,11 @@ def read_table(source: Any, *, format: str | None = None) -> pa.Table:  # noqa: 
     Raises:
         TableInputError: The file cannot be read as a table; the error names row and column.
     """
+    return _read(source, format)[0]
+
+
+def _read(source: Any, format: str | None) -> tuple[pa.Table, list[int] | None]:
+    """The table, and each row's line in its file (CSV and JSON Lines)."""
     pa = _pyarrow()
     if isinstance(source, str | os.PathLike):
         path = Path(source)
@@ -365,21 +384,21 @@ def read_table(source: Any, *, format: str | None = None) -> pa.Table:  # noqa: 
         import pyarrow.parquet as pq
 
         try:
-            return pq.read_table(path)
+            return pq.read_table(path), None
         except (pa.ArrowInvalid, OSError) as exc:
             raise TableInputError(
                 [TableProblem(None, None, f"not a Parquet file: {exc}")], source=str(path)
             ) from None
     if isinstance(source, pa.Table):
-        return source
+        return source, None
     if isinstance(source, pa.RecordBatch):
-        return pa.Table.from_batches([source])
+        return pa.Table.from_batches([source]), None
     module = type(source).__module__.split(".")[0]
     if module == "pandas":
-        return pa.Table.from_pandas(source, preserve_index=False)
+        return pa.Table.from_pandas(source, preserve_index=False), None
     if module == "polars":
-        return source.to_arrow()
-    return pa.table(source)
+        return source.to_arrow(), None
+    return pa.table(source), None
 
 
 # ---------------------------------------------------------------------------------- requests
@@ -481,7 +500,7 @@ def prompt_table(
     template: str | None = None,
     system: str | None = None,
     id_column: str | None = None,
-    format: str | None = None,  # noqa: A002
+    format: str | None = None,
     **params: Any,
 ) -> PromptTable:
     """Read and check a table of prompts; every problem is found before anything is built.
@@ -511,7 +530,7 @@ def prompt_table(
     if (prompt is None) == (template is None):
         raise ValueError("give exactly one of prompt (a column) and template")
     label = os.fspath(source) if isinstance(source, str | os.PathLike) else "table"
-    table = read_table(source, format=format)
+    table, lines = _read(source, format)
     names = list(table.column_names)
     wanted = [prompt] if prompt is not None else _template_columns(template or "")
     if id_column is not None:
@@ -563,7 +582,9 @@ def prompt_table(
             elif custom_id in first:
                 problems.append(
                     TableProblem(
-                        row, id_column, f"duplicate id {custom_id!r} (first on row {first[custom_id]})"
+                        row,
+                        id_column,
+                        f"duplicate id {custom_id!r} (first on row {first[custom_id]})",
                     )
                 )
             else:
@@ -574,7 +595,14 @@ def prompt_table(
     if table.num_rows == 0:
         problems.append(TableProblem(None, None, "the table has no rows"))
     if problems:
-        problems.sort(key=lambda p: (p.row or 0))
+        problems.sort(key=lambda p: p.row or 0)
+        if lines is not None:
+            problems = [
+                TableProblem(p.row, p.column, p.message, lines[p.row - 1])
+                if p.row is not None and p.row != lines[p.row - 1]
+                else p
+                for p in problems
+            ]
         raise TableInputError(problems[:MAX_PROBLEMS], source=label)
     chat = {k: v for k, v in params.items() if v is not None}
     if "response_format" in chat:
@@ -698,7 +726,7 @@ class TableWriter:
     def __init__(
         self,
         sink: str | os.PathLike[str] | IO[Any],
-        format: str,  # noqa: A002
+        format: str,
         *,
         inputs: PromptTable | None = None,
         json_mode: bool | None = None,
@@ -711,7 +739,8 @@ class TableWriter:
             format: ``csv``, ``parquet`` or ``jsonl``.
             inputs: The prompt table the job came from; its columns lead each row.
             json_mode: Fill the ``json`` column; by default, when the inputs asked for JSON.
-            row_group_size: Results per row group (Parquet) or per flush (CSV, JSON Lines).
+            row_group_size: Results per row group (Parquet) or per flush (CSV, JSON Lines) at
+                most; a group is also flushed once it holds ``ROW_GROUP_BYTES`` of text.
         """
         pa = _pyarrow()
         self.format = format_of("", format)
@@ -725,13 +754,16 @@ class TableWriter:
             + list(result_schema())
         )
         self._pending: list[tuple[int | None, dict[str, Any]]] = []
+        self._pending_bytes = 0
         self._owned: IO[Any] | None = None
         self._parquet: Any = None
         self._csv: Any = None
         if isinstance(sink, str | os.PathLike):
-            mode = "wb" if self.format == "parquet" else "w"
-            kwargs = {} if self.format == "parquet" else {"encoding": "utf-8", "newline": ""}
-            self._owned = open(sink, mode, **kwargs)  # noqa: SIM115 - closed in close()
+            # Closed in close(), like a file passed in is not.
+            if self.format == "parquet":
+                self._owned = open(sink, "wb")  # noqa: SIM115
+            else:
+                self._owned = open(sink, "w", encoding="utf-8", newline="")  # noqa: SIM115
             self._sink: IO[Any] = self._owned
         else:
             self._sink = sink
@@ -740,7 +772,7 @@ class TableWriter:
 
             self._parquet = pq.ParquetWriter(self._sink, self.schema)
         elif self.format == "csv":
-            self._csv = csv.writer(self._sink)
+            self._csv = csv.writer(cast("IO[str]", self._sink))
             self._csv.writerow(self.schema.names)
 
     def write(self, result: BatchResult) -> None:
@@ -750,15 +782,24 @@ class TableWriter:
             result: The result.
         """
         row = self.inputs.row_of(result.custom_id) if self.inputs is not None else None
-        self._pending.append((row, _result_fields(result, self.json_mode)))
-        if len(self._pending) >= self.row_group_size:
+        if self._add(row, _result_fields(result, self.json_mode)):
             self.flush()
+
+    def _add(self, row: int | None, fields: dict[str, Any]) -> bool:
+        """Hold one result's fields; True when the held results make a full row group."""
+        self._pending.append((row, fields))
+        # Bytes, not rows, bound memory: answers range from a word to a long document.
+        for key in ("text", "json", "error_message"):
+            value = fields[key]
+            if value is not None:
+                self._pending_bytes += len(value)
+        return len(self._pending) >= self.row_group_size or self._pending_bytes >= ROW_GROUP_BYTES
 
     def _batch(self) -> pa.RecordBatch:
         pa = _pyarrow()
         rows = [r for r, _ in self._pending]
         fields = [f for _, f in self._pending]
-        arrays = []
+        arrays: list[Any] = []
         if self.inputs is not None and self._input_names:
             taken = self.inputs.table.take(pa.array(rows, pa.int64()))
             arrays.extend(c.combine_chunks() for c in taken.columns)
@@ -772,6 +813,7 @@ class TableWriter:
             return
         batch = self._batch()
         self._pending.clear()
+        self._pending_bytes = 0
         if self._parquet is not None:
             self._parquet.write_batch(batch)
         elif self._csv is not None:
@@ -806,7 +848,7 @@ def write_results(
     results: Iterable[BatchResult],
     output: str | os.PathLike[str],
     *,
-    format: str | None = None,  # noqa: A002
+    format: str | None = None,
     inputs: PromptTable | None = None,
     summary: ResultSummary | None = None,
 ) -> None:
@@ -859,19 +901,15 @@ def results_to_arrow(
     """
     pa = _pyarrow()
     sink = io.BytesIO()
-    batches: list[pa.RecordBatch] = []
+    batches: list[Any] = []
     writer = TableWriter(sink, "parquet", inputs=inputs, json_mode=json_mode)
     # The writer's batching is reused; its Parquet output is dropped.
     for result in results:
-        writer._pending.append(
-            (
-                inputs.row_of(result.custom_id) if inputs is not None else None,
-                _result_fields(result, writer.json_mode),
-            )
-        )
-        if len(writer._pending) >= writer.row_group_size:
+        row = inputs.row_of(result.custom_id) if inputs is not None else None
+        if writer._add(row, _result_fields(result, writer.json_mode)):
             batches.append(writer._batch())
             writer._pending.clear()
+            writer._pending_bytes = 0
     if writer._pending:
         batches.append(writer._batch())
     return pa.Table.from_batches(batches, schema=writer.schema)
@@ -943,7 +981,10 @@ class ResultsStream(Iterator["BatchResult"]):
         return polars.from_arrow(self.to_arrow(inputs))
 
     def to_file(
-        self, output: str | os.PathLike[str], *, format: str | None = None,  # noqa: A002
+        self,
+        output: str | os.PathLike[str],
+        *,
+        format: str | None = None,
         inputs: PromptTable | None = None,
     ) -> None:
         """Stream the results into a CSV, Parquet or JSON Lines file (see ``write_results``)."""

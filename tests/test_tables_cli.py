@@ -1,0 +1,163 @@
+"""`groq-batch run` and `submit` on tables of prompts: flags, bad input, JSON Lines records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from groq_batch import cli
+from tests.cli_support import FAST, MODEL, isolated_home, main
+
+__all__ = ["isolated_home"]
+
+
+def _local(tmp_path: Path) -> list[str]:
+    return ["--local", "--data-dir", str(tmp_path / "server"), *FAST]
+
+
+def _no_files_on_server(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, _ = main(capsys, "files", "list", *_local(tmp_path)[:3], "--json")
+    assert code == 0
+    assert json.loads(stdout) == []
+
+
+BAD_INPUTS = {
+    "ragged": (b"id,question\n1,hello\n2,hi,extra\n", "row 2 (line 3)", "2 columns"),
+    "empty_prompt": (b"id,question\n1,hello\n2,  \n", "row 2 (line 3), column 'question'", "empty"),
+    "latin1": ("id,question\n1,caf\u00e9\n".encode("latin-1"), "column 'question'", "UTF-8"),
+    "duplicate_id": (
+        b"id,question\n1,hello\n1,again\n",
+        "row 2 (line 3), column 'id'",
+        "duplicate id '1' (first on row 1)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_csv_exits_2_naming_row_and_column_and_uploads_nothing(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, where, what = BAD_INPUTS[case]
+    source = tmp_path / "prompts.csv"
+    source.write_bytes(data)
+    out = tmp_path / "answers.csv"
+    code, _, err = main(
+        capsys,
+        "run",
+        str(source),
+        "--prompt-column",
+        "question",
+        "--id-column",
+        "id",
+        "--model",
+        MODEL,
+        "-o",
+        str(out),
+        *_local(tmp_path),
+    )
+    assert code == cli.EXIT_USAGE, err
+    assert where in err
+    assert what in err
+    assert "nothing was uploaded" in err
+    assert not out.exists()
+    _no_files_on_server(tmp_path, capsys)
+
+
+def test_a_missing_template_column_is_a_usage_error_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "prompts.csv"
+    source.write_text("title,body\na,b\n")
+    code, _, err = main(
+        capsys,
+        "submit",
+        str(source),
+        "--template",
+        "Summarise {title}: {text}",
+        "--model",
+        MODEL,
+        *_local(tmp_path),
+    )
+    assert code == cli.EXIT_USAGE
+    assert "column 'text': no such column; the columns are: title, body" in err
+    _no_files_on_server(tmp_path, capsys)
+
+
+def test_a_table_needs_a_prompt_and_a_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "prompts.csv"
+    source.write_text("question\nhi\n")
+    code, _, err = main(capsys, "run", str(source), "--model", MODEL, "-o", "x.csv", "--local")
+    assert code == cli.EXIT_USAGE
+    assert "--prompt-column COLUMN" in err
+    code, _, err = main(
+        capsys, "run", str(source), "--prompt-column", "question", "-o", "x.csv", "--local"
+    )
+    assert code == cli.EXIT_USAGE
+    assert "--model is required" in err
+
+
+def test_jsonl_records_with_json_mode_give_a_parsed_json_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "records.jsonl"
+    source.write_text(
+        "\n".join(json.dumps({"n": i, "q": f"say {i}"}) for i in range(5)) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "answers.jsonl"
+    code, _, err = main(
+        capsys,
+        "run",
+        str(source),
+        "--prompt-column",
+        "q",
+        "--model",
+        MODEL,
+        "--response-format",
+        "json",
+        "--temperature",
+        "0",
+        "-o",
+        str(out),
+        *_local(tmp_path),
+    )
+    assert code == cli.EXIT_OK, err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["custom_id"] for r in rows) == [f"row-{i}" for i in range(1, 6)]
+    for row in rows:
+        assert row["custom_id"] == f"row-{row['n'] + 1}"
+        assert set(row) == {"n", "q", *cli_result_columns()}
+        if row["outcome"] == "succeeded":
+            # The echo is not JSON, so the parsed column stays empty; the text is kept.
+            assert row["json"] is None
+            assert row["text"].endswith(f"say {row['n']}")
+
+
+def test_batch_jsonl_with_a_table_flag_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "requests.jsonl"
+    source.write_text(
+        json.dumps(
+            {
+                "custom_id": "a",
+                "method": "POST",
+                "url": "/v1/chat/completions",
+                "body": {"model": MODEL, "messages": [{"role": "user", "content": "x"}]},
+            }
+        )
+        + "\n"
+    )
+    code, _, err = main(capsys, "submit", str(source), "--model", MODEL, "--local")
+    assert code == cli.EXIT_USAGE
+    assert "--model: only for a table of prompts" in err
+
+
+def cli_result_columns() -> tuple[str, ...]:
+    from groq_batch.tables import RESULT_COLUMNS
+
+    return RESULT_COLUMNS
