@@ -161,3 +161,43 @@ def cli_result_columns() -> tuple[str, ...]:
     from groq_batch.tables import RESULT_COLUMNS
 
     return RESULT_COLUMNS
+
+
+def test_the_readme_spreadsheet_command_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+    import shlex
+
+    from tests.cli_support import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## From a spreadsheet", 1)[1].split("\n## ", 1)[0]
+    (command,) = re.findall(r"```bash\n(.*?)\n```", section, re.S)
+    words = shlex.split(command)
+    assert words[0] == "groq-batch"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "prompts.csv").write_bytes(
+        (ROOT / "examples/prompts.csv").read_bytes()
+    )
+    code, _, err = main(capsys, *words[1:], *FAST)
+    assert code == cli.EXIT_OK, err
+    import csv
+
+    with (tmp_path / "answers.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["custom_id"] for r in sorted(rows, key=lambda r: r["id"])] == [
+        f"q{i}" for i in range(1, 6)
+    ]
+    for row in rows:
+        assert row["outcome"] == "succeeded"
+        assert row["text"].startswith("Echo:")
+    assert "Python format fields" in section
+
+
+def test_requests_from_table_is_exported() -> None:
+    import groq_batch
+
+    assert "requests_from_table" in groq_batch.__all__
+    assert groq_batch.requests_from_table.__module__ == "groq_batch.tables"

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from groq_batch.results import BatchResult as BatchResult
     from groq_batch.results import Outcome as Outcome
     from groq_batch.results import ResultSummary as ResultSummary
+    from groq_batch.tables import requests_from_table as requests_from_table
     from groq_batch.validation import Problem as Problem
     from groq_batch.validation import ValidationError as ValidationError
     from groq_batch.validation import ValidationReport as ValidationReport
@@ -97,6 +98,7 @@ _LAZY: dict[str, str] = {
     "ValidationReport": "groq_batch.validation",
     "WaitTimeoutError": "groq_batch._workflow_core",
     "chat_request": "groq_batch.jsonl",
+    "requests_from_table": "groq_batch.tables",
     "validate": "groq_batch.validation",
 }
 
@@ -144,6 +146,7 @@ __all__ = [
     "WaitTimeoutError",
     "__version__",
     "chat_request",
+    "requests_from_table",
     "validate",
 ]
 
