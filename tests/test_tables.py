@@ -323,3 +323,24 @@ def test_requests_are_what_submit_takes() -> None:
     first = next(iter(requests))
     assert isinstance(first, BatchRequest)
     assert first.to_dict()["url"] == "/v1/chat/completions"
+
+
+def test_a_dataframe_goes_through_submit_and_comes_back_as_a_table(
+    local_server: Any, tmp_path: Path
+) -> None:
+    """The README's Python example against the local server: a frame in, a Parquet table out."""
+    pandas = pytest.importorskip("pandas")
+    from groq_batch import Groq
+
+    frame = pandas.DataFrame({"qid": [3, 1, 2], "q": ["three", "one", "two"]})
+    table = prompt_table(frame, prompt="q", id_column="qid", model=MODEL, max_tokens=5)
+    with Groq(api_key="test-key", base_url=local_server.base_url) as client:
+        job = client.batches.submit(table.requests())
+        job.wait(poll_interval=0.05)
+        write_results(job.results(), tmp_path / "a.parquet", inputs=table)
+        stream = ResultsStream(job.results(), table)
+        arrow_rows = stream.to_arrow().to_pylist()
+    rows = pq.read_table(tmp_path / "a.parquet").to_pylist()
+    assert sorted(rows, key=lambda r: r["qid"]) == sorted(arrow_rows, key=lambda r: r["qid"])
+    assert {r["qid"]: r["text"] for r in rows} == {1: "Echo: one", 2: "Echo: two", 3: "Echo: three"}
+    assert {r["custom_id"] for r in rows} == {"1", "2", "3"}
