@@ -201,3 +201,38 @@ def test_requests_from_table_is_exported() -> None:
 
     assert "requests_from_table" in groq_batch.__all__
     assert groq_batch.requests_from_table.__module__ == "groq_batch.tables"
+
+
+def test_submit_a_table_then_results_as_parquet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyarrow.parquet as pq
+
+    from groq_batch.tables import RESULT_COLUMNS
+
+    source = tmp_path / "prompts.csv"
+    source.write_text("question\nfirst\nsecond\n", encoding="utf-8")
+    code, _, err = main(
+        capsys,
+        "submit",
+        str(source),
+        "--prompt-column",
+        "question",
+        "--model",
+        MODEL,
+        "--name",
+        "tab",
+        "--wait",
+        *_local(tmp_path),
+    )
+    assert code == cli.EXIT_OK, err
+    out = tmp_path / "later.parquet"
+    code, _, err = main(capsys, "results", "tab", "-o", str(out))
+    assert code == cli.EXIT_OK, err
+    table = pq.read_table(out)
+    assert table.column_names == list(RESULT_COLUMNS)
+    pairs = zip(table["custom_id"].to_pylist(), table["text"].to_pylist(), strict=True)
+    assert sorted(pairs) == [
+        ("row-1", "Echo: first"),
+        ("row-2", "Echo: second"),
+    ]

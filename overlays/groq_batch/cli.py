@@ -405,7 +405,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         required=True,
         metavar="OUT",
-        help="where to write the results (JSONL); '-' writes them to stdout",
+        help="where to write the results (JSONL, or a table of result columns: .csv, "
+        ".parquet); '-' writes them to stdout",
     )
     p.add_argument(
         "--inputs",
@@ -947,8 +948,7 @@ def _output_format(args: argparse.Namespace, table: PromptTable | None) -> str |
     """The table format to write, or None for the nested JSONL of batch results."""
     fmt: str | None = args.format
     if fmt is None:
-        suffix = Path(args.output).suffix.lower()
-        fmt = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(suffix)
+        fmt = _table_format_of(args.output)
         if fmt is None and table is not None:
             fmt = "jsonl"
     if fmt == "parquet" and args.output == "-":
@@ -956,15 +956,18 @@ def _output_format(args: argparse.Namespace, table: PromptTable | None) -> str |
     return fmt
 
 
+def _table_format_of(output: str) -> str | None:
+    return {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(Path(output).suffix.lower())
+
+
 def _write_table(
-    job: BatchJob, args: argparse.Namespace, fmt: str, table: PromptTable | None
+    job: BatchJob, output: str, fmt: str, table: PromptTable | None, inputs: Path | None
 ) -> ResultSummary:
     from groq_batch.results import ResultSummary
     from groq_batch.tables import write_results
 
     summary = ResultSummary()
-    results = job.results(inputs=args.requests_file)
-    write_results(results, args.output, format=fmt, inputs=table, summary=summary)
+    write_results(job.results(inputs=inputs), output, format=fmt, inputs=table, summary=summary)
     return summary
 
 
@@ -1414,7 +1417,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
             if table_format is None:
                 summary = _write_results(job, args.output, args.requests_file)
             else:
-                summary = _write_table(job, args, table_format, table)
+                summary = _write_table(job, args.output, table_format, table, args.requests_file)
             registry.set_state(ref.name, WRITTEN)
     elapsed = time.monotonic() - started
     _print_summary(out, summary, args.output, elapsed, job.ids, ref.name)
@@ -1523,7 +1526,12 @@ def _results(args: argparse.Namespace, out: Output) -> int:
     with _client(args) as client:
         job = client.batches.job(ids)
         with _recovery(out, _JobRef(ids, name), args, args.output):
-            summary = _write_results(job, args.output, inputs)
+            fmt = _table_format_of(args.output)
+            if fmt is None:
+                summary = _write_results(job, args.output, inputs)
+            else:
+                # The result columns only: the table the prompts came from is not recorded.
+                summary = _write_table(job, args.output, fmt, None, inputs)
     if record is not None and record.output_path in (None, os.path.abspath(args.output)):
         registry.set_state(record.name, WRITTEN)
     _print_summary(out, summary, args.output, time.monotonic() - started, ids, name)
