@@ -230,7 +230,9 @@ def test_submit_a_table_then_results_as_parquet(
     code, _, err = main(capsys, "results", "tab", "-o", str(out))
     assert code == cli.EXIT_OK, err
     table = pq.read_table(out)
-    assert table.column_names == list(RESULT_COLUMNS)
+    # The input's rows were kept beside the job's requests, so they lead each row again.
+    assert table.column_names == ["question", *RESULT_COLUMNS]
+    assert sorted(table["question"].to_pylist()) == ["first", "second"]
     pairs = zip(table["custom_id"].to_pylist(), table["text"].to_pylist(), strict=True)
     assert sorted(pairs) == [
         ("row-1", "Echo: first"),

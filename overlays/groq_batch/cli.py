@@ -905,7 +905,7 @@ def _table_input(args: argparse.Namespace) -> PromptTable | None:
     if not args.model:
         raise CliError(f"{args.file} is a table of prompts: --model is required", EXIT_USAGE)
     try:
-        from groq_batch.tables import TableInputError, prompt_table
+        from groq_batch.tables import TableInputError, prompt_table, save_inputs
     except ImportError as exc:  # pragma: no cover - the dev install has pyarrow
         raise CliError(str(exc), EXIT_USAGE) from exc
     try:
@@ -941,6 +941,7 @@ def _table_input(args: argparse.Namespace) -> PromptTable | None:
     folder.mkdir(parents=True, exist_ok=True)
     args.requests_file = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.jsonl"
     write_jsonl(table.requests(), args.requests_file)
+    save_inputs(table, args.requests_file.with_suffix(".inputs.parquet"))
     return table
 
 
@@ -958,6 +959,18 @@ def _output_format(args: argparse.Namespace, table: PromptTable | None) -> str |
 
 def _table_format_of(output: str) -> str | None:
     return {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(Path(output).suffix.lower())
+
+
+def _saved_table(inputs: Path | None) -> PromptTable | None:
+    """The prompt table a job came from, when `run` or `submit` kept it beside its requests."""
+    if inputs is None or inputs.parent != default_data_dir() / "tables":
+        return None
+    kept = inputs.with_suffix(".inputs.parquet")
+    if not kept.is_file():
+        return None
+    from groq_batch.tables import load_inputs
+
+    return load_inputs(kept)
 
 
 def _write_table(
@@ -1530,8 +1543,7 @@ def _results(args: argparse.Namespace, out: Output) -> int:
             if fmt is None:
                 summary = _write_results(job, args.output, inputs)
             else:
-                # The result columns only: the table the prompts came from is not recorded.
-                summary = _write_table(job, args.output, fmt, None, inputs)
+                summary = _write_table(job, args.output, fmt, _saved_table(inputs), inputs)
     if record is not None and record.output_path in (None, os.path.abspath(args.output)):
         registry.set_state(record.name, WRITTEN)
     _print_summary(out, summary, args.output, time.monotonic() - started, ids, name)

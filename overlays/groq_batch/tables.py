@@ -41,6 +41,7 @@ __all__ = [
     "TableWriter",
     "format_of",
     "is_batch_jsonl",
+    "load_inputs",
     "prompt_table",
     "read_table",
     "requests_from_table",
@@ -48,6 +49,7 @@ __all__ = [
     "results_to_arrow",
     "results_to_pandas",
     "results_to_polars",
+    "save_inputs",
     "write_results",
 ]
 
@@ -610,6 +612,44 @@ def prompt_table(
         if fmt is not None:
             chat["response_format"] = fmt
     return PromptTable(table, ids, prompts, model, system, chat)
+
+
+_SAVED_IDS = "groq_batch_custom_id"
+_SAVED_PARAMS = b"groq_batch.params"
+
+
+def save_inputs(table: PromptTable, path: str | os.PathLike[str]) -> None:
+    """Keep a prompt table's rows and ids beside a job, so that results can join them later.
+
+    Args:
+        table: The prompt table.
+        path: A Parquet file to write.
+    """
+    import pyarrow.parquet as pq
+
+    pa = _pyarrow()
+    data = table.table.append_column(_SAVED_IDS, pa.array(table.ids, pa.string()))
+    metadata = dict(data.schema.metadata or {})
+    metadata[_SAVED_PARAMS] = json.dumps(table.params).encode()
+    pq.write_table(data.replace_schema_metadata(metadata), path)
+
+
+def load_inputs(path: str | os.PathLike[str]) -> PromptTable:
+    """Read back what ``save_inputs`` kept: the rows and ids to join results to.
+
+    Args:
+        path: The Parquet file.
+
+    Returns:
+        A prompt table for joining (its prompts and model are not kept).
+    """
+    import pyarrow.parquet as pq
+
+    data = pq.read_table(path)
+    ids = [str(v) for v in data.column(_SAVED_IDS).to_pylist()]
+    params = json.loads((data.schema.metadata or {}).get(_SAVED_PARAMS, b"{}"))
+    data = data.drop_columns([_SAVED_IDS]).replace_schema_metadata(None)
+    return PromptTable(data, ids, [], model="", params=params)
 
 
 def requests_from_table(
