@@ -133,9 +133,10 @@ def test_jsonl_records_are_a_table_and_batch_lines_are_told_apart(tmp_path: Path
     records.write_text('{"q": "a", "n": 1}\n\n{"q": "b", "n": 2}\n')
     assert not tables.is_batch_jsonl(records)
     assert read_table(records).to_pylist() == [{"q": "a", "n": 1}, {"q": "b", "n": 2}]
-    batch = tmp_path / "b.jsonl"
-    batch.write_text('{"custom_id": "x", "body": {}}\n')
-    assert tables.is_batch_jsonl(batch)
+    for line in ('{"custom_id": "x", "body": {}}', '{"custom_id": "x"}', "{broken", "[1]"):
+        batch = tmp_path / "b.jsonl"
+        batch.write_text(line + "\n")
+        assert tables.is_batch_jsonl(batch), line
 
 
 @pytest.mark.parametrize(

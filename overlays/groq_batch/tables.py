@@ -85,6 +85,8 @@ ROW_GROUP_BYTES = 16 * 2**20
 MAX_PROBLEMS = 20
 """Stop reading after this many problems: the first few say what is wrong with the file."""
 
+_BATCH_KEYS = frozenset({"custom_id", "method", "url", "body"})
+
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
@@ -203,14 +205,15 @@ def format_of(path: str | os.PathLike[str], given: str | None = None) -> str:
 
 
 def is_batch_jsonl(path: str | os.PathLike[str]) -> bool:
-    """Whether a JSON Lines file holds batch requests (``custom_id`` and ``body``), not records.
+    """Whether a JSON Lines file holds batch requests, not plain records.
 
     Args:
         path: The file.
 
     Returns:
-        True when its first non-blank line is an object with both keys, or does not parse (so
-        that the batch validator, not the table reader, reports it).
+        False only when its first non-blank line is a JSON object with none of a batch line's
+        keys (``custom_id``, ``method``, ``url``, ``body``). A line that does not parse, or a
+        broken batch line, counts as batch requests, so that the batch validator reports it.
     """
     with open(path, "rb") as fh:
         for raw in fh:
@@ -219,7 +222,7 @@ def is_batch_jsonl(path: str | os.PathLike[str]) -> bool:
                     first = json.loads(raw)
                 except (ValueError, RecursionError):
                     return True
-                return isinstance(first, dict) and "custom_id" in first and "body" in first
+                return not isinstance(first, dict) or not _BATCH_KEYS.isdisjoint(first)
     return True
 
 
