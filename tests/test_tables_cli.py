@@ -238,3 +238,20 @@ def test_submit_a_table_then_results_as_parquet(
         ("row-1", "Echo: first"),
         ("row-2", "Echo: second"),
     ]
+
+
+def test_bad_rows_are_json_events_with_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "prompts.csv"
+    source.write_text('q\nok\n""\n', encoding="utf-8")
+    code, stdout, _ = main(
+        capsys, "--json", "submit", str(source), "--prompt-column", "q", "--model", MODEL, "--local"
+    )
+    assert code == cli.EXIT_USAGE
+    (event,) = [json.loads(line) for line in stdout.splitlines()]
+    assert event == {
+        "event": "invalid",
+        "file": str(source),
+        "problems": [{"row": 2, "line": 3, "column": "q", "message": "the prompt is empty"}],
+    }

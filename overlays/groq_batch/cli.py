@@ -873,7 +873,7 @@ def _table_flags(args: argparse.Namespace) -> list[str]:
     return flags
 
 
-def _table_input(args: argparse.Namespace) -> PromptTable | None:
+def _table_input(args: argparse.Namespace, out: Output) -> PromptTable | None:
     """Read a table of prompts, if that is the input; set ``args.requests_file`` either way.
 
     A table becomes a JSONL of requests in the data dir, named by the table's bytes and the
@@ -926,11 +926,26 @@ def _table_input(args: argparse.Namespace) -> PromptTable | None:
     except ImportError as exc:
         raise CliError(str(exc), EXIT_USAGE) from exc
     except TableInputError as exc:
-        Output.note(
-            "\n".join(
-                [f"{exc.source}: {len(exc.problems)} problem(s)", *(f"  {p}" for p in exc.problems)]
+        if out.as_json:
+            out.event(
+                {
+                    "event": "invalid",
+                    "file": exc.source,
+                    "problems": [
+                        {"row": p.row, "line": p.line, "column": p.column, "message": p.message}
+                        for p in exc.problems
+                    ],
+                }
             )
-        )
+        else:
+            Output.note(
+                "\n".join(
+                    [
+                        f"{exc.source}: {len(exc.problems)} problem(s)",
+                        *(f"  {p}" for p in exc.problems),
+                    ]
+                )
+            )
         raise CliError(f"{len(exc.problems)} problem(s); nothing was uploaded", EXIT_USAGE) from exc
     import hashlib
 
@@ -1226,7 +1241,7 @@ def _recovery(
 
 def _submit(args: argparse.Namespace, out: Output) -> int:
     _require_file(args.file)
-    _table_input(args)
+    _table_input(args, out)
     registry = _Registry()
     _check_metadata(args)
     _check_name(args, registry)
@@ -1375,7 +1390,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         out = Output(out.as_json, sys.stderr)
     _require_file(args.file)
     _check_output(args.output, args.file)
-    table = _table_input(args)
+    table = _table_input(args, out)
     table_format = _output_format(args, table)
     registry = _Registry()
     _check_metadata(args)
