@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from groq_batch.results import JoinStats as JoinStats
     from groq_batch.results import Outcome as Outcome
     from groq_batch.results import ResultSummary as ResultSummary
+    from groq_batch.tables import requests_from_table as requests_from_table
     from groq_batch.validation import MetadataLimits as MetadataLimits
     from groq_batch.validation import Problem as Problem
     from groq_batch.validation import ValidationError as ValidationError
@@ -119,6 +120,7 @@ _LAZY: dict[str, str] = {
     "translation_request": "groq_batch.jsonl",
     "validate_metadata": "groq_batch.validation",
     "estimate": "groq_batch.estimate",
+    "requests_from_table": "groq_batch.tables",
     "validate": "groq_batch.validation",
 }
 
@@ -174,6 +176,7 @@ __all__ = [
     "actual_cost",
     "chat_request",
     "estimate",
+    "requests_from_table",
     "transcription_request",
     "translation_request",
     "validate",

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from groq_batch._client import Groq
     from groq_batch._workflow import BatchJob
     from groq_batch.results import BatchResult, ResultSummary
+    from groq_batch.tables import PromptTable
     from groq_batch.validation import Problem
     from groq_batch_api.models import Batch
 
@@ -66,6 +67,9 @@ EXIT_USAGE = 2
 EXIT_FAILED_ROWS = 3
 EXIT_TIMEOUT = 4
 EXIT_INTERRUPTED = 130
+
+TABLE_FORMATS = ("csv", "parquet", "jsonl")
+"""The table formats `run` writes (and reads, with --prompt-column or --template)."""
 
 ENDPOINTS = ("/v1/chat/completions", "/v1/audio/transcriptions", "/v1/audio/translations")
 """The batch endpoints Groq (and the local server) accept; a file may mix their lines."""
@@ -327,15 +331,26 @@ def build_parser() -> argparse.ArgumentParser:
         ("run", "the whole job: validate, submit, wait, and write joined results"),
     ):
         p = add(name, help_)
-        p.add_argument("file", type=Path, help="the batch input (JSONL)")
+        p.add_argument(
+            "file",
+            type=Path,
+            help="the batch input (JSONL), or a table of prompts (.csv, .parquet, .jsonl records)",
+        )
         if name == "run":
             p.add_argument(
                 "-o",
                 "--output",
                 required=True,
                 metavar="OUT",
-                help="where to write the results (JSONL); '-' writes them to stdout",
+                help="where to write the results (JSONL, or a table: .csv, .parquet); "
+                "'-' writes them to stdout",
             )
+            p.add_argument(
+                "--format",
+                choices=TABLE_FORMATS,
+                help="write the results as this table format (default: from OUT's extension)",
+            )
+        _add_table_input(p)
         p.add_argument(
             "--window",
             type=_window,
@@ -396,7 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         required=True,
         metavar="OUT",
-        help="where to write the results (JSONL); '-' writes them to stdout",
+        help="where to write the results (JSONL, or a table of result columns: .csv, "
+        ".parquet); '-' writes them to stdout",
     )
     p.add_argument(
         "--inputs",
@@ -448,6 +464,40 @@ def build_parser() -> argparse.ArgumentParser:
     # `serve` has its own parser (the server's); it is listed here for the help text only.
     sub.add_parser("serve", help="run the local Groq-compatible server (see serve --help)")
     return parser
+
+
+def _add_table_input(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group(
+        "table input",
+        "a CSV, Parquet or JSON Lines file of plain records, one prompt per row "
+        "(needs the tables extra: pip install 'groq-batch[tables]')",
+    )
+    prompt = group.add_mutually_exclusive_group()
+    prompt.add_argument("--prompt-column", metavar="COLUMN", help="the column holding the prompt")
+    prompt.add_argument(
+        "--template",
+        metavar="TEXT",
+        help="the prompt made of columns, with Python format fields: 'Summarise: {text}'",
+    )
+    group.add_argument("--model", help="the model for every row")
+    group.add_argument("--system", metavar="TEXT", help="a system message for every row")
+    group.add_argument(
+        "--id-column",
+        metavar="COLUMN",
+        help="the column that becomes each request's custom_id (default: row-N, the row number)",
+    )
+    group.add_argument("--max-tokens", type=_count, metavar="N", help="max_tokens for every row")
+    group.add_argument("--temperature", type=float, help="temperature for every row")
+    group.add_argument("--top-p", type=float, help="top_p for every row")
+    group.add_argument("--seed", type=int, help="seed for every row")
+    group.add_argument(
+        "--stop", action="append", metavar="TEXT", help="a stop sequence; repeatable (up to 4)"
+    )
+    group.add_argument(
+        "--response-format",
+        choices=("text", "json"),
+        help="json asks every row for a JSON object, and adds a parsed json column to the output",
+    )
 
 
 def _add_endpoint(p: argparse.ArgumentParser) -> None:
@@ -802,13 +852,172 @@ def _validate(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK if report.ok else EXIT_USAGE
 
 
+_TABLE_ONLY = (
+    "model",
+    "system",
+    "id_column",
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "seed",
+    "stop",
+    "response_format",
+)
+
+
+def _table_flags(args: argparse.Namespace) -> list[str]:
+    """The table-input options as typed, so that a hint can repeat the command."""
+    flags: list[str] = []
+    for dest in ("prompt_column", "template", *_TABLE_ONLY):
+        value = getattr(args, dest, None)
+        for item in value if isinstance(value, list) else [value]:
+            if item is not None:
+                flags += [f"--{dest.replace('_', '-')}", str(item)]
+    return flags
+
+
+def _table_input(args: argparse.Namespace, out: Output) -> PromptTable | None:
+    """Read a table of prompts, if that is the input; set ``args.requests_file`` either way.
+
+    A table becomes a JSONL of requests in the data dir, named by the table's bytes and the
+    options, so that the same command re-attaches to its job and `results` can join later.
+    """
+    args.requests_file = args.file
+    suffix = args.file.suffix.lower()
+    chosen = args.prompt_column is not None or args.template is not None
+    if not chosen and suffix not in (".csv", ".parquet", ".pq"):
+        from groq_batch.tables import is_batch_jsonl
+
+        if is_batch_jsonl(args.file):
+            given = [
+                f"--{d.replace('_', '-')}" for d in _TABLE_ONLY if getattr(args, d) is not None
+            ]
+            if given:
+                raise CliError(
+                    f"{', '.join(given)}: only for a table of prompts; "
+                    f"{args.file} holds batch requests",
+                    EXIT_USAGE,
+                )
+            return None
+    if not chosen:
+        raise CliError(
+            f"{args.file} is a table of prompts: say which column holds them "
+            "(--prompt-column COLUMN) or how to build them (--template TEXT)",
+            EXIT_USAGE,
+        )
+    if not args.model:
+        raise CliError(f"{args.file} is a table of prompts: --model is required", EXIT_USAGE)
+    try:
+        from groq_batch.tables import TableInputError, prompt_table, save_inputs
+    except ImportError as exc:  # pragma: no cover - the dev install has pyarrow
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    try:
+        table = prompt_table(
+            args.file,
+            model=args.model,
+            prompt=args.prompt_column,
+            template=args.template,
+            system=args.system,
+            id_column=args.id_column,
+            max_tokens=args.max_tokens,
+            temperature=args.temperature,
+            top_p=args.top_p,
+            seed=args.seed,
+            stop=args.stop,
+            response_format=args.response_format,
+        )
+    except ImportError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    except TableInputError as exc:
+        if out.as_json:
+            out.event(
+                {
+                    "event": "invalid",
+                    "file": exc.source,
+                    "problems": [
+                        {"row": p.row, "line": p.line, "column": p.column, "message": p.message}
+                        for p in exc.problems
+                    ],
+                }
+            )
+        else:
+            Output.note(
+                "\n".join(
+                    [
+                        f"{exc.source}: {len(exc.problems)} problem(s)",
+                        *(f"  {p}" for p in exc.problems),
+                    ]
+                )
+            )
+        raise CliError(f"{len(exc.problems)} problem(s); nothing was uploaded", EXIT_USAGE) from exc
+    import hashlib
+
+    from groq_batch.jsonl import write_jsonl
+
+    key = json.dumps([file_sha256(args.file), _table_flags(args)], sort_keys=True)
+    folder = default_data_dir() / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
+    args.requests_file = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.jsonl"
+    write_jsonl(table.requests(), args.requests_file)
+    save_inputs(table, args.requests_file.with_suffix(".inputs.parquet"))
+    return table
+
+
+def _output_format(args: argparse.Namespace, table: PromptTable | None) -> str | None:
+    """The table format to write, or None for the nested JSONL of batch results."""
+    fmt: str | None = args.format
+    if fmt is None:
+        fmt = _table_format_of(args.output)
+        if fmt is None and table is not None:
+            fmt = "jsonl"
+    if fmt == "parquet" and args.output == "-":
+        raise CliError("-o -: Parquet cannot go to stdout; name a file", EXIT_USAGE)
+    return fmt
+
+
+def _table_format_of(output: str) -> str | None:
+    return {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(Path(output).suffix.lower())
+
+
+def _saved_table(inputs: Path | None) -> PromptTable | None:
+    """The prompt table a job came from, when `run` or `submit` kept it beside its requests."""
+    if inputs is None or inputs.parent != default_data_dir() / "tables":
+        return None
+    kept = inputs.with_suffix(".inputs.parquet")
+    if not kept.is_file():
+        return None
+    from groq_batch.tables import load_inputs
+
+    return load_inputs(kept)
+
+
+def _write_table(
+    job: BatchJob,
+    output: str,
+    fmt: str,
+    table: PromptTable | None,
+    inputs: Path | None,
+    provider: str,
+) -> tuple[ResultSummary, dict[str, Any]]:
+    """Write the joined results as a table; return their summary and their actual cost."""
+    from groq_batch.estimate import CostTally
+    from groq_batch.results import ResultSummary
+    from groq_batch.tables import write_results
+
+    summary = ResultSummary()
+    tally = CostTally.for_provider(provider)
+    results = map(tally.add, job.results(inputs=inputs))
+    write_results(results, output, format=fmt, inputs=table, summary=summary)
+    return summary, tally.result().as_dict()
+
+
 def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob:
     """Submit ``args.file``; on bad input, print every problem and exit 2 with nothing uploaded."""
     from groq_batch.validation import ValidationError
 
     try:
         return client.batches.submit(
-            args.file,
+            getattr(args, "requests_file", None) or args.file,
             endpoint=args.endpoint,
             completion_window=args.window,
             metadata=dict(args.metadata) or None,
@@ -1022,7 +1231,9 @@ def _recovery(
             f"  {wait} && {results}",
         ]
         if args.command == "run" and output not in (None, "-"):
-            again = _command("run", str(args.file), "-o", output, *_connection_flags(args))
+            again = _command(
+                "run", str(args.file), "-o", output, *_table_flags(args), *_connection_flags(args)
+            )
             lines.append(f"or run the same command again to re-attach:\n  {again}")
         if isinstance(exc, KeyboardInterrupt):
             reason, code = "interrupted", EXIT_INTERRUPTED
@@ -1045,13 +1256,14 @@ def _recovery(
 
 def _submit(args: argparse.Namespace, out: Output) -> int:
     _require_file(args.file)
+    _table_input(args, out)
     registry = _Registry()
     _check_metadata(args)
     _check_name(args, registry)
     _require_key(args)
     _preflight_cost(args, out)
     fresh = _new_name(args, registry, args.file)
-    sha = file_sha256(args.file)
+    sha = file_sha256(args.requests_file)
     with _client(args) as client:
         job = _submit_job(client, args, out)
         with _recovery(out, _JobRef(job.ids), args, None) as ref:
@@ -1061,7 +1273,7 @@ def _submit(args: argparse.Namespace, out: Output) -> int:
                 job.ids,
                 name=fresh,
                 endpoint=_endpoint_of(args),
-                input_path=args.file,
+                input_path=args.requests_file,
                 input_sha256=sha,
                 ref=ref,
             )
@@ -1202,17 +1414,22 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         out = Output(out.as_json, sys.stderr)
     _require_file(args.file)
     _check_output(args.output, args.file)
+    table = _table_input(args, out)
+    table_format = _output_format(args, table)
     registry = _Registry()
     _check_metadata(args)
     _check_name(args, registry)
     _require_key(args)
-    sha = file_sha256(args.file)
+    sha = file_sha256(args.requests_file)
     endpoint = _endpoint_of(args)
     existing = None
     if not args.new and args.output != "-":
         existing = registry.safely(
             lambda: registry.db.find_unfinished(
-                input_path=args.file, input_sha256=sha, output_path=args.output, endpoint=endpoint
+                input_path=args.requests_file,
+                input_sha256=sha,
+                output_path=args.output,
+                endpoint=endpoint,
             ),
             "read",
         )
@@ -1239,7 +1456,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
                     job.ids,
                     name=fresh,
                     endpoint=endpoint,
-                    input_path=args.file,
+                    input_path=args.requests_file,
                     input_sha256=sha,
                     output_path=args.output,
                     ref=ref,
@@ -1252,7 +1469,14 @@ def _run(args: argparse.Namespace, out: Output) -> int:
                 )
             _wait(job, args, out)
             registry.set_state(ref.name, FINISHED)
-            summary, cost = _write_results(job, args.output, args.file, _provider_name(args))
+            if table_format is None:
+                summary, cost = _write_results(
+                    job, args.output, args.requests_file, _provider_name(args)
+                )
+            else:
+                summary, cost = _write_table(
+                    job, args.output, table_format, table, args.requests_file, _provider_name(args)
+                )
             registry.set_state(ref.name, WRITTEN)
     elapsed = time.monotonic() - started
     _print_summary(out, summary, args.output, elapsed, job.ids, ref.name, cost)
@@ -1361,7 +1585,13 @@ def _results(args: argparse.Namespace, out: Output) -> int:
     with _client(args) as client:
         job = client.batches.job(ids)
         with _recovery(out, _JobRef(ids, name), args, args.output):
-            summary, cost = _write_results(job, args.output, inputs, _provider_name(args))
+            fmt = _table_format_of(args.output)
+            if fmt is None:
+                summary, cost = _write_results(job, args.output, inputs, _provider_name(args))
+            else:
+                summary, cost = _write_table(
+                    job, args.output, fmt, _saved_table(inputs), inputs, _provider_name(args)
+                )
     if record is not None and record.output_path in (None, os.path.abspath(args.output)):
         registry.set_state(record.name, WRITTEN)
     _print_summary(out, summary, args.output, time.monotonic() - started, ids, name, cost)
@@ -1605,7 +1835,8 @@ def _estimate_cmd(args: argparse.Namespace, out: Output) -> int:
     from groq_batch.estimate import estimate
 
     _require_file(args.file)
-    est = estimate(args.file, provider=_provider_name(args))
+    # A table of prompts was turned into requests (`requests_file`): estimate those.
+    est = estimate(getattr(args, "requests_file", None) or args.file, provider=_provider_name(args))
     if out.as_json:
         out.json(est.as_dict())
     else:
@@ -1617,7 +1848,8 @@ def _preflight_cost(args: argparse.Namespace, out: Output) -> None:
     """Print the estimate before submitting; refuse above ``--max-cost`` (nothing uploaded)."""
     from groq_batch.estimate import estimate
 
-    est = estimate(args.file, provider=_provider_name(args))
+    # A table of prompts was turned into requests (`requests_file`): estimate those.
+    est = estimate(getattr(args, "requests_file", None) or args.file, provider=_provider_name(args))
     if out.as_json:
         # In JSON mode every line on the event stream is a JSON event, the estimate included.
         out.event({"event": "estimate", **est.as_dict()})
