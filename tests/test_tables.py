@@ -339,8 +339,11 @@ def test_a_dataframe_goes_through_submit_and_comes_back_as_a_table(
         job = client.batches.submit(table.requests())
         job.wait(poll_interval=0.05)
         write_results(job.results(), tmp_path / "a.parquet", inputs=table)
-        stream = ResultsStream(job.results(), table)
-        arrow_rows = stream.to_arrow().to_pylist()
+        stream = job.results()
+        assert isinstance(stream, ResultsStream)
+        arrow_rows = stream.to_arrow(table).to_pylist()
+        polars_frame = job.results().to_polars(table)
+        assert sorted(polars_frame["qid"].to_list()) == [1, 2, 3]
     rows = pq.read_table(tmp_path / "a.parquet").to_pylist()
     assert sorted(rows, key=lambda r: r["qid"]) == sorted(arrow_rows, key=lambda r: r["qid"])
     assert {r["qid"]: r["text"] for r in rows} == {1: "Echo: one", 2: "Echo: two", 3: "Echo: three"}

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
     from groq_batch._async.pagination import AsyncPage
     from groq_batch._pagination import AsyncPaginator
+    from groq_batch.results import BatchResult
+    from groq_batch.tables import ResultsStream
 
 __all__ = [
     "async_gather",
     "async_paginate",
+    "async_results_stream",
     "async_sleep",
     "async_to_thread",
     "gather",
     "lazy_exports",
     "paginate",
+    "results_stream",
     "sleep",
     "to_thread",
 ]
@@ -108,3 +112,16 @@ def lazy_exports(owner: str, table: dict[str, str]) -> Callable[[str], object]:
         return getattr(importlib.import_module(module), name)
 
     return __getattr__
+
+
+def async_results_stream(results: AsyncIterator[BatchResult]) -> AsyncIterator[BatchResult]:
+    """An async job's results, streamed as they come (tables are built from the sync flavour)."""
+    return results
+
+
+def results_stream(results: Iterator[BatchResult]) -> ResultsStream:
+    """A job's results, streamed, that can also become a table (``.to_arrow()`` and kin)."""
+    # Imported on first use: tables (and its csv machinery) cost nothing until results are read.
+    from groq_batch.tables import ResultsStream
+
+    return ResultsStream(results)

@@ -18,7 +18,7 @@ import os
 import re
 import string
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMATS",
     "RESULT_COLUMNS",
+    "AsyncResultsStream",
     "PromptTable",
     "ResultsStream",
     "TableInputError",
@@ -984,6 +985,10 @@ def results_to_polars(results: Iterable[BatchResult], inputs: PromptTable | None
     import polars
 
     return polars.from_arrow(results_to_arrow(results, inputs))
+
+
+AsyncResultsStream = AsyncIterator["BatchResult"]
+"""What an async job's ``results()`` returns: the results, streamed (tables come from sync)."""
 
 
 class ResultsStream(Iterator["BatchResult"]):

@@ -40,6 +40,7 @@ from groq_batch_api.models import Batch
 
 if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq
+    from groq_batch.tables import AsyncResultsStream
 
 __all__ = ["AsyncBatchJob", "AsyncJobMethods"]
 
@@ -128,26 +129,33 @@ class AsyncBatchJob(JobBase):
                 return batches
             await sleep(poller.next_delay(batches))
 
-    async def results(
+    def results(
         self, *, inputs: Source | None = None, require_done: bool = True
-    ) -> AsyncIterator[BatchResult]:
+    ) -> AsyncResultsStream:
         """Stream every result, joined to its input, in constant memory.
 
         Results come from each batch's output file, then its error file; then every input
         with no line in either comes as ``missing``. Partial results of expired and cancelled
-        batches come the same way.
+        batches come the same way. The sync flavour's stream also becomes a table:
+        ``job.results().to_arrow()``, ``.to_pandas()``, ``.to_polars()`` (the ``tables`` extra).
 
         Args:
             inputs: The job's input (a JSONL path or the requests). When None, the job reads its
                 own input files back through the API.
             require_done: Raise if a batch is not terminal yet, instead of reading what exists.
 
-        Yields:
-            One ``BatchResult`` per input.
+        Returns:
+            An iterator of ``BatchResult``, one per input. Nothing is read until it is iterated.
 
         Raises:
-            BatchNotFinishedError: A batch is still running and ``require_done`` is true.
+            BatchNotFinishedError: A batch is still running and ``require_done`` is true (on
+                the first step of the iteration).
         """
+        return _flavours.async_results_stream(self._iter_results(inputs, require_done))
+
+    async def _iter_results(
+        self, inputs: Source | None, require_done: bool
+    ) -> AsyncIterator[BatchResult]:
         await self.refresh()
         error = self.unfinished_error()
         if error is not None and require_done:
@@ -388,7 +396,7 @@ class AsyncJobMethods:
         batch_or_job: str | Batch | AsyncBatchJob | Sequence[str],
         *,
         inputs: Source | None = None,
-    ) -> AsyncIterator[BatchResult]:
+    ) -> AsyncResultsStream:
         """Stream every result of a finished batch or job, typed and joined to its input.
 
         Args:

@@ -42,6 +42,7 @@ from groq_batch_api.models import Batch
 
 if TYPE_CHECKING:
     from groq_batch._sync.client import Groq
+    from groq_batch.tables import ResultsStream
 
 __all__ = ["BatchJob", "JobMethods"]
 
@@ -130,26 +131,29 @@ class BatchJob(JobBase):
                 return batches
             sleep(poller.next_delay(batches))
 
-    def results(
-        self, *, inputs: Source | None = None, require_done: bool = True
-    ) -> Iterator[BatchResult]:
+    def results(self, *, inputs: Source | None = None, require_done: bool = True) -> ResultsStream:
         """Stream every result, joined to its input, in constant memory.
 
         Results come from each batch's output file, then its error file; then every input
         with no line in either comes as ``missing``. Partial results of expired and cancelled
-        batches come the same way.
+        batches come the same way. The sync flavour's stream also becomes a table:
+        ``job.results().to_arrow()``, ``.to_pandas()``, ``.to_polars()`` (the ``tables`` extra).
 
         Args:
             inputs: The job's input (a JSONL path or the requests). When None, the job reads its
                 own input files back through the API.
             require_done: Raise if a batch is not terminal yet, instead of reading what exists.
 
-        Yields:
-            One ``BatchResult`` per input.
+        Returns:
+            An iterator of ``BatchResult``, one per input. Nothing is read until it is iterated.
 
         Raises:
-            BatchNotFinishedError: A batch is still running and ``require_done`` is true.
+            BatchNotFinishedError: A batch is still running and ``require_done`` is true (on
+                the first step of the iteration).
         """
+        return _flavours.results_stream(self._iter_results(inputs, require_done))
+
+    def _iter_results(self, inputs: Source | None, require_done: bool) -> Iterator[BatchResult]:
         self.refresh()
         error = self.unfinished_error()
         if error is not None and require_done:
@@ -390,7 +394,7 @@ class JobMethods:
         batch_or_job: str | Batch | BatchJob | Sequence[str],
         *,
         inputs: Source | None = None,
-    ) -> Iterator[BatchResult]:
+    ) -> ResultsStream:
         """Stream every result of a finished batch or job, typed and joined to its input.
 
         Args:
