@@ -11,10 +11,7 @@ import os
 
 import mkdocs_gen_files
 
-# The help text wraps at $COLUMNS; a fixed width keeps the page the same on every machine.
-os.environ["COLUMNS"] = "100"
-
-from groq_batch.cli import build_parser  # noqa: E402  (after COLUMNS: argparse reads it lazily)
+from groq_batch.cli import build_parser
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -38,6 +35,9 @@ def _render(parser: argparse.ArgumentParser, prefix: str, level: int) -> list[st
 
 def main() -> None:
     """Write reference/cli.md into the site being built."""
+    # Help text wraps at $COLUMNS, read when each formatter is made; a fixed width keeps the
+    # page the same on every machine.
+    os.environ["COLUMNS"] = "100"
     parser = build_parser()
     lines = [
         "# CLI reference",
