@@ -12,6 +12,7 @@ import os
 import mkdocs_gen_files
 
 from groq_batch.cli import build_parser
+from groq_batch.server.__main__ import build_parser as build_serve_parser
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -25,9 +26,13 @@ def _render(parser: argparse.ArgumentParser, prefix: str, level: int) -> list[st
     out: list[str] = []
     for name, sub in _subcommands(parser).items():
         full = f"{prefix} {name}"
+        if full == "groq-batch serve":
+            # `serve` hands its arguments to the server's own parser; document that one.
+            sub = build_serve_parser(prog=full)
         out += [f"{'#' * level} `{full}`", ""]
         if sub.description:
-            out += [sub.description[0].upper() + sub.description[1:] + ".", ""]
+            text = sub.description[0].upper() + sub.description[1:]
+            out += [text if text.endswith(".") else text + ".", ""]
         out += ["```text", sub.format_help().rstrip(), "```", ""]
         out += _render(sub, full, level + 1)
     return out
@@ -37,7 +42,7 @@ def main() -> None:
     """Write reference/cli.md into the site being built."""
     # Help text wraps at $COLUMNS, read when each formatter is made; a fixed width keeps the
     # page the same on every machine.
-    os.environ["COLUMNS"] = "100"
+    os.environ["COLUMNS"] = "88"
     parser = build_parser()
     lines = [
         "# CLI reference",
