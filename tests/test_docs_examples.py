@@ -5,14 +5,17 @@ Each page's blocks run in order, in one namespace, in a fresh directory holding 
 session. The line before a block may hold a marker:
 
 - ``<!-- docs-test: skip REASON -->``: not run; the reason is required.
-- ``<!-- docs-test: requires MODULE -->``: run on its own (fresh directory and namespace) when
-  ``MODULE`` imports, skipped (visibly) when it does not, for a feature landing separately.
+- ``<!-- docs-test: requires NAME ... -->``: run on its own (fresh directory and namespace) when
+  every ``NAME`` exists, skipped (visibly) when one does not, for a feature landing separately.
+  A ``NAME`` is a module (``groq_batch.estimate``) or a module and an attribute path
+  (``groq_batch_api.types:WireModel.to_json``).
 - ``<!-- docs-test: pytest -->``: the block is a test module; it is written to a file and run by
   pytest in a subprocess, which must pass.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import re
@@ -83,6 +86,24 @@ PAGES = sorted({b.page for b in ALL_BLOCKS if b.marker is None})
 SEPARATE = [b for b in ALL_BLOCKS if b.marker in ("requires", "pytest")]
 
 
+def _missing(names: str) -> str | None:
+    """The first of the space-separated requirements that does not exist, or None."""
+    for name in names.split():
+        module, _, attribute = name.partition(":")
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:  # a parent package is missing
+            found = False
+        if not found:
+            return name
+        target: object = importlib.import_module(module)
+        for part in filter(None, attribute.split(".")):
+            if not hasattr(target, part):
+                return name
+            target = getattr(target, part)
+    return None
+
+
 @pytest.fixture
 def docs_env(local_server, tmp_path, monkeypatch):
     """A fresh directory with `requests.jsonl`, and the environment `Groq()` reads."""
@@ -121,8 +142,9 @@ def test_page_examples_run(page, docs_env):
 @pytest.mark.parametrize("block", SEPARATE, ids=[b.where for b in SEPARATE])
 def test_separate_examples_run(block, docs_env):
     if block.marker == "requires":
-        if importlib.util.find_spec(block.argument) is None:
-            pytest.skip(f"{block.where} needs {block.argument}, which is not in this tree")
+        missing = _missing(block.argument)
+        if missing is not None:
+            pytest.skip(f"{block.where} needs {missing}, which is not in this tree")
         _run(block, {"__name__": "__docs_example__"})
         return
     module = docs_env / "test_docs_block.py"
