@@ -1,7 +1,7 @@
 # /// script
 # dependencies = ["nox>=2025.2.9"]
 # ///
-"""Developer sessions. A plain `nox` runs clients, tests, lint, typecheck and drift."""
+"""Developer sessions. A plain `nox` runs clients, docs, tests, lint, typecheck and drift."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 # `clients` first: its Node test-runner summary must not be the last one in the CI log, which
 # pytest's (the whole suite's) closes.
-nox.options.sessions = ["clients", "tests", "lint", "typecheck", "drift"]
+nox.options.sessions = ["clients", "docs", "tests", "lint", "typecheck", "drift"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
@@ -113,6 +113,15 @@ def clients(session: nox.Session) -> None:
     _npm_run(session, "build")
     # The smoke test starts `groq-batch serve` from this session's environment (first on PATH).
     _npm_run(session, "test")
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/; warnings (broken links, references) fail."""
+    session.install("-e", ".[docs]")
+    # Quiet the plugins' banners about MkDocs' future, which are not about this site.
+    env = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+    session.run("mkdocs", "build", "--strict", *session.posargs, env=env)
 
 
 @nox.session(python=PYTHON, default=False, tags=["record"])
