@@ -129,6 +129,8 @@ def test_results_filter_by_outcome_and_a_row_opens_its_json(
                                  input_path=source)  # fmt: skip
 
     page.goto(base(ui) + f"/job/mixed/results?token={ui.dashboard.token}")
+    # The first view joins and indexes the results in the background; the page reloads itself.
+    page.locator("#results").wait_for()
     assert page.locator("#pager").first.inner_text().endswith("(120 rows) next →")
     assert page.locator("#results tr.row").count() == 50  # one page, not the whole file
     page.select_option("#outcome", "failed")

@@ -111,6 +111,43 @@ class Dashboard:
         self._terminal: dict[str, Batch] = {}
         self._samples: dict[str, list[tuple[float, int]]] = {}
         self._lock = threading.Lock()
+        self._builds: dict[str, threading.Thread] = {}
+        self._build_errors: dict[str, str] = {}
+
+    def prepare_results(self, ids: Sequence[str], record: JobRecord | None) -> str | None:
+        """Start joining a finished job's results into the cache, in the background, once.
+
+        A 50,000-row job takes a while to join; the pages stay responsive meanwhile and show
+        the results once they are indexed.
+
+        Args:
+            ids: The job's batch ids.
+            record: The job's record, for its input file.
+
+        Returns:
+            None when the results are ready, else what is happening (``preparing`` or an error).
+        """
+        if self.cache.has(ids):
+            return None
+        key = ",".join(ids)
+        with self._lock:
+            if key in self._build_errors:
+                return self._build_errors.pop(key)
+            thread = self._builds.get(key)
+            if thread is None or not thread.is_alive():
+                thread = threading.Thread(
+                    target=self._build, args=(list(ids), record), daemon=True, name="ui-cache"
+                )
+                self._builds[key] = thread
+                thread.start()
+        return "preparing"
+
+    def _build(self, ids: list[str], record: JobRecord | None) -> None:
+        try:
+            self.cache.build(ids, self.job(ids).results(inputs=self.inputs(record)))
+        except Exception as exc:
+            with self._lock:
+                self._build_errors[",".join(ids)] = f"could not read the results: {exc}"
 
     # ------------------------------------------------------------------------------ helpers
 
@@ -285,7 +322,8 @@ def _job_page(dash: Dashboard, ref: str, message: str) -> str:
     done = all(is_terminal(b) for b in batches)
     outcome_rows = ""
     tokens = "-"
-    if done and dash.cache.has(ids):
+    pending = dash.prepare_results(ids, record) if done else "running"
+    if pending is None:
         counts, total_tokens = dash.cache.summary(ids)
         tokens = str(total_tokens)
         outcome_rows = "".join(
@@ -293,10 +331,7 @@ def _job_page(dash: Dashboard, ref: str, message: str) -> str:
             for o, n in sorted(counts.items())
         )
     elif done:
-        outcome_rows = (
-            f'<tr><td colspan="2"><a href="{escape(dash.url(f"/job/{ref}/results"))}">'
-            "open the results</a> to count outcomes and tokens</td></tr>"
-        )
+        outcome_rows = f"<tr><td>{escape(pending)}: reload to see the counts</td></tr>"
     key = "job"
     buttons = "".join(
         f'<form class="inline" method="post" action="{escape(dash.url(f"/job/{ref}/{action}"))}" '
@@ -312,7 +347,7 @@ def _job_page(dash: Dashboard, ref: str, message: str) -> str:
         f"<p>batches: {escape(', '.join(ids))}"
         + (f" · input: {escape(record.input_path or '-')}" if record else "")
         + "</p>"
-        "<table><tr><th></th><th></th><th>status</th><th>progress</th><th>done</th>"
+        "<table class='job'><tr><th></th><th></th><th>status</th><th>progress</th><th>done</th>"
         f"<th>created</th><th>finished</th></tr>{_progress_row(key, '', item, extra='')}</table>"
         + "<h2>Throughput</h2>"
         '<svg width="600" height="160" style="border:1px solid #ddd">'
@@ -334,8 +369,14 @@ def _results_page(dash: Dashboard, ref: str, request: Request) -> str:
     if not all(is_terminal(b) for b in batches):
         body = "<p>The job is still running: results appear here once every batch finishes.</p>"
         return layout(f"results of {ref}", dash.token, body)
-    if not dash.cache.has(ids):
-        dash.cache.build(ids, dash.job(ids).results(inputs=dash.inputs(record)))
+    pending = dash.prepare_results(ids, record)
+    if pending is not None:
+        body = (
+            f"<p id='preparing'>{escape(pending)}: joining every result to its input and "
+            "indexing them, once per job. This page reloads by itself.</p>"
+            "<script>setTimeout(() => location.reload(), 1000);</script>"
+        )
+        return layout(f"results of {ref}", dash.token, body)
     outcome = request.query_params.get("outcome", "")
     query = request.query_params.get("q", "")
     try:

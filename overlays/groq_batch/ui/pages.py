@@ -21,7 +21,8 @@ th{background:#f4f4f4}
 tr.row{cursor:pointer}tr.row:hover{background:#f0f6ff}
 .request_error,.batch_error,.expired,.cancelled,.missing{color:#b22}
 pre{white-space:pre-wrap;max-height:60vh;overflow:auto;background:#f8f8f8;padding:6px}
-dialog{width:80vw}form.inline{display:inline}
+dialog{width:80vw}table.job td:nth-child(-n+2),table.job th:nth-child(-n+2){display:none}
+form.inline{display:inline}
 """
 
 # One tiny script: poll a JSON endpoint every second and patch the elements it names; open a
