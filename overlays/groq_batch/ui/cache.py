@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -31,9 +32,13 @@ CREATE TABLE rows (
     outcome TEXT NOT NULL,
     prompt TEXT NOT NULL,
     answer TEXT NOT NULL,
-    request TEXT,
-    response TEXT,
     tokens INTEGER NOT NULL
+);
+-- The full JSON lives apart: filters and counts scan only the small table above.
+CREATE TABLE json (
+    n INTEGER PRIMARY KEY,
+    request TEXT,
+    response TEXT
 );
 """
 
@@ -86,18 +91,22 @@ def _tokens_of(result: BatchResult) -> int:
     return total if isinstance(total, int) else 0
 
 
-def _row(n: int, result: BatchResult) -> tuple[Any, ...]:
+def _row(n: int, result: BatchResult) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     request = result.request
-    return (
+    row = (
         n,
         result.custom_id,
         result.outcome.value,
         _prompt_of(request.body if request is not None else None),
         _answer_of(result),
-        json.dumps(request.to_dict(), ensure_ascii=False) if request is not None else None,
-        json.dumps(result.line, ensure_ascii=False) if result.line is not None else None,
         _tokens_of(result),
     )
+    blobs = (
+        n,
+        json.dumps(request.to_dict(), ensure_ascii=False) if request is not None else None,
+        json.dumps(result.line, ensure_ascii=False) if result.line is not None else None,
+    )
+    return row, blobs
 
 
 class ResultsCache:
@@ -157,10 +166,14 @@ class ResultsCache:
                 with contextlib.closing(sqlite3.connect(tmp)) as db:
                     db.executescript(_SCHEMA)
                     with db:
-                        db.executemany(
-                            "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            (_row(n, r) for n, r in enumerate(results)),
-                        )
+                        numbered = enumerate(results)
+                        while pairs := [_row(n, r) for n, r in itertools.islice(numbered, 1000)]:
+                            db.executemany(
+                                "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?)", [p[0] for p in pairs]
+                            )
+                            db.executemany(
+                                "INSERT INTO json VALUES (?, ?, ?)", [p[1] for p in pairs]
+                            )
                     db.execute("CREATE INDEX rows_by_outcome ON rows(outcome, n)")
                     db.execute("CREATE INDEX rows_by_id ON rows(custom_id)")
                     db.commit()
@@ -241,8 +254,8 @@ class ResultsCache:
         """
         with self._read(batch_ids) as db:
             found = db.execute(
-                "SELECT custom_id, outcome, request, response FROM rows WHERE custom_id = ? "
-                "ORDER BY n LIMIT 1",
+                "SELECT custom_id, outcome, request, response FROM rows JOIN json USING (n) "
+                "WHERE custom_id = ? ORDER BY n LIMIT 1",
                 (custom_id,),
             ).fetchone()
         if found is None:
