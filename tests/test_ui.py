@@ -185,6 +185,10 @@ def test_jobs_page_shows_a_running_batch_rising_then_cancel_asks_and_cancels(
 
     page.click("text=long")
     page.wait_for_url("**/job/long?**")
+    # The throughput chart grows a point per poll that saw more requests done.
+    page.wait_for_function(
+        "() => document.getElementById('chart-line').getAttribute('points').split(' ').length > 2"
+    )
     asked: list[str] = []
 
     def accept(dialog: Any) -> None:

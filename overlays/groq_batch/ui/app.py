@@ -253,7 +253,13 @@ class Dashboard:
         for record in self.registry.list(limit=20):
             entry: dict[str, Any] = {"record": record, "key": "job-" + record.name}
             if record.endpoint == self.endpoint:
-                summary = _summarise(self._batches(record.batch_ids, known))
+                try:
+                    summary = _summarise(self._batches(record.batch_ids, known))
+                except Exception as exc:
+                    # One job the server no longer knows must not take the whole page down.
+                    entry["problem"] = f"unavailable: {type(exc).__name__}"
+                    jobs.append(entry)
+                    continue
                 self._sample(",".join(record.batch_ids), summary["done"])
                 items[entry["key"]] = summary
             jobs.append(entry)
@@ -276,9 +282,10 @@ def _jobs_page(dash: Dashboard, message: str) -> str:
         item = items.get(key)
         link = f'<a href="{escape(dash.url("/job/" + record.name))}">{escape(record.name)}</a>'
         if item is None:
+            problem = entry.get("problem") or f"on {record.endpoint}"
             rows.append(
                 f"<tr><td>{link}</td><td>{escape(record.state)}</td>"
-                f'<td colspan="3" class="muted">on {escape(record.endpoint)}</td>'
+                f'<td colspan="3" class="muted">{escape(problem)}</td>'
                 f"<td>{local_time(record.created_at)}</td><td>-</td></tr>"
             )
             continue
