@@ -6,6 +6,7 @@ job registry; the app holds the client, so the API key stays in this process.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import threading
@@ -42,6 +43,11 @@ __all__ = ["Dashboard", "create_app"]
 _MAX_SAMPLES = 2000
 # "failed" is every outcome but success, as `resubmit` counts them; then each outcome alone.
 _OUTCOMES = ("failed", *(o.value for o in Outcome))
+
+
+def _q(ref: str) -> str:
+    """A job reference as one URL path segment."""
+    return urllib.parse.quote(ref, safe=",")
 
 
 def _counts(batch: Batch) -> tuple[int, int, int]:
@@ -341,8 +347,9 @@ def _job_page(dash: Dashboard, ref: str, message: str) -> str:
         outcome_rows = f"<tr><td>{escape(pending)}: reload to see the counts</td></tr>"
     key = "job"
     buttons = "".join(
-        f'<form class="inline" method="post" action="{escape(dash.url(f"/job/{ref}/{action}"))}" '
-        f"onsubmit=\"return confirm('{escape(question)}')\">"
+        f'<form class="inline" method="post" '
+        f'action="{escape(dash.url(f"/job/{_q(ref)}/{action}"))}" '
+        f'onsubmit="return confirm({escape(json.dumps(question))})">'
         f'<button id="{action}-button">{escape(label)}</button></form> '
         for action, label, question in (
             ("cancel", "Cancel", f"Cancel {ref}?"),
@@ -364,8 +371,8 @@ def _job_page(dash: Dashboard, ref: str, message: str) -> str:
         f"<h2>Outcomes</h2><table>{outcome_rows}</table><p>tokens: {tokens}</p>"
         "<p class='muted' id='cost'>cost: -</p>"
         f"<p>{buttons}</p>"
-        f'<p><a id="results-link" href="{escape(dash.url(f"/job/{ref}/results"))}">'
-        "results table</a></p>" + script_call(f"/api/job/{ref}")
+        f'<p><a id="results-link" href="{escape(dash.url(f"/job/{_q(ref)}/results"))}">'
+        "results table</a></p>" + script_call(f"/api/job/{_q(ref)}")
     )
     return layout(f"job {ref}", dash.token, body, message=message)
 
@@ -396,7 +403,7 @@ def _results_page(dash: Dashboard, ref: str, request: Request) -> str:
         for o in ("", *_OUTCOMES)
     )
     form = (
-        f'<form id="filter" method="get" action="/job/{escape(ref)}/results">'
+        f'<form id="filter" method="get" action="/job/{escape(_q(ref))}/results">'
         f'<input type="hidden" name="token" value="{escape(dash.token)}">'
         f'<select name="outcome" id="outcome" onchange="this.form.submit()">{options}</select> '
         f'<input name="q" id="q" placeholder="custom_id or text" value="{escape(query)}"> '
@@ -404,7 +411,7 @@ def _results_page(dash: Dashboard, ref: str, request: Request) -> str:
     )
 
     def row_url(cid: str) -> str:
-        return escape(f"/job/{ref}/row?" + urllib.parse.urlencode({"id": cid}))
+        return escape(f"/job/{_q(ref)}/row?" + urllib.parse.urlencode({"id": cid}))
 
     rows = "".join(
         f'<tr class="row" data-url="{row_url(cid)}">'
@@ -416,7 +423,7 @@ def _results_page(dash: Dashboard, ref: str, request: Request) -> str:
     def link(n: int, label: str) -> str:
         if n < 1 or n > page.pages or n == page.page:
             return f'<span class="muted">{label}</span>'
-        url = dash.url(f"/job/{ref}/results", outcome=outcome, q=query, page=n)
+        url = dash.url(f"/job/{_q(ref)}/results", outcome=outcome, q=query, page=n)
         return f'<a href="{escape(url)}">{label}</a>'
 
     pager = (
@@ -513,9 +520,9 @@ def create_app(dash: Dashboard) -> Starlette:
     async def action(request: Request) -> RedirectResponse:
         ref, what = request.path_params["ref"], request.path_params["action"]
         if what not in ("cancel", "download", "resubmit"):
-            return RedirectResponse(dash.url(f"/job/{ref}", msg=f"no action {what}"), 303)
+            return RedirectResponse(dash.url(f"/job/{_q(ref)}", msg=f"no action {what}"), 303)
         message = await run_in_threadpool(act, ref, what)
-        return RedirectResponse(dash.url(f"/job/{ref}", msg=message), status_code=303)
+        return RedirectResponse(dash.url(f"/job/{_q(ref)}", msg=message), status_code=303)
 
     routes = [
         Route("/", jobs),
