@@ -368,7 +368,7 @@ def _job_page(dash: Dashboard, ref: str, message: str) -> str:
         f'<polyline id="chart-line" fill="none" stroke="#2a7" stroke-width="2" '
         f'points="{chart_points(samples)}"/></svg>'
         "<p class='muted'>requests done over time, from the polls this page has seen</p>"
-        f"<h2>Outcomes</h2><table>{outcome_rows}</table><p>tokens: {tokens}</p>"
+        f"<h2>Outcomes</h2><table style='width:auto'>{outcome_rows}</table><p>tokens: {tokens}</p>"
         "<p class='muted' id='cost'>cost: -</p>"
         f"<p>{buttons}</p>"
         f'<p><a id="results-link" href="{escape(dash.url(f"/job/{_q(ref)}/results"))}">'
