@@ -182,6 +182,21 @@ class Dashboard:
             del samples[:-_MAX_SAMPLES]
             return list(samples)
 
+    def cost(self, ids: Sequence[str], record: JobRecord | None) -> str:
+        """The job's estimated or actual cost, as shown; ``-`` until one is wired in.
+
+        This is the one slot for ``groq_batch.estimate`` (issue 18's cost column): the jobs
+        page and the job page both show what it returns.
+
+        Args:
+            ids: The job's batch ids.
+            record: The job's record, if it is registered (its input file prices it).
+
+        Returns:
+            The text to show.
+        """
+        return "-"
+
     def resolve(self, ref: str) -> tuple[list[str], JobRecord | None]:
         """Turn a job name or comma-separated batch ids into batch ids.
 
@@ -292,17 +307,19 @@ def _jobs_page(dash: Dashboard, message: str) -> str:
             rows.append(
                 f"<tr><td>{link}</td><td>{escape(record.state)}</td>"
                 f'<td colspan="3" class="muted">{escape(problem)}</td>'
-                f"<td>{local_time(record.created_at)}</td><td>-</td></tr>"
+                f"<td>{local_time(record.created_at)}</td><td>-</td><td>-</td></tr>"
             )
             continue
-        rows.append(_progress_row(key, link, item, extra=escape(record.state)))
+        cost = escape(dash.cost(record.batch_ids, record))
+        rows.append(_progress_row(key, link, item, extra=escape(record.state), cost=cost))
     batch_rows = []
     for batch in data["batches"]:
         link = f'<a href="{escape(dash.url("/job/" + batch.id))}">{escape(batch.id)}</a>'
-        batch_rows.append(_progress_row(batch.id, link, items[batch.id], extra=""))
+        cost = escape(dash.cost([batch.id], None))
+        batch_rows.append(_progress_row(batch.id, link, items[batch.id], extra="", cost=cost))
     head = (
         "<tr><th>{}</th><th>{}</th><th>status</th><th>progress</th><th>done</th>"
-        "<th>created</th><th>finished</th></tr>"
+        "<th>created</th><th>finished</th><th>cost</th></tr>"
     )
     body = (
         f"<p class='muted'>endpoint: {escape(dash.endpoint)}</p>"
@@ -315,7 +332,9 @@ def _jobs_page(dash: Dashboard, message: str) -> str:
     return layout("groq-batch jobs", dash.token, body, message=message)
 
 
-def _progress_row(key: str, link: str, item: dict[str, Any], *, extra: str) -> str:
+def _progress_row(
+    key: str, link: str, item: dict[str, Any], *, extra: str, cost: str | None = None
+) -> str:
     k = escape(key)
     failed = f" ({item['failed']} failed)" if item["failed"] else ""
     return (
@@ -323,7 +342,9 @@ def _progress_row(key: str, link: str, item: dict[str, Any], *, extra: str) -> s
         f'<td id="status-{k}">{escape(item["status"])}</td>'
         f"<td>{progress(key, item['percent'])}</td>"
         f'<td id="done-{k}">{item["done"]}/{item["total"]}{failed}</td>'
-        f'<td>{item["created"]}</td><td id="finished-{k}">{item["finished"]}</td></tr>'
+        f'<td>{item["created"]}</td><td id="finished-{k}">{item["finished"]}</td>'
+        + (f"<td>{cost}</td>" if cost is not None else "")
+        + "</tr>"
     )
 
 
@@ -369,7 +390,7 @@ def _job_page(dash: Dashboard, ref: str, message: str) -> str:
         f'points="{chart_points(samples)}"/></svg>'
         "<p class='muted'>requests done over time, from the polls this page has seen</p>"
         f"<h2>Outcomes</h2><table style='width:auto'>{outcome_rows}</table><p>tokens: {tokens}</p>"
-        "<p class='muted' id='cost'>cost: -</p>"
+        f"<p id='cost'>cost: {escape(dash.cost(ids, record))}</p>"
         f"<p>{buttons}</p>"
         f'<p><a id="results-link" href="{escape(dash.url(f"/job/{_q(ref)}/results"))}">'
         "results table</a></p>" + script_call(f"/api/job/{_q(ref)}")
