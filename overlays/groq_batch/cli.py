@@ -461,6 +461,10 @@ def build_parser() -> argparse.ArgumentParser:
     fp.add_argument("file_id", help="the file's id")
     fp.add_argument("-o", "--output", type=Path, required=True, help="where to write it")
 
+    p = add("ui", "open a local dashboard of jobs, live progress and results in a browser")
+    p.add_argument("--port", type=int, default=0, help="the port on 127.0.0.1 (0: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="print the URL; open no browser")
+
     # `serve` has its own parser (the server's); it is listed here for the help text only.
     sub.add_parser("serve", help="run the local Groq-compatible server (see serve --help)")
     return parser
@@ -1722,6 +1726,27 @@ def _files(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def _ui(args: argparse.Namespace, out: Output) -> int:
+    _require_key(args)
+    try:
+        from groq_batch.ui import UIServer
+    except ImportError as exc:
+        raise CliError(
+            "the dashboard needs the server extra: pip install 'groq-batch[server]'", EXIT_USAGE
+        ) from exc
+    with _client(args) as client:
+        server = UIServer(client, endpoint=_endpoint_of(args), port=args.port)
+        # The token is the page's only lock: print it to this user's terminal, nowhere else.
+        out.line(f"groq-batch dashboard: {server.url}  (Ctrl-C stops it)")
+        sys.stdout.flush()
+        if not args.no_browser:
+            import webbrowser
+
+            threading.Timer(0.5, webbrowser.open, (server.url,)).start()
+        server.run()
+    return EXIT_OK
+
+
 def _serve(argv: Sequence[str]) -> int:
     try:
         from groq_batch.server.__main__ import main as serve_main
@@ -1906,6 +1931,7 @@ COMMANDS = {
     "download": _download,
     "resubmit": _resubmit,
     "files": _files,
+    "ui": _ui,
 }
 
 

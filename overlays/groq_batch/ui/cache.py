@@ -1,0 +1,268 @@
+"""The results of one finished job, joined to their inputs once and kept in SQLite.
+
+The first view of a job's results streams them through the library's own join
+(``BatchJob.results``) into a small SQLite file; every page after that is one indexed query,
+so a 50,000-row job pages and filters without reading its files again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from groq_batch.results import BatchResult
+
+__all__ = ["PAGE_SIZE", "Page", "ResultsCache"]
+
+PAGE_SIZE = 50
+
+_SCHEMA = """
+CREATE TABLE rows (
+    n INTEGER PRIMARY KEY,
+    custom_id TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    tokens INTEGER NOT NULL
+);
+-- The full JSON lives apart: filters and counts scan only the small table above.
+CREATE TABLE json (
+    n INTEGER PRIMARY KEY,
+    request TEXT,
+    response TEXT
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a job's results.
+
+    Attributes:
+        rows: ``(custom_id, outcome, prompt, answer)`` per row, in result order.
+        matched: How many rows match the filter.
+        page: The page number, from 1.
+        pages: How many pages the filter has.
+    """
+
+    rows: list[tuple[str, str, str, str]]
+    matched: int
+    page: int
+    pages: int
+
+
+def _prompt_of(body: Mapping[str, Any] | None) -> str:
+    """The last user message's text: what a reader calls "the prompt"."""
+    if body is None:
+        return ""
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return str(body.get("prompt", ""))
+    for message in reversed(messages):
+        if isinstance(message, Mapping) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return " ".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping))
+    return ""
+
+
+def _answer_of(result: BatchResult) -> str:
+    if result.ok:
+        return result.text or ""
+    if result.error is not None:
+        return f"{result.error.code}: {result.error.message}"
+    return ""
+
+
+def _tokens_of(result: BatchResult) -> int:
+    usage = result.usage
+    total = usage.get("total_tokens") if usage is not None else None
+    return total if isinstance(total, int) else 0
+
+
+def _row(n: int, result: BatchResult) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    request = result.request
+    row = (
+        n,
+        result.custom_id,
+        result.outcome.value,
+        _prompt_of(request.body if request is not None else None),
+        _answer_of(result),
+        _tokens_of(result),
+    )
+    blobs = (
+        n,
+        json.dumps(request.to_dict(), ensure_ascii=False) if request is not None else None,
+        json.dumps(result.line, ensure_ascii=False) if result.line is not None else None,
+    )
+    return row, blobs
+
+
+class ResultsCache:
+    """Joined results per job, one SQLite file each under ``directory``.
+
+    Args:
+        directory: Where the files go (created when needed).
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def path(self, batch_ids: Sequence[str]) -> Path:
+        """Return the cache file of a job.
+
+        Args:
+            batch_ids: The job's batch ids.
+
+        Returns:
+            The path (it may not exist yet).
+        """
+        key = hashlib.sha256(",".join(batch_ids).encode()).hexdigest()[:24]
+        return self.directory / f"results-{key}.sqlite3"
+
+    def has(self, batch_ids: Sequence[str]) -> bool:
+        """Whether a job's results are cached.
+
+        Args:
+            batch_ids: The job's batch ids.
+
+        Returns:
+            True if they are.
+        """
+        return self.path(batch_ids).exists()
+
+    def build(self, batch_ids: Sequence[str], results: Iterable[BatchResult]) -> None:
+        """Store a finished job's results, once; concurrent callers wait for the first.
+
+        The file is written under a temporary name and renamed: a crash leaves no half cache.
+
+        Args:
+            batch_ids: The job's batch ids.
+            results: Its joined results (consumed only if the cache does not exist yet).
+        """
+        target = self.path(batch_ids)
+        with self._guard:
+            lock = self._locks.setdefault(target.name, threading.Lock())
+        with lock:
+            if target.exists():
+                return
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".tmp")
+            tmp.unlink(missing_ok=True)
+            try:
+                with contextlib.closing(sqlite3.connect(tmp)) as db:
+                    db.executescript(_SCHEMA)
+                    with db:
+                        numbered = enumerate(results)
+                        while pairs := [_row(n, r) for n, r in itertools.islice(numbered, 1000)]:
+                            db.executemany(
+                                "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?)", [p[0] for p in pairs]
+                            )
+                            db.executemany(
+                                "INSERT INTO json VALUES (?, ?, ?)", [p[1] for p in pairs]
+                            )
+                    db.execute("CREATE INDEX rows_by_outcome ON rows(outcome, n)")
+                    db.execute("CREATE INDEX rows_by_id ON rows(custom_id)")
+                    db.commit()
+                os.replace(tmp, target)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+
+    @contextlib.contextmanager
+    def _read(self, batch_ids: Sequence[str]) -> Iterator[sqlite3.Connection]:
+        uri = self.path(batch_ids).as_uri() + "?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            yield db
+
+    def summary(self, batch_ids: Sequence[str]) -> tuple[dict[str, int], int]:
+        """Count rows per outcome and total tokens.
+
+        Args:
+            batch_ids: The job's batch ids.
+
+        Returns:
+            ``({outcome: rows}, total tokens)``.
+        """
+        with self._read(batch_ids) as db:
+            counts = dict(db.execute("SELECT outcome, count(*) FROM rows GROUP BY outcome"))
+            (tokens,) = db.execute("SELECT coalesce(sum(tokens), 0) FROM rows").fetchone()
+        return counts, int(tokens)
+
+    def page(
+        self, batch_ids: Sequence[str], *, outcome: str = "", query: str = "", page: int = 1
+    ) -> Page:
+        """Return one page of rows matching a filter.
+
+        Args:
+            batch_ids: The job's batch ids.
+            outcome: Only rows with this outcome (``failed``: any but ``succeeded``); all when
+                empty.
+            query: Only rows whose custom_id, prompt or answer contains this text.
+            page: The page number, from 1.
+
+        Returns:
+            The page.
+        """
+        where, params = [], []
+        if outcome == "failed":
+            where.append("outcome != 'succeeded'")
+        elif outcome:
+            where.append("outcome = ?")
+            params.append(outcome)
+        if query:
+            like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append(
+                "(custom_id LIKE ? ESCAPE '\\' OR prompt LIKE ? ESCAPE '\\' "
+                "OR answer LIKE ? ESCAPE '\\')"
+            )
+            params += [like, like, like]
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        with self._read(batch_ids) as db:
+            (matched,) = db.execute(f"SELECT count(*) FROM rows{clause}", params).fetchone()  # noqa: S608
+            pages = max(1, -(-matched // PAGE_SIZE))
+            page = min(max(1, page), pages)
+            rows = db.execute(
+                f"SELECT custom_id, outcome, substr(prompt, 1, 300), substr(answer, 1, 300) "  # noqa: S608
+                f"FROM rows{clause} ORDER BY n LIMIT ? OFFSET ?",
+                [*params, PAGE_SIZE, (page - 1) * PAGE_SIZE],
+            ).fetchall()
+        return Page(rows=rows, matched=int(matched), page=page, pages=pages)
+
+    def row(self, batch_ids: Sequence[str], custom_id: str) -> dict[str, Any] | None:
+        """Return one row's full request and response.
+
+        Args:
+            batch_ids: The job's batch ids.
+            custom_id: The row's ``custom_id``.
+
+        Returns:
+            ``{"custom_id", "outcome", "request", "response"}``, or None if there is no such row.
+        """
+        with self._read(batch_ids) as db:
+            found = db.execute(
+                "SELECT custom_id, outcome, request, response FROM rows JOIN json USING (n) "
+                "WHERE custom_id = ? ORDER BY n LIMIT 1",
+                (custom_id,),
+            ).fetchone()
+        if found is None:
+            return None
+        return {
+            "custom_id": found[0],
+            "outcome": found[1],
+            "request": json.loads(found[2]) if found[2] else None,
+            "response": json.loads(found[3]) if found[3] else None,
+        }
