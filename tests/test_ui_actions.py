@@ -37,6 +37,13 @@ def test_download_and_resubmit_act_through_the_library_and_record_the_retry(
         try:
             token = ui.dashboard.token
             with httpx.Client(base_url=f"http://127.0.0.1:{ui.port}") as http:
+                # The cost slot shows the offline estimate of the recorded input.
+                from groq_batch.estimate import estimate
+
+                high = estimate(source).batch_cost_high
+                page = http.get("/job/mixed", params={"token": token})
+                assert f"${high:.4f}" in page.text
+
                 got = http.post("/job/mixed/download", params={"token": token})
                 assert got.status_code == 303
                 assert "downloaded" in got.headers["location"]

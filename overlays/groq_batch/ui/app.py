@@ -119,6 +119,7 @@ class Dashboard:
         self._lock = threading.Lock()
         self._builds: dict[str, threading.Thread] = {}
         self._build_errors: dict[str, str] = {}
+        self._estimates: dict[str, str] = {}
 
     def prepare_results(self, ids: Sequence[str], record: JobRecord | None) -> str | None:
         """Start joining a finished job's results into the cache, in the background, once.
@@ -183,19 +184,26 @@ class Dashboard:
             return list(samples)
 
     def cost(self, ids: Sequence[str], record: JobRecord | None) -> str:
-        """The job's estimated or actual cost, as shown; ``-`` until one is wired in.
+        """The job's estimated cost at batch prices, from its recorded input; ``-`` without one.
 
-        This is the one slot for ``groq_batch.estimate`` (issue 18's cost column): the jobs
-        page and the job page both show what it returns.
+        The estimate (``groq_batch.estimate``, offline) is made once per input content and
+        remembered, so the jobs page's live refresh never re-reads a file.
 
         Args:
             ids: The job's batch ids.
             record: The job's record, if it is registered (its input file prices it).
 
         Returns:
-            The text to show.
+            The text to show, e.g. ``est. $0.0022 - $0.0028``.
         """
-        return "-"
+        path = record.input_path if record is not None else None
+        if not path or not os.path.isfile(path):
+            return "-"
+        key = record.input_sha256 if record is not None and record.input_sha256 else path
+        shown = self._estimates.get(key)
+        if shown is None:
+            shown = self._estimates[key] = _estimate_text(path)
+        return shown
 
     def resolve(self, ref: str) -> tuple[list[str], JobRecord | None]:
         """Turn a job name or comma-separated batch ids into batch ids.
@@ -561,3 +569,19 @@ def create_app(dash: Dashboard) -> Starlette:
             Middleware(BaseHTTPMiddleware, dispatch=require_token),
         ],
     )
+
+
+def _estimate_text(path: str) -> str:
+    """An input file's batch cost range, as text; ``-`` when nothing in it has a price."""
+    from groq_batch.estimate import estimate
+
+    provider = os.environ.get("GROQ_BATCH_PROVIDER") or "groq"
+    try:
+        est = estimate(path, provider=provider)
+    except (OSError, ValueError):
+        return "-"
+    if est.unpriced_models and not est.batch_cost_high:
+        return "unknown"
+    low, high = est.batch_cost_low, est.batch_cost_high
+    money = f"${low:.4f}" if low == high else f"${low:.4f} - ${high:.4f}"
+    return f"est. {money}"
