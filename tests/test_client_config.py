@@ -29,7 +29,7 @@ def test_key_and_base_url_come_from_the_environment(monkeypatch: pytest.MonkeyPa
     client = Groq()
     assert client.base_url == "http://127.0.0.1:9"
     assert client._transport.settings.api_key == "gsk_from_env"
-    assert Groq(api_key="gsk_arg", base_url="http://x").base_url == "http://x"
+    assert Groq(api_key="gsk_arg", base_url="https://x").base_url == "https://x"
 
 
 def test_defaults() -> None:
@@ -192,9 +192,9 @@ def test_with_options_returns_an_independent_copy() -> None:
 
 
 def test_repr_shows_settings_but_never_the_key() -> None:
-    client = Groq(api_key=API_KEY, base_url="http://x")
+    client = Groq(api_key=API_KEY, base_url="https://x")
     text = repr(client) + str(client) + repr(client.with_options(timeout=3))
-    assert "http://x" in text
+    assert "https://x" in text
     assert "max_retries=2" in text
     assert API_KEY not in text
 

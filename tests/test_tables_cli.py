@@ -134,9 +134,10 @@ def test_jsonl_records_with_json_mode_give_a_parsed_json_column(
         assert row["custom_id"] == f"row-{row['n'] + 1}"
         assert set(row) == {"n", "q", *cli_result_columns()}
         if row["outcome"] == "succeeded":
-            # The echo is not JSON, so the parsed column stays empty; the text is kept.
-            assert row["json"] is None
-            assert row["text"].endswith(f"say {row['n']}")
+            # JSON mode asked for a JSON object: the echo answers one, parsed into `json`,
+            # and the raw text is kept beside it.
+            assert row["json"] == {"echo": f"say {row['n']}"}
+            assert json.loads(row["text"]) == row["json"]
 
 
 def test_batch_jsonl_with_a_table_flag_is_refused(
