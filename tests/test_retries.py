@@ -386,6 +386,48 @@ def test_create_stops_looking_at_batches_older_than_the_window() -> None:
     assert len(pages) == 1
 
 
+@pytest.mark.parametrize(
+    ("clock", "other_created_at"),
+    [
+        # Another client's batch made in the same second as our attempt: created_at is rounded
+        # down, so it is "before" the attempt started, yet well inside the look-up window.
+        (NOW + 0.9, int(NOW)),
+        # A batch exactly at the window's edge is still looked past, not taken as the end.
+        (NOW, int(NOW) - 900),
+    ],
+)
+def test_create_looks_past_other_recent_batches_to_find_its_own(
+    clock: float, other_created_at: int
+) -> None:
+    posts: list[httpx.Request] = []
+    created: list[dict[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            posts.append(request)
+            created.append(
+                batch(
+                    id="batch_made",
+                    created_at=other_created_at,
+                    metadata={IDEMPOTENCY_METADATA_KEY: _marker(request)},
+                )
+            )
+            raise httpx.ReadTimeout("answer lost")
+        # Newest first: the other client's batch is listed before ours.
+        other = batch(id="batch_other", created_at=other_created_at, metadata={"x": "y"})
+        return httpx.Response(
+            200, json={"object": "list", "data": [other, *created], "has_more": False}
+        )
+
+    client, _ = make_client(handler)
+    client._transport.clock = lambda: clock
+    result = client.batches.create(
+        input_file_id="file_1", endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    assert result.id == "batch_made"
+    assert len(posts) == 1
+
+
 def test_create_with_markers_off_raises_an_ambiguous_failure() -> None:
     handler, seen = sequence(httpx.ReadTimeout("lost"), httpx.Response(200, json=batch()))
     client, _ = make_client(handler, idempotent_creates=False)
