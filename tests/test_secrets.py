@@ -121,6 +121,7 @@ def test_debug_logs_redact_every_secret_header(
         assert "'api-key': '<redacted>'" in line
         assert "'cookie': '<redacted>'" in line
         assert "'proxy-authorization': 'Basic <redacted>'" in line
+        assert "'accept': 'application/json'" in line  # what is no secret stays readable
     assert any(line.startswith("HTTP response") for line in shown)
 
 
