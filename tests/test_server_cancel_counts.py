@@ -110,3 +110,17 @@ def test_a_cancel_during_a_failing_validation_wins(
     assert done.status == "cancelled"
     assert done.errors is None
     assert done.failed_at is None
+
+
+def test_cancelling_a_cancelled_batch_again_returns_it_unchanged(store: Store) -> None:
+    batch_id = _batch_for(store, jsonl([request_line(0)]))
+    first = request_cancel(store, batch_id)
+    assert first is not None
+    assert first.status == "cancelling"
+    worker = _worker(store)
+    worker.step()
+    done = store.get_batch(batch_id)
+    assert done is not None
+    assert done.status == "cancelled"
+    again = request_cancel(store, batch_id)  # a client retrying a cancel it never heard back on
+    assert again == done
