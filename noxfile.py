@@ -142,3 +142,55 @@ def bench(session: nox.Session) -> None:
     """Speed and memory against the official groq SDK, measured in the same run."""
     _install_dev(session)
     session.run("python", "benchmarks/run.py")
+
+
+# ------------------------------------------------------------------------------ mutation testing
+# The functions that carry the guarantees (RELIABILITY.md), as mutmut mutant-name globs over the
+# files in `[tool.mutmut] source_paths` (pyproject.toml). Both name the code as it is staged under
+# `src/groq_batch/`; when the client modules move (issue 10: `_async/` source, generated `_sync/`),
+# retarget the paths there and the globs here, and nothing else.
+MUTANT_NAMES = [
+    "groq_batch._retry.*",
+    "groq_batch.resources.batches.x__lookup_verdict*",
+    "groq_batch.resources.batches.xǁBatchesǁ_find*",
+    "groq_batch._content.x_resume_*",
+    "groq_batch._content.x_expected_length*",
+    "groq_batch._content.xǁ_ContentBaseǁ*",
+    "groq_batch._content.xǁBinaryContentǁiter_bytes*",
+    "groq_batch.results.*",
+    "groq_batch.validation.*",
+    "groq_batch._http.x_redact_headers*",
+    "groq_batch._http.x__redact*",
+    "groq_batch.server.worker.x_transition*",
+    "groq_batch.server.worker.x_request_cancel*",
+    "groq_batch.server.worker.xǁWorkerǁ_validate*",
+    "groq_batch.server.worker.xǁWorkerǁ_finish*",
+]
+
+
+@nox.session(python=PYTHON, default=False, tags=["mutants"])
+def mutants(session: nox.Session) -> None:
+    """Mutation testing (mutmut) of the guarantee-carrying code; slow, never in CI.
+
+    mutmut only understands a package under `src/`, so the session stages a copy of the tree
+    (`overlays/groq_batch` as `src/groq_batch`) in `.nox/mutants-work` and runs there. Pass mutant
+    names or globs to run a subset: `nox -s mutants -- 'groq_batch._retry.*'`. Results stay in
+    `.nox/mutants-work/mutants/` between runs; `mutmut results` there lists the survivors.
+    """
+    import shutil
+    from pathlib import Path
+
+    _install_dev(session)
+    session.install("mutmut==3.8.1")
+    work = Path(".nox/mutants-work").resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    for name in ("src", "tests", "spec", "examples"):
+        shutil.rmtree(work / name, ignore_errors=True)
+    shutil.copytree("overlays", work / "src")
+    shutil.copytree("tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree("spec", work / "spec")
+    shutil.copytree("examples", work / "examples")
+    shutil.copy2("pyproject.toml", work / "pyproject.toml")
+    with session.chdir(work):
+        session.run("mutmut", "run", "--max-children", "2", *(session.posargs or MUTANT_NAMES))
+        session.run("mutmut", "results")

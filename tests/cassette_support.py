@@ -1,19 +1,25 @@
 """Cassette configuration and helpers (pytest-recording / vcrpy).
 
 Record mode comes from the command line only (`--record-mode`; pytest-recording's default is
-`none`), never from `vcr_config`. Requests match on method, path, query and body, not on host and
-port, so cassettes recorded against the local server (a random port) or the live API replay the
-same. `Authorization` is replaced before anything is written.
+`none`), never from `vcr_config`. Requests match on method, path, query, body and the headers that
+matter (`headers_match`), not on host and port, so cassettes recorded against the local server (a
+random port) or the live API replay the same. `Authorization` is replaced before anything is
+written, and before matching too, so a request without one cannot match a recorded request that
+had one. What the client really sent (the key in `Bearer` form) is checked separately, on the
+requests an httpx event hook saw (`capture_sent`): the cassette only ever holds the placeholder.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from groq_batch import Groq
+import httpx
+
+from groq_batch import IDEMPOTENCY_METADATA_KEY, AsyncGroq, Groq
 
 if TYPE_CHECKING:
     from groq_batch.server import LocalServer
@@ -33,14 +39,104 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def _header(request: Any, name: str) -> str | None:
+    value = request.headers.get(name)
+    if isinstance(value, list):  # a hand-written cassette may store a list
+        value = value[0] if value else None
+    return value
+
+
+def _media_type(value: str | None) -> str | None:
+    # The multipart boundary is chosen per request; only the media type is pinned.
+    return None if value is None else value.split(";")[0].strip().lower()
+
+
+def headers_match(sent: Any, recorded: Any) -> None:
+    """A vcrpy matcher: the headers the API cares about are the recorded ones.
+
+    `Authorization` is compared after filtering (both are the placeholder, or both absent), so a
+    client that stops sending it no longer matches. `Accept` and the media type of `Content-Type`
+    must be equal, and a recorded `User-Agent` of ours must still be ours.
+
+    Raises:
+        AssertionError: On a difference (vcrpy's convention for matchers).
+    """
+    assert _header(sent, "authorization") == _header(recorded, "authorization"), "authorization"
+    assert _header(sent, "accept") == _header(recorded, "accept"), "accept"
+    sent_type = _media_type(_header(sent, "content-type"))
+    assert sent_type == _media_type(_header(recorded, "content-type")), "content-type"
+    recorded_agent = _header(recorded, "user-agent")
+    if recorded_agent is not None and recorded_agent.startswith("groq-batch/"):
+        assert (_header(sent, "user-agent") or "").startswith("groq-batch/"), "user-agent"
+
+
+def _without_marker(body: Any) -> Any:
+    # The create marker is a fresh uuid per logical create; it is the one part that may differ.
+    if isinstance(body, dict) and isinstance(body.get("metadata"), dict):
+        metadata = {k: v for k, v in body["metadata"].items() if k != IDEMPOTENCY_METADATA_KEY}
+        body = {**body, "metadata": metadata or None}
+        if body["metadata"] is None:
+            del body["metadata"]
+    return body
+
+
+def json_body_match(sent: Any, recorded: Any) -> None:
+    """A vcrpy matcher: equal bodies, JSON compared as values and without the random marker.
+
+    Raises:
+        AssertionError: On a difference.
+    """
+
+    def value(request: Any) -> Any:
+        raw = request.body
+        if raw in (None, b"", ""):
+            return None
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        try:
+            return _without_marker(json.loads(text))
+        except ValueError:
+            return text
+
+    assert value(sent) == value(recorded), "body"
+
+
+def register_matchers(vcr: Any) -> None:
+    """Register `headers` and `json_body` on a `vcr.VCR`."""
+    vcr.register_matcher("headers", headers_match)
+    vcr.register_matcher("json_body", json_body_match)
+
+
 def vcr_config() -> dict[str, Any]:
     """The shared cassette settings, exposed by `tests/conftest.py` as `vcr_config`."""
     return {
         "filter_headers": [("authorization", AUTH_PLACEHOLDER)],
         "decode_compressed_response": True,
-        "match_on": ["method", "path", "query", "body"],
+        "match_on": ["method", "path", "query", "body", "headers"],
         "before_record_response": _scrub_response,
     }
+
+
+def capture_sent(client: Groq | AsyncGroq) -> list[httpx.Request]:
+    """Record every request `client` really sends (before any cassette or filter sees it)."""
+    sent: list[httpx.Request] = []
+    http = client._http_client
+    hooks = http.event_hooks
+    if isinstance(http, httpx.AsyncClient):
+
+        async def record_async(request: httpx.Request) -> None:
+            sent.append(request)
+
+        hooks["request"] = [*hooks.get("request", []), record_async]
+    else:
+        hooks["request"] = [*hooks.get("request", []), sent.append]
+    http.event_hooks = hooks
+    return sent
+
+
+def assert_sent_as_client(request: httpx.Request, api_key: str) -> None:
+    """The headers every request of ours carries: the key as a bearer token, and our agent."""
+    assert request.headers.get("authorization") == f"Bearer {api_key}", request.url
+    assert request.headers.get("user-agent", "").startswith("groq-batch/"), request.url
 
 
 @contextmanager

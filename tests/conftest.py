@@ -75,3 +75,10 @@ def vcr_config() -> dict[str, Any]:
     from tests.cassette_support import vcr_config
 
     return vcr_config()
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    """Register the cassette matchers that `vcr_config` names (`headers`, `json_body`)."""
+    from tests.cassette_support import register_matchers
+
+    register_matchers(vcr)

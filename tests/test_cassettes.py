@@ -2,15 +2,19 @@
 
 Re-record with `nox -s record` (local server) or against the live API (see the README). In CI
 they replay with `--record-mode=none` and the network blocked; a request the code builds
-differently from the recorded one (method, path, query or body) fails to match.
+differently from the recorded one (method, path, query, body, or the headers `headers_match`
+pins) fails to match, and every recorded answer must be used. The assertions on headers read the
+requests the client really sent (`sent`), not the cassette's copies.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 from groq_batch import IDEMPOTENCY_METADATA_KEY, Groq, NotFoundError, SyncPage
@@ -21,7 +25,11 @@ from groq_batch.types import (
     FileDeleted,
     FileObject,
 )
-from tests.cassette_support import AUTH_PLACEHOLDER, recording_client
+from tests.cassette_support import (
+    assert_sent_as_client,
+    capture_sent,
+    recording_client,
+)
 from tests.server_support import jsonl, request_line
 
 if TYPE_CHECKING:
@@ -36,23 +44,34 @@ ENDPOINT = "/v1/chat/completions"
 
 
 @pytest.fixture
-def client(record_mode: str, make_local_server: Callable[..., LocalServer]) -> Iterator[Groq]:
+def client(
+    record_mode: str, make_local_server: Callable[..., LocalServer], vcr: Cassette
+) -> Iterator[Groq]:
     with recording_client(record_mode, make_local_server) as client:
         yield client
+    if record_mode == "none":
+        assert vcr.all_played, f"{len(vcr.data) - vcr.play_count} recorded answers never asked for"
 
 
-def recorded(vcr: Cassette) -> list[Any]:
-    """The cassette's requests, as recorded (or as matched, when replaying)."""
-    return list(vcr.requests)
+@dataclass
+class Wire:
+    """The requests the client really sent in one test (an httpx event hook saw them)."""
+
+    requests: list[httpx.Request]
+    api_key: str
+
+    def pinned(self, method: str, path: str) -> httpx.Request:
+        """The one request sent with this method and path; every request carried key and agent."""
+        matches = [r for r in self.requests if r.method == method and r.url.path == path]
+        assert len(matches) == 1, [f"{r.method} {r.url.path}" for r in self.requests]
+        for request in self.requests:
+            assert_sent_as_client(request, self.api_key)
+        return matches[0]
 
 
-def assert_pinned(vcr: Cassette, method: str, path: str) -> Any:
-    """The one recorded request with this method and path; its auth header is the placeholder."""
-    matches = [r for r in recorded(vcr) if r.method == method and r.path == path]
-    assert len(matches) == 1, [f"{r.method} {r.path}" for r in recorded(vcr)]
-    request = matches[0]
-    assert request.headers["authorization"] == AUTH_PLACEHOLDER
-    return request
+@pytest.fixture
+def wire(client: Groq) -> Wire:
+    return Wire(capture_sent(client), client._settings.api_key)
 
 
 def upload(client: Groq) -> FileObject:
@@ -69,36 +88,38 @@ def create(client: Groq, file_id: str, tag: str) -> Batch:
     )
 
 
-def test_files_create(client: Groq, vcr: Cassette) -> None:
+def test_files_create(client: Groq, wire: Wire) -> None:
     stored = upload(client)
     assert isinstance(stored, FileObject)
     assert stored.id.startswith("file_")
     assert stored.filename == "requests.jsonl"
     assert stored.bytes_ == len(JSONL)
     assert stored.purpose == "batch"
-    request = assert_pinned(vcr, "POST", "/openai/v1/files")
-    body = request.body
+    request = wire.pinned("POST", "/openai/v1/files")
+    assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert request.headers["accept"] == "application/json"
+    body = request.read()
     assert b'name="file"; filename="requests.jsonl"' in body
     assert JSONL in body
     assert b'name="purpose"' in body
 
 
-def test_files_list(client: Groq, vcr: Cassette) -> None:
+def test_files_list(client: Groq, wire: Wire) -> None:
     stored = upload(client)
     files = client.files.list()
     assert isinstance(files, SyncPage)  # a page since issue 11: iterable across pages
     assert stored.id in [f.id for f in files.data]
-    assert_pinned(vcr, "GET", "/openai/v1/files")
+    wire.pinned("GET", "/openai/v1/files")
 
 
-def test_files_info(client: Groq, vcr: Cassette) -> None:
+def test_files_info(client: Groq, wire: Wire) -> None:
     stored = upload(client)
     info = client.files.info(stored.id)
     assert info.to_dict() == stored.to_dict()
-    assert_pinned(vcr, "GET", f"/openai/v1/files/{stored.id}")
+    wire.pinned("GET", f"/openai/v1/files/{stored.id}")
 
 
-def test_files_delete(client: Groq, vcr: Cassette) -> None:
+def test_files_delete(client: Groq, wire: Wire) -> None:
     stored = upload(client)
     receipt = client.files.delete(stored.id)
     assert isinstance(receipt, FileDeleted)
@@ -107,10 +128,10 @@ def test_files_delete(client: Groq, vcr: Cassette) -> None:
         client.files.info(stored.id)
     assert info.value.error is not None
     assert info.value.error.message
-    assert_pinned(vcr, "DELETE", f"/openai/v1/files/{stored.id}")
+    wire.pinned("DELETE", f"/openai/v1/files/{stored.id}")
 
 
-def test_files_content(client: Groq, vcr: Cassette) -> None:
+def test_files_content(client: Groq, wire: Wire) -> None:
     stored = upload(client)
     content = client.files.content(stored.id)
     assert content.content_length == len(JSONL)
@@ -120,11 +141,11 @@ def test_files_content(client: Groq, vcr: Cassette) -> None:
         "request-2",
         "request-3",
     ]
-    request = assert_pinned(vcr, "GET", f"/openai/v1/files/{stored.id}/content")
+    request = wire.pinned("GET", f"/openai/v1/files/{stored.id}/content")
     assert request.headers["accept"] == "application/octet-stream"
 
 
-def test_batches_create(client: Groq, vcr: Cassette) -> None:
+def test_batches_create(client: Groq, wire: Wire) -> None:
     stored = upload(client)
     batch = create(client, stored.id, "cassette-create")
     assert isinstance(batch, Batch)
@@ -140,8 +161,9 @@ def test_batches_create(client: Groq, vcr: Cassette) -> None:
     assert isinstance(batch.request_counts, BatchRequestCounts)
     assert batch.metadata is not None
     assert batch.metadata["suite"] == "cassettes"
-    request = assert_pinned(vcr, "POST", "/openai/v1/batches")
-    assert json.loads(request.body) == {
+    request = wire.pinned("POST", "/openai/v1/batches")
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.read()) == {
         "input_file_id": stored.id,
         "endpoint": ENDPOINT,
         "completion_window": "24h",
@@ -149,24 +171,24 @@ def test_batches_create(client: Groq, vcr: Cassette) -> None:
     }
 
 
-def test_batches_retrieve(client: Groq, vcr: Cassette) -> None:
+def test_batches_retrieve(client: Groq, wire: Wire) -> None:
     batch = create(client, upload(client).id, "cassette-retrieve")
     again = client.batches.retrieve(batch.id)
     assert again.id == batch.id
     assert again.created_at == batch.created_at
     assert isinstance(again.status, BatchStatus)
-    assert_pinned(vcr, "GET", f"/openai/v1/batches/{batch.id}")
+    wire.pinned("GET", f"/openai/v1/batches/{batch.id}")
 
 
-def test_batches_retrieve_missing(client: Groq, vcr: Cassette) -> None:
+def test_batches_retrieve_missing(client: Groq, wire: Wire) -> None:
     with pytest.raises(NotFoundError) as info:
         client.batches.retrieve("batch_01aaaaaaaaaaaaaaaaaaaaaaaa")
     assert info.value.status_code == 404
     assert info.value.error is not None
-    assert_pinned(vcr, "GET", "/openai/v1/batches/batch_01aaaaaaaaaaaaaaaaaaaaaaaa")
+    wire.pinned("GET", "/openai/v1/batches/batch_01aaaaaaaaaaaaaaaaaaaaaaaa")
 
 
-def test_batches_list(client: Groq, vcr: Cassette) -> None:
+def test_batches_list(client: Groq, wire: Wire) -> None:
     file_id = upload(client).id
     made = [create(client, file_id, f"cassette-list-{i}").id for i in range(3)]
     first = client.batches.list(limit=2)
@@ -177,15 +199,15 @@ def test_batches_list(client: Groq, vcr: Cassette) -> None:
     assert follow is not None
     walked = [b.id for b in first]
     assert sorted(walked) == sorted(made)
-    lists = [r for r in recorded(vcr) if r.method == "GET" and r.path == "/openai/v1/batches"]
+    lists = [r for r in wire.requests if r.method == "GET" and r.url.path == "/openai/v1/batches"]
     # The second page is asked for with whichever cursor the server sent, and the same limit.
-    assert [r.query for r in lists] == [[("limit", "2")], sorted([("limit", "2"), *follow.items()])]
+    assert [dict(r.url.params) for r in lists] == [{"limit": "2"}, {"limit": "2", **follow}]
 
 
-def test_batches_cancel(client: Groq, vcr: Cassette) -> None:
+def test_batches_cancel(client: Groq, wire: Wire) -> None:
     batch = create(client, upload(client).id, "cassette-cancel")
     cancelled = client.batches.cancel(batch.id)
     assert cancelled.id == batch.id
     assert cancelled.status in (BatchStatus.CANCELLING, BatchStatus.CANCELLED)
-    request = assert_pinned(vcr, "POST", f"/openai/v1/batches/{batch.id}/cancel")
-    assert not request.body
+    request = wire.pinned("POST", f"/openai/v1/batches/{batch.id}/cancel")
+    assert not request.read()

@@ -1,7 +1,9 @@
 """Hand-built cassettes from Groq's real payloads (`groq-wire.md`), replayed through the facade.
 
 They pin the shapes Groq really sends, whatever the local server does. They are not marked
-`vcr`, so `nox -s record` never rewrites them; they always replay with recording off.
+`vcr`, so `nox -s record` never rewrites them; they always replay with recording off. Requests
+match on method, path, query, body (JSON as values, without the random create marker) and the
+headers `headers_match` pins; every request really sent must carry the key as a bearer token.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ import vcr
 from groq_batch import Groq, PermissionDeniedError
 from groq_batch.types import BatchError, BatchErrors, BatchStatus
 from groq_batch_api.models import BatchRequestOutput
+from tests.cassette_support import assert_sent_as_client, capture_sent, register_matchers
 from tests.client_support import API_KEY, Sleeps
 
 CASSETTES = Path(__file__).parent / "cassettes" / "test_cassettes_groq_wire"
 _REPLAY = vcr.VCR(
     cassette_library_dir=str(CASSETTES),
     record_mode="none",
-    match_on=["method", "path", "query"],
+    match_on=["method", "path", "query", "json_body", "headers"],
     filter_headers=[("authorization", "Bearer <redacted>")],
 )
+register_matchers(_REPLAY)
 
 
 @contextmanager
@@ -34,8 +38,12 @@ def replay(name: str, **options: object) -> Iterator[tuple[Groq, Sleeps]]:
     with _REPLAY.use_cassette(name) as cassette, Groq(api_key=API_KEY, **options) as client:  # type: ignore[arg-type]
         sleeps = Sleeps()
         client._transport.sleep = sleeps
+        sent = capture_sent(client)
         yield client, sleeps
         assert cassette.all_played, f"{name}: not every recorded answer was asked for"
+        assert sent, name
+        for request in sent:
+            assert_sent_as_client(request, API_KEY)
 
 
 def test_bare_array_errors_become_batch_errors() -> None:

@@ -1,18 +1,26 @@
-"""`files.create` inputs: path, bytes, file object, tuples; streamed from disk, never read whole."""
+"""`files.create` inputs: path, bytes, file object, tuples; streamed from disk, never read whole.
+
+The multipart framing of each kind of input is read off a capturing transport; the memory check
+needs one that consumes the upload in chunks. List, info, delete and the async calls run against
+the local server.
+"""
 
 from __future__ import annotations
 
 import io
 import tracemalloc
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
-from groq_batch import SyncPage
+from groq_batch import AsyncGroq, Groq, NotFoundError, SyncPage
 from groq_batch.types import FileDeleted, FileObject
-from tests.client_support import FILE, make_async_client, make_client
+from tests.client_support import API_KEY, FILE, make_client
+
+if TYPE_CHECKING:
+    from groq_batch.server import LocalServer
 
 LINE = b'{"custom_id":"r1","method":"POST","url":"/v1/chat/completions","body":{}}\n'
 
@@ -118,26 +126,29 @@ def test_a_path_is_streamed_from_disk(tmp_path: Path) -> None:
     assert peak < 4 * 1024 * 1024, peak
 
 
-def test_list_info_delete() -> None:
-    capture = Capture()
-    client, _ = make_client(capture)
-    files = client.files.list()
-    assert isinstance(files, SyncPage)  # a page since issue 11: iterable across pages
-    assert [f.id for f in files.data] == [FILE["id"]]
-    assert client.files.info("file_1").bytes_ == FILE["bytes"]
-    receipt = client.files.delete("file_1")
-    assert isinstance(receipt, FileDeleted)
-    assert receipt.deleted is True
+def test_list_info_delete(local_server: LocalServer) -> None:
+    with Groq(api_key=API_KEY, base_url=local_server.base_url) as client:
+        stored = client.files.create(file=("mine.jsonl", LINE * 3))
+        files = client.files.list()
+        assert isinstance(files, SyncPage)  # a page since issue 11: iterable across pages
+        assert [f.id for f in files.data] == [stored.id]
+        info = client.files.info(stored.id)
+        assert (info.bytes, info.filename, info.purpose) == (len(LINE * 3), "mine.jsonl", "batch")
+        receipt = client.files.delete(stored.id)
+        assert isinstance(receipt, FileDeleted)
+        assert (receipt.id, receipt.deleted) == (stored.id, True)
+        with pytest.raises(NotFoundError):
+            client.files.info(stored.id)
 
 
 @pytest.mark.anyio
-async def test_async_upload_and_calls(tmp_path: Path) -> None:
+async def test_async_upload_and_calls(local_server: LocalServer, tmp_path: Path) -> None:
     path = tmp_path / "requests.jsonl"
     path.write_bytes(LINE * 2)
-    capture = Capture()
-    client, _ = make_async_client(capture)
-    assert (await client.files.create(file=path)).id == FILE["id"]
-    assert LINE * 2 in capture.bodies[0]
-    assert len((await client.files.list()).data) == 1
-    assert (await client.files.info("file_1")).filename == FILE["filename"]
-    assert (await client.files.delete("file_1")).deleted
+    async with AsyncGroq(api_key=API_KEY, base_url=local_server.base_url) as client:
+        stored = await client.files.create(file=path)
+        assert stored.filename == "requests.jsonl"
+        assert [f.id for f in (await client.files.list()).data] == [stored.id]
+        assert (await client.files.info(stored.id)).bytes_ == len(LINE * 2)
+        assert await (await client.files.content(stored.id)).read() == LINE * 2
+        assert (await client.files.delete(stored.id)).deleted

@@ -1,18 +1,22 @@
-"""Streamed content: lines, files, constant memory, and resuming a cut-off body with Range."""
+"""Streamed content: the pure resume rules, and what the local server cannot do.
+
+Downloads from the real server (lines, files, Range resumes after a cut, typed errors) are in
+`test_content_server.py`. Here a mock transport plays a server that ignores Range, refuses a
+resume, ends a body early without an error, or streams 32 MB for the memory check.
+"""
 
 from __future__ import annotations
 
 import re
 import tracemalloc
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from groq_batch import GroqError, IncompleteContentError, NotFoundError
+from groq_batch import IncompleteContentError
 from groq_batch._content import _LineSplitter, resume_headers, resume_skip
-from tests.client_support import error, make_async_client, make_client
+from tests.client_support import error, make_client
 
 DATA = b"".join(b'{"custom_id":"r%d","n":%d}\n' % (i, i) for i in range(2000))
 
@@ -117,50 +121,11 @@ def test_resume_skip_refuses_what_cannot_continue_the_file(
 
 
 # ------------------------------------------------------------------------- sync content
-def test_read_lines_and_write(tmp_path: Path) -> None:
-    server = RangeServer([])
-    client, _ = make_client(server)
-    assert client.files.content("file_1").read() == DATA
-    lines = list(client.files.content("file_1").iter_lines())
-    assert lines == DATA.decode().splitlines()
-    target = tmp_path / "out.jsonl"
-    client.files.content("file_1").write_to_file(target)
-    assert target.read_bytes() == DATA
-    request = server.requests[0]
-    assert request.url.path == "/openai/v1/files/file_1/content"
-    assert request.headers["accept"] == "application/octet-stream"
-    assert request.headers["accept-encoding"] == "identity"
-    assert "range" not in request.headers
-
-
-def test_a_cut_off_body_resumes_with_range_and_is_exact() -> None:
-    server = RangeServer([5000, 17_000, None])
-    client, _ = make_client(server)
-    content = client.files.content("file_1")
-    assert content.content_length == len(DATA)
-    assert content.read() == DATA
-    assert content.bytes_received == len(DATA)
-    ranges = [r.headers.get("range") for r in server.requests]
-    assert ranges == [None, "bytes=5000-", "bytes=17000-"]
-    assert all(r.headers.get("if-range") == '"v1"' for r in server.requests[1:])
-
-
 def test_a_server_that_ignores_range_is_skipped_forward() -> None:
     server = RangeServer([7000, None], honour_range=False)
     client, _ = make_client(server)
     assert b"".join(client.files.content("file_1").iter_bytes(chunk_size=333)) == DATA
     assert len(server.requests) == 2
-
-
-def test_a_download_that_keeps_failing_raises_a_typed_error(tmp_path: Path) -> None:
-    server = RangeServer([3000, 3000, 3000, 3000])  # no progress after the first cut
-    client, _ = make_client(server)
-    target = tmp_path / "out.jsonl"
-    with pytest.raises(IncompleteContentError) as info:
-        client.files.content("file_1").write_to_file(target)
-    assert (info.value.received, info.value.expected) == (3000, len(DATA))
-    assert not target.exists()
-    assert list(tmp_path.iterdir()) == []  # no temp file left behind
 
 
 def test_a_resume_refused_by_the_server_raises_a_typed_error() -> None:
@@ -193,20 +158,6 @@ def test_a_body_shorter_than_announced_without_an_error_is_resumed() -> None:
     assert served[1].headers["range"] == "bytes=900-"
 
 
-def test_content_is_single_use_and_closeable() -> None:
-    client, _ = make_client(RangeServer([]))
-    with client.files.content("file_1") as content:
-        next(content.iter_bytes())
-    with pytest.raises(GroqError, match="already consumed"):
-        content.read()
-
-
-def test_a_missing_file_raises_when_opened() -> None:
-    client, _ = make_client(lambda request: error(404, "No such file"))
-    with pytest.raises(NotFoundError):
-        client.files.content("file_missing")
-
-
 def test_streaming_holds_constant_memory() -> None:
     size = 32 * 1024 * 1024
     block = b"x" * 65535 + b"\n"
@@ -232,25 +183,3 @@ def test_streaming_holds_constant_memory() -> None:
 
 
 # ------------------------------------------------------------------------ async content
-@pytest.mark.anyio
-async def test_async_cut_off_body_resumes(tmp_path: Path) -> None:
-    server = RangeServer([4000, None])
-    client, _ = make_async_client(server)
-    content = await client.files.content("file_1")
-    assert await content.read() == DATA
-    lines = [line async for line in (await client.files.content("file_1")).iter_lines()]
-    assert lines == DATA.decode().splitlines()
-    server.cuts = [1000, None]
-    target = tmp_path / "out.jsonl"
-    async with await client.files.content("file_1") as streamed:
-        await streamed.write_to_file(target)
-    assert target.read_bytes() == DATA
-    assert server.requests[1].headers["range"] == "bytes=4000-"
-
-
-@pytest.mark.anyio
-async def test_async_download_that_cannot_finish_raises() -> None:
-    client, _ = make_async_client(RangeServer([10, 10, 10, 10]), max_retries=1)
-    content = await client.files.content("file_1")
-    with pytest.raises(IncompleteContentError):
-        await content.text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import groq
@@ -192,21 +193,21 @@ def test_parse(text: str, rule: FaultRule) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "message"),
     [
-        "",
-        "explode",
-        "drop=3",
-        "status=200",
-        "status=abc",
-        "status=429;colour=red",
-        "status=429;times=0",
-        "delay",
-        "status=429;after_handler=maybe",
-        "status=429;method",
-        "status=500;path=(",
+        ("", "empty fault rule"),
+        ("explode", "unknown fault kind 'explode'"),
+        ("drop=3", "fault kind 'drop' takes no value"),
+        ("status=200", "needs a 4xx or 5xx status, got 200"),
+        ("status=abc", "invalid literal for int"),
+        ("status=429;colour=red", "unknown fault option 'colour'"),
+        ("status=429;times=0", "times must be positive"),
+        ("delay", "a delay fault needs seconds > 0"),
+        ("status=429;after_handler=maybe", "after_handler must be true or false"),
+        ("status=429;method", "fault option 'method' needs a value"),
+        ("status=500;path=(", "path is not a valid regex"),
     ],
 )
-def test_parse_rejects(text: str) -> None:
-    with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
+def test_parse_rejects(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
         FaultRule.parse(text)
