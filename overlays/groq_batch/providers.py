@@ -82,9 +82,9 @@ class Provider:
 
     @property
     def windows(self) -> str:
-        """The accepted completion windows, as people write them (``24h to 7d``, ``24h``)."""
+        """The accepted completion windows, as people write them (``from 24h to 7d``, ``24h``)."""
         low, high = _fmt_hours(self.min_window_hours), _fmt_hours(self.max_window_hours)
-        return low if low == high else f"{low} to {high}"
+        return low if low == high else f"from {low} to {high}"
 
     def check_window(self, window: str) -> str | None:
         """Why ``window`` is not accepted by this provider, or None if it is.
