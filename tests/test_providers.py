@@ -78,11 +78,15 @@ def test_built_in_profiles_hold_each_service_s_facts() -> None:
         "/v1/audio/transcriptions",
         "/v1/audio/translations",
     }
-    assert (openai.base_url, openai.prefix, openai.windows) == ("https://api.openai.com", "/v1", "24h")
-    assert "/v1/embeddings" in openai.endpoints and "/v1/audio/translations" not in openai.endpoints
+    assert (openai.base_url, openai.prefix) == ("https://api.openai.com", "/v1")
+    assert openai.windows == "24h"
+    assert "/v1/embeddings" in openai.endpoints
+    assert "/v1/audio/translations" not in openai.endpoints
     assert (openai.api_key_env, openai.base_url_env) == ("OPENAI_API_KEY", "OPENAI_BASE_URL")
-    assert compat.base_url is None and compat.prefix == "/v1"
-    assert get_provider(None) is groq and get_provider(" OpenAI ") is openai
+    assert compat.base_url is None
+    assert compat.prefix == "/v1"
+    assert get_provider(None) is groq
+    assert get_provider(" OpenAI ") is openai
     with pytest.raises(ValueError, match="one of: groq, openai, openai-compatible"):
         get_provider("azure")
 
@@ -111,7 +115,8 @@ def test_the_provider_picks_the_key_and_url_variables(monkeypatch: pytest.Monkey
     client = Groq(provider="openai")
     assert client._settings.api_key == "sk_openai_key"
     assert (client.base_url, client.prefix) == ("https://api.openai.com", "/v1")
-    assert "sk_openai_key" not in repr(client) and "openai" in repr(client)
+    assert "sk_openai_key" not in repr(client)
+    assert "openai" in repr(client)
     monkeypatch.setenv("GROQ_BATCH_PROVIDER", "openai")
     monkeypatch.setenv("OPENAI_BASE_URL", "https://gw.example/v1")
     client = Groq()
@@ -136,7 +141,8 @@ def test_every_value_is_overridable_in_python(local_server: LocalServer) -> None
         job = client.batches.submit(_requests(5), completion_window="48h")
         assert len(job.ids) == 3  # 2 + 2 + 1 lines: split by the profile's max_lines
         # A per-call limit overrides the profile's.
-        assert len(client.batches.submit(_requests(5), max_lines=5, completion_window="2d").ids) == 1
+        whole = client.batches.submit(_requests(5), max_lines=5, completion_window="2d")
+        assert len(whole.ids) == 1
 
 
 # --------------------------------------------------------------------- the whole job, per profile
@@ -153,13 +159,11 @@ def test_whole_job_with_an_openai_profile_goes_to_v1(
         results = sorted(job.results(), key=lambda r: r.custom_id)
     assert [r.custom_id for r in results] == [f"q-{i}" for i in range(4)]
     assert {r.outcome for r in results} == {Outcome.SUCCEEDED}
-    assert paths.seen and all(p.startswith("/v1/") for p in paths.seen), paths.seen
+    assert all(p.startswith("/v1/") for p in paths.seen), paths.seen
     assert {"/v1/files", "/v1/batches"} <= set(paths.seen)
 
 
-def test_the_groq_profile_still_goes_to_openai_v1(
-    local_server: LocalServer, paths: _Paths
-) -> None:
+def test_the_groq_profile_still_goes_to_openai_v1(local_server: LocalServer, paths: _Paths) -> None:
     with Groq(api_key="k", base_url=local_server.base_url, http_client=paths.http) as client:
         job = client.batches.submit(_requests(2))
         client.batches.wait(job, poll_interval=0.05)
@@ -174,7 +178,7 @@ def test_openai_refuses_a_window_it_does_not_take_before_any_upload(
     with Groq(provider="openai", api_key="k", base_url=base_url, http_client=paths.http) as client:
         with pytest.raises(ValidationError, match="24h"):
             client.batches.submit(_requests(2), completion_window="48h")
-        with pytest.raises(ValidationError, match="invalid_endpoint|endpoint"):
+        with pytest.raises(ValidationError, match="endpoint"):
             client.batches.submit(
                 [{**r.to_dict(), "url": "/v1/audio/translations"} for r in _requests(1)],
                 endpoint="/v1/audio/translations",
@@ -243,8 +247,7 @@ def test_cli_validate_uses_the_profile_s_limits_and_endpoints(tmp_path: Path) ->
             "body": {"model": "text-embedding-3-small", "input": "hi"}}  # fmt: skip
     embed.write_text(json.dumps(line) + "\n")
     groq = run_cli("validate", str(embed), "--endpoint", "/v1/embeddings")
-    assert groq.returncode == 2 and "not a groq batch endpoint" in groq.stderr
-    openai = run_cli(
-        "validate", str(embed), "--endpoint", "/v1/embeddings", "--provider", "openai"
-    )
+    assert groq.returncode == 2
+    assert "not a groq batch endpoint" in groq.stderr
+    openai = run_cli("validate", str(embed), "--endpoint", "/v1/embeddings", "--provider", "openai")
     assert "invalid_endpoint" not in openai.stdout + openai.stderr

@@ -182,6 +182,4 @@ def get_provider(provider: str | Provider | None = None) -> Provider:
     try:
         return PROVIDERS[name]
     except KeyError:
-        raise ValueError(
-            f"unknown provider {provider!r}; one of: {', '.join(PROVIDERS)}"
-        ) from None
+        raise ValueError(f"unknown provider {provider!r}; one of: {', '.join(PROVIDERS)}") from None
