@@ -711,17 +711,11 @@ def _resolve_ids(
 def _endpoint_of(args: argparse.Namespace) -> str:
     if args.local:
         return endpoint_label(local_data_dir=args.data_dir or default_data_dir(), base_url=None)
-    from groq_batch._client import split_base_url
-    from groq_batch._errors import GroqError
-
     profile = _provider(args)
+    # The URL as given (or the provider's default): with the same --provider it reaches the
+    # same routes again, a version path (/v1) included.
     given = args.base_url or os.environ.get(profile.base_url_env) or profile.base_url
-    try:
-        url, prefix = split_base_url(given, profile)
-    except GroqError as exc:
-        raise CliError(str(exc), EXIT_USAGE) from exc
-    # Recorded with its prefix: a URL ending in a version path reaches the same routes again.
-    return endpoint_label(local_data_dir=None, base_url=url + prefix)
+    return endpoint_label(local_data_dir=None, base_url=given)
 
 
 def _connection_flags(args: argparse.Namespace) -> list[str]:
