@@ -61,7 +61,9 @@ def gateway(session: nox.Session) -> None:
     """The whole job through a real LiteLLM proxy, with the local server as its upstream.
 
     LiteLLM is heavy and pins its own dependencies, so it gets a virtualenv of its own inside
-    this session's; the test starts its `litellm` executable on loopback.
+    this session's; the test starts its `litellm` executable on loopback. Not in the default
+    sessions: on the shared 2-core dev machine the session took 2:38 (proxy start-up alone 87 s),
+    not well under the 2 minutes a default session may add to CI.
     """
     _install_dev(session)
     venv = Path(session.virtualenv.location) / "litellm"
