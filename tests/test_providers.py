@@ -23,7 +23,7 @@ from groq_batch.providers import PROVIDERS, get_provider
 from groq_batch.results import Outcome
 from groq_batch.server import LocalServer
 from groq_batch.validation import ValidationError
-from tests.cli_support import isolated_home, run_cli, write_requests
+from tests.cli_support import FAST, isolated_home, main, write_requests
 
 __all__ = ["isolated_home"]
 
@@ -189,65 +189,72 @@ def test_openai_refuses_a_window_it_does_not_take_before_any_upload(
 # ------------------------------------------------------------------------------------- the CLI
 
 
-def _cli_env() -> dict[str, str]:
-    return {"OPENAI_API_KEY": "sk-test"}
-
-
 def test_cli_run_with_provider_records_the_v1_endpoint(
-    local_server: LocalServer, tmp_path: Path
+    local_server: LocalServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     source = write_requests(tmp_path / "in.jsonl", 5)
     out = tmp_path / "out.jsonl"
     base_url = local_server.base_url + "/v1"
-    done = run_cli(
-        "run", str(source), "-o", str(out), "--provider", "openai-compatible",
-        "--base-url", base_url, "--max-lines", "2", "--poll-interval", "0.05", "--json",
-        env=_cli_env(),
+    code, _, err = main(
+        capsys, "run", str(source), "-o", str(out), "--provider", "openai-compatible",
+        "--base-url", base_url, "--max-lines", "2", *FAST,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    assert code == 0, err
     assert len(out.read_text().splitlines()) == 5
     (job,) = JobRegistry().list()
     assert len(job.batch_ids) == 3  # --max-lines 2 split 5 lines into three batches
     assert job.endpoint == base_url
-    # The recorded endpoint reaches the same routes again, with no --base-url (the registry
-    # keeps the URL, not the provider, so the key's variable comes from --provider).
-    status = run_cli("status", job.name, "--json", "--provider", "openai", env=_cli_env())
-    assert status.returncode == 0, status.stderr
+    # The recorded URL reaches the same routes again, with no --base-url (the registry keeps
+    # the URL, not the provider, so the key's variable comes from --provider).
+    code, _, err = main(capsys, "status", job.name, "--json", "--provider", "openai")
+    assert code == 0, err
 
 
 def test_cli_provider_openai_refuses_a_48h_window_with_nothing_uploaded(
-    local_server: LocalServer, tmp_path: Path
+    local_server: LocalServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("GROQ_API_KEY", "gsk-test")
     source = write_requests(tmp_path / "in.jsonl", 2)
     base_url = local_server.base_url + "/v1"
-    for extra, env in (
-        (["--provider", "openai"], _cli_env()),
-        ([], {**_cli_env(), "GROQ_BATCH_PROVIDER": "openai"}),
-    ):
-        done = run_cli(
-            "submit", str(source), "--window", "48h", "--base-url", base_url, *extra, env=env
-        )
-        assert done.returncode == 2, done.stderr
-        assert "not accepted by openai: 24h" in done.stderr
+    submit = ("submit", str(source), "--window", "48h", "--base-url", base_url)
+    code, _, err = main(capsys, *submit, "--provider", "openai")
+    assert code == 2
+    assert "not accepted by openai: 24h" in err
+    monkeypatch.setenv("GROQ_BATCH_PROVIDER", "openai")
+    code, _, err = main(capsys, *submit)
+    assert code == 2
+    assert "not accepted by openai: 24h" in err
     with Groq(api_key="k", base_url=local_server.base_url) as client:
         assert list(client.files.list()) == []
     # The same window is Groq's to take.
-    ok = run_cli("submit", str(source), "--window", "48h", "--base-url", base_url,
-                 env={"GROQ_API_KEY": "gsk-test"})  # fmt: skip
-    assert ok.returncode == 0, ok.stderr
+    monkeypatch.delenv("GROQ_BATCH_PROVIDER")
+    code, _, err = main(capsys, *submit)
+    assert code == 0, err
 
 
-def test_cli_validate_uses_the_profile_s_limits_and_endpoints(tmp_path: Path) -> None:
+def test_cli_validate_uses_the_profile_s_limits_and_endpoints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = write_requests(tmp_path / "in.jsonl", 3)
-    done = run_cli("validate", str(source), "--max-lines", "2", "--json")
-    assert done.returncode == 0, done.stderr
-    assert "will_split" in done.stdout
+    code, out, err = main(capsys, "validate", str(source), "--max-lines", "2", "--json")
+    assert code == 0, err
+    assert "will_split" in out
     embed = tmp_path / "embed.jsonl"
     line = {"custom_id": "e", "method": "POST", "url": "/v1/embeddings",
             "body": {"model": "text-embedding-3-small", "input": "hi"}}  # fmt: skip
     embed.write_text(json.dumps(line) + "\n")
-    groq = run_cli("validate", str(embed), "--endpoint", "/v1/embeddings")
-    assert groq.returncode == 2
-    assert "not a groq batch endpoint" in groq.stderr
-    openai = run_cli("validate", str(embed), "--endpoint", "/v1/embeddings", "--provider", "openai")
-    assert "invalid_endpoint" not in openai.stdout + openai.stderr
+    code, _, err = main(capsys, "validate", str(embed), "--endpoint", "/v1/embeddings")
+    assert code == 2
+    assert "not a groq batch endpoint" in err
+    code, out, err = main(
+        capsys, "validate", str(embed), "--endpoint", "/v1/embeddings", "--provider", "openai"
+    )
+    assert "invalid_endpoint" not in out + err
