@@ -258,3 +258,13 @@ def test_cli_validate_uses_the_profile_s_limits_and_endpoints(
         capsys, "validate", str(embed), "--endpoint", "/v1/embeddings", "--provider", "openai"
     )
     assert "invalid_endpoint" not in out + err
+
+
+def test_cli_names_an_unknown_provider_variable_as_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GROQ_BATCH_PROVIDER", "azure")
+    code, _, err = main(capsys, "list", "--api-key", "k")
+    assert code == 2
+    assert "GROQ_BATCH_PROVIDER: unknown provider 'azure'" in err
+    assert "Traceback" not in err

@@ -481,7 +481,10 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
 
 def _provider(args: argparse.Namespace) -> Provider:
     """The provider profile the command runs with, its limits overridden by the options."""
-    profile = get_provider(getattr(args, "provider", None) or os.environ.get(PROVIDER_ENV))
+    try:
+        profile = get_provider(getattr(args, "provider", None) or os.environ.get(PROVIDER_ENV))
+    except ValueError as exc:  # only the variable can name an unknown one: --provider has choices
+        raise CliError(f"{PROVIDER_ENV}: {exc}", EXIT_USAGE) from exc
     return profile.replace(
         max_lines=getattr(args, "max_lines", None), max_bytes=getattr(args, "max_bytes", None)
     )
@@ -489,10 +492,7 @@ def _provider(args: argparse.Namespace) -> Provider:
 
 def _check_provider(args: argparse.Namespace) -> Provider:
     """Refuse, before anything is uploaded, a window or endpoint the provider does not take."""
-    try:
-        profile = _provider(args)
-    except ValueError as exc:
-        raise CliError(f"{PROVIDER_ENV}: {exc}", EXIT_USAGE) from exc
+    profile = _provider(args)
     window = getattr(args, "window", None)
     reason = None if window is None else profile.check_window(window)
     if reason is not None:
