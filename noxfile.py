@@ -62,8 +62,9 @@ def gateway(session: nox.Session) -> None:
 
     LiteLLM is heavy and pins its own dependencies, so it gets a virtualenv of its own inside
     this session's; the test starts its `litellm` executable on loopback. Not in the default
-    sessions: on the shared 2-core dev machine the session took 2:38 (proxy start-up alone 87 s),
-    not well under the 2 minutes a default session may add to CI.
+    sessions: on the shared 2-core dev machine a first run took 2:38 with the install (proxy
+    start-up alone 87 s), 48 s with the virtualenvs reused; not reliably well under the 2 minutes
+    a default session may add to CI.
     """
     _install_dev(session)
     venv = Path(session.virtualenv.location) / "litellm"
