@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
@@ -24,6 +25,7 @@ from groq_batch._types import (
     NotGiven,
     TimeoutTypes,
 )
+from groq_batch.providers import PROVIDER_ENV, Provider, get_provider
 
 if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq as AsyncGroq
@@ -42,7 +44,9 @@ DEFAULT_BASE_URL = "https://api.groq.com"
 REQUIRE_HTTPS_ENV = "GROQ_BATCH_REQUIRE_HTTPS"
 """Set to 1 to refuse a plain-http base URL to a non-loopback host instead of warning."""
 _TRUE = frozenset({"1", "true", "yes", "on"})
-_OPENAI_PREFIX = "/openai/v1"
+# A base URL whose path ends in a version segment (`/v1`, `/openai/v1`, `/v2beta`) already
+# holds the prefix, as the openai SDK's base URLs do.
+_VERSION_PATH = re.compile(r"/v[0-9]+[a-z0-9]*$")
 
 
 def _resolve(
@@ -54,12 +58,19 @@ def _resolve(
     default_headers: Mapping[str, str] | None,
     http_client: httpx.Client | httpx.AsyncClient | None,
     require_https: bool | None = None,
+    provider: str | Provider | None = None,
 ) -> Settings:
-    """Resolve a client's settings: the argument, then the environment, then the default."""
-    key = _clean_key(api_key if api_key is not None else os.environ.get("GROQ_API_KEY"))
-    url = str(base_url or os.environ.get("GROQ_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-    # Operation paths already start with /openai/v1; accept the OpenAI-style base URL too.
-    url = url.removesuffix(_OPENAI_PREFIX)
+    """Resolve a client's settings: the argument, then the environment, then the default.
+
+    The provider profile (argument, then `GROQ_BATCH_PROVIDER`, then `groq`) says which
+    environment variables hold the key and URL, the default URL, and the path prefix.
+    """
+    profile = get_provider(provider if provider is not None else os.environ.get(PROVIDER_ENV))
+    raw_key = api_key if api_key is not None else os.environ.get(profile.api_key_env)
+    key = _clean_key(raw_key, profile.api_key_env)
+    url, prefix = split_base_url(
+        base_url or os.environ.get(profile.base_url_env) or profile.base_url, profile
+    )
     if require_https is None:
         require_https = os.environ.get(REQUIRE_HTTPS_ENV, "").strip().lower() in _TRUE
     _check_scheme(url, require_https)
@@ -72,6 +83,8 @@ def _resolve(
     return Settings(
         api_key=key,
         base_url=url,
+        prefix=prefix,
+        provider=profile,
         timeout=timeout,
         max_retries=max_retries,
         default_headers=dict(default_headers or {}),
@@ -79,14 +92,44 @@ def _resolve(
     )
 
 
-def _clean_key(raw: str | None) -> str:
+def split_base_url(base_url: str | httpx.URL | None, profile: Provider) -> tuple[str, str]:
+    """The base URL and the path prefix the operations go under.
+
+    A URL ending in the profile's prefix, or in any version path (`/v1`), is taken as already
+    holding the prefix, as the openai SDK takes it; any other URL gets the profile's prefix.
+
+    Args:
+        base_url: The base URL given, or None for none.
+        profile: The provider profile.
+
+    Returns:
+        The base URL (without a trailing slash) and the prefix.
+
+    Raises:
+        GroqError: No base URL was given and the profile has no default.
+    """
+    if not base_url:
+        raise GroqError(
+            f"The {profile.name} provider has no default base URL: pass base_url to the client "
+            f"or set the {profile.base_url_env} environment variable."
+        )
+    url = str(base_url).rstrip("/")
+    path = httpx.URL(url).path.rstrip("/")
+    if path.endswith(profile.prefix):
+        return url.removesuffix(profile.prefix), profile.prefix
+    if _VERSION_PATH.search(path):
+        return url, ""
+    return url, profile.prefix
+
+
+def _clean_key(raw: str | None, env: str = "GROQ_API_KEY") -> str:
     """The key without surrounding whitespace; refused, never shown, if it cannot be sent."""
     # A key read from a file or a mounted secret often ends in a newline; it is never part of it.
     key = raw.strip() if isinstance(raw, str) else ""
     if not key:
         raise GroqError(
             "The api_key client option must be set either by passing api_key to the client or "
-            "by setting the GROQ_API_KEY environment variable."
+            f"by setting the {env} environment variable."
         )
     for position, char in enumerate(key):
         if not 32 < ord(char) < 127:
@@ -139,7 +182,8 @@ def _evolve(
     """The constructor arguments of a copy with some options replaced."""
     return {
         "api_key": api_key if api_key is not None else settings.api_key,
-        "base_url": base_url if base_url is not None else settings.base_url,
+        "base_url": base_url if base_url is not None else settings.base_url + settings.prefix,
+        "provider": settings.provider,
         "timeout": settings.timeout if isinstance(timeout, NotGiven) else timeout,
         "max_retries": max_retries if max_retries is not None else settings.max_retries,
         "default_headers": {**settings.default_headers, **(default_headers or {})},
@@ -155,8 +199,18 @@ class _ClientInfo:
 
     @property
     def base_url(self) -> str:
-        """The API's base URL (operation paths start with `/openai/v1`)."""
+        """The API's base URL (operation paths start with `prefix`)."""
         return self._settings.base_url
+
+    @property
+    def prefix(self) -> str:
+        """The path prefix the operations go under (`/openai/v1` at Groq, `/v1` at OpenAI)."""
+        return self._settings.prefix
+
+    @property
+    def provider(self) -> Provider:
+        """The provider profile: limits, completion windows and endpoints of its batches."""
+        return self._settings.provider
 
     @property
     def timeout(self) -> TimeoutTypes:
@@ -183,7 +237,8 @@ class _ClientInfo:
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(base_url={self.base_url!r}, timeout={self.timeout!r}, "
+            f"{type(self).__name__}(provider={self.provider.name!r}, "
+            f"base_url={self.base_url + self.prefix!r}, timeout={self.timeout!r}, "
             f"max_retries={self.max_retries!r})"
         )
 

@@ -26,6 +26,7 @@ from groq_batch._errors import (
 )
 from groq_batch._retry import Action, decide_exception, decide_response, retry_delay
 from groq_batch._types import Body, Headers, NotGiven, Query, TimeoutTypes
+from groq_batch.providers import Provider, get_provider
 
 __all__ = [
     "APIResponse",
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+
+GENERATED_PREFIX: Final = "/openai/v1"
+"""The prefix every operation path of the generated client starts with."""
 
 log: Final = logging.getLogger("groq_batch")
 
@@ -75,6 +79,18 @@ class Settings:
     max_retries: int
     default_headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
     require_https: bool = False
+    prefix: str = GENERATED_PREFIX
+    provider: Provider = dataclasses.field(default_factory=get_provider)
+
+    def url(self, path: str) -> str:
+        """The full URL of a generated operation path, under this provider's prefix.
+
+        The generated client's paths are Groq's (`/openai/v1/...`); this is the one place they
+        are mapped to the provider's prefix (`/v1/...` at OpenAI and its gateways).
+        """
+        if path.startswith(GENERATED_PREFIX + "/"):
+            path = self.prefix + path[len(GENERATED_PREFIX) :]
+        return self.base_url.rstrip("/") + path
 
     def headers(self) -> dict[str, str]:
         """The headers every request starts from: auth, accept, user agent, then the defaults."""
@@ -364,7 +380,7 @@ class _TransportBase:
         timeout = self.settings.timeout if isinstance(opts.timeout, NotGiven) else opts.timeout
         request = client.build_request(
             opts.method,
-            self.settings.base_url.rstrip("/") + opts.path,
+            self.settings.url(opts.path),
             params=opts.params or None,
             headers=headers,
             json=opts.json,

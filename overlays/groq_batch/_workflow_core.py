@@ -25,8 +25,8 @@ from groq_batch._errors import (
     IncompleteContentError,
 )
 from groq_batch.jsonl import BatchRequest, dump_line
+from groq_batch.providers import Provider, get_provider
 from groq_batch.validation import (
-    MAX_LINES,
     Problem,
     ValidationError,
     validate_lines,
@@ -239,6 +239,8 @@ def plan_shards(
     endpoint: str,
     max_lines: int | None = None,
     max_bytes: int | None = None,
+    provider: Provider | None = None,
+    completion_window: str | None = None,
 ) -> ShardPlan:
     """Validate an input and split it into parts that each fit one batch.
 
@@ -249,8 +251,11 @@ def plan_shards(
     Args:
         source: A JSONL path or requests.
         endpoint: The batch endpoint every line must use.
-        max_lines: Lines per batch at most; Groq's 50,000 when None.
-        max_bytes: Bytes per batch file at most; ``DEFAULT_MAX_PART_BYTES`` (200 MB) when None.
+        max_lines: Lines per batch at most; the provider's (50,000) when None.
+        max_bytes: Bytes per batch file at most; the provider's (200 MB) when None.
+        provider: The provider profile whose limits, endpoints and windows apply; Groq's when
+            None.
+        completion_window: The batch's completion window, checked against the provider's.
 
     Returns:
         The plan; call ``cleanup()`` once the parts are uploaded.
@@ -259,8 +264,16 @@ def plan_shards(
         ValidationError: Any line Groq would reject, or a line too large for any batch. No
             temporary file is left behind in that case.
     """
-    max_lines = MAX_LINES if max_lines is None else max_lines
-    max_bytes = DEFAULT_MAX_PART_BYTES if max_bytes is None else max_bytes
+    profile = get_provider(provider)
+    max_lines = profile.max_lines if max_lines is None else max_lines
+    max_bytes = profile.max_bytes if max_bytes is None else max_bytes
+    reason = None if completion_window is None else profile.check_window(completion_window)
+    if reason is not None:
+        name = os.fspath(source) if isinstance(source, str | os.PathLike) else "requests"
+        raise ValidationError(
+            [Problem(None, "completion_window", "unsupported_completion_window", reason)],
+            source=name,
+        )
     tmpdir = tempfile.TemporaryDirectory(prefix="groq-batch-")
     plan = ShardPlan(tmpdir=tmpdir)
     try:
@@ -272,7 +285,12 @@ def plan_shards(
         with path.open("rb") as fh:
             # The limits are applied by splitting, so validation runs without them.
             report = validate_lines(
-                fh, endpoint=endpoint, max_lines=2**62, max_bytes=2**62, source=name
+                fh,
+                endpoint=endpoint,
+                max_lines=2**62,
+                max_bytes=2**62,
+                source=name,
+                urls=profile.endpoints,
             )
         if report.problems:
             raise ValidationError(report.problems, source=name)

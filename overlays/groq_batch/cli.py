@@ -28,7 +28,6 @@ import datetime
 import functools
 import json
 import os
-import re
 import shlex
 import signal
 import sqlite3
@@ -52,6 +51,7 @@ from groq_batch.jobs import (
     is_valid_name,
 )
 from groq_batch.jobs import default_data_dir as default_data_dir
+from groq_batch.providers import PROVIDER_ENV, PROVIDERS, Provider, get_provider, window_hours
 
 if TYPE_CHECKING:
     from groq_batch._client import Groq
@@ -71,13 +71,11 @@ EXIT_INTERRUPTED = 130
 TABLE_FORMATS = ("csv", "parquet", "jsonl")
 """The table formats `run` writes (and reads, with --prompt-column or --template)."""
 
-ENDPOINTS = ("/v1/chat/completions", "/v1/audio/transcriptions", "/v1/audio/translations")
-"""The batch endpoints Groq (and the local server) accept; a file may mix their lines."""
+ENDPOINTS = tuple(dict.fromkeys(e for p in PROVIDERS.values() for e in p.endpoints))
+"""Every batch endpoint of a built-in provider; ``--provider`` narrows them (Groq: chat, audio)."""
 OUTCOMES = ("succeeded", "request_error", "batch_error", "expired", "cancelled", "missing")
 """Every ``Outcome`` value, in the order the summary lists them."""
 FAILED_OUTCOMES = OUTCOMES[1:]
-MIN_WINDOW_HOURS = 24
-MAX_WINDOW_HOURS = 7 * 24
 # OpenAI documents these metadata bounds and Groq documents none, so they are the safe default.
 MAX_METADATA_PAIRS = 16
 MAX_METADATA_KEY = 64
@@ -113,9 +111,10 @@ def _collect_secrets(argv: Sequence[str]) -> None:
                 found.append(value)
             elif i + 1 < len(argv):
                 found.append(argv[i + 1])
-    env = os.environ.get("GROQ_API_KEY")
-    if env:
-        found.append(env)
+    for profile in PROVIDERS.values():
+        env = os.environ.get(profile.api_key_env)
+        if env:
+            found.append(env)
     # A real key is long; redacting a one-letter test key would mangle every message instead.
     _secrets[:] = sorted(
         {s for f in found for s in (f, f.strip()) if len(s) >= 6}, key=len, reverse=True
@@ -174,17 +173,11 @@ def _metadata_pair(text: str) -> tuple[str, str]:
     return key, value
 
 
-_WINDOW = re.compile(r"([1-9][0-9]*)([hd])")
-
-
 def _window(text: str) -> str:
-    match = _WINDOW.fullmatch(text)
-    hours = None
-    if match is not None:
-        hours = int(match.group(1)) * (24 if match.group(2) == "d" else 1)
-    if hours is None or not MIN_WINDOW_HOURS <= hours <= MAX_WINDOW_HOURS:
+    # Only the form here: which windows are accepted is the provider's (`_check_provider`).
+    if window_hours(text) is None:
         raise argparse.ArgumentTypeError(
-            f"invalid completion window {text!r}: from 24h to 7d, in hours (48h) or days (3d)"
+            f"invalid completion window {text!r}: in hours (48h) or days (3d)"
         )
     return text
 
@@ -242,13 +235,21 @@ def _add_connection(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--api-key",
         default=default(None),
         metavar="KEY",
-        help="Groq API key (default: $GROQ_API_KEY); never printed",
+        help="API key (default: the provider's variable, $GROQ_API_KEY); never printed",
     )
     conn.add_argument(
         "--base-url",
         default=default(None),
         metavar="URL",
-        help="API base URL (default: $GROQ_BASE_URL, then https://api.groq.com)",
+        help="API base URL (default: the provider's variable, $GROQ_BASE_URL, then its URL); "
+        "a URL ending in a version path (/v1) is used as it is",
+    )
+    conn.add_argument(
+        "--provider",
+        default=default(None),
+        choices=tuple(PROVIDERS),
+        help=f"the batch service: its URL, key variable, limits, windows and endpoints "
+        f"(default: ${PROVIDER_ENV}, then groq)",
     )
 
 
@@ -279,8 +280,9 @@ exit codes (the same state gives the same code in run, wait, results and submit 
   130  interrupted (Ctrl-C); the batches keep running
 
 environment:
-  GROQ_API_KEY      the API key (or --api-key)
-  GROQ_BASE_URL     the API base URL (or --base-url)
+  GROQ_API_KEY      the API key (or --api-key); OPENAI_API_KEY with --provider openai
+  GROQ_BASE_URL     the API base URL (or --base-url); OPENAI_BASE_URL with --provider openai
+  GROQ_BATCH_PROVIDER  groq, openai or openai-compatible (or --provider)
   XDG_DATA_HOME     where the job registry and the --local server's data live
                     (default: ~/.local/share; groq-batch uses its groq-batch/ directory)
 
@@ -325,6 +327,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("validate", "report every problem in a JSONL file, with line and field", connects=False)
     p.add_argument("file", type=Path, help="the batch input (JSONL)")
     _add_endpoint(p)
+    _add_limits(p)
+    p.add_argument(
+        "--provider",
+        choices=tuple(PROVIDERS),
+        default=argparse.SUPPRESS,
+        help=f"whose limits and endpoints apply (default: ${PROVIDER_ENV}, then groq)",
+    )
 
     for name, help_ in (
         ("submit", "validate, split if needed, upload and create the batches"),
@@ -355,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
             "--window",
             type=_window,
             default="24h",
-            help="completion window, from 24h to 7d",
+            help="completion window: 24h to 7d at Groq, 24h at OpenAI (the provider's)",
         )
         p.add_argument(
             "--metadata",
@@ -367,13 +376,14 @@ def build_parser() -> argparse.ArgumentParser:
             f"keys up to {MAX_METADATA_KEY} and values up to {MAX_METADATA_VALUE} characters)",
         )
         _add_endpoint(p)
+        _add_limits(p)
         p.add_argument(
             "--name",
             type=_job_name,
             help="the job's name in the registry (default: generated from the file's name)",
         )
         _add_waiting(p)
-        _add_cost_arguments(p, max_cost=True)
+        _add_max_cost(p)
         if name == "submit":
             p.add_argument("--wait", action="store_true", help="wait until the batches finish")
         else:
@@ -389,9 +399,18 @@ def build_parser() -> argparse.ArgumentParser:
                 help="submit a new job even if an unfinished one has the same input and output",
             )
 
-    p = add("estimate", "estimate tokens and cost of a JSONL file, offline (nothing is sent)")
+    p = add(
+        "estimate",
+        "estimate tokens and cost of a JSONL file, offline (nothing is sent)",
+        connects=False,
+    )
     p.add_argument("file", type=Path, help="the batch input (JSONL)")
-    _add_cost_arguments(p, max_cost=False)
+    p.add_argument(
+        "--provider",
+        choices=tuple(PROVIDERS),
+        default=argparse.SUPPRESS,
+        help=f"whose prices apply (default: ${PROVIDER_ENV}, then groq)",
+    )
 
     p = add("status", "show batches")
     p.add_argument("ids", nargs="+", metavar="JOB_OR_ID", help=ids_help)
@@ -511,6 +530,48 @@ def _add_endpoint(p: argparse.ArgumentParser) -> None:
         choices=ENDPOINTS,
         help="the endpoint every request runs against",
     )
+
+
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-lines",
+        type=_count,
+        metavar="N",
+        help="requests per batch at most; more are split (default: the provider's, 50,000)",
+    )
+    p.add_argument(
+        "--max-bytes",
+        type=_count,
+        metavar="BYTES",
+        help="bytes per batch file at most; more are split (default: the provider's, 200 MB)",
+    )
+
+
+def _provider(args: argparse.Namespace) -> Provider:
+    """The provider profile the command runs with, its limits overridden by the options."""
+    try:
+        profile = get_provider(getattr(args, "provider", None) or os.environ.get(PROVIDER_ENV))
+    except ValueError as exc:  # only the variable can name an unknown one: --provider has choices
+        raise CliError(f"{PROVIDER_ENV}: {exc}", EXIT_USAGE) from exc
+    return profile.replace(
+        max_lines=getattr(args, "max_lines", None), max_bytes=getattr(args, "max_bytes", None)
+    )
+
+
+def _check_provider(args: argparse.Namespace) -> Provider:
+    """Refuse, before anything is uploaded, a window or endpoint the provider does not take."""
+    profile = _provider(args)
+    window = getattr(args, "window", None)
+    reason = None if window is None else profile.check_window(window)
+    if reason is not None:
+        raise CliError(f"--window: {reason}; nothing was uploaded", EXIT_USAGE)
+    if args.endpoint not in profile.endpoints:
+        raise CliError(
+            f"--endpoint {args.endpoint} is not a {profile.name} batch endpoint; one of: "
+            + ", ".join(repr(e) for e in profile.endpoints),
+            EXIT_USAGE,
+        )
+    return profile
 
 
 def _add_waiting(p: argparse.ArgumentParser) -> None:
@@ -718,9 +779,11 @@ def _resolve_ids(
 def _endpoint_of(args: argparse.Namespace) -> str:
     if args.local:
         return endpoint_label(local_data_dir=args.data_dir or default_data_dir(), base_url=None)
-    return endpoint_label(
-        local_data_dir=None, base_url=args.base_url or os.environ.get("GROQ_BASE_URL")
-    )
+    profile = _provider(args)
+    # The URL as given (or the provider's default): with the same --provider it reaches the
+    # same routes again, a version path (/v1) included.
+    given = args.base_url or os.environ.get(profile.base_url_env) or profile.base_url
+    return endpoint_label(local_data_dir=None, base_url=given)
 
 
 def _connection_flags(args: argparse.Namespace) -> list[str]:
@@ -730,7 +793,8 @@ def _connection_flags(args: argparse.Namespace) -> list[str]:
         if args.data_dir:
             flags += ["--data-dir", str(args.data_dir)]
         return flags
-    return ["--base-url", args.base_url] if args.base_url else []
+    flags = ["--provider", args.provider] if getattr(args, "provider", None) else []
+    return flags + (["--base-url", args.base_url] if args.base_url else [])
 
 
 def _command(*parts: str) -> str:
@@ -745,7 +809,7 @@ def _client(args: argparse.Namespace) -> Iterator[Groq]:
     from groq_batch import Groq
 
     if not args.local:
-        with Groq(api_key=args.api_key, base_url=args.base_url) as client:
+        with Groq(api_key=args.api_key, base_url=args.base_url, provider=_provider(args)) as client:
             yield client
         return
     try:
@@ -764,7 +828,8 @@ def _client(args: argparse.Namespace) -> Iterator[Groq]:
         raise CliError(str(exc)) from exc
     if args.debug:
         sys.stderr.write(f"groq-batch: local server {base_url}, log: {daemon.log_path(data_dir)}\n")
-    with Groq(api_key="local", base_url=base_url) as client:
+    # The local server serves both /openai/v1 and /v1, so any provider's prefix reaches it.
+    with Groq(api_key="local", base_url=base_url, provider=_provider(args)) as client:
         yield client
 
 
@@ -780,10 +845,11 @@ def _require_file(path: Path) -> None:
 def _require_key(args: argparse.Namespace) -> None:
     if args.local:
         return
-    key = args.api_key if args.api_key is not None else os.environ.get("GROQ_API_KEY")
+    env = _provider(args).api_key_env
+    key = args.api_key if args.api_key is not None else os.environ.get(env)
     if not (key or "").strip():
         raise CliError(
-            "no API key: set GROQ_API_KEY, pass --api-key KEY, "
+            f"no API key: set {env}, pass --api-key KEY, "
             "or add --local to use the embedded local server (no key needed)",
             EXIT_USAGE,
         )
@@ -848,7 +914,14 @@ def _validate(args: argparse.Namespace, out: Output) -> int:
     from groq_batch.validation import validate
 
     _require_file(args.file)
-    report = validate(args.file, endpoint=args.endpoint)
+    profile = _check_provider(args)
+    report = validate(
+        args.file,
+        endpoint=args.endpoint,
+        max_lines=profile.max_lines,
+        max_bytes=profile.max_bytes,
+        urls=profile.endpoints,
+    )
     if out.as_json:
         _print_report_json(out, report)
     else:
@@ -1025,6 +1098,8 @@ def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob
             endpoint=args.endpoint,
             completion_window=args.window,
             metadata=dict(args.metadata) or None,
+            max_lines=args.max_lines,
+            max_bytes=args.max_bytes,
         )
     except ValidationError as exc:
         count = len(exc.problems)
@@ -1260,6 +1335,7 @@ def _recovery(
 
 def _submit(args: argparse.Namespace, out: Output) -> int:
     _require_file(args.file)
+    _check_provider(args)
     _table_input(args, out)
     registry = _Registry()
     _check_metadata(args)
@@ -1417,6 +1493,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         # stdout carries the results; events and the summary go to stderr.
         out = Output(out.as_json, sys.stderr)
     _require_file(args.file)
+    _check_provider(args)
     _check_output(args.output, args.file)
     table = _table_input(args, out)
     table_format = _output_format(args, table)
@@ -1761,25 +1838,18 @@ def _serve(argv: Sequence[str]) -> int:
 # --------------------------------------------------------------------------------------- cost
 
 
-def _add_cost_arguments(p: argparse.ArgumentParser, *, max_cost: bool) -> None:
-    with contextlib.suppress(argparse.ArgumentError):
-        # The provider option may already come from the shared connection options.
-        p.add_argument(
-            "--provider",
-            help="whose prices to use: groq or openai (default: $GROQ_BATCH_PROVIDER or groq)",
-        )
-    if max_cost:
-        p.add_argument(
-            "--max-cost",
-            type=float,
-            metavar="USD",
-            help="refuse (exit 2, nothing uploaded) if the estimate's upper bound is higher",
-        )
+def _add_max_cost(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-cost",
+        type=float,
+        metavar="USD",
+        help="refuse (exit 2, nothing uploaded) if the estimate's upper bound is higher",
+    )
 
 
-def _provider_name(args: argparse.Namespace | None = None) -> str:
-    name = getattr(args, "provider", None) or os.environ.get("GROQ_BATCH_PROVIDER")
-    return str(name) if name else "groq"
+def _provider_name(args: argparse.Namespace) -> str:
+    """The provider whose prices apply: the one the command runs with."""
+    return _provider(args).name
 
 
 def _usd(value: float | None) -> str:

@@ -270,18 +270,20 @@ class AsyncJobMethods:
         """Validate, split when needed, upload and create the batches of one job.
 
         The input is validated first, and nothing is uploaded if any line has a problem. An
-        input over 50,000 lines or 200 MB is split by both, into parts that each become a batch;
-        every part is uploaded before any batch is created. Each batch's metadata gains
+        input over the provider's limits (Groq: 50,000 lines or 200 MB) is split by both,
+        into parts that each become a batch; every part is uploaded before any batch is
+        created. Each batch's metadata gains
         ``groq_batch_job`` (the job's id) and ``groq_batch_part`` (``"2/3"``).
 
         Args:
             requests_or_path: A JSONL path, or requests (``BatchRequest`` objects or dicts).
             endpoint: The endpoint every request runs against.
-            completion_window: How long each batch may take, ``24h`` to ``7d``.
+            completion_window: How long each batch may take; one of the client provider's
+                windows (Groq: ``24h`` to ``7d``; OpenAI: ``24h``), checked before any upload.
             metadata: String pairs to attach to every batch.
             on_progress: Called with an ``UploadProgress`` as upload bytes go out.
-            max_lines: Lines per batch at most (Groq's 50,000 by default).
-            max_bytes: Bytes per batch file at most (200 MB by default). A part the server
+            max_lines: Lines per batch at most (the provider's: 50,000 at Groq and OpenAI).
+            max_bytes: Bytes per batch file at most (the provider's: 200 MB). A part the server
                 refuses as too large (413) is halved and uploaded again, down to 64 KiB.
 
         Returns:
@@ -298,6 +300,8 @@ class AsyncJobMethods:
             endpoint=endpoint,
             max_lines=max_lines,
             max_bytes=max_bytes,
+            provider=self._client.provider,
+            completion_window=completion_window,
         )
         job_id = new_job_id()
         try:

@@ -15,6 +15,7 @@ from groq_batch._sync.batches import Batches
 from groq_batch._sync.files import Files
 from groq_batch._sync.transport import SyncTransport
 from groq_batch._types import DEFAULT_MAX_RETRIES, NOT_GIVEN, NotGiven, TimeoutTypes
+from groq_batch.providers import Provider
 
 __all__ = ["Groq"]
 
@@ -27,8 +28,9 @@ class Groq(_ClientInfo):
 
     | option | environment | default |
     | --- | --- | --- |
-    | `api_key` | `GROQ_API_KEY` | none: required |
-    | `base_url` | `GROQ_BASE_URL` | `https://api.groq.com` |
+    | `provider` | `GROQ_BATCH_PROVIDER` | `groq` |
+    | `api_key` | the provider's (`GROQ_API_KEY`) | none: required |
+    | `base_url` | the provider's (`GROQ_BASE_URL`) | the provider's (`https://api.groq.com`) |
     | `timeout` | | 60 s, 5 s to connect |
     | `max_retries` | | 2 |
     | `require_https` | `GROQ_BATCH_REQUIRE_HTTPS=1` | off: http to a non-loopback host warns |
@@ -57,12 +59,15 @@ class Groq(_ClientInfo):
         http_client: httpx.Client | None = None,
         idempotent_creates: bool = True,
         require_https: bool | None = None,
+        provider: str | Provider | None = None,
     ) -> None:
         """Create a client.
 
         Args:
-            api_key: The API key; defaults to `GROQ_API_KEY`.
-            base_url: The API's base URL; defaults to `GROQ_BASE_URL`, then Groq's.
+            api_key: The API key; defaults to the provider's variable (`GROQ_API_KEY`).
+            base_url: The API's base URL; defaults to the provider's variable (`GROQ_BASE_URL`),
+                then the provider's URL. A URL ending in a version path (`/v1`) is used as
+                the operations' prefix as it is, as the openai SDK does.
             timeout: The default timeout: seconds, an `httpx.Timeout`, or None for none.
             max_retries: How many times to retry a failed request (0 disables retries).
             default_headers: Headers sent with every request.
@@ -74,6 +79,10 @@ class Groq(_ClientInfo):
             require_https: Refuse a plain-http base URL to a host other than this machine
                 (loopback), instead of warning (`InsecureTransportWarning`); defaults to
                 `GROQ_BATCH_REQUIRE_HTTPS=1`.
+            provider: The batch service: `groq`, `openai`, `openai-compatible`, or your own
+                `Provider` (see `groq_batch.providers`); defaults to `GROQ_BATCH_PROVIDER`, then
+                `groq`. It sets the path prefix, the key and URL variables, and the limits,
+                windows and endpoints that `batches.submit` checks and splits by.
 
         Raises:
             GroqError: If no API key is given and `GROQ_API_KEY` is not set, if the key has a
@@ -91,6 +100,7 @@ class Groq(_ClientInfo):
             default_headers=default_headers,
             http_client=http_client,
             require_https=require_https,
+            provider=provider,
         )
         self._owns_http_client = http_client is None
         self._http_client = http_client or httpx.Client()
