@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="figures to run, e.g. 1,2,5")
     parser.add_argument("--runs", type=int, default=None, help="runs per variant (5; quick 3)")
     parser.add_argument("--percall-calls", type=int, default=2000)
+    parser.add_argument("--percall-runs", type=int, default=None)
     parser.add_argument("--upload-mb", type=int, default=200)
     parser.add_argument("--job-lines", type=int, default=50_000)
     parser.add_argument("--typed-lines", type=int, default=50_000)
@@ -107,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             runs=runs,
             work=Path(tmp),
             percall_calls=args.percall_calls,
+            percall_runs=args.percall_runs,
             upload_mb=args.upload_mb,
             job_lines=args.job_lines,
             typed_lines=args.typed_lines,

@@ -141,7 +141,8 @@ def run(ctx: Context) -> dict[str, Any]:
     with Server(ctx.work / "percall-data") as server:
         batch = server.run_batch(line)
         args = {"root": server.root, "batch_id": batch["id"], "n": n}
-        samples = interleaved({v: (f"percall.{v}", args) for v in VARIANTS}, ctx.runs)
+        runs = ctx.percall_runs or ctx.runs
+        samples = interleaved({v: (f"percall.{v}", args) for v in VARIANTS}, runs)
     variants = summarize(
         samples, "cpu_us_per_call", "us_per_call", "growth_mb", "process_peak_rss_mb"
     )
@@ -183,5 +184,5 @@ def run(ctx: Context) -> dict[str, Any]:
             "Targets judged on client CPU time per call (time.process_time around the calls); "
             "wall time per call is in the variants as us_per_call."
         ],
-        "sizes": {"calls_per_run": n, "runs": ctx.runs, "warmup_calls": WARMUP},
+        "sizes": {"calls_per_run": n, "runs": runs, "warmup_calls": WARMUP},
     }
