@@ -21,6 +21,7 @@ def poll(api: str, batch_id: str, pollers: int) -> dict[str, Any]:
 
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}
 
     async def main() -> float:
         nonlocal errors
@@ -37,10 +38,12 @@ def poll(api: str, batch_id: str, pollers: int) -> dict[str, Any]:
                         latencies.append(time.perf_counter() - t)
                         if r.status_code != 200:
                             errors += 1
+                            kinds[str(r.status_code)] = kinds.get(str(r.status_code), 0) + 1
                         elif r.json()["status"] in ("completed", "failed", "expired", "cancelled"):
                             done.set()
-                    except httpx.HTTPError:
+                    except httpx.HTTPError as exc:
                         errors += 1
+                        kinds[type(exc).__name__] = kinds.get(type(exc).__name__, 0) + 1
 
             t0 = time.perf_counter()
             await asyncio.gather(*(one() for _ in range(pollers)))
@@ -59,6 +62,7 @@ def poll(api: str, batch_id: str, pollers: int) -> dict[str, Any]:
         "p50_ms": pct(0.50),
         "p99_ms": pct(0.99),
         "errors": errors,
+        "error_kinds": kinds,
     }
 
 
