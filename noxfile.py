@@ -174,11 +174,7 @@ def record(session: nox.Session) -> None:
 @nox.session(python=PYTHON, default=False, tags=["bench"])
 def bench(session: nox.Session) -> None:
     """Benchmarks against groq, openai and raw httpx (not in CI); `nox -s bench -- --quick`."""
-    session.install("-e", ".[bench]")
-    # Figure 7 (Parquet) measures the `tables` extra when this checkout has one.
-    with open("pyproject.toml", encoding="utf-8") as fh:
-        if any(line.startswith("tables = [") for line in fh):
-            session.install("-e", ".[bench,tables]")
+    session.install("-e", ".[bench,tables]")
     session.run("python", "-m", "benchmarks.suite", *session.posargs)
 
 

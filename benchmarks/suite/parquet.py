@@ -1,7 +1,7 @@
 """Figure 7: results written as Parquet, peak-RSS growth (target ≤ 100 MB).
 
-The Parquet writer belongs to the ``tables`` extra (``groq_batch.tables``). When that module is
-absent from this checkout the figure says "not available" and measures nothing.
+The Parquet writer is ``groq_batch.tables.write_results`` (the ``tables`` extra). When PyArrow is
+not installed the figure says "not available" and measures nothing.
 """
 
 from __future__ import annotations
@@ -12,27 +12,19 @@ from typing import Any
 
 from benchmarks.suite.common import Context, Server, interleaved, summarize, target, write_lines
 
-WRITER_NAMES = ("write_parquet", "to_parquet", "results_to_parquet")
 
-
-def _writer() -> Any:
-    if importlib.util.find_spec("groq_batch.tables") is None:
-        return None
-    module = importlib.import_module("groq_batch.tables")
-    for name in WRITER_NAMES:
-        if callable(getattr(module, name, None)):
-            return getattr(module, name)
-    return None
+def _available() -> bool:
+    return importlib.util.find_spec("pyarrow") is not None
 
 
 def ours(root: str, batch_ids: list[str], path: str, out: str) -> dict[str, Any]:
     from benchmarks.suite.child import Meter
     from groq_batch import Groq
+    from groq_batch.tables import write_results
 
-    write = _writer()
     c = Groq(api_key="bench", base_url=root)
     with Meter() as m:
-        write(c.batches.results(batch_ids, inputs=path), out)
+        write_results(c.batches.results(batch_ids, inputs=path), out, format="parquet")
     size = os.path.getsize(out)
     os.remove(out)
     return {**m.as_dict(), "parquet_bytes": size}
@@ -40,13 +32,8 @@ def ours(root: str, batch_ids: list[str], path: str, out: str) -> dict[str, Any]
 
 def run(ctx: Context) -> dict[str, Any]:
     title = "Results as Parquet"
-    if importlib.util.find_spec("groq_batch.tables") is None:
-        return {"title": title, "status": "not available: groq_batch.tables is not on this branch"}
-    if _writer() is None:
-        return {
-            "title": title,
-            "status": "not available: groq_batch.tables has none of " + ", ".join(WRITER_NAMES),
-        }
+    if not _available():
+        return {"title": title, "status": "not available: install groq-batch[tables] (PyArrow)"}
     mb = ctx.size(20, ctx.upload_mb)
     lines = mb * 1_000_000 // 4000
     path = write_lines(ctx.work / f"parquet-{lines}.jsonl", lines, padding=3700)
