@@ -14,7 +14,7 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 # `clients` first: its Node test-runner summary must not be the last one in the CI log, which
 # pytest's (the whole suite's) closes.
-nox.options.sessions = ["clients", "docs", "tests", "lint", "typecheck", "drift"]
+nox.options.sessions = ["lint", "typecheck", "drift", "clients", "docs", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
