@@ -29,6 +29,7 @@ from typing import Any
 __all__ = [
     "CHARS_PER_TOKEN",
     "MESSAGE_OVERHEAD",
+    "content_text",
     "count_chat_prompt",
     "count_tokens",
     "count_tokens_many",
@@ -122,7 +123,7 @@ def count_tokens_many(
     return counts
 
 
-def _content_text(content: Any) -> str:
+def content_text(content: Any) -> str:
     """A message's text: a string, or the text parts of a list of content parts."""
     if isinstance(content, str):
         return content
@@ -153,7 +154,7 @@ def count_chat_prompt(
     Returns:
         The prompt tokens.
     """
-    texts = [_content_text(m.get("content")) for m in messages if isinstance(m, Mapping)]
+    texts = [content_text(m.get("content")) for m in messages if isinstance(m, Mapping)]
     if tools is not None:
         texts.append(json.dumps(tools, sort_keys=True))
     return sum(count_tokens_many(texts, model, rough=rough)) + MESSAGE_OVERHEAD * len(messages)

@@ -39,7 +39,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from groq_batch._tokens import count_tokens_many, is_rough
+from groq_batch._tokens import MESSAGE_OVERHEAD, count_chat_prompt, is_rough
 from groq_batch.jsonl import AUDIO_URLS, BatchRequest
 from groq_batch.pricing import ModelPrice, ProviderPricing, load_pricing
 
@@ -61,8 +61,6 @@ __all__ = [
     "typical_completion_tokens",
 ]
 
-MESSAGE_OVERHEAD = 4
-"""Tokens of chat-template framing per message (role header and end-of-turn markers)."""
 
 DEFAULT_TYPICAL_COMPLETION_TOKENS = 150
 """The completion length assumed for a chat request: a paragraph or two (a planning figure)."""
@@ -93,18 +91,6 @@ def typical_completion_tokens(model: str | None) -> int:
     return DEFAULT_TYPICAL_COMPLETION_TOKENS
 
 
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(
-            part["text"]
-            for part in content
-            if isinstance(part, Mapping) and isinstance(part.get("text"), str)
-        )
-    return ""
-
-
 def prompt_tokens(body: Mapping[str, Any], *, rough: bool = False) -> int:
     """Count a chat request's prompt tokens as the chat template would send them.
 
@@ -118,13 +104,11 @@ def prompt_tokens(body: Mapping[str, Any], *, rough: bool = False) -> int:
     messages = body.get("messages")
     if not isinstance(messages, list):
         return 0
-    texts = [_text_of(m.get("content")) for m in messages if isinstance(m, Mapping)]
-    tools = body.get("tools")
-    if tools is not None:
-        texts.append(json.dumps(tools, sort_keys=True))
     model = body.get("model")
-    counts = count_tokens_many(texts, model if isinstance(model, str) else None, rough=rough)
-    return sum(counts) + MESSAGE_OVERHEAD * len(messages)
+    # The same rule as the local server's echo model, so the two agree on every request.
+    return count_chat_prompt(
+        messages, model if isinstance(model, str) else None, tools=body.get("tools"), rough=rough
+    )
 
 
 def _limit_of(body: Mapping[str, Any]) -> int | None:

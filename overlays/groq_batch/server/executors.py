@@ -21,7 +21,12 @@ from typing import Any, Protocol
 
 import httpx
 
-from groq_batch._tokens import count_chat_prompt, count_tokens_many, truncate_tokens
+from groq_batch._tokens import (
+    content_text,
+    count_chat_prompt,
+    count_tokens_many,
+    truncate_tokens,
+)
 from groq_batch.server.catalog import (
     AUDIO_TRANSCRIPTIONS,
     AUDIO_TRANSLATIONS,
@@ -109,19 +114,6 @@ def _error_body(message: str, type_: str, code: str | None = None) -> dict[str, 
     if code is not None:
         error["code"] = code
     return {"error": error}
-
-
-def _text_of(content: Any) -> str:
-    """The text of a message's content: a string, or the text parts of a list of parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(
-            part["text"]
-            for part in content
-            if isinstance(part, Mapping) and isinstance(part.get("text"), str)
-        )
-    return ""
 
 
 def _digest(request: ExecRequest) -> bytes:
@@ -263,7 +255,7 @@ class EchoExecutor:
         tools = body.get("tools")
         last_user = next(
             (
-                _text_of(m.get("content"))
+                content_text(m.get("content"))
                 for m in reversed(messages)
                 if isinstance(m, Mapping) and m.get("role") == "user"
             ),
