@@ -1644,15 +1644,7 @@ def _wait_cmd(args: argparse.Namespace, out: Output) -> int:
 
 
 def _recorded_inputs(record: JobRecord | None) -> Path | None:
-    if record is None or record.input_path is None:
-        return None
-    path = Path(record.input_path)
-    try:
-        if path.is_file() and file_sha256(path) == record.input_sha256:
-            return path
-    except OSError:
-        pass
-    return None
+    return record.unchanged_input() if record is not None else None
 
 
 def _results(args: argparse.Namespace, out: Output) -> int:

@@ -194,6 +194,23 @@ class JobRecord:
             return None
         return self.endpoint
 
+    def unchanged_input(self) -> Path | None:
+        """The recorded input file, if it is still there with the content it was submitted with.
+
+        Returns:
+            The path, or None (no input recorded, gone, or changed since): then the results are
+            joined to the inputs read back through the API.
+        """
+        if self.input_path is None:
+            return None
+        path = Path(self.input_path)
+        try:
+            if path.is_file() and file_sha256(path) == self.input_sha256:
+                return path
+        except OSError:
+            pass
+        return None
+
     def to_dict(self) -> dict[str, object]:
         """Return the record as JSON-ready data.
 

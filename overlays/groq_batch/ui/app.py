@@ -28,7 +28,7 @@ from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
 from groq_batch._workflow_core import is_terminal, status_of
-from groq_batch.jobs import CANCELLED, JobRecord, JobRegistry, file_sha256
+from groq_batch.jobs import CANCELLED, JobRecord, JobRegistry
 from groq_batch.results import Outcome
 from groq_batch.ui.cache import ResultsCache
 from groq_batch.ui.pages import chart_points, layout, local_time, progress, script_call
@@ -232,23 +232,8 @@ class Dashboard:
 
     @staticmethod
     def inputs(record: JobRecord | None) -> Path | None:
-        """The job's recorded input file, if it is still there unchanged.
-
-        Args:
-            record: The job's record.
-
-        Returns:
-            The path, or None to read the inputs back through the API.
-        """
-        if record is None or record.input_path is None:
-            return None
-        path = Path(record.input_path)
-        try:
-            if path.is_file() and file_sha256(path) == record.input_sha256:
-                return path
-        except OSError:
-            pass
-        return None
+        """The job's recorded input file, if it is still there unchanged (else None)."""
+        return record.unchanged_input() if record is not None else None
 
     def url(self, path: str, **params: Any) -> str:
         """Build a URL of this app with the token.
