@@ -906,6 +906,17 @@ def _print_report_json(out: Output, report: Any) -> None:
     )
 
 
+def _report_invalid(
+    out: Output, source: str, problems: Sequence[object], as_json: list[dict[str, Any]]
+) -> None:
+    """Say every problem of an input that was refused before upload: an event, or a list."""
+    if out.as_json:
+        out.event({"event": "invalid", "file": source, "problems": as_json})
+    else:
+        lines = [f"{source}: {len(problems)} problem(s)", *(f"  {p}" for p in problems)]
+        Output.note("\n".join(lines))
+
+
 def _problem_json(p: Problem) -> dict[str, Any]:
     return {"line": p.line, "field": p.field, "code": p.code, "message": p.message}
 
@@ -1006,26 +1017,11 @@ def _table_input(args: argparse.Namespace, out: Output) -> PromptTable | None:
     except ImportError as exc:
         raise CliError(str(exc), EXIT_USAGE) from exc
     except TableInputError as exc:
-        if out.as_json:
-            out.event(
-                {
-                    "event": "invalid",
-                    "file": exc.source,
-                    "problems": [
-                        {"row": p.row, "line": p.line, "column": p.column, "message": p.message}
-                        for p in exc.problems
-                    ],
-                }
-            )
-        else:
-            Output.note(
-                "\n".join(
-                    [
-                        f"{exc.source}: {len(exc.problems)} problem(s)",
-                        *(f"  {p}" for p in exc.problems),
-                    ]
-                )
-            )
+        rows = [
+            {"row": p.row, "line": p.line, "column": p.column, "message": p.message}
+            for p in exc.problems
+        ]
+        _report_invalid(out, exc.source, exc.problems, rows)
         raise CliError(f"{len(exc.problems)} problem(s); nothing was uploaded", EXIT_USAGE) from exc
     import hashlib
 
@@ -1103,21 +1099,7 @@ def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob
         )
     except ValidationError as exc:
         count = len(exc.problems)
-        if out.as_json:
-            out.event(
-                {
-                    "event": "invalid",
-                    "file": exc.source,
-                    "problems": [
-                        {"line": p.line, "field": p.field, "code": p.code, "message": p.message}
-                        for p in exc.problems
-                    ],
-                }
-            )
-        else:
-            Output.note(
-                "\n".join([f"{exc.source}: {count} problem(s)", *(f"  {p}" for p in exc.problems)])
-            )
+        _report_invalid(out, exc.source, exc.problems, [_problem_json(p) for p in exc.problems])
         raise CliError(f"{count} problem(s); nothing was uploaded", EXIT_USAGE) from exc
 
 
