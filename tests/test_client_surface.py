@@ -72,6 +72,23 @@ def test_using_the_client_never_loads_the_server_or_the_cli() -> None:
         assert not any(m == forbidden or m.startswith(forbidden + ".") for m in loaded), forbidden
 
 
+
+def test_the_client_class_loads_no_generated_code_until_a_resource_is_used() -> None:
+    # `from groq_batch import Groq` costs httpx plus this package's own small modules: the
+    # generated models and attrs load on first use of `client.batches` / `client.files`.
+    code = (
+        "import sys\n"
+        "from groq_batch import Groq, AsyncGroq, APIError\n"
+        "client = Groq(api_key='x')\n"
+        "before = sorted(m for m in sys.modules if m.startswith(('attr', 'groq_batch_api')))\n"
+        "assert client.batches is client.batches and client.files is client.files\n"
+        "after = [m for m in sys.modules if m.startswith(('attr', 'groq_batch_api'))]\n"
+        "print(' '.join(before), '|', len(after))"
+    )
+    before, after = _fresh(code).split("|")
+    assert before.split() == []
+    assert int(after) > 0
+
 def test_seed_type_names() -> None:
     types = groq_batch.types
     assert types.BatchCreateResponse is types.BatchRetrieveResponse is types.BatchCancelResponse

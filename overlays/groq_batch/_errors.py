@@ -8,11 +8,12 @@ Groq's request id (`x-request-id`), so a support ticket can quote it.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
-from groq_batch_api.models import Error, ErrorResponse
+if TYPE_CHECKING:
+    from groq_batch_api.models import Error
 
 __all__ = [
     "APIConnectionError",
@@ -237,6 +238,10 @@ def _parse_envelope(body: object | None) -> Error | None:
     """The `error` object of Groq's envelope, or None when the body is not an envelope."""
     if not isinstance(body, dict):
         return None
+    # Imported here, not at the top: the generated models (and attrs) cost a plain
+    # `from groq_batch import Groq` more than all of this package's own modules.
+    from groq_batch_api.models import ErrorResponse
+
     try:
         error = ErrorResponse.from_dict(body).error
     except (KeyError, TypeError, ValueError, AttributeError):

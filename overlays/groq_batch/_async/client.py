@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import httpx
 
-from groq_batch._async.batches import AsyncBatches
-from groq_batch._async.files import AsyncFiles
 from groq_batch._async.transport import AsyncTransport
 from groq_batch._client import _ClientInfo, _resolve
 from groq_batch._types import DEFAULT_MAX_RETRIES, NOT_GIVEN, NotGiven, TimeoutTypes
 from groq_batch.providers import Provider
+
+if TYPE_CHECKING:
+    from groq_batch._async.batches import AsyncBatches
+    from groq_batch._async.files import AsyncFiles
 
 __all__ = ["AsyncGroq"]
 
@@ -37,14 +40,9 @@ class AsyncGroq(_ClientInfo):
     never appears in a repr, an error message or a log line.
 
     Attributes:
-        batches: Create, retrieve, list and cancel batches.
-        files: Upload, list, inspect, delete and download files.
         idempotent_creates: Whether `batches.create` tags each create with a marker in `metadata`
             (`groq_batch_idempotency_key`) so that a retry can never create a second batch.
     """
-
-    batches: AsyncBatches
-    files: AsyncFiles
 
     def __init__(
         self,
@@ -104,8 +102,23 @@ class AsyncGroq(_ClientInfo):
         self._http_client = http_client or httpx.AsyncClient()
         self._transport = AsyncTransport(self._settings, self._http_client)
         self.idempotent_creates = idempotent_creates
-        self.batches = AsyncBatches(self)
-        self.files = AsyncFiles(self)
+
+    # The resources are built on first use, and their modules imported then (as openai-python
+    # does): they pull in the generated package and attrs, which would otherwise double the
+    # cost of `from groq_batch import Groq` over httpx's own.
+    @functools.cached_property
+    def batches(self) -> AsyncBatches:
+        """Create, retrieve, list and cancel batches; submit, wait for and read whole jobs."""
+        from groq_batch._async.batches import AsyncBatches
+
+        return AsyncBatches(self)
+
+    @functools.cached_property
+    def files(self) -> AsyncFiles:
+        """Upload, list, inspect, delete and download files."""
+        from groq_batch._async.files import AsyncFiles
+
+        return AsyncFiles(self)
 
     async def close(self) -> None:
         """Close the connection pool, unless it was passed in by the caller."""

@@ -4,18 +4,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import httpx
 
 from groq_batch._client import _ClientInfo, _resolve
-from groq_batch._sync.batches import Batches
-from groq_batch._sync.files import Files
 from groq_batch._sync.transport import SyncTransport
 from groq_batch._types import DEFAULT_MAX_RETRIES, NOT_GIVEN, NotGiven, TimeoutTypes
 from groq_batch.providers import Provider
+
+if TYPE_CHECKING:
+    from groq_batch._sync.batches import Batches
+    from groq_batch._sync.files import Files
 
 __all__ = ["Groq"]
 
@@ -39,14 +42,9 @@ class Groq(_ClientInfo):
     never appears in a repr, an error message or a log line.
 
     Attributes:
-        batches: Create, retrieve, list and cancel batches.
-        files: Upload, list, inspect, delete and download files.
         idempotent_creates: Whether `batches.create` tags each create with a marker in `metadata`
             (`groq_batch_idempotency_key`) so that a retry can never create a second batch.
     """
-
-    batches: Batches
-    files: Files
 
     def __init__(
         self,
@@ -106,8 +104,23 @@ class Groq(_ClientInfo):
         self._http_client = http_client or httpx.Client()
         self._transport = SyncTransport(self._settings, self._http_client)
         self.idempotent_creates = idempotent_creates
-        self.batches = Batches(self)
-        self.files = Files(self)
+
+    # The resources are built on first use, and their modules imported then (as openai-python
+    # does): they pull in the generated package and attrs, which would otherwise double the
+    # cost of `from groq_batch import Groq` over httpx's own.
+    @functools.cached_property
+    def batches(self) -> Batches:
+        """Create, retrieve, list and cancel batches; submit, wait for and read whole jobs."""
+        from groq_batch._sync.batches import Batches
+
+        return Batches(self)
+
+    @functools.cached_property
+    def files(self) -> Files:
+        """Upload, list, inspect, delete and download files."""
+        from groq_batch._sync.files import Files
+
+        return Files(self)
 
     def close(self) -> None:
         """Close the connection pool, unless it was passed in by the caller."""
