@@ -1,6 +1,6 @@
 """Load on the local server: many pollers while a batch runs (not part of CI).
 
-Run with ``python benchmarks/load.py`` (defaults: 200 pollers for 30 s, a 10,000-line batch).
+Run with ``python -m benchmarks.load`` (defaults: 200 pollers for 30 s, a 10,000-line batch).
 It starts ``python -m groq_batch.server`` as a subprocess on loopback (echo executor), so the
 load generator does not share the server's interpreter, then:
 
@@ -31,12 +31,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 import httpx
+
+from benchmarks.suite.common import Server
 
 
 def _line(i: int) -> bytes:
@@ -50,36 +51,6 @@ def _line(i: int) -> bytes:
         },
     }
     return json.dumps(request).encode() + b"\n"
-
-
-class Server:
-    """``python -m groq_batch.server`` on a free loopback port, in a child process."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "groq_batch.server", "--port", "0",
-             "--data-dir", str(data_dir), "--log-level", "info"],
-            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-        )  # fmt: skip
-        ready = threading.Event()
-        self.url = ""
-
-        def read() -> None:
-            assert self.proc.stderr is not None
-            for text in self.proc.stderr:
-                match = re.search(r"listening on (http://\S+)", text)
-                if match:
-                    self.url = match.group(1)
-                if "startup complete" in text:
-                    ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(60):
-            raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(30)
 
 
 async def _poller(
@@ -240,20 +211,15 @@ def main() -> int:
         help="what drives the pollers (default: wrk when it is on PATH)",
     )
     args = parser.parse_args()
-    server = None
-    if args.url is None:
-        server = Server(Path(tempfile.mkdtemp(prefix="groq-batch-load-")))
-    try:
-        figures = run(
-            args.url or server.url,  # type: ignore[union-attr]
-            lines=args.lines,
-            pollers=args.pollers,
-            seconds=args.seconds,
-            driver=args.driver,
-        )
-    finally:
-        if server is not None:
-            server.stop()
+    options = {"lines": args.lines, "pollers": args.pollers, "seconds": args.seconds}
+    if args.url is not None:
+        figures = run(args.url, **options, driver=args.driver)
+    else:
+        with (
+            tempfile.TemporaryDirectory(prefix="groq-batch-load-") as tmp,
+            Server(Path(tmp) / "data") as server,
+        ):
+            figures = run(server.root, **options, driver=args.driver)
     print(json.dumps(figures, indent=2))
     clean = figures["errors"] == 0 and figures["batch_status"] == "completed"
     whole = figures["rows_missing"] == figures["rows_doubled"] == figures["rows_unknown"] == 0

@@ -1,6 +1,6 @@
 """The local server's own targets: a 50,000-line batch end to end, and flat memory.
 
-Run with ``python benchmarks/server.py``. It starts ``python -m groq_batch.server`` as a
+Run with ``python -m benchmarks.server``. It starts ``python -m groq_batch.server`` as a
 subprocess on loopback (echo executor, default chunk size) and measures, with plain httpx so
 that only the server is under test:
 
@@ -15,16 +15,14 @@ Every figure printed is measured in this run.
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+
+from benchmarks.suite.common import Server
 
 LINES = 50_000
 
@@ -44,43 +42,6 @@ def line(i: int) -> bytes:
         },
     }
     return json.dumps(request).encode() + b"\n"
-
-
-class Server:
-    def __init__(self, data_dir: Path) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "groq_batch.server", "--port", "0",
-                "--data-dir", str(data_dir), "--log-level", "info",
-                "--max-upload-bytes", str(600 * 2**20),
-            ],
-            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-        )  # fmt: skip
-        ready = threading.Event()
-        self.url = ""
-
-        def read() -> None:
-            assert self.proc.stderr is not None
-            for text in self.proc.stderr:
-                match = re.search(r"listening on (http://\S+)", text)
-                if match:
-                    self.url = match.group(1) + "/openai/v1"
-                if "startup complete" in text:
-                    ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(30):
-            raise RuntimeError("server did not start")
-
-    def peak_mib(self) -> float:
-        status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        match = re.search(r"VmHWM:\s+(\d+) kB", status)
-        assert match is not None
-        return int(match.group(1)) / 1024
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(30)
 
 
 def multipart(chunks: Iterator[bytes]) -> tuple[Iterator[bytes], dict[str, str]]:
@@ -147,16 +108,15 @@ def run_batch(http: httpx.Client, count: int) -> dict[str, float]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp) / "data")
-        http = httpx.Client(base_url=server.url, timeout=300)
+    with tempfile.TemporaryDirectory() as tmp, Server(Path(tmp) / "data") as server:
+        http = server.http
         http.get("/files")
-        print(f"server peak RSS at start: {server.peak_mib():.1f} MiB")
+        print(f"server peak RSS at start: {server.peak_mb():.1f} MiB")
 
         result = run_batch(http, LINES)
         print(f"\n{LINES:,}-line batch, upload to downloaded output (target < 60 s):")
         print("  " + json.dumps(result))
-        print(f"  server peak RSS after it: {server.peak_mib():.1f} MiB")
+        print(f"  server peak RSS after it: {server.peak_mb():.1f} MiB")
 
         print("\nserver peak RSS as uploads grow (upload, then streamed download):")
         for mib in (10, 50, 100, 200, 400):
@@ -166,17 +126,15 @@ def main() -> None:
             with http.stream("GET", f"/files/{file['id']}/content") as response:
                 for _ in response.iter_bytes():
                     pass
-            print(f"  {mib:4d} MiB file: peak RSS {server.peak_mib():6.1f} MiB")
+            print(f"  {mib:4d} MiB file: peak RSS {server.peak_mb():6.1f} MiB")
 
         print("\nserver peak RSS as batches grow:")
         for count in (1_000, 10_000, 50_000):
             timings = run_batch(http, count)
             print(
                 f"  {count:6,d} lines: {timings['total_s']:6.2f} s, "
-                f"peak RSS {server.peak_mib():6.1f} MiB"
+                f"peak RSS {server.peak_mb():6.1f} MiB"
             )
-        http.close()
-        server.stop()
 
 
 if __name__ == "__main__":
