@@ -1,4 +1,4 @@
-"""Run the suite: ``python -m benchmarks.suite [--quick] [--only 1,2] [--runs N]``.
+"""Run the suite: ``python -m benchmarks.suite [--quick] [--only 1,job] [--runs N]``.
 
 Writes ``benchmarks/results/latest.json``, ``latest.md`` and the PNG charts (with ``--quick``,
 into ``benchmarks/results/quick/`` so that a try-out never overwrites published figures).
@@ -65,7 +65,7 @@ def machine() -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.suite")
     parser.add_argument("--quick", action="store_true", help="small sizes and 3 runs")
-    parser.add_argument("--only", default="", help="figures to run, e.g. 1,2,5")
+    parser.add_argument("--only", default="", help="figures to run, by number or name: 1,2,job")
     parser.add_argument("--runs", type=int, default=None, help="runs per variant (5; quick 3)")
     parser.add_argument("--percall-calls", type=int, default=2000)
     parser.add_argument("--percall-runs", type=int, default=None)
@@ -79,7 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 5)
-    only = [int(x) for x in args.only.split(",") if x] or list(FIGURES)
+    numbers = {name: number for number, name in FIGURES.items()}
+    try:
+        only = [int(x) if x.isdigit() else numbers[x] for x in args.only.split(",") if x]
+    except KeyError as exc:
+        parser.error(f"--only: no figure {exc}; figures: {', '.join(FIGURES.values())}")
+    only = only or list(FIGURES)
     out = args.out or ROOT / "benchmarks" / "results" / ("quick" if args.quick else "")
     out.mkdir(parents=True, exist_ok=True)
 
