@@ -33,14 +33,12 @@ if TYPE_CHECKING:
     from groq_batch.jobs import JobRegistry
 
 __all__ = [
-    "DEFAULT_BASE_URL",
     "REQUIRE_HTTPS_ENV",
     "AsyncGroq",
     "Groq",
     "InsecureTransportWarning",
 ]
 
-DEFAULT_BASE_URL = "https://api.groq.com"
 REQUIRE_HTTPS_ENV = "GROQ_BATCH_REQUIRE_HTTPS"
 """Set to 1 to refuse a plain-http base URL to a non-loopback host instead of warning."""
 _TRUE = frozenset({"1", "true", "yes", "on"})
