@@ -419,6 +419,30 @@ def test_a_stalled_upload_times_out_and_releases_everything(
     assert Api(server.base_url).http.get("/files").json()["data"] == []
 
 
+def test_a_stalled_body_with_a_wrong_key_gets_401_and_its_connection_closed(
+    make_local_server: Callable[..., LocalServer],
+) -> None:
+    # The 401 waits for the body (so a client still sending sees the answer, not a reset),
+    # but a client that stops sending must not hold the connection past the upload timeout.
+    server = make_local_server(upload_timeout=0.5, api_key="right-key")
+    host, port = server.base_url.removeprefix("http://").split(":")
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        sock.sendall(
+            b"POST /openai/v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n"
+            b"Authorization: Bearer wrong-key\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\n\r\n" + b"x" * 5000
+        )
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 401 "), received
+    assert b"connection: close" in head.lower()
+    assert json.loads(body)["error"]["code"] == "invalid_api_key"
+    assert time.monotonic() - started < 15
+
+
 def test_an_upload_the_client_abandons_leaves_nothing(api: Api, local_server: LocalServer) -> None:
     host, port = local_server.base_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port))) as sock:

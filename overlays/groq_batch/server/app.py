@@ -946,10 +946,13 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 class _AuthAndRequestId:
     """Checks the bearer key (when configured) and tags every response with ``x-request-id``."""
 
-    def __init__(self, app: ASGIApp, api_key: str | None, activity: Activity) -> None:
+    def __init__(
+        self, app: ASGIApp, api_key: str | None, activity: Activity, drain_timeout: float
+    ) -> None:
         self.app = app
         self.expected = f"Bearer {api_key}".encode() if api_key else None
         self.activity = activity
+        self.drain_timeout = drain_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -978,16 +981,28 @@ class _AuthAndRequestId:
         if self.expected is not None:
             given = dict(scope["headers"]).get(b"authorization", b"")
             if not hmac.compare_digest(given, self.expected):
-                while (await receive()).get("more_body", False):
-                    pass
+                # The body is read before answering, since a client still sending it would see
+                # a reset instead of the 401; but only while it keeps coming, as for uploads.
+                drained = await self._drain(receive)
                 response = error_response(
                     401,
                     "Invalid API Key" if given else "Missing API key: send Authorization: Bearer",
                     code="invalid_api_key",
+                    headers=None if drained else {"connection": "close"},
                 )
                 await response(scope, receive, tagged_send)
                 return
         await self.app(scope, receive, tagged_send)
+
+    async def _drain(self, receive: Receive) -> bool:
+        """Read the request body away; False if the client sent nothing for `drain_timeout`."""
+        while True:
+            try:
+                message = await asyncio.wait_for(receive(), self.drain_timeout)
+            except TimeoutError:
+                return False
+            if not message.get("more_body", False):
+                return True
 
 
 def build_app(state: ServerState) -> ASGIApp:
@@ -1042,6 +1057,11 @@ def build_app(state: ServerState) -> ASGIApp:
     # Rate-limit headers go outermost, so injected faults (a 429) carry them too; their
     # `send` keeps uvicorn's transport reachable for the fault middleware's dropped connections.
     return RateLimitHeaders(
-        FaultMiddleware(_AuthAndRequestId(app, state.config.api_key, state.activity), state.faults),
+        FaultMiddleware(
+            _AuthAndRequestId(
+                app, state.config.api_key, state.activity, state.config.upload_timeout
+            ),
+            state.faults,
+        ),
         load_catalog().rate_limits,
     )

@@ -53,7 +53,8 @@ class ServerConfig:
         max_metadata_value_chars: The longest ``metadata`` value, in characters. The three
             defaults are OpenAI's documented bounds; Groq documents none.
         upload_timeout: Seconds an upload may go without sending a byte before it is refused
-            with 408, its connection closed and its temp file deleted.
+            with 408, its connection closed and its temp file deleted; also how long the body
+            of a request refused with 401 is read before the connection is closed.
         models: Extra model ids the echo executor accepts, beyond the batch models of
             ``server/models.json``; ``"*"`` accepts any model.
         poll_interval: Seconds the worker sleeps when it has nothing to do.
