@@ -20,6 +20,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from groq_batch import results as results_module
 from groq_batch._errors import GroqError
 from groq_batch.jsonl import chat_request, transcription_request, write_jsonl
 from groq_batch.results import (
@@ -331,3 +332,39 @@ def _parse_row(line: bytes) -> dict[str, Any] | None:
     if isinstance(value, dict) and isinstance(value.get("custom_id"), str):
         return value
     return None
+
+
+id_line_value = st.fixed_dictionaries(
+    {"custom_id": any_text | json_leaf},
+    optional={"body": json_value, "url": any_text, "method": any_text},
+)
+
+
+@examples(VALIDATOR_EXAMPLES)
+@given(
+    value=id_line_value,
+    nested=st.booleans(),
+    ascii_only=st.booleans(),
+    compact=st.booleans(),
+    indent=st.sampled_from(["", " ", "\t", "\r\n "]),
+)
+def test_fast_id_agrees_with_a_parser(
+    value: dict[str, Any], nested: bool, ascii_only: bool, compact: bool, indent: str
+) -> None:
+    """Whenever the index reads an id from the raw bytes, a JSON parser reads the same one."""
+    if nested:
+        value = {**value, "body": {"custom_id": "nested", "inner": value.get("body")}}
+    try:
+        text = json.dumps(
+            value, ensure_ascii=ascii_only, separators=(",", ":") if compact else None
+        )
+        raw = (indent + text).encode("utf-8", "surrogatepass")
+    except ValueError:
+        return
+    fast = results_module._first_key_id(raw)
+    if fast is not None:
+        parsed = json.loads(raw)
+        assert fast == parsed["custom_id"]
+    # Repeat the key by hand: the last one is the one a parser keeps, so the fast path abstains.
+    repeated = raw.replace(b"{", b'{"custom_id": "shadow",', 1)
+    assert results_module._first_key_id(repeated) is None

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from groq_batch import results as results_module
 from groq_batch._errors import GroqError
 from groq_batch.jsonl import chat_request, transcription_request, translation_request, write_jsonl
 from groq_batch.results import (
+    BatchResult,
     InputIndex,
     JoinStats,
     MalformedResultError,
@@ -398,3 +402,167 @@ def test_chat_results_have_no_transcription() -> None:
     result = classify(SUCCESS)
     assert not result.is_audio
     assert result.transcription is None
+
+
+# ------------------------------------------------------------------ file-backed index
+
+
+def _request_line(custom_id: str, content: str = "hi") -> bytes:
+    request = chat_request(custom_id, model="m", messages=[{"role": "user", "content": content}])
+    return json.dumps(request.to_dict()).encode()
+
+
+def _index_of(tmp_path: Path, *lines: bytes) -> InputIndex:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return InputIndex.from_path(path)
+
+
+def test_request_is_parsed_on_access_and_outlives_the_index(tmp_path: Path) -> None:
+    with _index_of(tmp_path, _request_line("a", "first"), _request_line("b", "second")) as index:
+        results = list(join_results(lines_of(dict(SUCCESS, custom_id="a")), index))
+        # Nothing parsed yet: each result holds only its input line's bytes.
+        assert all(r._request is None and r._request_line is not None for r in results)
+        assert not results[0].is_audio  # told from the raw line, still without parsing it
+        assert results[0]._request is None
+    assert [r.custom_id for r in results] == ["a", "b"]
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED, Outcome.MISSING]
+    request = results[1].request
+    assert request is not None
+    assert request.body["messages"][0]["content"] == "second"
+    assert results[1].request is request  # parsed once, then kept
+    first = results[0].request
+    assert first is not None
+    assert first.custom_id == "a"
+
+
+def test_request_stays_settable_and_constructible() -> None:
+    request = chat_request("a", model="m", messages=[])
+    result = BatchResult("a", Outcome.SUCCEEDED, 200, request=request)
+    assert result.request is request
+    result.request = None
+    assert result.request is None
+    assert "request" not in repr(result)
+
+
+def test_audio_results_from_a_file_index_know_their_url(tmp_path: Path) -> None:
+    audio = json.dumps(transcription_request("t", model="w", url=AUDIO).to_dict()).encode()
+    body = {"text": " Hello from the batch."}
+    line: dict[str, object] = {
+        "custom_id": "t",
+        "response": {"status_code": 200, "body": body},
+        "error": None,
+    }
+    with _index_of(tmp_path, audio) as index:
+        [result] = list(join_results(lines_of(line), index))
+    assert result.is_audio
+    assert result.body is None
+    assert result.transcription is not None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (b'{"custom_id": "plain", "body": {}}', "plain"),
+        (b'  {"custom_id":"caf\\u00e9 \\"q\\" \\\\ \\/","body":{}}', 'café "q" \\ /'),
+        ('{"custom_id": "naïve", "body": {}}'.encode(), "naïve"),
+        # Another "custom_id" anywhere: the raw bytes cannot tell which one a parser keeps.
+        (b'{"custom_id": "outer", "body": {"custom_id": "inner"}}', None),
+        (b'{"custom_id": "first", "custom_id": "second", "body": {}}', None),
+        (b'{"custom_id": "a", "custom\\u005fid": "b", "body": {}}', None),
+        (b'{"body": {}, "custom_id": "late"}', None),
+        (b'{"custom_id": 7, "body": {}}', None),
+        (b'{"custom_id": "tab\there", "body": {}}', None),  # a raw control character
+        (b'{"custom_id": "bad \\x escape", "body": {}}', None),
+        (b'[{"custom_id": "in a list"}]', None),
+    ],
+)
+def test_first_key_id_reads_only_what_it_can_tell(line: bytes, expected: str | None) -> None:
+    assert results_module._first_key_id(line) == expected
+
+
+def test_file_index_reads_ids_as_a_parser_would(tmp_path: Path) -> None:
+    lines = [
+        b'{"custom_id": "outer", "body": {"custom_id": "inner"}}',
+        b'{"custom_id": "first", "custom_id": "second", "body": {}}',
+        b'{"custom_id": "a", "custom\\u005fid": "b", "body": {}}',
+        b'{"body": {"n": 1}, "custom_id": "late"}',
+        b'{"custom_id":"caf\\u00e9 \\"q\\"","body":{}}',
+        b'{"custom_id": "tab\there", "body": {}}',
+        b'{"custom_id": 7, "body": {}}',
+    ]
+    with _index_of(tmp_path, *lines) as index:
+        assert list(index.ids()) == ["outer", "second", "b", "late", 'café "q"']
+        for hidden in ("inner", "first", "a", "tab\there"):
+            assert hidden not in index
+        late = index.get("late")
+        assert late is not None
+        assert late.body == {"n": 1}
+        assert index.get("second") is not None
+        results = list(join_results(lines_of(dict(SUCCESS, custom_id="inner")), index))
+    assert [r.custom_id for r in results] == ["inner", "outer", "second", "b", "late", 'café "q"']
+    assert results[0].request is None  # "inner" is no input: it is counted as unknown
+
+
+def test_a_line_that_opens_with_an_id_is_indexed_even_if_broken_after(tmp_path: Path) -> None:
+    # The fast path reads the id without parsing the rest; such a line (which a batch would
+    # refuse) is indexed, comes out as missing, and has no request.
+    with _index_of(tmp_path, b'{"custom_id": "cut", "body": {"mod', _request_line("ok")) as index:
+        assert list(index.ids()) == ["cut", "ok"]
+        assert "cut" in index
+        assert index.get("cut") is None
+        results = list(join_results([], index))
+    assert [(r.custom_id, r.outcome) for r in results] == [
+        ("cut", Outcome.MISSING),
+        ("ok", Outcome.MISSING),
+    ]
+    assert results[0].request is None
+    assert results[1].request is not None
+
+
+Row = tuple[str, Outcome, Mapping[str, Any] | None]
+
+
+def _join_everything(tmp_path: Path) -> tuple[list[Row], JoinStats]:
+    inputs = [_request_line(f"id-{i}", f"text {i}") for i in range(40)]
+    inputs.insert(5, _request_line("id-3", "a later copy"))  # the first line for an id wins
+    inputs.insert(9, b'{"body": {}, "custom_id": "id-parsed"}')
+    outputs: list[dict[str, object]] = [dict(SUCCESS, custom_id=f"id-{i}") for i in range(0, 40, 3)]
+    outputs += [dict(SUCCESS, custom_id="id-0"), dict(SUCCESS, custom_id="stranger")]
+    outputs += [dict(SUCCESS, custom_id="stranger"), dict(SUCCESS, custom_id="id-parsed")]
+    stats = JoinStats()
+    with _index_of(tmp_path, *inputs) as index:
+        results = list(join_results(lines_of(*outputs), index, stats=stats))
+    rows = [
+        (r.custom_id, r.outcome, r.request.body if r.request is not None else None) for r in results
+    ]
+    return rows, stats
+
+
+def test_file_index_joins_the_same_when_every_hash_collides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected, expected_stats = _join_everything(tmp_path)
+    monkeypatch.setattr(results_module, "_id_hash", lambda custom_id: 7)
+    rows, stats = _join_everything(tmp_path)
+    assert rows == expected
+    assert (stats.yielded, stats.duplicates, stats.unknown) == (16, 2, 1)
+    assert stats == expected_stats
+    by_id = {row[0]: row for row in rows}
+    assert len(rows) == len(by_id) == 42  # 40 + "id-parsed" + "stranger"
+    assert by_id["id-3"][2] == {
+        "model": "m",
+        "messages": [{"role": "user", "content": "text 3"}],
+    }
+    assert by_id["stranger"][2] is None
+    assert by_id["id-1"][1] is Outcome.MISSING
+
+
+def test_closed_file_index_knows_no_ids(tmp_path: Path) -> None:
+    index = _index_of(tmp_path, _request_line("a"))
+    assert "a" in index
+    assert 1 not in index
+    index.close()
+    assert "a" not in index
+    assert index.get("a") is None
+    assert list(index.ids()) == []

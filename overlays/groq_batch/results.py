@@ -18,6 +18,8 @@ import json
 import logging
 import math
 import os
+import re
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -190,7 +192,7 @@ def _is_audio_body(body: Any) -> bool:
     )
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, init=False)
 class BatchResult:
     """One request's result.
 
@@ -200,16 +202,64 @@ class BatchResult:
         status_code: The HTTP status the request got, when it ran.
         error: Why it failed, for every outcome but ``succeeded``.
         line: The parsed output or error line, or None for ``missing``.
-        request: The original request, when the inputs are known.
     """
 
     custom_id: str
     outcome: Outcome
-    status_code: int | None = None
-    error: ResultError | None = None
-    line: Mapping[str, Any] | None = None
-    request: BatchRequest | None = None
-    _body: ChatCompletion | None = field(default=None, repr=False)
+    status_code: int | None
+    error: ResultError | None
+    line: Mapping[str, Any] | None
+    _request: BatchRequest | None = field(repr=False)
+    # The input line as read from a file-backed index, parsed into ``_request`` on first
+    # access: most readers never look at the request, and the parse is the costly part.
+    _request_line: bytes | None = field(repr=False)
+    _body: ChatCompletion | None = field(repr=False)
+
+    def __init__(
+        self,
+        custom_id: str,
+        outcome: Outcome,
+        status_code: int | None = None,
+        error: ResultError | None = None,
+        line: Mapping[str, Any] | None = None,
+        request: BatchRequest | None = None,
+    ) -> None:
+        """Make a result.
+
+        Args:
+            custom_id: The request's ``custom_id``.
+            outcome: What became of it.
+            status_code: The HTTP status the request got, when it ran.
+            error: Why it failed.
+            line: The parsed output or error line.
+            request: The original request, when known.
+        """
+        self.custom_id = custom_id
+        self.outcome = outcome
+        self.status_code = status_code
+        self.error = error
+        self.line = line
+        self._request = request
+        self._request_line = None
+        self._body = None
+
+    @property
+    def request(self) -> BatchRequest | None:
+        """The original request, when the inputs are known and its line is a request.
+
+        Read from a file-backed index, the input line is kept as bytes and parsed on first
+        access; it needs no open file, so it works after the results have all been read.
+        """
+        raw = self._request_line
+        if raw is not None:
+            self._request = _request_from_line(raw)
+            self._request_line = None
+        return self._request
+
+    @request.setter
+    def request(self, value: BatchRequest | None) -> None:
+        self._request = value
+        self._request_line = None
 
     @property
     def ok(self) -> bool:
@@ -232,10 +282,16 @@ class BatchResult:
     def is_audio(self) -> bool:
         """Whether this is the result of a transcription or translation request.
 
-        Known from the request when the inputs were given, else from the body's shape.
+        Known from the request when the inputs were given, else from the body's shape. An
+        input line that never mentions ``audio`` (not even escaped) is taken for a chat
+        request without parsing it, even if it is no valid request at all.
         """
-        if self.request is not None:
-            return self.request.url in AUDIO_URLS
+        raw = self._request_line
+        if raw is not None and b"audio" not in raw and not _hides_ascii(raw):
+            return False
+        request = self.request
+        if request is not None:
+            return request.url in AUDIO_URLS
         return _is_audio_body(self._raw())
 
     @property
@@ -375,18 +431,97 @@ def _parse_request(value: Any) -> BatchRequest | None:
     return BatchRequest.from_dict(value)
 
 
+def _request_from_line(raw: bytes) -> BatchRequest | None:
+    """A request from a raw input line, or None when the line cannot be one."""
+    try:
+        return _parse_request(json.loads(raw))
+    except (ValueError, RecursionError):
+        return None
+
+
+# A line whose top-level object opens with a string ``custom_id``: the id is read from the
+# raw bytes, without parsing the whole line. JSON whitespace only, and no raw control
+# characters inside the string, as a JSON parser would insist.
+_FIRST_ID = re.compile(
+    rb'[ \t\r\n]*\{[ \t\r\n]*"custom_id"[ \t\r\n]*:[ \t\r\n]*"'
+    rb'([^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*)"'
+)
+# A \u escape of a character between "@" and DEL (letters and "_" among them): such an escape
+# could spell "custom_id" or "audio" where a search of the raw bytes would not see it.
+_ESCAPED_ASCII = re.compile(rb"\\u00[4-7]")
+
+# How an indexed line's id is read back: from its first key, or by parsing the line.
+_FAST, _PARSED = 1, 2
+
+
+def _hides_ascii(raw: bytes) -> bool:
+    return b"\\u" in raw and _ESCAPED_ASCII.search(raw) is not None
+
+
+def _decode_id(quoted: bytes) -> str | None:
+    """The text of a JSON string's raw contents, or None when they are not valid."""
+    try:
+        if b"\\" not in quoted:
+            return quoted.decode()
+        value = json.loads(b'"' + quoted + b'"')
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _first_key_id(raw: bytes) -> str | None:
+    """The ``custom_id`` of a line that opens with it, when the raw bytes tell it safely.
+
+    Only a line with one ``"custom_id"`` in it qualifies: another one, nested or repeated,
+    could be the one a parser would keep (JSON's last duplicate key wins).
+    """
+    match = _FIRST_ID.match(raw)
+    if match is None or raw.count(b'"custom_id"') != 1 or _hides_ascii(raw):
+        return None
+    return _decode_id(match.group(1))
+
+
+def _parsed_id(raw: bytes) -> str | None:
+    """The ``custom_id`` of a line, by parsing all of it; None when it has no string one."""
+    if not raw.strip():
+        return None
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    custom_id = value.get("custom_id") if isinstance(value, dict) else None
+    return custom_id if isinstance(custom_id, str) else None
+
+
+def _id_hash(custom_id: str) -> int:
+    """The 32-bit hash a file-backed index files an id under.
+
+    Module-level, so that a test can swap it for one that collides.
+    """
+    return hash(custom_id) & 0xFFFFFFFF
+
+
 class InputIndex:
     """The custom ids of a batch input, in order, with a way to fetch each request.
 
-    Built from a file, it keeps only each line's offset, so an input of any size costs memory
-    in proportion to its line count (at most 50,000 per batch), never to its bytes. Lines that
-    cannot be requests (a batch would have refused them) are skipped.
+    Built from a file, it holds no Python object per line: each line's offset, a 32-bit hash
+    of its id and a byte of flags, in arrays, and an open-addressing table of line numbers
+    keyed by the hash (about 20 bytes a line in all, whatever the line's size). A hash match
+    is confirmed by reading the line back and comparing its id, so collisions cost a read,
+    never a wrong answer. Lines that cannot be requests (a batch would have refused them) are
+    skipped; when an id appears twice, the first line wins.
     """
 
     def __init__(self) -> None:
-        self._offsets: dict[str, tuple[int, int]] = {}
-        self._requests: dict[str, BatchRequest] = {}
+        self._positions: dict[str, int] = {}
+        self._requests: list[BatchRequest] = []
         self._handle: BinaryIO | None = None
+        # File-backed: per line, its start (plus the file's end, last), its id's hash and how
+        # its id is read back (0 when it is not indexed); and the hash table of line + 1.
+        self._starts = array("q")
+        self._hashes = array("I")
+        self._kinds = bytearray()
+        self._table = array("I", [0])
 
     @classmethod
     def from_requests(cls, requests: Iterable[BatchRequest | Mapping[str, Any]]) -> InputIndex:
@@ -415,7 +550,9 @@ class InputIndex:
                     )
                 )
                 continue
-            index._requests.setdefault(req.custom_id, req)
+            if req.custom_id not in index._positions:
+                index._positions[req.custom_id] = len(index._requests)
+                index._requests.append(req)
         if problems:
             raise ValidationError(problems, source="inputs")
         return index
@@ -424,6 +561,12 @@ class InputIndex:
     def from_path(cls, path: str | os.PathLike[str]) -> InputIndex:
         """Index a JSONL input file by offsets, streaming it once.
 
+        A line whose object opens with a string ``custom_id`` (and names ``custom_id`` nowhere
+        else) is indexed from its raw bytes without being parsed; any other line is parsed
+        whole and indexed when it is an object with a string ``custom_id``. So a line that
+        opens with an id but is not a request (no ``body``, or broken after the id) is indexed
+        all the same: it is listed by ``ids()``, met as ``missing``, and its request is None.
+
         Args:
             path: The input file; it stays open until ``close()``.
 
@@ -431,24 +574,110 @@ class InputIndex:
             The index.
         """
         index = cls()
-        handle = open(path, "rb")  # noqa: SIM115 - kept open for lookups until close()
+        starts, hashes, kinds = index._starts, index._hashes, index._kinds
         offset = 0
-        for raw in handle:
-            if raw.strip():
-                try:
-                    value = json.loads(raw)
-                except (ValueError, RecursionError):
-                    value = None
-                custom_id = value.get("custom_id") if isinstance(value, dict) else None
-                if isinstance(custom_id, str):
-                    index._offsets.setdefault(custom_id, (offset, len(raw)))
-            offset += len(raw)
-        index._handle = handle
+        with open(path, "rb") as lines:
+            for raw in lines:
+                starts.append(offset)
+                offset += len(raw)
+                custom_id = _first_key_id(raw)
+                kind = _FAST
+                if custom_id is None:
+                    custom_id = _parsed_id(raw)
+                    kind = _PARSED
+                if custom_id is None:
+                    hashes.append(0)
+                    kinds.append(0)
+                else:
+                    hashes.append(_id_hash(custom_id))
+                    kinds.append(kind)
+        starts.append(offset)
+        # Unbuffered: each lookup reads one line at a random offset, never a buffer's worth.
+        index._handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by close()
+        index._build_table()
         return index
 
+    def _build_table(self) -> None:
+        """Fill the hash table, in input order so that the first line for an id wins."""
+        kinds, hashes = self._kinds, self._hashes
+        # At most two thirds full, so that a probe for an absent id ends soon.
+        size = max(1, (len(kinds) - kinds.count(0)) * 3 // 2 + 1)
+        table = array("I", [0]) * size
+        for line, kind in enumerate(kinds):
+            if not kind:
+                continue
+            digest = hashes[line]
+            slot = digest % size
+            while entry := table[slot]:
+                if hashes[entry - 1] == digest and self._id_at(entry - 1) == self._id_at(line):
+                    kinds[line] = 0  # a later line for an id already indexed
+                    break
+                slot = slot + 1 if slot + 1 < size else 0
+            else:
+                table[slot] = line + 1
+        self._table = table
+
+    def _read(self, line: int) -> bytes:
+        assert self._handle is not None
+        start = self._starts[line]
+        self._handle.seek(start)
+        return self._handle.read(self._starts[line + 1] - start)
+
+    def _id_of(self, line: int, raw: bytes) -> str | None:
+        if self._kinds[line] == _FAST:
+            match = _FIRST_ID.match(raw)
+            return _decode_id(match.group(1)) if match is not None else None
+        return _parsed_id(raw)
+
+    def _id_at(self, line: int) -> str | None:
+        return self._id_of(line, self._read(line))
+
+    def _find(self, custom_id: str) -> tuple[int, BatchRequest | bytes] | None:
+        """One lookup: the id's entry number and its request (in memory) or raw line.
+
+        None when the id is not indexed, or the file-backed index is closed.
+        """
+        if self._handle is None:
+            position = self._positions.get(custom_id)
+            return None if position is None else (position, self._requests[position])
+        table, hashes = self._table, self._hashes
+        size = len(table)
+        digest = _id_hash(custom_id)
+        slot = digest % size
+        while entry := table[slot]:
+            line = entry - 1
+            if hashes[line] == digest:
+                raw = self._read(line)
+                if self._id_of(line, raw) == custom_id:
+                    return line, raw
+            slot = slot + 1 if slot + 1 < size else 0
+        return None
+
+    @property
+    def _size(self) -> int:
+        """How many entry numbers ``_find`` may answer with."""
+        return len(self._kinds) if self._handle is not None else len(self._requests)
+
+    def _unseen(self, seen: bytearray) -> Iterator[tuple[str, BatchRequest | bytes]]:
+        """Each entry not flagged in ``seen``, in input order, with its request or raw line."""
+        if self._handle is None:
+            for position, request in enumerate(self._requests):
+                if not seen[position]:
+                    yield request.custom_id, request
+            return
+        for line, kind in enumerate(self._kinds):
+            if kind and not seen[line]:
+                if self._handle is None:
+                    return  # closed while iterating
+                raw = self._read(line)
+                custom_id = self._id_of(line, raw)
+                if custom_id is not None:
+                    yield custom_id, raw
+
     def ids(self) -> Iterator[str]:
-        """Yield every custom id in input order."""
-        yield from self._requests or self._offsets
+        """Yield every custom id in input order (read back from the file when file-backed)."""
+        for custom_id, _ in self._unseen(bytearray(self._size)):
+            yield custom_id
 
     def get(self, custom_id: str) -> BatchRequest | None:
         """Return the request with this custom id, or None.
@@ -457,29 +686,24 @@ class InputIndex:
             custom_id: The id.
 
         Returns:
-            The request, read from disk for a file-backed index; None when the id is unknown
-            or its line is not a request.
+            The request, read from disk for a file-backed index; None when the id is unknown,
+            its line is not a request, or the file-backed index is closed.
         """
-        if custom_id in self._requests:
-            return self._requests[custom_id]
-        where = self._offsets.get(custom_id)
-        if where is None or self._handle is None:
+        found = self._find(custom_id)
+        if found is None:
             return None
-        self._handle.seek(where[0])
-        try:
-            value = json.loads(self._handle.read(where[1]))
-        except (ValueError, RecursionError):
-            return None
-        return _parse_request(value)
+        source = found[1]
+        return _request_from_line(source) if isinstance(source, bytes) else source
 
     def __contains__(self, custom_id: object) -> bool:
-        return custom_id in self._requests or custom_id in self._offsets
+        return isinstance(custom_id, str) and self._find(custom_id) is not None
 
     def close(self) -> None:
-        """Close the input file, if the index holds one."""
+        """Close the input file, if the index holds one; a closed index knows no ids."""
         if self._handle is not None:
             self._handle.close()
             self._handle = None
+            self._kinds = bytearray()
 
     def __enter__(self) -> InputIndex:
         return self
@@ -571,7 +795,10 @@ class ResultJoiner:
         self.inputs = inputs
         self.missing_outcome = missing_outcome
         self.stats = JoinStats()
+        # Ids met that are not among the inputs (all ids, without inputs); those that are
+        # among them are flagged by entry number, a byte each, not a set of strings.
         self._seen: set[str] = set()
+        self._seen_entries = bytearray(inputs._size if inputs is not None else 0)
 
     def _problem(self, code: str, message: str, custom_id: str | None = None) -> None:
         self.stats._record(JoinProblem(self.stats.lines, code, message, custom_id))
@@ -606,20 +833,26 @@ class ResultJoiner:
         if not isinstance(custom_id, str):
             self._problem("invalid_custom_id", f"custom_id is not a string: {_text_of(custom_id)}")
             return None
-        if custom_id in self._seen:
+        found = self.inputs._find(custom_id) if self.inputs is not None else None
+        if found is None:
+            seen = custom_id in self._seen
+            self._seen.add(custom_id)
+        else:
+            seen = bool(self._seen_entries[found[0]])
+            self._seen_entries[found[0]] = 1
+        if seen:
             self._problem(
                 "duplicate_custom_id",
                 f"custom_id {custom_id!r} already had a result; this line is ignored",
                 custom_id,
             )
             return None
-        self._seen.add(custom_id)
         result = classify(value)
         self.stats.yielded += 1
-        if self.inputs is not None and custom_id not in self.inputs:
+        if found is not None:
+            _attach(result, found[1])
+        elif self.inputs is not None:
             self.stats.unknown += 1
-        if self.inputs is not None:
-            result.request = self.inputs.get(custom_id)
         return result
 
     def missing(self) -> Iterator[BatchResult]:
@@ -631,17 +864,25 @@ class ResultJoiner:
             logger.warning("%s", self.stats)
         if self.inputs is None:
             return
-        for custom_id in self.inputs.ids():
-            if custom_id not in self._seen:
-                yield BatchResult(
-                    custom_id,
-                    self.missing_outcome,
-                    error=ResultError(
-                        code="missing",
-                        message="The request appears in neither the output nor the error file",
-                    ),
-                    request=self.inputs.get(custom_id),
-                )
+        for custom_id, source in self.inputs._unseen(self._seen_entries):
+            result = BatchResult(
+                custom_id,
+                self.missing_outcome,
+                error=ResultError(
+                    code="missing",
+                    message="The request appears in neither the output nor the error file",
+                ),
+            )
+            _attach(result, source)
+            yield result
+
+
+def _attach(result: BatchResult, source: BatchRequest | bytes) -> None:
+    """Give a result its request, or the raw input line to parse it from when asked."""
+    if isinstance(source, bytes):
+        result._request_line = source
+    else:
+        result._request = source
 
 
 def join_results(
