@@ -562,7 +562,10 @@ def test_closed_file_index_knows_no_ids(tmp_path: Path) -> None:
     index = _index_of(tmp_path, _request_line("a"))
     assert "a" in index
     assert 1 not in index
+    assert not index.closed
     index.close()
+    assert index.closed
+    assert not InputIndex.from_requests([]).closed
     assert "a" not in index
     assert index.get("a") is None
     assert list(index.ids()) == []

@@ -184,6 +184,42 @@ def test_duplicates_are_found_exactly(ids: list[str]) -> None:
     assert len(report.problems) == len(expected)
 
 
+def _file_of(tmp_path: Path, ids: list[str]) -> Path:
+    path = tmp_path / "ids.jsonl"
+    path.write_text("".join(json.dumps(good(i)) + "\n" for i in ids))
+    return path
+
+
+def _duplicates(report: object) -> list[tuple[int | None, str]]:
+    problems = report.problems  # type: ignore[attr-defined]
+    return [(p.line, p.message) for p in problems if p.code == "duplicate_custom_id"]
+
+
+def test_a_files_duplicates_are_found_exactly_past_the_id_tables_growth(tmp_path: Path) -> None:
+    # 5,000 ids make the file's id table grow several times; the in-memory check is the oracle.
+    ids = [f"id-{n}" for n in range(5_000)]
+    ids[4_000] = ids[3]  # a duplicate of an early line
+    ids[4_999] = "id-4998"  # of the line just before
+    ids.append("id-3")  # a second duplicate of the same first line
+    report = validate_path(_file_of(tmp_path, ids))
+    assert _duplicates(report) == _duplicates(validate([good(i) for i in ids]))
+    assert [line for line, _ in _duplicates(report)] == [4_001, 5_000, 5_001]
+    assert all(m.endswith(f"first used on line {n}") for (_, m), n in
+               zip(_duplicates(report), [4, 4_999, 4], strict=True))  # fmt: skip
+
+
+def test_ids_sharing_a_hash_are_not_taken_for_duplicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every id filed under one hash: only the ids read back from the file decide.
+    monkeypatch.setattr("groq_batch.validation._id_hash", lambda custom_id: 7)
+    ids = ["a", "b", "c", "b", "d", "a", "e\u00e9"]
+    report = validate_path(_file_of(tmp_path, ids))
+    assert [line for line, _ in _duplicates(report)] == [4, 6]
+    assert _duplicates(report) == _duplicates(validate([good(i) for i in ids]))
+    assert report.lines == len(ids)
+
+
 def nested(levels: int) -> dict[str, object]:
     """A body whose ``x`` field is ``levels`` objects deep, built without recursion."""
     body: dict[str, object] = {"model": "m", "messages": [{"role": "user", "content": "x"}]}

@@ -29,8 +29,8 @@ from groq_batch.providers import Provider, get_provider
 from groq_batch.validation import (
     Problem,
     ValidationError,
-    validate_lines,
     validate_metadata,
+    validate_path,
 )
 from groq_batch_api.models import Batch, Metadata
 
@@ -282,16 +282,15 @@ def plan_shards(
         else:
             path, name = Path(tmpdir.name) / "requests.jsonl", "requests"
             _spool(source, path)
-        with path.open("rb") as fh:
-            # The limits are applied by splitting, so validation runs without them.
-            report = validate_lines(
-                fh,
-                endpoint=endpoint,
-                max_lines=2**62,
-                max_bytes=2**62,
-                source=name,
-                urls=profile.endpoints,
-            )
+        # The limits are applied by splitting, so validation runs without them.
+        report = validate_path(
+            path,
+            endpoint=endpoint,
+            max_lines=2**62,
+            max_bytes=2**62,
+            urls=profile.endpoints,
+            source=name,
+        )
         if report.problems:
             raise ValidationError(report.problems, source=name)
         if report.lines <= max_lines and report.bytes <= max_bytes:

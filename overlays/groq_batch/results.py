@@ -654,6 +654,12 @@ class InputIndex:
         return None
 
     @property
+    def closed(self) -> bool:
+        """Whether this index was built from a file that ``close()`` has since closed."""
+        # A file-backed index always holds its file's end offset, even for an empty file.
+        return self._handle is None and len(self._starts) > 0
+
+    @property
     def _size(self) -> int:
         """How many entry numbers ``_find`` may answer with."""
         return len(self._kinds) if self._handle is not None else len(self._requests)
@@ -667,7 +673,7 @@ class InputIndex:
             return
         for line, kind in enumerate(self._kinds):
             if kind and not seen[line]:
-                if self._handle is None:
+                if self.closed:
                     return  # closed while iterating
                 raw = self._read(line)
                 custom_id = self._id_of(line, raw)
