@@ -261,6 +261,14 @@ def test_malformed_lines_are_counted_and_the_stream_goes_on(raw: bytes, code: st
     assert problem.code == code or (code == "not_an_object" and problem.code == "invalid_json")
 
 
+def test_a_result_line_with_a_utf8_bom_joins_as_json_loads_would_read_it() -> None:
+    # An output file saved by an editor may open with a BOM; json.loads drops it from bytes.
+    [line] = lines_of(SUCCESS)[:1]
+    [with_bom] = join_results([b"\xef\xbb\xbf" + line])
+    [plain] = join_results([line])
+    assert (with_bom.custom_id, with_bom.outcome) == (plain.custom_id, Outcome.SUCCEEDED)
+
+
 @pytest.mark.parametrize(
     "line",
     [
