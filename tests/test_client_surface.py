@@ -72,7 +72,6 @@ def test_using_the_client_never_loads_the_server_or_the_cli() -> None:
         assert not any(m == forbidden or m.startswith(forbidden + ".") for m in loaded), forbidden
 
 
-
 def test_the_client_class_loads_no_generated_code_until_a_resource_is_used() -> None:
     # `from groq_batch import Groq` costs httpx plus this package's own small modules: the
     # generated models and attrs load on first use of `client.batches` / `client.files`.
@@ -88,6 +87,7 @@ def test_the_client_class_loads_no_generated_code_until_a_resource_is_used() -> 
     before, after = _fresh(code).split("|")
     assert before.split() == []
     assert int(after) > 0
+
 
 def test_seed_type_names() -> None:
     types = groq_batch.types

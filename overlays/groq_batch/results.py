@@ -55,6 +55,7 @@ def _utf8_text(raw: bytes) -> str:
     text = raw.decode()
     return text[1:] if text.startswith("\ufeff") else text
 
+
 # Problems kept for the record; beyond this only the counts grow, so a corrupt file of any
 # size costs constant memory.
 MAX_KEPT_PROBLEMS = 100
