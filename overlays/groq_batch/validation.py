@@ -314,10 +314,7 @@ def _decode_key(token: str) -> str:
 
 
 def _id_hash(custom_id: str) -> int:
-    """The 32-bit hash a file's custom ids are filed under; module-level so a test can swap it.
-
-    32 bits keep the table small; the rare ids that share one cost a read of the file.
-    """
+    """The 32-bit hash a file's custom ids are sorted by; module-level so a test can swap it."""
     return hash(custom_id) & 0xFFFFFFFF
 
 
@@ -334,49 +331,66 @@ class _SeenIds:
             self._first[custom_id] = number
         return first
 
+    def later_duplicates(self) -> Iterator[tuple[int, str, int]]:
+        """Duplicates ``first_use`` could not answer at once: none here."""
+        return iter(())
+
 
 class _SeenIdsOnDisk(_SeenIds):
-    """The same, for a file, without a Python object per line.
+    """The same, for a file, without a Python object per line, the duplicates found at the end.
 
-    Each id is filed under its hash in an open-addressing table of arrays (8 to 24 bytes a
-    line, where a dict of ids costs about 150), and a hash match is confirmed by
-    reading that line's id back from the file, so two ids sharing a hash are never taken for
+    Each line's id hash and line number go into one 64-bit array slot (8 bytes a line, where a
+    dict of ids costs about 150); sorting it at the end brings equal hashes together, and only
+    those lines' ids are read back from the file, so two ids sharing a hash are never taken for
     a duplicate.
     """
 
     def __init__(self, id_of_line: Callable[[int], str | None]) -> None:
         self._id_of_line = id_of_line
-        self._hashes = array("I", [0]) * 1024
-        self._lines = array("I", [0]) * 1024
-        self._count = 0
+        # Partitioned by the hash's top byte, so that the sort at the end, which needs a
+        # Python int per entry, only ever holds one partition's worth of them.
+        self._keys = [array("Q") for _ in range(256)]
 
     def first_use(self, custom_id: str, number: int) -> int | None:
         digest = _id_hash(custom_id)
-        slot = self._probe(digest)
-        while line := self._lines[slot]:
-            if self._hashes[slot] == digest and self._id_of_line(line) == custom_id:
-                return line
-            slot = slot + 1 if slot + 1 < len(self._lines) else 0
-        self._hashes[slot], self._lines[slot] = digest, number
-        self._count += 1
-        # At most two thirds full, so that a probe for a new id ends soon.
-        if self._count * 3 > len(self._lines) * 2:
-            self._grow()
+        self._keys[digest >> 24].append(digest << 32 | number)
         return None
 
-    def _probe(self, digest: int) -> int:
-        return digest % len(self._lines)
+    def later_duplicates(self) -> Iterator[tuple[int, str, int]]:
+        """Each line whose id an earlier line used: (line, id, first line)."""
+        for partition in self._keys:
+            keys = sorted(partition)
+            start = 0
+            while start < len(keys):
+                end = start + 1
+                while end < len(keys) and keys[end] >> 32 == keys[start] >> 32:
+                    end += 1
+                if end - start > 1:
+                    yield from self._confirmed(keys[start:end])
+                start = end
 
-    def _grow(self) -> None:
-        old = zip(self._hashes, self._lines, strict=True)
-        size = len(self._lines) * 2
-        self._hashes, self._lines = array("I", [0]) * size, array("I", [0]) * size
-        for digest, line in old:
-            if line:
-                slot = self._probe(digest)
-                while self._lines[slot]:
-                    slot = slot + 1 if slot + 1 < size else 0
-                self._hashes[slot], self._lines[slot] = digest, line
+    def _confirmed(self, keys: list[int]) -> Iterator[tuple[int, str, int]]:
+        """The true duplicates among lines whose ids share a hash, read back from the file."""
+        first: dict[str, int] = {}
+        # Sorted by hash, then line: the first line met for an id is its first use.
+        for key in keys:
+            number = key & 0xFFFFFFFF
+            custom_id = self._id_of_line(number)
+            if custom_id is None:
+                continue
+            if custom_id in first:
+                yield number, custom_id, first[custom_id]
+            else:
+                first[custom_id] = number
+
+
+def _duplicate(number: int, custom_id: str, first: int) -> Problem:
+    return Problem(
+        number,
+        "custom_id",
+        "duplicate_custom_id",
+        f"Duplicate custom_id {_short(custom_id)}, first used on line {first}",
+    )
 
 
 class _LineChecker:
@@ -499,12 +513,7 @@ class _LineChecker:
                 number, "custom_id", "invalid_custom_id", "'custom_id' must be a non-empty string"
             )
         elif (first := self.seen.first_use(custom_id, number)) is not None:
-            yield Problem(
-                number,
-                "custom_id",
-                "duplicate_custom_id",
-                f"Duplicate custom_id {_short(custom_id)}, first used on line {first}",
-            )
+            yield _duplicate(number, custom_id, first)
 
         method = line.get("method")
         if method is None:
@@ -698,6 +707,13 @@ class _Validation:
 
     def finish(self) -> ValidationReport:
         report = self.report
+        later = [_duplicate(*found) for found in self.checker.seen.later_duplicates()]
+        if later:
+            # Back in line order, each duplicate ahead of its line's other problems (custom_id
+            # is the first field checked); a sort is stable, so the rest keep their order.
+            report.problems = sorted(
+                later + report.problems, key=lambda p: (p.line is None, p.line or 0)
+            )
         if self.endpoint not in self.urls:
             report.problems.append(
                 Problem(
@@ -820,7 +836,7 @@ def validate_path(
     known_models: Collection[str] | None = None,
     source: str | None = None,
 ) -> ValidationReport:
-    """Validate a JSONL file on disk, streaming, in about 40 bytes of memory a line.
+    """Validate a JSONL file on disk, streaming, in about 16 bytes of memory a line.
 
     Args:
         path: The file.
@@ -837,8 +853,8 @@ def validate_path(
     Returns:
         The report, with every problem found.
     """
-    # Where each line starts, so that a possible duplicate's first line can be read back: it
-    # always ends before the line being checked starts, so `starts` already holds its end.
+    # Where each line starts (and the file ends), so that the lines of ids that share a hash
+    # can be read back once every line is checked.
     starts = array("q")
     with open(path, "rb") as lines, open(path, "rb", buffering=0) as again:
 
@@ -869,7 +885,8 @@ def validate_path(
             starts.append(offset)
             offset += len(raw)
             run.add_line(raw)
-    return run.finish()
+        starts.append(offset)
+        return run.finish()
 
 
 def validate(
