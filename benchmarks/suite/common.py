@@ -35,6 +35,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
     percall_calls: int = 2000
     percall_runs: int | None = None
+    job_runs: int | None = None
     upload_mb: int = 200
     job_lines: int = 50_000
     typed_lines: int = 50_000

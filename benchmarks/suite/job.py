@@ -95,22 +95,38 @@ def run(ctx: Context) -> dict[str, Any]:
         # An unmeasured small batch first: the first one on a fresh server is slower.
         server.run_batch(write_lines(ctx.work / "small-100.jsonl", 100))
         args = {"root": server.root, "path": str(path), "out": str(ctx.work / "job.out")}
-        samples = interleaved({v: (f"job.{v}", args) for v in ("ours", "groq_loop")}, ctx.runs)
-    for name, runs in samples.items():
-        for r in runs:
+        runs = ctx.job_runs or ctx.runs
+        samples = interleaved({v: (f"job.{v}", args) for v in ("ours", "groq_loop")}, runs)
+    for name, measured in samples.items():
+        for r in measured:
             if r["rows"] != lines:
                 raise RuntimeError(f"{name} wrote {r['rows']} rows for {lines} inputs")
+            r["client_s"] = r["submit_s"] + r["results_s"]
     variants = summarize(
-        samples, "seconds", "submit_s", "wait_s", "results_s", "growth_mb", "process_peak_rss_mb"
-    )
-    ratio = float(variants["ours"]["seconds"]["median"]) / float(
-        variants["groq_loop"]["seconds"]["median"]
-    )
+        samples,
+        "seconds", "submit_s", "wait_s", "results_s", "client_s", "growth_mb",
+        "process_peak_rss_mb",
+    )  # fmt: skip
+
+    def ratio(key: str) -> float:
+        return float(variants["ours"][key]["median"]) / float(variants["groq_loop"][key]["median"])
+
     return {
         "title": f"Whole job, {lines:,} lines on the echo executor",
         "unit": "s, MB",
         "variants": variants,
-        "ratios": {"time ours / groq SDK loop": ratio},
-        "targets": [target("ours not slower than the groq SDK loop (≤ 1.0x)", ratio, 1.0)],
-        "sizes": {"lines": lines, "runs": ctx.runs, "poll_interval_s": 1.0},
+        "ratios": {
+            "time ours / groq SDK loop": ratio("seconds"),
+            "client time (submit + results) ours / groq SDK loop": ratio("client_s"),
+            "wait ours / groq SDK loop": ratio("wait_s"),
+        },
+        "targets": [
+            target("ours not slower than the groq SDK loop (≤ 1.0x)", ratio("seconds"), 1.0)
+        ],
+        "sizes": {"lines": lines, "runs": runs, "poll_interval_s": 1.0},
+        "notes": [
+            "The wait is the server's: the same batch on the same server, polled every second "
+            "by both; it varies by seconds from run to run. client_s is what each client spends "
+            "itself: submit (ours validates every line first) plus results."
+        ],
     }

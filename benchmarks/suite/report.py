@@ -74,6 +74,25 @@ def details(number: str, fig: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _load_sentence(report: dict[str, Any], before: str, after: str) -> str:
+    """Whether the machine was idle, judged by its 1-minute load against its cores."""
+    loaded = max(report["loadavg_before"][0], *report.get("loadavg_after", [0])[:1]) > (
+        report["machine"]["cores"] or 1
+    )
+    load = f"load average {before} before, {after} after; 1, 5 and 15 minutes"
+    if loaded:
+        return (
+            f"**The machine was loaded** by other work during the run ({load}): absolute "
+            "timings are slow and noisy; the ratios, measured interleaved in the same run "
+            "against the same server, are what the targets judge."
+        )
+    return (
+        f"The machine ran nothing else ({load}). Absolute timings are this machine's; the "
+        "ratios, measured interleaved in the same run against the same server, are what the "
+        "targets judge."
+    )
+
+
 def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     before = " ".join(_fmt(x) for x in report["loadavg_before"])
@@ -92,11 +111,14 @@ def markdown(report: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
         + ".",
         "",
-        "**This machine was shared and loaded**: about eight other engineers ran test suites on "
-        f"its 2 cores during the run (load average {before} before, {after} after; 1, 5 and "
-        "15 minutes). Absolute timings are therefore slow and noisy; the ratios, measured "
-        "interleaved in the same run against the same server, are what the targets judge.",
+        _load_sentence(report, before, after),
         "",
+        *(
+            f"Figure {r['figure']} was measured again after the run, from {r['started']} (load "
+            f"average {' '.join(_fmt(x) for x in r['loadavg_before'])} before): {r['why']}."
+            for r in report.get("reruns", [])
+        ),
+        *([""] if report.get("reruns") else []),
         "## Headline",
         "",
         *headline(report),
