@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 
 from groq_batch._errors import GroqError
 from groq_batch.jsonl import AUDIO_URLS, BatchRequest
-from groq_batch.validation import Problem, ValidationError
+from groq_batch.validation import Problem, ValidationError, custom_id_of_line
 from groq_batch_api.models import ChatCompletion
 
 __all__ = [
@@ -491,18 +491,6 @@ def _first_key_id(raw: bytes) -> str | None:
     return _decode_id(match.group(1))
 
 
-def _parsed_id(raw: bytes) -> str | None:
-    """The ``custom_id`` of a line, by parsing all of it; None when it has no string one."""
-    if not raw.strip():
-        return None
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):
-        return None
-    custom_id = value.get("custom_id") if isinstance(value, dict) else None
-    return custom_id if isinstance(custom_id, str) else None
-
-
 def _id_hash(custom_id: str) -> int:
     """The 32-bit hash a file-backed index files an id under.
 
@@ -593,7 +581,7 @@ class InputIndex:
                 custom_id = _first_key_id(raw)
                 kind = _FAST
                 if custom_id is None:
-                    custom_id = _parsed_id(raw)
+                    custom_id = custom_id_of_line(raw)
                     kind = _PARSED
                 if custom_id is None:
                     hashes.append(0)
@@ -637,7 +625,7 @@ class InputIndex:
         if self._kinds[line] == _FAST:
             match = _FIRST_ID.match(raw)
             return _decode_id(match.group(1)) if match is not None else None
-        return _parsed_id(raw)
+        return custom_id_of_line(raw)
 
     def _id_at(self, line: int) -> str | None:
         return self._id_of(line, self._read(line))

@@ -52,6 +52,7 @@ __all__ = [
     "Problem",
     "ValidationError",
     "ValidationReport",
+    "custom_id_of_line",
     "validate",
     "validate_lines",
     "validate_metadata",
@@ -311,6 +312,25 @@ def _decode_key(token: str) -> str:
     except ValueError:
         return token.strip('"')
     return key if isinstance(key, str) else token
+
+
+def custom_id_of_line(raw: bytes) -> str | None:
+    """The ``custom_id`` of a raw line, by parsing all of it; None when it has no string one.
+
+    Args:
+        raw: The line, as bytes.
+
+    Returns:
+        The id, or None for a line that is not an object with a string ``custom_id``.
+    """
+    if not raw.strip():
+        return None
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    custom_id = value.get("custom_id") if isinstance(value, dict) else None
+    return custom_id if isinstance(custom_id, str) else None
 
 
 def _id_hash(custom_id: str) -> int:
@@ -860,13 +880,7 @@ def validate_path(
 
         def id_of_line(number: int) -> str | None:
             again.seek(starts[number - 1])
-            raw = again.read(starts[number] - starts[number - 1])
-            try:
-                value = json.loads(raw)
-            except (ValueError, RecursionError):
-                return None
-            custom_id = value.get("custom_id") if isinstance(value, dict) else None
-            return custom_id if isinstance(custom_id, str) else None
+            return custom_id_of_line(again.read(starts[number] - starts[number - 1]))
 
         run = _Validation(
             endpoint=endpoint,
