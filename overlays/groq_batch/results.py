@@ -506,8 +506,9 @@ class InputIndex:
     of its id and a byte of flags, in arrays, and an open-addressing table of line numbers
     keyed by the hash (about 20 bytes a line in all, whatever the line's size). A hash match
     is confirmed by reading the line back and comparing its id, so collisions cost a read,
-    never a wrong answer. Lines that cannot be requests (a batch would have refused them) are
-    skipped; when an id appears twice, the first line wins.
+    never a wrong answer. Lines with no string ``custom_id`` are skipped (a batch would have
+    refused them; see ``from_path`` for a line that has one but is no request); when an id
+    appears twice, the first line wins.
     """
 
     def __init__(self) -> None:
