@@ -37,20 +37,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.suite.common import Server
-
-
-def _line(i: int) -> bytes:
-    request = {
-        "custom_id": f"request-{i}",
-        "method": "POST",
-        "url": "/v1/chat/completions",
-        "body": {
-            "model": "llama-3.1-8b-instant",
-            "messages": [{"role": "user", "content": f"Question {i}: what is {i} plus {i}?"}],
-        },
-    }
-    return json.dumps(request).encode() + b"\n"
+from benchmarks.suite.common import Server, chat_line
 
 
 async def _poller(
@@ -157,7 +144,7 @@ def run(
         The figures, JSON-ready.
     """
     http = httpx.Client(base_url=base_url + "/openai/v1", timeout=120)
-    content = b"".join(_line(i) for i in range(lines))
+    content = b"".join(chat_line(i) for i in range(lines))
     file = (
         http.post("/files", files={"file": ("load.jsonl", content)}, data={"purpose": "batch"})
         .raise_for_status()

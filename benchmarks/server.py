@@ -22,26 +22,9 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.suite.common import Server
+from benchmarks.suite.common import Server, chat_line
 
 LINES = 50_000
-
-
-def line(i: int) -> bytes:
-    request = {
-        "custom_id": f"request-{i}",
-        "method": "POST",
-        "url": "/v1/chat/completions",
-        "body": {
-            "model": "llama-3.1-8b-instant",
-            "messages": [
-                {"role": "system", "content": "You answer in one short sentence."},
-                {"role": "user", "content": f"Question {i}: what is {i} plus {i * 7}?"},
-            ],
-            "max_tokens": 64,
-        },
-    }
-    return json.dumps(request).encode() + b"\n"
 
 
 def multipart(chunks: Iterator[bytes]) -> tuple[Iterator[bytes], dict[str, str]]:
@@ -63,7 +46,7 @@ def multipart(chunks: Iterator[bytes]) -> tuple[Iterator[bytes], dict[str, str]]
 def lines_in_blocks(count: int) -> Iterator[bytes]:
     block: list[bytes] = []
     for i in range(count):
-        block.append(line(i))
+        block.append(chat_line(i))
         if len(block) == 1000:
             yield b"".join(block)
             block = []

@@ -22,6 +22,7 @@ from groq_batch.validation import (
     MetadataLimits,
     Problem,
     ValidationError,
+    ValidationReport,
     validate,
     validate_lines,
     validate_metadata,
@@ -190,9 +191,8 @@ def _file_of(tmp_path: Path, ids: list[str]) -> Path:
     return path
 
 
-def _duplicates(report: object) -> list[tuple[int | None, str]]:
-    problems = report.problems  # type: ignore[attr-defined]
-    return [(p.line, p.message) for p in problems if p.code == "duplicate_custom_id"]
+def _duplicates(report: ValidationReport) -> list[tuple[int | None, str]]:
+    return [(p.line, p.message) for p in report.problems if p.code == "duplicate_custom_id"]
 
 
 def test_a_files_duplicates_are_found_exactly_and_reported_in_line_order(tmp_path: Path) -> None:

@@ -202,6 +202,35 @@ def summarize(samples: dict[str, list[dict[str, Any]]], *keys: str) -> dict[str,
     }
 
 
+def transfer_figure(
+    title: str, samples: dict[str, list[dict[str, Any]]], groq: str, groq_label: str, size: int,
+    runs: int,
+) -> dict[str, Any]:  # fmt: skip
+    """Figures 3 and 4: ours against raw httpx streaming (the targets) and the groq variant."""
+    variants = summarize(samples, "seconds", "mb_per_s", "growth_mb", "process_peak_rss_mb")
+
+    def med(name: str, key: str) -> float:
+        return float(variants[name][key]["median"])
+
+    growth = med("ours", "growth_mb")
+    throughput = med("ours", "mb_per_s") / med("httpx_stream", "mb_per_s")
+    return {
+        "title": title,
+        "unit": "s, MB/s, MB",
+        "variants": variants,
+        "ratios": {
+            "throughput ours / raw httpx": throughput,
+            f"throughput ours / {groq_label}": med("ours", "mb_per_s") / med(groq, "mb_per_s"),
+            f"RSS growth ours / {groq_label}": growth / max(med(groq, "growth_mb"), 0.1),
+        },
+        "targets": [
+            target("RSS growth ≤ 50 MB", growth, 50),
+            target("throughput ≥ 0.8x raw httpx", throughput, 0.8, at_most=False),
+        ],
+        "sizes": {"bytes": size, "runs": runs},
+    }
+
+
 def target(text: str, value: float | None, limit: float, *, at_most: bool = True) -> dict[str, Any]:
     """One target: ``value`` against ``limit`` (at most, or at least)."""
     met = None if value is None else (value <= limit if at_most else value >= limit)

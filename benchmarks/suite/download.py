@@ -7,15 +7,13 @@ output file is served by.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from benchmarks.suite.common import (
     Context,
     Server,
     interleaved,
-    summarize,
-    target,
+    transfer_figure,
     write_megabytes,
 )
 
@@ -87,25 +85,11 @@ def run(ctx: Context) -> dict[str, Any]:
         (ctx.work / "download.warm").unlink()
         args = {"root": server.root, "file_id": file_id, "out": str(ctx.work / "download.out")}
         samples = interleaved({v: (f"download.{v}", args) for v in VARIANTS}, ctx.runs)
-    variants = summarize(samples, "seconds", "mb_per_s", "growth_mb", "process_peak_rss_mb")
-
-    def med(name: str, key: str) -> float:
-        return float(variants[name][key]["median"])
-
-    growth = med("ours", "growth_mb")
-    throughput = med("ours", "mb_per_s") / med("httpx_stream", "mb_per_s")
-    return {
-        "title": f"Download of a {path.stat().st_size / 1e6:.0f} MB file to disk",
-        "unit": "s, MB/s, MB",
-        "variants": variants,
-        "ratios": {
-            "throughput ours / raw httpx": throughput,
-            "throughput ours / groq": med("ours", "mb_per_s") / med("groq_write", "mb_per_s"),
-            "RSS growth ours / groq": growth / max(med("groq_write", "growth_mb"), 0.1),
-        },
-        "targets": [
-            target("RSS growth ≤ 50 MB", growth, 50),
-            target("throughput ≥ 0.8x raw httpx", throughput, 0.8, at_most=False),
-        ],
-        "sizes": {"bytes": Path(path).stat().st_size, "runs": ctx.runs},
-    }
+    return transfer_figure(
+        f"Download of a {path.stat().st_size / 1e6:.0f} MB file to disk",
+        samples,
+        "groq_write",
+        "groq",
+        path.stat().st_size,
+        ctx.runs,
+    )

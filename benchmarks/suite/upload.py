@@ -9,8 +9,7 @@ from benchmarks.suite.common import (
     Context,
     Server,
     interleaved,
-    summarize,
-    target,
+    transfer_figure,
     write_megabytes,
 )
 
@@ -96,25 +95,6 @@ def run(ctx: Context) -> dict[str, Any]:
             ctx.runs,
             after=lambda _name, result: server.delete_file(result["file_id"]),
         )
-    variants = summarize(samples, "seconds", "mb_per_s", "growth_mb", "process_peak_rss_mb")
-
-    def med(name: str, key: str) -> float:
-        return float(variants[name][key]["median"])
-
-    growth = med("ours", "growth_mb")
-    throughput = med("ours", "mb_per_s") / med("httpx_stream", "mb_per_s")
-    return {
-        "title": f"Upload of a {size / 1e6:.0f} MB JSONL",
-        "unit": "s, MB/s, MB",
-        "variants": variants,
-        "ratios": {
-            "throughput ours / raw httpx": throughput,
-            "throughput ours / groq Path": med("ours", "mb_per_s") / med("groq_path", "mb_per_s"),
-            "RSS growth ours / groq Path": growth / max(med("groq_path", "growth_mb"), 0.1),
-        },
-        "targets": [
-            target("RSS growth ≤ 50 MB", growth, 50),
-            target("throughput ≥ 0.8x raw httpx", throughput, 0.8, at_most=False),
-        ],
-        "sizes": {"bytes": size, "runs": ctx.runs},
-    }
+    return transfer_figure(
+        f"Upload of a {size / 1e6:.0f} MB JSONL", samples, "groq_path", "groq Path", size, ctx.runs
+    )
