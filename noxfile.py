@@ -75,7 +75,7 @@ def gateway(session: nox.Session) -> None:
         )  # fmt: skip
     session.run(
         "pytest",
-        "tests/test_gateway_litellm.py",
+        "tests/server/test_gateway_litellm.py",
         "-m",
         "gateway",
         "--block-network",
@@ -195,10 +195,10 @@ MUTANT_NAMES = [
     "groq_batch.validation.*",
     "groq_batch._http.x_redact_headers*",
     "groq_batch._http.x__redact*",
-    "groq_batch.server.worker.x_transition*",
-    "groq_batch.server.worker.x_request_cancel*",
-    "groq_batch.server.worker.xǁWorkerǁ_validate*",
-    "groq_batch.server.worker.xǁWorkerǁ_finish*",
+    "groq_batch_server.worker.x_transition*",
+    "groq_batch_server.worker.x_request_cancel*",
+    "groq_batch_server.worker.xǁWorkerǁ_validate*",
+    "groq_batch_server.worker.xǁWorkerǁ_finish*",
 ]
 
 

@@ -1,7 +1,7 @@
 """Load on the local server: many pollers while a batch runs (not part of CI).
 
 Run with ``python -m benchmarks.load`` (defaults: 200 pollers for 30 s, a 10,000-line batch).
-It starts ``python -m groq_batch.server`` as a subprocess on loopback (echo executor), so the
+It starts ``python -m groq_batch_server`` as a subprocess on loopback (echo executor), so the
 load generator does not share the server's interpreter, then:
 
 1. uploads a batch of ``--lines`` lines and creates it;

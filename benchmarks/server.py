@@ -1,6 +1,6 @@
 """The local server's own targets: a 50,000-line batch end to end, and flat memory.
 
-Run with ``python -m benchmarks.server``. It starts ``python -m groq_batch.server`` as a
+Run with ``python -m benchmarks.server``. It starts ``python -m groq_batch_server`` as a
 subprocess on loopback (echo executor, default chunk size) and measures, with plain httpx so
 that only the server is under test:
 

@@ -12,7 +12,7 @@ import os
 import mkdocs_gen_files
 
 from groq_batch.cli import build_parser
-from groq_batch.server.__main__ import build_parser as build_serve_parser
+from groq_batch_server.__main__ import build_parser as build_serve_parser
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

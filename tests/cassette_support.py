@@ -22,7 +22,7 @@ import httpx
 from groq_batch import IDEMPOTENCY_METADATA_KEY, AsyncGroq, Groq
 
 if TYPE_CHECKING:
-    from groq_batch.server import LocalServer
+    from groq_batch_server import LocalServer
 
 AUTH_PLACEHOLDER = "Bearer <redacted>"
 REPLAY_KEY = "gsk_replay_placeholder_not_a_key"

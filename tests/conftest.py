@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from groq_batch.server import LocalServer
+    from groq_batch_server import LocalServer
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def make_local_server(tmp_path: Path) -> Iterator[Callable[..., LocalServer]]:
     ``make_local_server(api_key="gsk_test", time_scale=86400, request_latency=0.01)``. Each
     server gets its own data dir under ``tmp_path`` unless ``data_dir`` is given.
     """
-    from groq_batch.server import LocalServer, ServerConfig
+    from groq_batch_server import LocalServer, ServerConfig
 
     started: list[LocalServer] = []
 
@@ -62,7 +62,7 @@ def _stop_background_servers(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     records = list(tmp_path.rglob("daemon.json"))
     if records:
-        from groq_batch.server import daemon
+        from groq_batch_server import daemon
 
         for record in records:
             daemon.stop(record.parent)

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.suite.common import child_env
 
     subprocess.run(
-        [sys.executable, "-c", "import groq_batch.server.app, groq_batch, groq_batch._client, "
+        [sys.executable, "-c", "import groq_batch_server.app, groq_batch, groq_batch._client, "
          "groq_batch._async_workflow, groq_batch.results, groq, openai, httpx, anyio, h11"],
         env=child_env(), cwd=ROOT, check=False,
     )  # fmt: skip

@@ -49,12 +49,12 @@ class Context:
 
 
 class Server:
-    """``python -m groq_batch.server`` on loopback, echo executor, in its own process."""
+    """``python -m groq_batch_server`` on loopback, echo executor, in its own process."""
 
     def __init__(self, data_dir: Path, *extra: str) -> None:
         self.proc = subprocess.Popen(
             [
-                PY, "-m", "groq_batch.server", "--port", "0", "--data-dir", str(data_dir),
+                PY, "-m", "groq_batch_server", "--port", "0", "--data-dir", str(data_dir),
                 "--log-level", "info", "--max-upload-bytes", str(1200 * 2**20), *extra,
             ],
             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=ROOT,

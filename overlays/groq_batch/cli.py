@@ -813,7 +813,7 @@ def _client(args: argparse.Namespace) -> Iterator[Groq]:
             yield client
         return
     try:
-        from groq_batch.server import daemon
+        from groq_batch_server import daemon
     except ImportError as exc:
         raise CliError(
             "--local needs the server extra: pip install 'groq-batch[server]'", EXIT_USAGE
@@ -1780,7 +1780,7 @@ def _files(args: argparse.Namespace, out: Output) -> int:
 def _ui(args: argparse.Namespace, out: Output) -> int:
     _require_key(args)
     try:
-        from groq_batch.ui import UIServer
+        from groq_batch_cli.ui import UIServer
     except ImportError as exc:
         raise CliError(
             "the dashboard needs the server extra: pip install 'groq-batch[server]'", EXIT_USAGE
@@ -1800,7 +1800,7 @@ def _ui(args: argparse.Namespace, out: Output) -> int:
 
 def _serve(argv: Sequence[str]) -> int:
     try:
-        from groq_batch.server.__main__ import main as serve_main
+        from groq_batch_server.__main__ import main as serve_main
     except ImportError:
         sys.stderr.write(
             "groq-batch: error: serve needs the server extra: pip install 'groq-batch[server]'\n"

@@ -1,0 +1,1 @@
+"""The command line and the dashboard (moving here from ``groq_batch.cli``)."""

@@ -1,0 +1,572 @@
+"""The dashboard's Starlette app: pages, the JSON they poll, and the POST actions.
+
+Everything goes through the library's public API (``client.batches`` and its jobs) and the
+job registry; the app holds the client, so the API key stays in this process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import time
+import urllib.parse
+from collections.abc import Awaitable, Callable, Sequence
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from starlette.responses import Response as StarletteResponse
+from starlette.routing import Route
+
+from groq_batch._workflow_core import is_terminal, status_of
+from groq_batch.jobs import CANCELLED, JobRecord, JobRegistry
+from groq_batch.results import Outcome
+from groq_batch_cli.ui.cache import ResultsCache
+from groq_batch_cli.ui.pages import chart_points, layout, local_time, progress, script_call
+
+if TYPE_CHECKING:
+    from groq_batch._client import Groq
+    from groq_batch._workflow import BatchJob
+    from groq_batch_api.models import Batch
+
+__all__ = ["Dashboard", "create_app"]
+
+_MAX_SAMPLES = 2000
+# "failed" is every outcome but success, as `resubmit` counts them; then each outcome alone.
+_OUTCOMES = ("failed", *(o.value for o in Outcome))
+
+
+def _q(ref: str) -> str:
+    """A job reference as one URL path segment."""
+    return urllib.parse.quote(ref, safe=",")
+
+
+def _counts(batch: Batch) -> tuple[int, int, int]:
+    from groq_batch_api.models import BatchRequestCounts
+
+    rc = batch.request_counts
+    if not isinstance(rc, BatchRequestCounts):
+        return 0, 0, 0
+    return rc.total, rc.completed, rc.failed
+
+
+def _finished_at(batch: Batch) -> Any:
+    for value in (batch.completed_at, batch.failed_at, batch.expired_at, batch.cancelled_at):
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def _summarise(batches: Sequence[Batch]) -> dict[str, Any]:
+    """Aggregate a job's batches into what one row of the page shows."""
+    total = done = failed = 0
+    for batch in batches:
+        t, c, f = _counts(batch)
+        total, done, failed = total + t, done + c, failed + f
+    statuses = sorted({status_of(b) for b in batches})
+    finished = [_finished_at(b) for b in batches]
+    ended = all(isinstance(f, int) for f in finished) and bool(finished)
+    return {
+        "status": ",".join(statuses),
+        "total": total,
+        "done": done + failed,
+        "failed": failed,
+        "percent": 100.0 * (done + failed) / total if total else 0.0,
+        "created": local_time(min((b.created_at for b in batches), default=None)),
+        "finished": local_time(max(f for f in finished if isinstance(f, int))) if ended else "-",
+    }
+
+
+class Dashboard:
+    """The dashboard's state: a client, the registry, the results cache and the polls seen.
+
+    Args:
+        client: The API client (it never leaves this process).
+        registry: The job registry.
+        endpoint: Where ``client`` connects, as the registry labels endpoints.
+        cache_dir: Where joined results are cached.
+        download_dir: Where the download button writes files.
+        token: The session token; a fresh random one when None.
+    """
+
+    def __init__(
+        self,
+        client: Groq,
+        registry: JobRegistry,
+        *,
+        endpoint: str,
+        cache_dir: str | os.PathLike[str],
+        download_dir: str | os.PathLike[str],
+        token: str | None = None,
+    ) -> None:
+        self.client = client
+        self.registry = registry
+        self.endpoint = endpoint
+        self.cache = ResultsCache(cache_dir)
+        self.download_dir = Path(download_dir)
+        self.token = token or secrets.token_urlsafe(24)
+        self._terminal: dict[str, Batch] = {}
+        self._samples: dict[str, list[tuple[float, int]]] = {}
+        self._lock = threading.Lock()
+        self._builds: dict[str, threading.Thread] = {}
+        self._build_errors: dict[str, str] = {}
+        self._estimates: dict[str, str] = {}
+
+    def prepare_results(self, ids: Sequence[str], record: JobRecord | None) -> str | None:
+        """Start joining a finished job's results into the cache, in the background, once.
+
+        A 50,000-row job takes a while to join; the pages stay responsive meanwhile and show
+        the results once they are indexed.
+
+        Args:
+            ids: The job's batch ids.
+            record: The job's record, for its input file.
+
+        Returns:
+            None when the results are ready, else what is happening (``preparing`` or an error).
+        """
+        if self.cache.has(ids):
+            return None
+        key = ",".join(ids)
+        with self._lock:
+            if key in self._build_errors:
+                return self._build_errors.pop(key)
+            thread = self._builds.get(key)
+            if thread is None or not thread.is_alive():
+                thread = threading.Thread(
+                    target=self._build, args=(list(ids), record), daemon=True, name="ui-cache"
+                )
+                self._builds[key] = thread
+                thread.start()
+        return "preparing"
+
+    def _build(self, ids: list[str], record: JobRecord | None) -> None:
+        try:
+            self.cache.build(ids, self.job(ids).results(inputs=self.inputs(record)))
+        except Exception as exc:
+            with self._lock:
+                self._build_errors[",".join(ids)] = f"could not read the results: {exc}"
+
+    # ------------------------------------------------------------------------------ helpers
+
+    def _batches(self, ids: Sequence[str], known: dict[str, Batch] | None = None) -> list[Batch]:
+        """The batches' current state; a terminal batch is fetched once and remembered."""
+        out = []
+        for batch_id in ids:
+            batch = self._terminal.get(batch_id) or (known or {}).get(batch_id)
+            if batch is None:
+                batch = self.client.batches.retrieve(batch_id)
+            if is_terminal(batch):
+                self._terminal[batch_id] = batch
+            out.append(batch)
+        return out
+
+    def _sample(self, key: str, done: int) -> list[tuple[float, int]]:
+        with self._lock:
+            samples = self._samples.setdefault(key, [])
+            if not samples or samples[-1][1] != done or len(samples) == 1:
+                samples.append((time.monotonic(), done))
+            elif len(samples) >= 2 and samples[-2][1] == done:
+                # A flat stretch keeps its two ends only: the chart shows it, the list stays short.
+                samples[-1] = (time.monotonic(), done)
+            else:
+                samples.append((time.monotonic(), done))
+            del samples[:-_MAX_SAMPLES]
+            return list(samples)
+
+    def cost(self, ids: Sequence[str], record: JobRecord | None) -> str:
+        """The job's estimated cost at batch prices, from its recorded input; ``-`` without one.
+
+        The estimate (``groq_batch.estimate``, offline) is made once per input content and
+        remembered, so the jobs page's live refresh never re-reads a file.
+
+        Args:
+            ids: The job's batch ids.
+            record: The job's record, if it is registered (its input file prices it).
+
+        Returns:
+            The text to show, e.g. ``est. $0.0022 - $0.0028``.
+        """
+        path = record.input_path if record is not None else None
+        if not path or not os.path.isfile(path):
+            return "-"
+        key = record.input_sha256 if record is not None and record.input_sha256 else path
+        shown = self._estimates.get(key)
+        if shown is None:
+            shown = self._estimates[key] = _estimate_text(path)
+        return shown
+
+    def resolve(self, ref: str) -> tuple[list[str], JobRecord | None]:
+        """Turn a job name or comma-separated batch ids into batch ids.
+
+        Args:
+            ref: What the URL names.
+
+        Returns:
+            The batch ids and the job's record, if it is a registered name.
+        """
+        record = self.registry.get(ref)
+        if record is not None and record.name == ref:
+            return list(record.batch_ids), record
+        return [i for i in ref.split(",") if i], None
+
+    def job(self, ids: Sequence[str]) -> BatchJob:
+        """Return the library's job handle for these batch ids.
+
+        Args:
+            ids: The batch ids.
+
+        Returns:
+            The handle.
+        """
+        return self.client.batches.job(list(ids))
+
+    @staticmethod
+    def inputs(record: JobRecord | None) -> Path | None:
+        """The job's recorded input file, if it is still there unchanged (else None)."""
+        return record.unchanged_input() if record is not None else None
+
+    def url(self, path: str, **params: Any) -> str:
+        """Build a URL of this app with the token.
+
+        Args:
+            path: The path.
+            **params: Query parameters (empty ones dropped).
+
+        Returns:
+            The URL.
+        """
+        query = {"token": self.token, **{k: v for k, v in params.items() if v not in ("", None)}}
+        return f"{path}?{urllib.parse.urlencode(query)}"
+
+    # ----------------------------------------------------------------------------- overview
+
+    def overview(self) -> dict[str, Any]:
+        """Return the registry's jobs and the remote batches, with progress.
+
+        Returns:
+            ``{"jobs": [...], "batches": [...], "items": {key: progress}}``.
+        """
+        listed = []
+        for batch in self.client.batches.list(limit=20):
+            listed.append(batch)
+            if len(listed) >= 20:
+                break
+        known = {b.id: b for b in listed}
+        items: dict[str, Any] = {}
+        jobs = []
+        for record in self.registry.list(limit=20):
+            entry: dict[str, Any] = {"record": record, "key": "job-" + record.name}
+            if record.endpoint == self.endpoint:
+                try:
+                    summary = _summarise(self._batches(record.batch_ids, known))
+                except Exception as exc:
+                    # One job the server no longer knows must not take the whole page down.
+                    entry["problem"] = f"unavailable: {type(exc).__name__}"
+                    jobs.append(entry)
+                    continue
+                self._sample(",".join(record.batch_ids), summary["done"])
+                items[entry["key"]] = summary
+            jobs.append(entry)
+        batches = []
+        for batch in listed:
+            summary = _summarise(self._batches([batch.id], known))
+            self._sample(batch.id, summary["done"])
+            items[batch.id] = summary
+            batches.append(batch)
+        return {"jobs": jobs, "batches": batches, "items": items}
+
+
+def _jobs_page(dash: Dashboard, message: str) -> str:
+    data = dash.overview()
+    items = data["items"]
+    rows = []
+    for entry in data["jobs"]:
+        record: JobRecord = entry["record"]
+        key = entry["key"]
+        item = items.get(key)
+        link = f'<a href="{escape(dash.url("/job/" + record.name))}">{escape(record.name)}</a>'
+        if item is None:
+            problem = entry.get("problem") or f"on {record.endpoint}"
+            rows.append(
+                f"<tr><td>{link}</td><td>{escape(record.state)}</td>"
+                f'<td colspan="3" class="muted">{escape(problem)}</td>'
+                f"<td>{local_time(record.created_at)}</td><td>-</td><td>-</td></tr>"
+            )
+            continue
+        cost = escape(dash.cost(record.batch_ids, record))
+        rows.append(_progress_row(key, link, item, extra=escape(record.state), cost=cost))
+    batch_rows = []
+    for batch in data["batches"]:
+        link = f'<a href="{escape(dash.url("/job/" + batch.id))}">{escape(batch.id)}</a>'
+        cost = escape(dash.cost([batch.id], None))
+        batch_rows.append(_progress_row(batch.id, link, items[batch.id], extra="", cost=cost))
+    head = (
+        "<tr><th>{}</th><th>{}</th><th>status</th><th>progress</th><th>done</th>"
+        "<th>created</th><th>finished</th><th>cost</th></tr>"
+    )
+    body = (
+        f"<p class='muted'>endpoint: {escape(dash.endpoint)}</p>"
+        "<h2>Jobs (registry)</h2>"
+        f'<table id="jobs">{head.format("job", "state")}{"".join(rows)}</table>'
+        "<h2>Batches (remote)</h2>"
+        f'<table id="batches">{head.format("batch", "")}{"".join(batch_rows)}</table>'
+        + script_call("/api/overview")
+    )
+    return layout("groq-batch jobs", dash.token, body, message=message)
+
+
+def _progress_row(
+    key: str, link: str, item: dict[str, Any], *, extra: str, cost: str | None = None
+) -> str:
+    k = escape(key)
+    failed = f" ({item['failed']} failed)" if item["failed"] else ""
+    return (
+        f'<tr data-key="{k}"><td>{link}</td><td>{extra}</td>'
+        f'<td id="status-{k}">{escape(item["status"])}</td>'
+        f"<td>{progress(key, item['percent'])}</td>"
+        f'<td id="done-{k}">{item["done"]}/{item["total"]}{failed}</td>'
+        f'<td>{item["created"]}</td><td id="finished-{k}">{item["finished"]}</td>'
+        + (f"<td>{cost}</td>" if cost is not None else "")
+        + "</tr>"
+    )
+
+
+def _job_page(dash: Dashboard, ref: str, message: str) -> str:
+    ids, record = dash.resolve(ref)
+    batches = dash._batches(ids)
+    item = _summarise(batches)
+    samples = dash._sample(",".join(ids), item["done"])
+    done = all(is_terminal(b) for b in batches)
+    outcome_rows = ""
+    tokens = "-"
+    pending = dash.prepare_results(ids, record) if done else "running"
+    if pending is None:
+        counts, total_tokens = dash.cache.summary(ids)
+        tokens = str(total_tokens)
+        outcome_rows = "".join(
+            f'<tr><td class="{escape(o)}">{escape(o)}</td><td id="count-{escape(o)}">{n}</td></tr>'
+            for o, n in sorted(counts.items())
+        )
+    elif done:
+        outcome_rows = f"<tr><td>{escape(pending)}: reload to see the counts</td></tr>"
+    key = "job"
+    buttons = "".join(
+        f'<form class="inline" method="post" '
+        f'action="{escape(dash.url(f"/job/{_q(ref)}/{action}"))}" '
+        f'onsubmit="return confirm({escape(json.dumps(question))})">'
+        f'<button id="{action}-button">{escape(label)}</button></form> '
+        for action, label, question in (
+            ("cancel", "Cancel", f"Cancel {ref}?"),
+            ("download", "Download files", f"Download the output and error files of {ref}?"),
+            ("resubmit", "Resubmit failed rows", f"Submit the failed rows of {ref} again?"),
+        )
+    )
+    body = (
+        f"<p>batches: {escape(', '.join(ids))}"
+        + (f" · input: {escape(record.input_path or '-')}" if record else "")
+        + "</p>"
+        "<table class='job'><tr><th></th><th></th><th>status</th><th>progress</th><th>done</th>"
+        f"<th>created</th><th>finished</th></tr>{_progress_row(key, '', item, extra='')}</table>"
+        + "<h2>Throughput</h2>"
+        '<svg width="600" height="160" style="border:1px solid #ddd">'
+        f'<polyline id="chart-line" fill="none" stroke="#2a7" stroke-width="2" '
+        f'points="{chart_points(samples)}"/></svg>'
+        "<p class='muted'>requests done over time, from the polls this page has seen</p>"
+        f"<h2>Outcomes</h2><table style='width:auto'>{outcome_rows}</table><p>tokens: {tokens}</p>"
+        f"<p id='cost'>cost: {escape(dash.cost(ids, record))}</p>"
+        f"<p>{buttons}</p>"
+        f'<p><a id="results-link" href="{escape(dash.url(f"/job/{_q(ref)}/results"))}">'
+        "results table</a></p>" + script_call(f"/api/job/{_q(ref)}")
+    )
+    return layout(f"job {ref}", dash.token, body, message=message)
+
+
+def _results_page(dash: Dashboard, ref: str, request: Request) -> str:
+    ids, record = dash.resolve(ref)
+    batches = dash._batches(ids)
+    if not all(is_terminal(b) for b in batches):
+        body = "<p>The job is still running: results appear here once every batch finishes.</p>"
+        return layout(f"results of {ref}", dash.token, body)
+    pending = dash.prepare_results(ids, record)
+    if pending is not None:
+        body = (
+            f"<p id='preparing'>{escape(pending)}: joining every result to its input and "
+            "indexing them, once per job. This page reloads by itself.</p>"
+            "<script>setTimeout(() => location.reload(), 1000);</script>"
+        )
+        return layout(f"results of {ref}", dash.token, body)
+    outcome = request.query_params.get("outcome", "")
+    query = request.query_params.get("q", "")
+    try:
+        number = int(request.query_params.get("page", "1"))
+    except ValueError:
+        number = 1
+    page = dash.cache.page(ids, outcome=outcome, query=query, page=number)
+    options = "".join(
+        f'<option value="{o}"{" selected" if o == outcome else ""}>{o or "any outcome"}</option>'
+        for o in ("", *_OUTCOMES)
+    )
+    form = (
+        f'<form id="filter" method="get" action="/job/{escape(_q(ref))}/results">'
+        f'<input type="hidden" name="token" value="{escape(dash.token)}">'
+        f'<select name="outcome" id="outcome" onchange="this.form.submit()">{options}</select> '
+        f'<input name="q" id="q" placeholder="custom_id or text" value="{escape(query)}"> '
+        "<button>search</button></form>"
+    )
+
+    def row_url(cid: str) -> str:
+        return escape(f"/job/{_q(ref)}/row?" + urllib.parse.urlencode({"id": cid}))
+
+    rows = "".join(
+        f'<tr class="row" data-url="{row_url(cid)}">'
+        f'<td>{escape(cid)}</td><td class="{escape(oc)}">{escape(oc)}</td>'
+        f"<td>{escape(prompt)}</td><td>{escape(answer)}</td></tr>"
+        for cid, oc, prompt, answer in page.rows
+    )
+
+    def link(n: int, label: str) -> str:
+        if n < 1 or n > page.pages or n == page.page:
+            return f'<span class="muted">{label}</span>'
+        url = dash.url(f"/job/{_q(ref)}/results", outcome=outcome, q=query, page=n)
+        return f'<a href="{escape(url)}">{label}</a>'
+
+    pager = (
+        f'<p id="pager">{link(page.page - 1, "&larr; previous")} page {page.page} of '
+        f"{page.pages} ({page.matched} rows) {link(page.page + 1, 'next &rarr;')}</p>"
+    )
+    body = (
+        form + pager + '<table id="results"><tr><th>custom_id</th><th>outcome</th>'
+        f"<th>prompt</th><th>answer</th></tr>{rows}</table>" + pager
+    )
+    return layout(f"results of {ref}", dash.token, body)
+
+
+def create_app(dash: Dashboard) -> Starlette:
+    """Build the dashboard's ASGI app.
+
+    Every request must carry the session token (``?token=``); the Host header must be a
+    loopback name, so that a page on another site cannot reach it through DNS rebinding.
+
+    Args:
+        dash: The dashboard's state.
+
+    Returns:
+        The app.
+    """
+
+    async def require_token(
+        request: Request, call_next: Callable[[Request], Awaitable[StarletteResponse]]
+    ) -> StarletteResponse:
+        given = request.query_params.get("token", "")
+        if not secrets.compare_digest(given.encode(), dash.token.encode()):
+            return PlainTextResponse("forbidden: this page needs its token", status_code=403)
+        return await call_next(request)
+
+    def message_of(request: Request) -> str:
+        return request.query_params.get("msg", "")
+
+    async def jobs(request: Request) -> HTMLResponse:
+        return HTMLResponse(await run_in_threadpool(_jobs_page, dash, message_of(request)))
+
+    async def overview(request: Request) -> JSONResponse:
+        data = await run_in_threadpool(dash.overview)
+        return JSONResponse({"items": data["items"]})
+
+    async def job(request: Request) -> HTMLResponse:
+        ref = request.path_params["ref"]
+        return HTMLResponse(await run_in_threadpool(_job_page, dash, ref, message_of(request)))
+
+    def job_status(ref: str) -> dict[str, Any]:
+        ids, _ = dash.resolve(ref)
+        item = _summarise(dash._batches(ids))
+        samples = dash._sample(",".join(ids), item["done"])
+        return {"items": {"job": item}, "chart": chart_points(samples)}
+
+    async def job_api(request: Request) -> JSONResponse:
+        return JSONResponse(await run_in_threadpool(job_status, request.path_params["ref"]))
+
+    async def results(request: Request) -> HTMLResponse:
+        ref = request.path_params["ref"]
+        return HTMLResponse(await run_in_threadpool(_results_page, dash, ref, request))
+
+    def row_of(ref: str, custom_id: str) -> dict[str, Any] | None:
+        ids, _ = dash.resolve(ref)
+        return dash.cache.row(ids, custom_id) if dash.cache.has(ids) else None
+
+    async def row(request: Request) -> JSONResponse:
+        found = await run_in_threadpool(
+            row_of, request.path_params["ref"], request.query_params.get("id", "")
+        )
+        if found is None:
+            return JSONResponse({"error": "no such row"}, status_code=404)
+        return JSONResponse(found)
+
+    def act(ref: str, action: str) -> str:
+        ids, record = dash.resolve(ref)
+        try:
+            if action == "cancel":
+                for batch_id in ids:
+                    dash.client.batches.cancel(batch_id)
+                if record is not None:
+                    dash.registry.update_state(record.name, CANCELLED)
+                return f"cancel requested for {', '.join(ids)}"
+            if action == "download":
+                paths = dash.job(ids).download(dash.download_dir / ref.replace(",", "_"))
+                return "downloaded: " + ", ".join(str(p) for p in paths)
+            new = dash.job(ids).resubmit(inputs=dash.inputs(record))
+            if new is None:
+                return "nothing to resubmit: every request succeeded"
+            name = dash.registry.record(new.ids, endpoint=dash.endpoint, retry_of=ids).name
+            return f"resubmitted the failed rows as job {name}"
+        except Exception as exc:
+            return f"{action} failed: {exc}"
+
+    async def action(request: Request) -> RedirectResponse:
+        ref, what = request.path_params["ref"], request.path_params["action"]
+        if what not in ("cancel", "download", "resubmit"):
+            return RedirectResponse(dash.url(f"/job/{_q(ref)}", msg=f"no action {what}"), 303)
+        message = await run_in_threadpool(act, ref, what)
+        return RedirectResponse(dash.url(f"/job/{_q(ref)}", msg=message), status_code=303)
+
+    routes = [
+        Route("/", jobs),
+        Route("/api/overview", overview),
+        Route("/api/job/{ref}", job_api),
+        Route("/job/{ref}", job),
+        Route("/job/{ref}/results", results),
+        Route("/job/{ref}/row", row),
+        Route("/job/{ref}/{action:str}", action, methods=["POST"]),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost"]),
+            Middleware(BaseHTTPMiddleware, dispatch=require_token),
+        ],
+    )
+
+
+def _estimate_text(path: str) -> str:
+    """An input file's batch cost range, as text; ``-`` when nothing in it has a price."""
+    from groq_batch.estimate import estimate
+
+    provider = os.environ.get("GROQ_BATCH_PROVIDER") or "groq"
+    try:
+        est = estimate(path, provider=provider)
+    except (OSError, ValueError):
+        return "-"
+    if est.unpriced_models and not est.batch_cost_high:
+        return "unknown"
+    low, high = est.batch_cost_low, est.batch_cost_high
+    money = f"${low:.4f}" if low == high else f"${low:.4f} - ${high:.4f}"
+    return f"est. {money}"

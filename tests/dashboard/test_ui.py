@@ -1,0 +1,217 @@
+"""The dashboard (`groq-batch ui`): safety over plain HTTP, and its pages in a real Chromium.
+
+The browser is Debian's Chromium (``apt-get install chromium``), driven by Playwright's sync
+API; the backend is the project's own local server, with a per-request latency so a batch is
+visibly running while the page polls it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from groq_batch import Groq
+from groq_batch.jobs import JobRegistry
+from groq_batch_cli.ui import UIServer
+from groq_batch_server import LocalServer
+from tests.ui_support import write_job
+
+CHROMIUM = "/usr/bin/chromium"
+SECRET = "gsk_ui_SECRET_never_in_a_page_77"
+
+
+@pytest.fixture
+def dashboard(
+    tmp_path: Path, make_local_server: Callable[..., LocalServer]
+) -> Iterator[tuple[UIServer, Groq, LocalServer]]:
+    """A dashboard on a key-protected local server whose requests take a little while."""
+    server = make_local_server(api_key=SECRET, request_latency=0.02, chunk_size=10)
+    with Groq(api_key=SECRET, base_url=server.base_url) as client:
+        ui = UIServer(
+            client,
+            endpoint=server.base_url,
+            registry=JobRegistry(tmp_path / "jobs.sqlite3"),
+            cache_dir=tmp_path / "cache",
+            download_dir=tmp_path / "downloads",
+        ).start()
+        try:
+            yield ui, client, server
+        finally:
+            ui.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.fail(
+            f"the dashboard tests need Debian's Chromium at {CHROMIUM}: "
+            "apt-get install chromium (CI's .ci/run installs it)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def base(ui: UIServer) -> str:
+    return f"http://127.0.0.1:{ui.port}"
+
+
+def test_requests_without_the_token_are_refused_and_the_key_never_reaches_a_page(
+    dashboard: tuple[UIServer, Groq, LocalServer], tmp_path: Path
+) -> None:
+    ui, client, _ = dashboard
+    job = client.batches.submit(write_job(tmp_path / "in.jsonl", 3))
+    job.wait(poll_interval=0.05, timeout=30)
+    batch_id = job.ids[0]
+    token = ui.dashboard.token
+    with httpx.Client(base_url=base(ui)) as http:
+        for path in ("/", "/api/overview", f"/job/{batch_id}", f"/job/{batch_id}/results"):
+            assert http.get(path).status_code == 403, path
+            assert http.get(path, params={"token": token[:-1] + "x"}).status_code == 403, path
+        assert http.post(f"/job/{batch_id}/cancel").status_code == 403
+        # A state change is never a GET, even with the token.
+        assert http.get(f"/job/{batch_id}/cancel", params={"token": token}).status_code == 405
+        # DNS rebinding: a foreign Host is refused before the token is even looked at.
+        assert (
+            http.get("/", params={"token": token}, headers={"host": "evil.test"}).status_code == 400
+        )
+        pages = [
+            http.get(path, params={"token": token})
+            for path in (
+                "/",
+                "/api/overview",
+                f"/job/{batch_id}",
+                f"/api/job/{batch_id}",
+                f"/job/{batch_id}/results",
+                f"/job/{batch_id}/row",
+            )
+        ]
+    assert [p.status_code for p in pages[:5]] == [200] * 5
+    for response in pages:
+        assert SECRET not in response.text
+
+
+def test_results_filter_by_outcome_and_a_row_opens_its_json(
+    dashboard: tuple[UIServer, Groq, LocalServer], tmp_path: Path, page: Any
+) -> None:
+    ui, client, _ = dashboard
+    source = write_job(tmp_path / "in.jsonl", 120, bad_every=4)
+    job = client.batches.submit(source)
+    job.wait(poll_interval=0.05, timeout=60)
+    ui.dashboard.registry.record(job.ids, name="mixed", endpoint=ui.dashboard.endpoint,
+                                 input_path=source)  # fmt: skip
+
+    page.goto(base(ui) + f"/job/mixed/results?token={ui.dashboard.token}")
+    # The first view joins and indexes the results in the background; the page reloads itself.
+    page.locator("#results").wait_for()
+    assert page.locator("#pager").first.inner_text().endswith("(120 rows) next →")
+    assert page.locator("#results tr.row").count() == 50  # one page, not the whole file
+    page.select_option("#outcome", "failed")
+    page.wait_for_url("**outcome=failed**")
+    outcomes = page.locator("#results tr.row td:nth-child(2)").all_inner_texts()
+    assert outcomes == ["request_error"] * 30
+    ids = page.locator("#results tr.row td:nth-child(1)").all_inner_texts()
+    assert ids[:2] == ["row-00003", "row-00007"]
+    assert "model_not_found" in page.locator("#results tr.row").first.inner_text()
+
+    page.fill("#q", "number 11")
+    page.click("#filter button")
+    page.wait_for_url("**q=number**")
+    # The search keeps the outcome filter: failed rows whose text has "number 11".
+    assert page.locator("#results tr.row td:nth-child(1)").all_inner_texts() == [
+        "row-00011",
+        "row-00111",
+        "row-00115",
+        "row-00119",
+    ]
+
+    page.locator("#results tr.row").first.click()
+    dialog = page.locator("#row-dialog")
+    dialog.wait_for(state="visible")
+    shown = page.locator("#row-json").inner_text()
+    assert '"custom_id": "row-00011"' in shown
+    assert '"content": "question number 11"' in shown  # the request
+    assert '"code": "model_not_found"' in shown  # the response
+
+
+def test_jobs_page_shows_a_running_batch_rising_then_cancel_asks_and_cancels(
+    dashboard: tuple[UIServer, Groq, LocalServer], tmp_path: Path, page: Any
+) -> None:
+    ui, client, _ = dashboard
+    job = client.batches.submit(write_job(tmp_path / "in.jsonl", 600))
+    batch_id = job.ids[0]
+    ui.dashboard.registry.record(job.ids, name="long", endpoint=ui.dashboard.endpoint)
+
+    page.goto(base(ui) + f"/?token={ui.dashboard.token}")
+    done = page.locator(f'[id="done-{batch_id}"]')
+    first = int(done.inner_text().split("/")[0])
+    assert done.inner_text().endswith("/600")
+    # The page polls by itself: the count it shows rises without a reload.
+    page.wait_for_function(
+        "([id, first]) => parseInt(document.getElementById(id).textContent) > first",
+        arg=[f"done-{batch_id}", first],
+    )
+    risen = int(done.inner_text().split("/")[0])
+    assert first < risen < 600
+    width = page.locator(f'[id="bar-{batch_id}"]').evaluate("el => el.style.width")
+    assert float(width.rstrip("%")) > 0
+
+    page.click("text=long")
+    page.wait_for_url("**/job/long?**")
+    # The throughput chart grows a point per poll that saw more requests done.
+    page.wait_for_function(
+        "() => document.getElementById('chart-line').getAttribute('points').split(' ').length > 2"
+    )
+    asked: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    page.click("#cancel-button")
+    page.wait_for_url("**msg=cancel**")
+    assert asked == ["Cancel long?"]
+    assert "cancel requested" in page.locator("#message").inner_text()
+    assert client.batches.retrieve(batch_id).status in ("cancelling", "cancelled")
+    assert ui.dashboard.registry.get("long").state == "cancelled"  # type: ignore[union-attr]
+
+
+def test_cancel_dismissed_changes_nothing(
+    dashboard: tuple[UIServer, Groq, LocalServer], tmp_path: Path, page: Any
+) -> None:
+    ui, client, _ = dashboard
+    job = client.batches.submit(write_job(tmp_path / "in.jsonl", 600))
+    page.goto(base(ui) + f"/job/{job.ids[0]}?token={ui.dashboard.token}")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    # The click returns once its handlers ran: a dismissed confirm() stops the form there.
+    page.click("#cancel-button")
+    assert "msg=" not in page.url
+    assert client.batches.retrieve(job.ids[0]).status not in ("cancelling", "cancelled")

@@ -1,0 +1,91 @@
+"""The dashboard's actions and the `groq-batch ui` command, over plain HTTP (no browser)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from groq_batch import Groq
+from groq_batch.jobs import JobRegistry
+from groq_batch_cli.ui import UIServer
+from groq_batch_server import LocalServer
+from tests.ui_support import write_job
+
+
+def test_download_and_resubmit_act_through_the_library_and_record_the_retry(
+    tmp_path: Path, make_local_server: Callable[..., LocalServer]
+) -> None:
+    server = make_local_server(api_key=None)
+    registry = JobRegistry(tmp_path / "jobs.sqlite3")
+    with Groq(api_key="k", base_url=server.base_url) as client:
+        source = write_job(tmp_path / "in.jsonl", 12, bad_every=3)
+        job = client.batches.submit(source)
+        job.wait(poll_interval=0.05, timeout=30)
+        registry.record(job.ids, name="mixed", endpoint=server.base_url, input_path=source)
+        ui = UIServer(
+            client,
+            endpoint=server.base_url,
+            registry=registry,
+            cache_dir=tmp_path / "cache",
+            download_dir=tmp_path / "downloads",
+        ).start()
+        try:
+            token = ui.dashboard.token
+            with httpx.Client(base_url=f"http://127.0.0.1:{ui.port}") as http:
+                # The cost slot shows the offline estimate of the recorded input.
+                from groq_batch.estimate import estimate
+
+                high = estimate(source).batch_cost_high
+                page = http.get("/job/mixed", params={"token": token})
+                assert f"${high:.4f}" in page.text
+
+                got = http.post("/job/mixed/download", params={"token": token})
+                assert got.status_code == 303
+                assert "downloaded" in got.headers["location"]
+                files = sorted(p.name for p in (tmp_path / "downloads" / "mixed").iterdir())
+                assert files == [f"{job.ids[0]}_errors.jsonl", f"{job.ids[0]}_output.jsonl"]
+
+                got = http.post("/job/mixed/resubmit", params={"token": token})
+                assert "resubmitted" in got.headers["location"], got.headers["location"]
+                (retry,) = [r for r in registry.list() if r.name != "mixed"]
+                assert retry.retry_of == job.ids[0]
+                (batch,) = [client.batches.retrieve(i) for i in retry.batch_ids]
+                assert batch.request_counts.total == 4  # type: ignore[union-attr]
+
+                assert http.post("/job/mixed/explode", params={"token": token}).status_code == 303
+                assert len(registry.list()) == 2
+        finally:
+            ui.stop()
+
+
+def test_ui_command_prints_a_tokened_loopback_url_for_local(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    env.pop("GROQ_API_KEY", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "groq_batch", "ui", "--local", "--no-browser"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("groq-batch dashboard: http://127.0.0.1:"), line
+        url = line.split()[2]
+        assert "token=" in url
+        with httpx.Client(timeout=10) as http:
+            # The socket listens before the URL is printed: no retry needed.
+            page = http.get(url)
+            assert page.status_code == 200
+            assert "local:" in page.text  # the endpoint the --local connection resolved to
+            assert http.get(url.split("?")[0]).status_code == 403
+    finally:
+        proc.terminate()
+        proc.wait(10)
