@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from groq_batch import Groq
-from groq_batch.cli import EXIT_OK, EXIT_USAGE
 from groq_batch.server import LocalServer
 from groq_batch.validation import (
     MAX_LINES,
@@ -27,6 +26,7 @@ from groq_batch.validation import (
     validate,
     validate_path,
 )
+from groq_batch_cli import EXIT_OK, EXIT_USAGE
 
 DATA = Path(__file__).resolve().parent / "data"
 BAD = DATA / "bad"
