@@ -1,4 +1,4 @@
-"""Generate the CLI reference page from `groq_batch.cli.build_parser` when the site builds.
+"""Generate the CLI reference page from `groq_batch_cli.build_parser` when the site builds.
 
 Run by mkdocs-gen-files: the page exists only in the built site, so the CLI's options are
 written once, in the parser, and the reference can never disagree with `--help`.
@@ -11,7 +11,7 @@ import os
 
 import mkdocs_gen_files
 
-from groq_batch.cli import build_parser
+from groq_batch_cli import build_parser
 from groq_batch_server.__main__ import build_parser as build_serve_parser
 
 
@@ -47,7 +47,7 @@ def main() -> None:
     lines = [
         "# CLI reference",
         "",
-        "<!-- Generated from groq_batch.cli.build_parser by docs/gen_cli_reference.py. -->",
+        "<!-- Generated from groq_batch_cli.build_parser by docs/gen_cli_reference.py. -->",
         "This page is generated from the command's own argument parser when the site is built, "
         "so it says exactly what `groq-batch --help` and `groq-batch COMMAND --help` say.",
         "",
@@ -61,7 +61,7 @@ def main() -> None:
     lines += _render(parser, "groq-batch", 2)
     with mkdocs_gen_files.open("reference/cli.md", "w") as page:
         page.write("\n".join(lines))
-    mkdocs_gen_files.set_edit_path("reference/cli.md", "../overlays/groq_batch/cli.py")
+    mkdocs_gen_files.set_edit_path("reference/cli.md", "../overlays/groq_batch_cli/parser.py")
 
 
 main()

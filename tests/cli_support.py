@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import pytest
 
-from groq_batch import cli
+import groq_batch_cli as cli
 from groq_batch.jsonl import chat_request, write_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent

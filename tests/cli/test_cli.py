@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from groq_batch import cli
+import groq_batch_cli as cli
 from groq_batch.jsonl import iter_jsonl
 from tests.cli_support import (
     EXAMPLE,

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from groq_batch import Groq, cli
+import groq_batch_cli as cli
+from groq_batch import Groq
 from groq_batch.jobs import JobRegistry, file_sha256
 from groq_batch.jsonl import iter_jsonl
 from groq_batch_server import LocalServer

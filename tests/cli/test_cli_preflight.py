@@ -6,11 +6,12 @@ Usage errors never print the value of ``--api-key``. All in-process, against one
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 
-from groq_batch import cli
+import groq_batch_cli as cli
 from groq_batch_server import LocalServer
 from tests.cli_support import EXAMPLE, isolated_home, main, remote, write_requests
 
@@ -188,12 +189,12 @@ def test_help_documents_every_option_its_default_the_environment_and_exit_codes(
 ) -> None:
     parser = cli.build_parser()
     subparsers = next(
-        a for a in parser._actions if isinstance(a, cli.argparse._SubParsersAction)
+        a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
     ).choices
     parsers = [parser, *subparsers.values()]
     files = subparsers["files"]
     parsers += next(
-        a for a in files._actions if isinstance(a, cli.argparse._SubParsersAction)
+        a for a in files._actions if isinstance(a, argparse._SubParsersAction)
     ).choices.values()
     for p in parsers:
         if p.prog.endswith("serve"):

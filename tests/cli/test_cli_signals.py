@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from groq_batch import Groq, cli
+import groq_batch_cli as cli
+from groq_batch import Groq
 from groq_batch.jsonl import iter_jsonl
 from tests.cli_support import (
     FAST,

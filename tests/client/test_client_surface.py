@@ -54,7 +54,7 @@ def _fresh(code: str) -> str:
 
 def test_import_groq_batch_is_light() -> None:
     loaded = _fresh("import sys, groq_batch; print(' '.join(sorted(sys.modules)))").split()
-    heavy = ("httpx", "attr", "groq_batch_api", "groq_batch_server", "groq_batch.cli", "rich")
+    heavy = ("httpx", "attr", "groq_batch_api", "groq_batch_server", "groq_batch_cli", "rich")
     assert [m for m in loaded if m.startswith(heavy)] == []
 
 
@@ -68,7 +68,7 @@ def test_using_the_client_never_loads_the_server_or_the_cli() -> None:
     )
     loaded = _fresh(code).split()
     assert "groq_batch._client" in loaded
-    for forbidden in ("groq_batch_server", "groq_batch.cli", "starlette", "uvicorn"):
+    for forbidden in ("groq_batch_server", "groq_batch_cli", "starlette", "uvicorn"):
         assert not any(m == forbidden or m.startswith(forbidden + ".") for m in loaded), forbidden
 
 

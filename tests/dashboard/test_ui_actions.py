@@ -67,7 +67,7 @@ def test_ui_command_prints_a_tokened_loopback_url_for_local(tmp_path: Path) -> N
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
     env.pop("GROQ_API_KEY", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "groq_batch", "ui", "--local", "--no-browser"],
+        [sys.executable, "-m", "groq_batch_cli", "ui", "--local", "--no-browser"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

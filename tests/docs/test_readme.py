@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,7 +80,7 @@ def test_the_whole_job_snippet_runs_as_written(
 
 
 def test_the_shell_section_documents_real_options_and_exit_codes() -> None:
-    from groq_batch import cli
+    import groq_batch_cli as cli
 
     section = readme().split("## From the shell", 1)[1].split("\n## ", 1)[0]
     parser = cli.build_parser()
@@ -89,7 +90,7 @@ def test_the_shell_section_documents_real_options_and_exit_codes() -> None:
         p = stack.pop()
         for action in p._actions:
             known.update(action.option_strings)
-            if isinstance(action, cli.argparse._SubParsersAction):
+            if isinstance(action, argparse._SubParsersAction):
                 stack.extend(action.choices.values())
     for option in set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", section)):
         if option in ("--port",):  # serve's own parser

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from groq_batch import AsyncGroq, Groq, ValidationError
-from groq_batch.cli import main
 from groq_batch.jsonl import BatchRequest, chat_request, write_jsonl
+from groq_batch_cli import main
 from groq_batch_server import LocalServer
 
 MODEL = "llama-3.1-8b-instant"

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from groq_batch import Groq, cli
+import groq_batch_cli as cli
+from groq_batch import Groq
 from groq_batch._tokens import count_tokens, is_rough
 from groq_batch.estimate import (
     DEFAULT_TYPICAL_COMPLETION_TOKENS,

@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 
 from groq_batch import Groq
-from groq_batch.cli import EXIT_OK, EXIT_USAGE
 from groq_batch.validation import (
     MAX_LINES,
     ValidationError,
     validate,
     validate_path,
 )
+from groq_batch_cli import EXIT_OK, EXIT_USAGE
 from groq_batch_server import LocalServer
 
 DATA = Path(__file__).resolve().parent / "data"

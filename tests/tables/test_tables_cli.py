@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from groq_batch import cli
+import groq_batch_cli as cli
 from tests.cli_support import FAST, MODEL, isolated_home, main
 
 __all__ = ["isolated_home"]

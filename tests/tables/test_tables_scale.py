@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from groq_batch import cli
+import groq_batch_cli as cli
 from tests.cli_support import FAST, MODEL, isolated_home, main
 
 __all__ = ["isolated_home"]

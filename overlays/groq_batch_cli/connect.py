@@ -1,0 +1,99 @@
+"""Where a command connects: the provider, the client, and how to reach the same place again.
+
+The client is the API's, or the per-user local server's with ``--local``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shlex
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from groq_batch.jobs import (
+    default_data_dir,
+    endpoint_label,
+)
+from groq_batch.providers import PROVIDER_ENV, Provider, get_provider
+from groq_batch_cli.errors import EXIT_USAGE, CliError
+
+if TYPE_CHECKING:
+    from groq_batch._client import Groq
+
+
+def provider_of(args: argparse.Namespace) -> Provider:
+    """The provider profile the command runs with, its limits overridden by the options."""
+    try:
+        profile = get_provider(getattr(args, "provider", None) or os.environ.get(PROVIDER_ENV))
+    except ValueError as exc:  # only the variable can name an unknown one: --provider has choices
+        raise CliError(f"{PROVIDER_ENV}: {exc}", EXIT_USAGE) from exc
+    return profile.replace(
+        max_lines=getattr(args, "max_lines", None), max_bytes=getattr(args, "max_bytes", None)
+    )
+
+
+def provider_name(args: argparse.Namespace) -> str:
+    """The provider whose prices apply: the one the command runs with."""
+    return provider_of(args).name
+
+
+def endpoint_of(args: argparse.Namespace) -> str:
+    """The label of the server the command connects to, as the registry records it."""
+    if args.local:
+        return endpoint_label(local_data_dir=args.data_dir or default_data_dir(), base_url=None)
+    profile = provider_of(args)
+    # The URL as given (or the provider's default): with the same --provider it reaches the
+    # same routes again, a version path (/v1) included.
+    given = args.base_url or os.environ.get(profile.base_url_env) or profile.base_url
+    return endpoint_label(local_data_dir=None, base_url=given)
+
+
+def connection_flags(args: argparse.Namespace) -> list[str]:
+    """The options that reach the same server again; never the key."""
+    if args.local:
+        flags = ["--local"]
+        if args.data_dir:
+            flags += ["--data-dir", str(args.data_dir)]
+        return flags
+    flags = ["--provider", args.provider] if getattr(args, "provider", None) else []
+    return flags + (["--base-url", args.base_url] if args.base_url else [])
+
+
+def shell_command(*parts: str) -> str:
+    """A ``groq-batch`` command line, quoted for a shell."""
+    return "groq-batch " + " ".join(shlex.quote(p) for p in parts)
+
+
+@contextlib.contextmanager
+def open_client(args: argparse.Namespace) -> Iterator[Groq]:
+    """A client connected where the options say: the API, or the per-user local server."""
+    from groq_batch import Groq
+
+    if not args.local:
+        with Groq(
+            api_key=args.api_key, base_url=args.base_url, provider=provider_of(args)
+        ) as client:
+            yield client
+        return
+    try:
+        from groq_batch_server import daemon
+    except ImportError as exc:
+        raise CliError(
+            "--local needs the server extra: pip install 'groq-batch[server]'", EXIT_USAGE
+        ) from exc
+
+    # The per-user background server: started on first use, shared by every --local command,
+    # running batches with no command attached, and exiting by itself once idle.
+    data_dir = args.data_dir or default_data_dir()
+    try:
+        base_url = daemon.ensure_running(data_dir)
+    except daemon.DaemonError as exc:
+        raise CliError(str(exc)) from exc
+    if args.debug:
+        sys.stderr.write(f"groq-batch: local server {base_url}, log: {daemon.log_path(data_dir)}\n")
+    # The local server serves both /openai/v1 and /v1, so any provider's prefix reaches it.
+    with Groq(api_key="local", base_url=base_url, provider=provider_of(args)) as client:
+        yield client

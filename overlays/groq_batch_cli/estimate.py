@@ -1,0 +1,126 @@
+"""`estimate`, and the estimate and ``--max-cost`` check before a submission."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from groq_batch_cli.checks import require_file
+from groq_batch_cli.connect import provider_name
+from groq_batch_cli.errors import EXIT_OK, EXIT_USAGE, CliError
+from groq_batch_cli.output import Output, usd
+
+
+def _span(low: Any, high: Any, fmt: Any = str) -> str:
+    return fmt(low) if low == high else f"{fmt(low)} - {fmt(high)}"
+
+
+def _print_estimate(target: Output, est: Any) -> None:
+    """Print an `Estimate` as a table (per model and in total) with its caveats."""
+    rows = [
+        (
+            m.model,
+            m.requests,
+            m.prompt_tokens,
+            _span(m.completion_tokens_low, m.completion_tokens_high),
+            _span(m.batch_cost_low, m.batch_cost_high, usd),
+            _span(
+                _diff(m.sync_cost_low, m.batch_cost_low),
+                _diff(m.sync_cost_high, m.batch_cost_high),
+                usd,
+            ),
+        )
+        for _, m in sorted(est.models.items())
+    ]
+    rows.append(
+        (
+            "total",
+            est.requests,
+            est.prompt_tokens,
+            _span(est.completion_tokens_low, est.completion_tokens_high),
+            _span(est.batch_cost_low, est.batch_cost_high, usd),
+            _span(
+                est.sync_cost_low - est.batch_cost_low,
+                est.sync_cost_high - est.batch_cost_high,
+                usd,
+            ),
+        )
+    )
+    pricing = est.pricing
+    discount = pricing.batch_discount
+    title = f"estimate ({pricing.provider} batch prices"
+    title += f", {discount:.0%} off sync)" if discount else ")"
+    target.table(
+        title,
+        ("model", "requests", "prompt tokens", "completion tokens", "batch cost", "saving"),
+        rows,
+    )
+    notes = []
+    if est.rough:
+        notes.append("token counts are rough (4 characters a token): install groq-batch[cli]")
+    if est.unbounded:
+        notes.append(
+            f"{est.unbounded} request(s) set no max_tokens: counted at a typical length, "
+            "so the upper bound is not a bound"
+        )
+    if est.unpriced_models:
+        notes.append(f"cost unknown for {', '.join(est.unpriced_models)} (left out of total)")
+    if est.unreadable_lines:
+        notes.append(f"{est.unreadable_lines} unreadable line(s) left out (see validate)")
+    if pricing.source:
+        notes.append(f"prices from {pricing.source}, checked {pricing.checked}")
+    for note in notes:
+        target.line(f"note: {note}")
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def estimate_command(args: argparse.Namespace, out: Output) -> int:
+    """``groq-batch estimate``."""
+    from groq_batch.estimate import estimate
+
+    require_file(args.file)
+    # A table of prompts was turned into requests (`requests_file`): estimate those.
+    est = estimate(getattr(args, "requests_file", None) or args.file, provider=provider_name(args))
+    if out.as_json:
+        out.json(est.as_dict())
+    else:
+        _print_estimate(out, est)
+    return EXIT_OK
+
+
+def preflight_cost(args: argparse.Namespace, out: Output) -> None:
+    """Print the estimate before submitting; refuse above ``--max-cost`` (nothing uploaded)."""
+    from groq_batch.estimate import estimate
+
+    # A table of prompts was turned into requests (`requests_file`): estimate those.
+    est = estimate(getattr(args, "requests_file", None) or args.file, provider=provider_name(args))
+    if out.as_json:
+        # In JSON mode every line on the event stream is a JSON event, the estimate included.
+        out.event({"event": "estimate", **est.as_dict()})
+    else:
+        _print_estimate(out, est)
+    limit = getattr(args, "max_cost", None)
+    if limit is None:
+        return
+    if est.unpriced_models:
+        raise CliError(
+            f"--max-cost: the cost of {', '.join(est.unpriced_models)} is unknown; "
+            "nothing was uploaded",
+            EXIT_USAGE,
+        )
+    if est.unbounded:
+        # A typical length is a guess, not a bound: a budget cannot rest on it.
+        raise CliError(
+            f"--max-cost: {est.unbounded} request(s) set no max_tokens, so the cost has no "
+            "upper bound; nothing was uploaded",
+            EXIT_USAGE,
+        )
+    if est.batch_cost_high > limit:
+        raise CliError(
+            f"estimated cost up to {usd(est.batch_cost_high)} exceeds --max-cost "
+            f"{usd(limit)}; nothing was uploaded",
+            EXIT_USAGE,
+        )

@@ -1,0 +1,102 @@
+"""`main`: parse the arguments, run the command, and turn user-caused errors into messages."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from groq_batch.jobs import JobNameError
+from groq_batch_cli.batches import (
+    cancel_command,
+    download_command,
+    files_command,
+    jobs_command,
+    list_command,
+    resubmit_command,
+    results_command,
+    status_command,
+    wait_command,
+)
+from groq_batch_cli.errors import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    CliError,
+    collect_secrets,
+    explain_api,
+    redact,
+)
+from groq_batch_cli.estimate import estimate_command
+from groq_batch_cli.output import Output
+from groq_batch_cli.parser import build_parser
+from groq_batch_cli.serve import serve_command, ui_command
+from groq_batch_cli.submit import run_command, submit_command
+from groq_batch_cli.validate import validate_command
+
+COMMANDS = {
+    "validate": validate_command,
+    "estimate": estimate_command,
+    "submit": submit_command,
+    "run": run_command,
+    "status": status_command,
+    "list": list_command,
+    "jobs": jobs_command,
+    "cancel": cancel_command,
+    "wait": wait_command,
+    "results": results_command,
+    "download": download_command,
+    "resubmit": resubmit_command,
+    "files": files_command,
+    "ui": ui_command,
+}
+
+
+def _explain(exc: BaseException) -> CliError | None:
+    """Turn the errors a user can cause into a one-line message, or None for a real bug."""
+    from groq_batch import _errors
+    from groq_batch.validation import ValidationError
+
+    if isinstance(exc, CliError):
+        return exc
+    if isinstance(exc, ValidationError):
+        return CliError(str(exc), EXIT_USAGE)
+    if isinstance(exc, JobNameError):
+        return CliError(str(exc), EXIT_USAGE)
+    if isinstance(exc, _errors.APIError | _errors.APIConnectionError):
+        return CliError(explain_api(exc))
+    if isinstance(exc, _errors.GroqError):
+        return CliError(str(exc), EXIT_USAGE if "api_key" in str(exc) else EXIT_ERROR)
+    if isinstance(exc, OSError):
+        return CliError(str(exc))
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Args:
+        argv: The arguments, without the program name; `sys.argv[1:]` when None.
+
+    Returns:
+        The process exit code.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:
+        return serve_command(argv[1:])
+    collect_secrets(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        parser.error("put serve first: groq-batch serve [options]")
+    out = Output(args.json)
+    try:
+        return COMMANDS[args.command](args, out)
+    except KeyboardInterrupt:
+        Output.note("interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        error = _explain(exc)
+        if error is None or args.debug:
+            raise
+        Output.note(f"groq-batch: error: {redact(str(error))}")
+        return error.code

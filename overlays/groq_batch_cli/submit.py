@@ -1,0 +1,198 @@
+"""`submit` and `run`: a new job (or a re-attached one), from input to results."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from groq_batch.jobs import (
+    FINISHED,
+    WRITTEN,
+    JobRecord,
+    file_sha256,
+)
+from groq_batch_cli.checks import (
+    check_metadata,
+    check_name,
+    check_output,
+    check_provider,
+    require_file,
+    require_key,
+)
+from groq_batch_cli.connect import endpoint_of, open_client, provider_name
+from groq_batch_cli.errors import EXIT_FAILED_ROWS, EXIT_OK, EXIT_USAGE, CliError
+from groq_batch_cli.estimate import preflight_cost
+from groq_batch_cli.output import (
+    Output,
+    batch_dict,
+    batches_exit,
+    print_batches,
+    problem_json,
+    report_invalid,
+)
+from groq_batch_cli.registry import Registry, announce, new_name
+from groq_batch_cli.result_writing import output_format, print_summary, write_results, write_table
+from groq_batch_cli.table_input import read_table_input
+from groq_batch_cli.waiting import JobRef, hint_resubmit, hint_results, recovery, wait_for_batches
+
+if TYPE_CHECKING:
+    from groq_batch._client import Groq
+    from groq_batch._workflow import BatchJob
+
+
+def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob:
+    """Submit ``args.file``; on bad input, print every problem and exit 2 with nothing uploaded."""
+    from groq_batch.validation import ValidationError
+
+    try:
+        return client.batches.submit(
+            getattr(args, "requests_file", None) or args.file,
+            endpoint=args.endpoint,
+            completion_window=args.window,
+            metadata=dict(args.metadata) or None,
+            max_lines=args.max_lines,
+            max_bytes=args.max_bytes,
+        )
+    except ValidationError as exc:
+        count = len(exc.problems)
+        report_invalid(out, exc.source, exc.problems, [problem_json(p) for p in exc.problems])
+        raise CliError(f"{count} problem(s); nothing was uploaded", EXIT_USAGE) from exc
+
+
+def submit_command(args: argparse.Namespace, out: Output) -> int:
+    """``groq-batch submit``."""
+    require_file(args.file)
+    check_provider(args)
+    read_table_input(args, out)
+    registry = Registry()
+    check_metadata(args)
+    check_name(args, registry)
+    require_key(args)
+    preflight_cost(args, out)
+    fresh = new_name(args, registry, args.file)
+    sha = file_sha256(args.requests_file)
+    with open_client(args) as client:
+        job = _submit_job(client, args, out)
+        with recovery(out, JobRef(job.ids), args, None) as ref:
+            ref.name = announce(
+                out,
+                registry,
+                job.ids,
+                name=fresh,
+                endpoint=endpoint_of(args),
+                input_path=args.requests_file,
+                input_sha256=sha,
+                ref=ref,
+            )
+            batches = job.batches
+            if args.wait:
+                batches = wait_for_batches(job, args, out)
+                registry.set_state(ref.name, FINISHED)
+    if out.as_json:
+        out.event(
+            {
+                "event": "batches",
+                "job": ref.name,
+                "batch_ids": list(job.ids),
+                "batches": [batch_dict(b) for b in batches],
+            }
+        )
+    else:
+        print_batches(out, batches)
+    if args.wait:
+        hint_results(ref.name, job.ids, args)
+        return batches_exit(batches)
+    return EXIT_OK
+
+
+def _ask_reattach(record: JobRecord) -> bool:
+    if not sys.stdin.isatty():
+        return True
+    sys.stderr.write(
+        f"job {record.name} ({', '.join(record.batch_ids)}) has the same input and output and "
+        "has not finished. Re-attach to it instead of submitting again? [Y/n] "
+    )
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
+    return answer in ("", "y", "yes")
+
+
+def run_command(args: argparse.Namespace, out: Output) -> int:
+    """``groq-batch run``."""
+    started = time.monotonic()
+    if args.output == "-":
+        # stdout carries the results; events and the summary go to stderr.
+        out = Output(out.as_json, sys.stderr)
+    require_file(args.file)
+    check_provider(args)
+    check_output(args.output, args.file)
+    table = read_table_input(args, out)
+    table_format = output_format(args, table)
+    registry = Registry()
+    check_metadata(args)
+    check_name(args, registry)
+    require_key(args)
+    sha = file_sha256(args.requests_file)
+    endpoint = endpoint_of(args)
+    existing = None
+    if not args.new and args.output != "-":
+        existing = registry.safely(
+            lambda: registry.db.find_unfinished(
+                input_path=args.requests_file,
+                input_sha256=sha,
+                output_path=args.output,
+                endpoint=endpoint,
+            ),
+            "read",
+        )
+        if existing is not None and not (args.resume or _ask_reattach(existing)):
+            existing = None
+        # Time spent answering the question is not the job's.
+        started = time.monotonic()
+    if existing is None:
+        # Only a new job spends anything, so only it gets an estimate (and --max-cost).
+        preflight_cost(args, out)
+    with open_client(args) as client:
+        if existing is None:
+            fresh = new_name(args, registry, args.file)
+            job = _submit_job(client, args, out)
+            ref = JobRef(job.ids)
+        else:
+            job = client.batches.job(list(existing.batch_ids))
+            ref = JobRef(job.ids, existing.name)
+        with recovery(out, ref, args, args.output):
+            if existing is None:
+                ref.name = announce(
+                    out,
+                    registry,
+                    job.ids,
+                    name=fresh,
+                    endpoint=endpoint,
+                    input_path=args.requests_file,
+                    input_sha256=sha,
+                    output_path=args.output,
+                    ref=ref,
+                )
+            elif out.as_json:
+                out.event({"event": "reattached", "job": ref.name, "batch_ids": list(job.ids)})
+            else:
+                Output.note(
+                    f"re-attached to job {ref.name}: {', '.join(job.ids)} (--new submits again)"
+                )
+            wait_for_batches(job, args, out)
+            registry.set_state(ref.name, FINISHED)
+            if table_format is None:
+                summary, cost = write_results(
+                    job, args.output, args.requests_file, provider_name(args)
+                )
+            else:
+                summary, cost = write_table(
+                    job, args.output, table_format, table, args.requests_file, provider_name(args)
+                )
+            registry.set_state(ref.name, WRITTEN)
+    elapsed = time.monotonic() - started
+    print_summary(out, summary, args.output, elapsed, job.ids, ref.name, cost)
+    hint_resubmit(summary, ref.name, job.ids, args)
+    return EXIT_FAILED_ROWS if summary.failed else EXIT_OK

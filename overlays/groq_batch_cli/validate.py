@@ -1,0 +1,44 @@
+"""`validate`: every problem in a JSONL file, offline."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from groq_batch_cli.checks import check_provider, require_file
+from groq_batch_cli.errors import EXIT_OK, EXIT_USAGE
+from groq_batch_cli.output import Output, problem_json
+
+
+def _print_report_json(out: Output, report: Any) -> None:
+    out.json(
+        {
+            "file": report.source,
+            "lines": report.lines,
+            "bytes": report.bytes,
+            "ok": report.ok,
+            "parts": report.parts,
+            "problems": [problem_json(p) for p in report.problems],
+            "warnings": [problem_json(w) for w in report.warnings],
+        }
+    )
+
+
+def validate_command(args: argparse.Namespace, out: Output) -> int:
+    """``groq-batch validate``."""
+    from groq_batch.validation import validate
+
+    require_file(args.file)
+    profile = check_provider(args)
+    report = validate(
+        args.file,
+        endpoint=args.endpoint,
+        max_lines=profile.max_lines,
+        max_bytes=profile.max_bytes,
+        urls=profile.endpoints,
+    )
+    if out.as_json:
+        _print_report_json(out, report)
+    else:
+        out.stream.write(f"{report}\n")
+    return EXIT_OK if report.ok else EXIT_USAGE

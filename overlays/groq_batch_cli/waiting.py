@@ -1,0 +1,184 @@
+"""Waiting for batches (with a progress bar), and what to say when waiting stops or ends."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from groq_batch_cli.connect import connection_flags, shell_command
+from groq_batch_cli.errors import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_TIMEOUT,
+    CliError,
+    explain_api,
+    redact,
+)
+from groq_batch_cli.output import Output, request_counts
+from groq_batch_cli.table_input import table_flags
+
+if TYPE_CHECKING:
+    from groq_batch._workflow import BatchJob
+    from groq_batch.results import ResultSummary
+    from groq_batch_api.models import Batch
+
+
+class _Progress:
+    """A live bar of finished requests, with rate, ETA and failures, on a terminal only."""
+
+    def __init__(self, out: Output) -> None:
+        self.enabled = not out.as_json and sys.stderr.isatty()
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TextColumn("failed {task.fields[failed]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(file=sys.stderr),
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("waiting", total=None, failed=0, rate="")
+        return self
+
+    def update(self, batches: Sequence[Batch]) -> None:
+        """Show the batches' progress."""
+        from groq_batch._workflow_core import status_of
+
+        total = completed = failed = 0
+        for batch in batches:
+            t, c, f = request_counts(batch)
+            total, completed, failed = total + t, completed + c, failed + f
+        statuses = sorted({status_of(b) for b in batches})
+        if self._progress is not None:
+            task = self._progress.tasks[0]
+            speed = task.speed
+            self._progress.update(
+                self._task,
+                description=",".join(statuses),
+                total=total or None,
+                completed=completed + failed,
+                failed=failed,
+                rate=f"{speed:.1f} req/s" if speed else "",
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def wait_for_batches(job: BatchJob, args: argparse.Namespace, out: Output) -> list[Batch]:
+    """Wait for the job's batches, with a progress bar on a terminal."""
+    with _Progress(out) as progress:
+        return job.wait(
+            timeout=getattr(args, "timeout", None),
+            poll_interval=getattr(args, "poll_interval", None),
+            on_update=progress.update,
+            on_retry=lambda exc, delay: out.note(
+                f"polling failed ({type(exc).__name__}); retrying in {delay:.0f} s"
+            ),
+        )
+
+
+@dataclasses.dataclass
+class JobRef:
+    """What a hint needs to name a job: its batch ids, and its name once recorded."""
+
+    ids: Sequence[str]
+    name: str | None = None
+
+
+@contextlib.contextmanager
+def recovery(
+    out: Output, ref: JobRef, args: argparse.Namespace, output: str | None
+) -> Iterator[JobRef]:
+    """On Ctrl-C, ``--timeout`` or a network error, say the batches live on and how to continue.
+
+    Entered the moment the batches exist: ``ref.name`` is filled in once the job is recorded,
+    and until then the hint names the batch ids.
+    """
+    from groq_batch import _errors
+    from groq_batch._workflow_core import WaitTimeoutError
+
+    try:
+        yield ref
+    except (KeyboardInterrupt, WaitTimeoutError, _errors.APIError) as exc:
+        if (
+            isinstance(exc, _errors.APIStatusError)
+            and exc.status_code < 500
+            and (exc.status_code not in (408, 429, 498))
+        ):
+            # A refusal (404, 401, ...) is not an outage: the batches may not be running at all.
+            raise
+        ids, name = ref.ids, ref.name
+        words = [name] if name else [*ids, *connection_flags(args)]
+        wait = shell_command("wait", *words)
+        results = shell_command("results", *words, "-o", output or "results.jsonl")
+        lines = [
+            f"the batches keep running on the server: {', '.join(ids)}",
+            "to continue:",
+            f"  {wait} && {results}",
+        ]
+        if args.command == "run" and output not in (None, "-"):
+            again = shell_command(
+                "run", str(args.file), "-o", output, *table_flags(args), *connection_flags(args)
+            )
+            lines.append(f"or run the same command again to re-attach:\n  {again}")
+        if isinstance(exc, KeyboardInterrupt):
+            reason, code = "interrupted", EXIT_INTERRUPTED
+        elif isinstance(exc, WaitTimeoutError):
+            reason, code = str(exc), EXIT_TIMEOUT
+        else:
+            reason, code = explain_api(exc), EXIT_ERROR
+        if out.as_json:
+            out.event(
+                {
+                    "event": "stopped",
+                    "reason": redact(reason),
+                    "job": name,
+                    "batch_ids": list(ids),
+                    "continue": f"{wait} && {results}",
+                }
+            )
+        raise CliError(redact(reason) + "\n" + "\n".join(lines), code) from exc
+
+
+def hint_results(name: str | None, ids: Sequence[str], args: argparse.Namespace) -> None:
+    """Say how to write the results."""
+    ref = [name] if name else [*ids, *connection_flags(args)]
+    Output.note(f"next: {shell_command('results', *ref, '-o', 'results.jsonl')}")
+
+
+def hint_resubmit(
+    summary: ResultSummary, name: str | None, ids: Sequence[str], args: argparse.Namespace
+) -> None:
+    """Say how to retry the requests that did not succeed, if any did not."""
+    if summary.failed:
+        ref = [name] if name else [*ids, *connection_flags(args)]
+        Output.note(
+            f"{summary.failed} request(s) did not succeed; to retry them: "
+            f"{shell_command('resubmit', *ref)}"
+        )
