@@ -29,6 +29,7 @@ from groq_batch.providers import Provider, get_provider
 
 __all__ = [
     "RECOVERED_HEADER",
+    "STRICT_EXTENSION",
     "Outcome",
     "RequestOptions",
     "Settings",
@@ -188,6 +189,9 @@ class Outcome(Generic[_T]):
     retries_taken: int
     recovered: _T | None = None
 
+
+STRICT_EXTENSION: Final = "groq_batch_strict_response_validation"
+"""The request extension that tells the response parsers whether the client is strict."""
 
 RECOVERED_HEADER: Final = "groq-batch-recovered"
 """Set on the response `with_raw_response` shows after a recovered ambiguous create or upload."""
@@ -402,6 +406,8 @@ class _TransportBase:
             content=opts.content,
             timeout=timeout,
         )
+        # Carried with the request (so with its response) to the parser: strict or lenient.
+        request.extensions[STRICT_EXTENSION] = self.settings.strict
         for name, value in request.headers.items():
             if _ILLEGAL_IN_HEADER.search(value):
                 # Refused here, before httpx, h11 or httpcore's DEBUG trace can quote the value.

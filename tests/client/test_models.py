@@ -92,3 +92,25 @@ def test_the_walk_agrees_with_the_generated_serialisation() -> None:
                                                   "created_at": 1, "filename": "a.jsonl",
                                                   "purpose": "batch"})):  # fmt: skip
         assert model.to_dict() == model._to_wire_dict()
+
+
+def test_parsing_is_lenient_by_default_and_strict_on_request() -> None:
+    import httpx
+    import pytest
+
+    from groq_batch import APIResponseValidationError
+    from tests.client_support import make_client
+
+    partial = {"object": "file", "filename": "a.jsonl", "bytes": "1kb"}
+    lenient, _ = make_client(lambda r: httpx.Response(200, json=partial))
+    file = lenient.files.info("file_1")
+    kept: dict[str, object] = {"id": file.id, "bytes": file.bytes}
+    assert kept == {"id": None, "bytes": "1kb"}  # kept as it came, as the SDK keeps it
+    strict, _ = make_client(
+        lambda r: httpx.Response(200, json=partial), _strict_response_validation=True
+    )
+    with pytest.raises(APIResponseValidationError):
+        strict.files.info("file_1")
+    not_json, _ = make_client(lambda r: httpx.Response(200, content=b"<html>"))
+    with pytest.raises(APIResponseValidationError):
+        not_json.files.info("file_1")
