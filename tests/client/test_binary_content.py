@@ -48,7 +48,8 @@ def test_the_streaming_view_leaves_even_a_small_body_unread() -> None:
     with client.files.with_streaming_response.content("file_1") as content:
         assert not content.is_closed
         assert list(content.iter_lines()) == ['{"id": "a"}', '{"id": "b"}']
-        assert content.is_closed
+        closed: bool = content.is_closed  # read again: reading changed it
+        assert closed
     with client.files.with_streaming_response.content("file_1") as unread:
         pass
     assert unread.is_closed

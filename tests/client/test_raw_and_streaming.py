@@ -101,9 +101,9 @@ def test_streaming_response_iterates_lines_and_closes_unread() -> None:
 def test_only_api_methods_are_offered() -> None:
     client, _ = make_client(_router)
     with pytest.raises(AttributeError):
-        _ = client.batches.with_raw_response.wait
+        _ = client.batches.with_raw_response.wait  # type: ignore[attr-defined]
     with pytest.raises(AttributeError):
-        _ = client.files.with_streaming_response._find_upload
+        _ = client.files.with_streaming_response._find_upload  # type: ignore[attr-defined]
 
 
 def test_an_error_status_still_raises_through_the_raw_view() -> None:

@@ -69,3 +69,14 @@ async def newest(client: AsyncGroq) -> str | None:
     page: BatchListResponse = await client.batches.list()
     first = page.data[0] if page.data else None
     return first.id if first is not None else None
+
+
+def raw_headers(client: Groq, batch_id: str) -> str | None:
+    raw = client.batches.with_raw_response.retrieve(batch_id)
+    batch: BatchRetrieveResponse = raw.parse()
+    print(batch.id, raw.http_request.url, raw.retries_taken)
+    with client.files.with_streaming_response.list() as response:
+        page: FileListResponse = response.parse()
+        print(len(page.data))
+    remaining: str | None = raw.headers.get("x-ratelimit-remaining-requests")
+    return remaining

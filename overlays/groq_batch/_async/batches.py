@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from groq_batch import _flavours, _pagination
 from groq_batch._async.pagination import AsyncPage
-from groq_batch._async.response import AsyncResource
+from groq_batch._async.response import AsyncResource, to_raw_response, to_streamed_response
 from groq_batch._async.workflow import AsyncJobMethods
 from groq_batch._http import build_options, require_id
 from groq_batch._models import parse_batch, parse_batch_list
@@ -29,14 +29,23 @@ from groq_batch_api.models import Batch
 if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq
 
-__all__ = ["AsyncBatches"]
+__all__ = ["AsyncBatches", "AsyncBatchesWithRawResponse", "AsyncBatchesWithStreamingResponse"]
 
 
 class AsyncBatches(AsyncResource, AsyncJobMethods):
     """Create, inspect, list and cancel batch jobs."""
 
-    _API_METHODS = frozenset({"create", "retrieve", "list", "cancel"})
     _client: AsyncGroq
+
+    @property
+    def with_raw_response(self) -> AsyncBatchesWithRawResponse:
+        """These methods, each returning its own `AsyncAPIResponse` (`.headers`, `.parse()`)."""
+        return AsyncBatchesWithRawResponse(AsyncBatches(self._client, "raw"))
+
+    @property
+    def with_streaming_response(self) -> AsyncBatchesWithStreamingResponse:
+        """These methods, each a context manager over its unread `AsyncAPIResponse`."""
+        return AsyncBatchesWithStreamingResponse(AsyncBatches(self._client, "stream"))
 
     async def create(
         self,
@@ -243,3 +252,23 @@ class AsyncBatches(AsyncResource, AsyncJobMethods):
             return _is_cancelled(await self._client.batches.retrieve(batch_id))
 
         return await self._request(opts, parse_batch, recover)  # type: ignore[no-any-return]
+
+
+class AsyncBatchesWithRawResponse:
+    """`client.batches.with_raw_response`: each method returns its `AsyncAPIResponse`."""
+
+    def __init__(self, batches: AsyncBatches) -> None:
+        self.create = to_raw_response(batches.create)
+        self.retrieve = to_raw_response(batches.retrieve)
+        self.list = to_raw_response(batches.list)
+        self.cancel = to_raw_response(batches.cancel)
+
+
+class AsyncBatchesWithStreamingResponse:
+    """`client.batches.with_streaming_response`: each method is a context manager."""
+
+    def __init__(self, batches: AsyncBatches) -> None:
+        self.create = to_streamed_response(to_raw_response(batches.create))
+        self.retrieve = to_streamed_response(to_raw_response(batches.retrieve))
+        self.list = to_streamed_response(to_raw_response(batches.list))
+        self.cancel = to_streamed_response(to_raw_response(batches.cancel))

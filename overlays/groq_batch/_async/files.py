@@ -10,7 +10,7 @@ import httpx
 from groq_batch import _flavours, _pagination
 from groq_batch._async.content import AsyncBinaryContent
 from groq_batch._async.pagination import AsyncPage
-from groq_batch._async.response import AsyncResource
+from groq_batch._async.response import AsyncResource, to_raw_response, to_streamed_response
 from groq_batch._content import SMALL_CONTENT
 from groq_batch._http import Outcome, require_id
 from groq_batch._models import parse_file, parse_file_deleted, parse_file_list
@@ -32,14 +32,23 @@ from groq_batch_api.models import File, FileDeleted
 if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq
 
-__all__ = ["AsyncFiles"]
+__all__ = ["AsyncFiles", "AsyncFilesWithRawResponse", "AsyncFilesWithStreamingResponse"]
 
 
 class AsyncFiles(AsyncResource):
     """Upload, list, inspect, delete and download files."""
 
-    _API_METHODS = frozenset({"create", "list", "info", "delete", "content"})
     _client: AsyncGroq
+
+    @property
+    def with_raw_response(self) -> AsyncFilesWithRawResponse:
+        """These methods, each returning its own `AsyncAPIResponse` (`.headers`, `.parse()`)."""
+        return AsyncFilesWithRawResponse(AsyncFiles(self._client, "raw"))
+
+    @property
+    def with_streaming_response(self) -> AsyncFilesWithStreamingResponse:
+        """These methods, each a context manager over its unread response."""
+        return AsyncFilesWithStreamingResponse(AsyncFiles(self._client, "stream"))
 
     async def create(
         self,
@@ -284,3 +293,28 @@ class AsyncFiles(AsyncResource):
             # connection. A large or unannounced body stays streamed (flat memory, resumable).
             await content._prefetch(SMALL_CONTENT)
         return content
+
+
+class AsyncFilesWithRawResponse:
+    """`client.files.with_raw_response`: each method returns its `AsyncAPIResponse`.
+
+    `content` returns the file's `AsyncBinaryContent`, the SDK's binary response surface.
+    """
+
+    def __init__(self, files: AsyncFiles) -> None:
+        self.create = to_raw_response(files.create)
+        self.list = to_raw_response(files.list)
+        self.info = to_raw_response(files.info)
+        self.delete = to_raw_response(files.delete)
+        self.content = files.content
+
+
+class AsyncFilesWithStreamingResponse:
+    """`client.files.with_streaming_response`: each method is a context manager."""
+
+    def __init__(self, files: AsyncFiles) -> None:
+        self.create = to_streamed_response(to_raw_response(files.create))
+        self.list = to_streamed_response(to_raw_response(files.list))
+        self.info = to_streamed_response(to_raw_response(files.info))
+        self.delete = to_streamed_response(to_raw_response(files.delete))
+        self.content = to_streamed_response(files.content)

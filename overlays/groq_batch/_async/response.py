@@ -12,7 +12,7 @@ import datetime
 import json as jsonlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 import httpx
 
@@ -20,14 +20,15 @@ from groq_batch._http import RECOVERED_HEADER, Outcome, RequestOptions
 
 __all__ = [
     "AsyncAPIResponse",
-    "AsyncRawResponses",
     "AsyncResource",
     "AsyncResponseContextManager",
-    "AsyncStreamedResponses",
+    "to_raw_response",
+    "to_streamed_response",
 ]
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
+_P = ParamSpec("_P")
 
 
 class AsyncAPIResponse(Generic[_T]):
@@ -199,62 +200,52 @@ class AsyncResponseContextManager(Generic[_R]):
             await close()
 
 
-class AsyncRawResponses:
-    """A resource's API methods, each returning its own response object (`with_raw_response`)."""
+def to_raw_response(
+    method: Callable[_P, Awaitable[_R]],
+) -> Callable[_P, Awaitable[AsyncAPIResponse[_R]]]:
+    """Type a raw-mode resource's method as the SDK types `with_raw_response.<method>`.
 
-    def __init__(self, resource: object, names: frozenset[str]) -> None:
-        self._resource = resource
-        self._names = names
+    Args:
+        method: The method of a resource made with `mode="raw"`.
 
-    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
-        if name not in self._names:
-            raise AttributeError(name)
-        method: Callable[..., Awaitable[Any]] = getattr(self._resource, name)
-        return method
+    Returns:
+        The same method: a raw-mode resource already answers with its response object.
+    """
+    raw: Any = method
+    return raw  # type: ignore[no-any-return]
 
 
-class AsyncStreamedResponses:
-    """A resource's API methods, each a context manager over an unread response."""
+def to_streamed_response(
+    method: Callable[_P, Awaitable[_R]],
+) -> Callable[_P, AsyncResponseContextManager[_R]]:
+    """`with_streaming_response.<method>`: the call, sent when its context manager is entered.
 
-    def __init__(self, resource: object, names: frozenset[str]) -> None:
-        self._resource = resource
-        self._names = names
+    Args:
+        method: The method of a resource made with `mode="stream"`.
 
-    def __getattr__(self, name: str) -> Callable[..., AsyncResponseContextManager[Any]]:
-        if name not in self._names:
-            raise AttributeError(name)
-        method: Callable[..., Awaitable[Any]] = getattr(self._resource, name)
+    Returns:
+        A function taking the method's arguments and returning the context manager.
+    """
 
-        def call(*args: Any, **kwargs: Any) -> AsyncResponseContextManager[Any]:
-            return AsyncResponseContextManager(lambda: method(*args, **kwargs))
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> AsyncResponseContextManager[_R]:
+        return AsyncResponseContextManager(lambda: method(*args, **kwargs))
 
-        call.__name__ = call.__qualname__ = name
-        call.__doc__ = method.__doc__
-        return call
+    call.__name__ = call.__qualname__ = getattr(method, "__name__", "call")
+    call.__doc__ = method.__doc__
+    return call
 
 
 class AsyncResource:
     """What both resources share: the three ways each API method can answer.
 
     A resource made with `mode="raw"` or `mode="stream"` returns `AsyncAPIResponse` objects from
-    its API methods; `with_raw_response` and `with_streaming_response` wrap such a resource.
+    its API methods; each resource's `with_raw_response` and `with_streaming_response` are typed
+    views over such a resource.
     """
-
-    _API_METHODS: frozenset[str] = frozenset()
 
     def __init__(self, client: Any, mode: str | None = None) -> None:
         self._client = client
         self._mode = mode
-
-    @property
-    def with_raw_response(self) -> AsyncRawResponses:
-        """These methods, each returning its `AsyncAPIResponse` (`.headers`, `.parse()`, ...)."""
-        return AsyncRawResponses(type(self)(self._client, "raw"), self._API_METHODS)
-
-    @property
-    def with_streaming_response(self) -> AsyncStreamedResponses:
-        """These methods, each a context manager over its unread `AsyncAPIResponse`."""
-        return AsyncStreamedResponses(type(self)(self._client, "stream"), self._API_METHODS)
 
     async def _request(
         self,

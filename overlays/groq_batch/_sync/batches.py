@@ -12,7 +12,7 @@ from groq_batch._http import build_options, require_id
 from groq_batch._models import parse_batch, parse_batch_list
 from groq_batch._pagination import Cursor, page_fields
 from groq_batch._sync.pagination import SyncPage
-from groq_batch._sync.response import Resource
+from groq_batch._sync.response import Resource, to_raw_response, to_streamed_response
 from groq_batch._sync.workflow import JobMethods
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch.resources.batches import (
@@ -31,14 +31,23 @@ from groq_batch_api.models import Batch
 if TYPE_CHECKING:
     from groq_batch._sync.client import Groq
 
-__all__ = ["Batches"]
+__all__ = ["Batches", "BatchesWithRawResponse", "BatchesWithStreamingResponse"]
 
 
 class Batches(Resource, JobMethods):
     """Create, inspect, list and cancel batch jobs."""
 
-    _API_METHODS = frozenset({"create", "retrieve", "list", "cancel"})
     _client: Groq
+
+    @property
+    def with_raw_response(self) -> BatchesWithRawResponse:
+        """These methods, each returning its own `APIResponse` (`.headers`, `.parse()`)."""
+        return BatchesWithRawResponse(Batches(self._client, "raw"))
+
+    @property
+    def with_streaming_response(self) -> BatchesWithStreamingResponse:
+        """These methods, each a context manager over its unread `APIResponse`."""
+        return BatchesWithStreamingResponse(Batches(self._client, "stream"))
 
     def create(
         self,
@@ -245,3 +254,23 @@ class Batches(Resource, JobMethods):
             return _is_cancelled(self._client.batches.retrieve(batch_id))
 
         return self._request(opts, parse_batch, recover)  # type: ignore[no-any-return]
+
+
+class BatchesWithRawResponse:
+    """`client.batches.with_raw_response`: each method returns its `APIResponse`."""
+
+    def __init__(self, batches: Batches) -> None:
+        self.create = to_raw_response(batches.create)
+        self.retrieve = to_raw_response(batches.retrieve)
+        self.list = to_raw_response(batches.list)
+        self.cancel = to_raw_response(batches.cancel)
+
+
+class BatchesWithStreamingResponse:
+    """`client.batches.with_streaming_response`: each method is a context manager."""
+
+    def __init__(self, batches: Batches) -> None:
+        self.create = to_streamed_response(to_raw_response(batches.create))
+        self.retrieve = to_streamed_response(to_raw_response(batches.retrieve))
+        self.list = to_streamed_response(to_raw_response(batches.list))
+        self.cancel = to_streamed_response(to_raw_response(batches.cancel))

@@ -16,7 +16,7 @@ from groq_batch._models import parse_file, parse_file_deleted, parse_file_list
 from groq_batch._pagination import Cursor, page_fields
 from groq_batch._sync.content import BinaryContent
 from groq_batch._sync.pagination import SyncPage
-from groq_batch._sync.response import Resource
+from groq_batch._sync.response import Resource, to_raw_response, to_streamed_response
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch._uploads import FileInput, Upload
 from groq_batch.resources.files import (
@@ -34,14 +34,23 @@ from groq_batch_api.models import File, FileDeleted
 if TYPE_CHECKING:
     from groq_batch._sync.client import Groq
 
-__all__ = ["Files"]
+__all__ = ["Files", "FilesWithRawResponse", "FilesWithStreamingResponse"]
 
 
 class Files(Resource):
     """Upload, list, inspect, delete and download files."""
 
-    _API_METHODS = frozenset({"create", "list", "info", "delete", "content"})
     _client: Groq
+
+    @property
+    def with_raw_response(self) -> FilesWithRawResponse:
+        """These methods, each returning its own `APIResponse` (`.headers`, `.parse()`)."""
+        return FilesWithRawResponse(Files(self._client, "raw"))
+
+    @property
+    def with_streaming_response(self) -> FilesWithStreamingResponse:
+        """These methods, each a context manager over its unread response."""
+        return FilesWithStreamingResponse(Files(self._client, "stream"))
 
     def create(
         self,
@@ -286,3 +295,28 @@ class Files(Resource):
             # connection. A large or unannounced body stays streamed (flat memory, resumable).
             content._prefetch(SMALL_CONTENT)
         return content
+
+
+class FilesWithRawResponse:
+    """`client.files.with_raw_response`: each method returns its `APIResponse`.
+
+    `content` returns the file's `BinaryContent`, the SDK's binary response surface.
+    """
+
+    def __init__(self, files: Files) -> None:
+        self.create = to_raw_response(files.create)
+        self.list = to_raw_response(files.list)
+        self.info = to_raw_response(files.info)
+        self.delete = to_raw_response(files.delete)
+        self.content = files.content
+
+
+class FilesWithStreamingResponse:
+    """`client.files.with_streaming_response`: each method is a context manager."""
+
+    def __init__(self, files: Files) -> None:
+        self.create = to_streamed_response(to_raw_response(files.create))
+        self.list = to_streamed_response(to_raw_response(files.list))
+        self.info = to_streamed_response(to_raw_response(files.info))
+        self.delete = to_streamed_response(to_raw_response(files.delete))
+        self.content = to_streamed_response(files.content)

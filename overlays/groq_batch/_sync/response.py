@@ -14,7 +14,7 @@ import datetime
 import json as jsonlib
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 import httpx
 
@@ -22,14 +22,15 @@ from groq_batch._http import RECOVERED_HEADER, Outcome, RequestOptions
 
 __all__ = [
     "APIResponse",
-    "RawResponses",
     "Resource",
     "ResponseContextManager",
-    "StreamedResponses",
+    "to_raw_response",
+    "to_streamed_response",
 ]
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
+_P = ParamSpec("_P")
 
 
 class APIResponse(Generic[_T]):
@@ -201,62 +202,52 @@ class ResponseContextManager(Generic[_R]):
             close()
 
 
-class RawResponses:
-    """A resource's API methods, each returning its own response object (`with_raw_response`)."""
+def to_raw_response(
+    method: Callable[_P, _R],
+) -> Callable[_P, APIResponse[_R]]:
+    """Type a raw-mode resource's method as the SDK types `with_raw_response.<method>`.
 
-    def __init__(self, resource: object, names: frozenset[str]) -> None:
-        self._resource = resource
-        self._names = names
+    Args:
+        method: The method of a resource made with `mode="raw"`.
 
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name not in self._names:
-            raise AttributeError(name)
-        method: Callable[..., Any] = getattr(self._resource, name)
-        return method
+    Returns:
+        The same method: a raw-mode resource already answers with its response object.
+    """
+    raw: Any = method
+    return raw  # type: ignore[no-any-return]
 
 
-class StreamedResponses:
-    """A resource's API methods, each a context manager over an unread response."""
+def to_streamed_response(
+    method: Callable[_P, _R],
+) -> Callable[_P, ResponseContextManager[_R]]:
+    """`with_streaming_response.<method>`: the call, sent when its context manager is entered.
 
-    def __init__(self, resource: object, names: frozenset[str]) -> None:
-        self._resource = resource
-        self._names = names
+    Args:
+        method: The method of a resource made with `mode="stream"`.
 
-    def __getattr__(self, name: str) -> Callable[..., ResponseContextManager[Any]]:
-        if name not in self._names:
-            raise AttributeError(name)
-        method: Callable[..., Any] = getattr(self._resource, name)
+    Returns:
+        A function taking the method's arguments and returning the context manager.
+    """
 
-        def call(*args: Any, **kwargs: Any) -> ResponseContextManager[Any]:
-            return ResponseContextManager(lambda: method(*args, **kwargs))
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> ResponseContextManager[_R]:
+        return ResponseContextManager(lambda: method(*args, **kwargs))
 
-        call.__name__ = call.__qualname__ = name
-        call.__doc__ = method.__doc__
-        return call
+    call.__name__ = call.__qualname__ = getattr(method, "__name__", "call")
+    call.__doc__ = method.__doc__
+    return call
 
 
 class Resource:
     """What both resources share: the three ways each API method can answer.
 
     A resource made with `mode="raw"` or `mode="stream"` returns `APIResponse` objects from
-    its API methods; `with_raw_response` and `with_streaming_response` wrap such a resource.
+    its API methods; each resource's `with_raw_response` and `with_streaming_response` are typed
+    views over such a resource.
     """
-
-    _API_METHODS: frozenset[str] = frozenset()
 
     def __init__(self, client: Any, mode: str | None = None) -> None:
         self._client = client
         self._mode = mode
-
-    @property
-    def with_raw_response(self) -> RawResponses:
-        """These methods, each returning its `APIResponse` (`.headers`, `.parse()`, ...)."""
-        return RawResponses(type(self)(self._client, "raw"), self._API_METHODS)
-
-    @property
-    def with_streaming_response(self) -> StreamedResponses:
-        """These methods, each a context manager over its unread `APIResponse`."""
-        return StreamedResponses(type(self)(self._client, "stream"), self._API_METHODS)
 
     def _request(
         self,
