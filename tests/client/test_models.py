@@ -114,4 +114,3 @@ def test_parsing_is_lenient_by_default_and_strict_on_request() -> None:
     not_json, _ = make_client(lambda r: httpx.Response(200, content=b"<html>"))
     with pytest.raises(APIResponseValidationError):
         not_json.files.info("file_1")
-
