@@ -144,3 +144,21 @@ def test_closing_closes_the_pool_a_copy_shares_it() -> None:
 def _record(sent: list[httpx.Request], request: httpx.Request) -> httpx.Response:
     sent.append(request)
     return httpx.Response(200, json=batch())
+
+
+def test_omit_removes_a_default_header() -> None:
+    sent: list[httpx.Request] = []
+    client, _ = make_client(lambda r: _record(sent, r))
+    client.batches.retrieve("batch_1", extra_headers={"X-Stainless-Lang": groq_batch.omit})
+    assert "X-Stainless-Lang" not in sent[0].headers
+    assert sent[0].headers["X-Stainless-Retry-Count"] == "0"
+
+
+def test_the_aiohttp_client_needs_its_extra() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("httpx_aiohttp") is None:
+        with pytest.raises(RuntimeError, match="aiohttp"):
+            groq_batch.DefaultAioHttpClient()
+    else:
+        assert issubclass(groq_batch.DefaultAioHttpClient, httpx.AsyncClient)
