@@ -17,12 +17,15 @@ from groq_batch import (
     APIConnectionError,
     APITimeoutError,
     AsyncGroq,
+    AsyncTiming,
     AuthenticationError,
     Groq,
     GroqError,
     InsecureTransportWarning,
+    Timing,
     WaitTimeoutError,
 )
+from groq_batch._retry import retry_delay
 from tests.client_support import API_KEY, AsyncSleeps, Sleeps
 from tests.server_support import jsonl, request_line
 
@@ -50,9 +53,9 @@ def shown(exc: BaseException) -> str:
 
 def client_for(server: LocalServer, **options: object) -> tuple[Groq, Sleeps]:
     options.setdefault("api_key", API_KEY)
-    client = Groq(base_url=server.base_url, **options)  # type: ignore[arg-type]
     sleeps = Sleeps()
-    client._transport.sleep = sleeps
+    options.setdefault("timing", Timing(sleep=sleeps))
+    client = Groq(base_url=server.base_url, **options)  # type: ignore[arg-type]
     return client, sleeps
 
 
@@ -224,8 +227,8 @@ def test_a_same_name_same_size_file_with_other_bytes_is_not_taken_for_ours(
 
 @pytest.mark.anyio
 async def test_the_async_upload_recovers_too(local_server: LocalServer) -> None:
-    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url)
-    client._transport.sleep = AsyncSleeps()
+    timing = AsyncTiming(sleep=AsyncSleeps())
+    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url, timing=timing)
     fault(local_server, kind="status", status=504, method="POST", path=FILES, after_handler=True)
     stored = await client.files.create(file=("in.jsonl", jsonl([request_line(1)])))
     assert [f.id for f in (await client.files.list()).data] == [stored.id]
@@ -247,11 +250,6 @@ def test_wait_outlives_polls_that_fail_on_the_connection(
     make_local_server: Callable[..., LocalServer],
 ) -> None:
     server = make_local_server(api_key=None)
-    client, transport_sleeps = client_for(server, max_retries=1)
-    batch_id = _submitted(client)
-    # Three polls in a row fail (each after its own retry): more than one call's budget.
-    fault(server, kind="drop", times=6, method="GET", path=BATCH)
-    retries: list[tuple[str, float]] = []
     waits: list[float] = []
 
     def pace(seconds: float) -> None:
@@ -259,32 +257,38 @@ def test_wait_outlives_polls_that_fail_on_the_connection(
         waits.append(seconds)
         time.sleep(0.02)
 
+    timing = Timing(sleep=pace, jitter=lambda: 0.0)
+    client, _ = client_for(server, max_retries=1, timing=timing)
+    batch_id = _submitted(client)
+    # Three polls in a row fail (each after its own retry): more than one call's budget.
+    fault(server, kind="drop", times=6, method="GET", path=BATCH)
+    retries: list[tuple[str, float]] = []
     done = client.batches.job(batch_id).wait(
         on_retry=lambda exc, delay: retries.append((type(exc).__name__, delay)),
-        sleep=pace,
         poll_interval=0.05,
     )
     assert [b.status for b in done] == ["completed"]
     assert retries == [("APIConnectionError", 1.0), ("APIConnectionError", 2.0),
                        ("APIConnectionError", 4.0)]  # fmt: skip
-    assert waits[:3] == [1.0, 2.0, 4.0]
-    assert len(transport_sleeps) == 3  # each failed poll used its one retry, no more
+    # Each failed poll used its one retry (the client's back-off), no more, then the outage wait.
+    backoff = retry_delay(0, None, now=0.0, jitter=0.0)
+    assert waits[:6] == [backoff, 1.0, backoff, 2.0, backoff, 4.0]
 
 
 def test_an_outage_longer_than_the_deadline_ends_in_wait_timeout(local_server: LocalServer) -> None:
-    client, _ = client_for(local_server, max_retries=0)
-    batch_id = _submitted(client)
-    fault(local_server, kind="drop", times=-1, method="GET", path=BATCH)
     now = [0.0]
 
     def sleep(seconds: float) -> None:
         now[0] += seconds
 
+    client, _ = client_for(
+        local_server, max_retries=0, timing=Timing(sleep=sleep, monotonic=lambda: now[0])
+    )
+    batch_id = _submitted(client)
+    fault(local_server, kind="drop", times=-1, method="GET", path=BATCH)
     retries: list[float] = []
     with pytest.raises(WaitTimeoutError) as info:
-        client.batches.job(batch_id).wait(
-            timeout=20, on_retry=lambda exc, d: retries.append(d), sleep=sleep, clock=lambda: now[0]
-        )
+        client.batches.job(batch_id).wait(timeout=20, on_retry=lambda exc, d: retries.append(d))
     assert retries == [1.0, 2.0, 4.0, 8.0, 5.0]  # the last wait is trimmed to the deadline
     assert isinstance(info.value.__context__, APIConnectionError)
 
@@ -299,20 +303,23 @@ def test_an_error_the_server_means_still_ends_the_wait(local_server: LocalServer
 
 @pytest.mark.anyio
 async def test_async_wait_outlives_an_outage(local_server: LocalServer) -> None:
-    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url, max_retries=0)
-    client._transport.sleep = AsyncSleeps()
+    async def pace(seconds: float) -> None:
+        await anyio.sleep(0.02)
+
+    client = AsyncGroq(
+        api_key=API_KEY,
+        base_url=local_server.base_url,
+        max_retries=0,
+        timing=AsyncTiming(sleep=pace),
+    )
     file = await client.files.create(file=("in.jsonl", jsonl([request_line(1)])))
     batch = await client.batches.create(
         input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h"
     )
     fault(local_server, kind="drop", times=2, method="GET", path=BATCH)
     retries: list[float] = []
-
-    async def pace(seconds: float) -> None:
-        await anyio.sleep(0.02)
-
     done = await client.batches.job(batch.id).wait(
-        on_retry=lambda exc, d: retries.append(d), sleep=pace, poll_interval=0.05
+        on_retry=lambda exc, d: retries.append(d), poll_interval=0.05
     )
     assert [b.status for b in done] == ["completed"]
     assert retries == [1.0, 2.0]

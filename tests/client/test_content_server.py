@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from groq_batch import AsyncGroq, Groq, GroqError, IncompleteContentError, NotFoundError
+from groq_batch import AsyncGroq, Groq, GroqError, IncompleteContentError, NotFoundError, Timing
 from tests.cassette_support import capture_sent
 from tests.client_support import API_KEY
 from tests.server_support import jsonl, request_line
+
+NO_WAIT = Timing(sleep=lambda seconds: None)
 
 if TYPE_CHECKING:
     from groq_batch_server import LocalServer
@@ -28,8 +30,7 @@ def truncate(server: LocalServer, at_bytes: int, times: int) -> None:
 def test_a_truncated_download_resumes_to_the_exact_bytes(
     local_server: LocalServer, tmp_path: Path
 ) -> None:
-    with Groq(api_key=API_KEY, base_url=local_server.base_url) as client:
-        client._transport.sleep = lambda seconds: None
+    with Groq(api_key=API_KEY, base_url=local_server.base_url, timing=NO_WAIT) as client:
         file_id = client.files.create(file=("in.jsonl", PAYLOAD)).id
         truncate(local_server, 5000, times=3)
         content = client.files.content(file_id)
@@ -47,8 +48,9 @@ def test_a_truncated_download_resumes_to_the_exact_bytes(
 def test_a_download_that_cannot_progress_is_a_typed_error_and_no_file(
     local_server: LocalServer, tmp_path: Path
 ) -> None:
-    with Groq(api_key=API_KEY, base_url=local_server.base_url, max_retries=2) as client:
-        client._transport.sleep = lambda seconds: None
+    with Groq(
+        api_key=API_KEY, base_url=local_server.base_url, timing=NO_WAIT, max_retries=2
+    ) as client:
         file_id = client.files.create(file=("in.jsonl", PAYLOAD)).id
         truncate(local_server, 1000, times=1)
         truncate(local_server, 0, times=-1)
@@ -75,7 +77,7 @@ async def test_async_truncated_download_resumes(local_server: LocalServer) -> No
 def test_read_lines_and_write_send_the_download_headers(
     local_server: LocalServer, tmp_path: Path
 ) -> None:
-    with Groq(api_key=API_KEY, base_url=local_server.base_url) as client:
+    with Groq(api_key=API_KEY, base_url=local_server.base_url, timing=NO_WAIT) as client:
         file_id = client.files.create(file=("in.jsonl", PAYLOAD)).id
         sent = capture_sent(client)
         assert client.files.content(file_id).read() == PAYLOAD
@@ -92,8 +94,7 @@ def test_read_lines_and_write_send_the_download_headers(
 
 
 def test_a_resume_asks_for_the_rest_with_range_and_if_range(local_server: LocalServer) -> None:
-    with Groq(api_key=API_KEY, base_url=local_server.base_url) as client:
-        client._transport.sleep = lambda seconds: None
+    with Groq(api_key=API_KEY, base_url=local_server.base_url, timing=NO_WAIT) as client:
         file_id = client.files.create(file=("in.jsonl", PAYLOAD)).id
         truncate(local_server, 5000, times=1)
         truncate(local_server, 17_000 - 5000, times=1)
@@ -110,7 +111,7 @@ def test_a_resume_asks_for_the_rest_with_range_and_if_range(local_server: LocalS
 def test_content_is_single_use_and_a_missing_file_raises_when_opened(
     local_server: LocalServer,
 ) -> None:
-    with Groq(api_key=API_KEY, base_url=local_server.base_url) as client:
+    with Groq(api_key=API_KEY, base_url=local_server.base_url, timing=NO_WAIT) as client:
         file_id = client.files.create(file=("in.jsonl", PAYLOAD)).id
         with client.files.content(file_id) as content:
             next(content.iter_bytes())

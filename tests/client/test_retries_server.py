@@ -17,9 +17,11 @@ from groq_batch import (
     APIConnectionError,
     APITimeoutError,
     AsyncGroq,
+    AsyncTiming,
     Groq,
     InternalServerError,
     RateLimitError,
+    Timing,
 )
 from tests.client_support import API_KEY, AsyncSleeps, Sleeps
 from tests.server_support import jsonl, request_line
@@ -31,9 +33,9 @@ CREATE = r"/openai/v1/batches$"
 
 
 def client_for(server: LocalServer, **options: object) -> tuple[Groq, Sleeps]:
-    client = Groq(api_key=API_KEY, base_url=server.base_url, **options)  # type: ignore[arg-type]
     sleeps = Sleeps()
-    client._transport.sleep = sleeps
+    timing = Timing(sleep=sleeps)
+    client = Groq(api_key=API_KEY, base_url=server.base_url, timing=timing, **options)  # type: ignore[arg-type]
     return client, sleeps
 
 
@@ -210,9 +212,9 @@ def test_cancel_after_a_dropped_answer_returns_the_cancelling_batch(
 async def test_async_timeout_after_the_server_created_the_batch_makes_no_duplicate(
     local_server: LocalServer,
 ) -> None:
-    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url)
     sleeps = AsyncSleeps()
-    client._transport.sleep = sleeps
+    timing = AsyncTiming(sleep=sleeps)
+    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url, timing=timing)
     async with client:
         stored = await client.files.create(file=("in.jsonl", jsonl([request_line(1)])))
         fault(
@@ -339,9 +341,9 @@ def test_create_raises_the_original_failure_when_the_look_up_fails(
 
 @pytest.mark.anyio
 async def test_async_429_is_retried_after_the_servers_wait(local_server: LocalServer) -> None:
-    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url)
     sleeps = AsyncSleeps()
-    client._transport.sleep = sleeps
+    timing = AsyncTiming(sleep=sleeps)
+    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url, timing=timing)
     fault(local_server, kind="status", status=429, retry_after="1", method="GET")
     async with client:
         assert (await client.files.list()).data == []
@@ -350,8 +352,8 @@ async def test_async_429_is_retried_after_the_servers_wait(local_server: LocalSe
 
 @pytest.mark.anyio
 async def test_async_ambiguous_upload_leaves_one_file(local_server: LocalServer) -> None:
-    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url)
-    client._transport.sleep = AsyncSleeps()
+    timing = AsyncTiming(sleep=AsyncSleeps())
+    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url, timing=timing)
     fault(
         local_server,
         kind="drop",

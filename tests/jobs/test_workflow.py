@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from groq_batch import Groq
+from groq_batch import Groq, Timing
 from groq_batch._workflow import BatchJob
 from groq_batch._workflow_core import (
     JOB_KEY,
@@ -255,19 +255,20 @@ def test_poll_backoff_grows_to_a_cap() -> None:
     assert fixed == [2.5, 2.5, 2.5]
 
 
-def test_wait_uses_injected_clock(make_local_server: Callable[..., LocalServer]) -> None:
+def test_wait_uses_the_clients_timing(make_local_server: Callable[..., LocalServer]) -> None:
     server = make_local_server(request_latency=1.0, chunk_size=1)
-    with Groq(api_key="k", base_url=server.base_url) as client:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    timing = Timing(sleep=sleep, monotonic=lambda: now[0])
+    with Groq(api_key="k", base_url=server.base_url, timing=timing) as client:
         job = client.batches.submit(requests(50))
-        now = [0.0]
-        slept: list[float] = []
-
-        def sleep(seconds: float) -> None:
-            slept.append(seconds)
-            now[0] += seconds
-
         with pytest.raises(WaitTimeoutError):
-            job.wait(timeout=30.0, sleep=sleep, clock=lambda: now[0])
+            job.wait(timeout=30.0)
         client.batches.cancel(job.ids[0])
     # Backoff from about 1 s, and the last wait is trimmed to the deadline.
     assert 0.85 <= slept[0] <= 1.15

@@ -4,14 +4,11 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 import httpx
 
-from groq_batch import _flavours
 from groq_batch._errors import APIError, GroqError, make_status_error
 from groq_batch._http import (
     Outcome,
@@ -23,6 +20,7 @@ from groq_batch._http import (
     safe_cause,
 )
 from groq_batch._retry import Action
+from groq_batch._timing import Timing
 
 __all__ = ["SyncTransport"]
 
@@ -37,13 +35,12 @@ class SyncTransport(_TransportBase):
         settings: Settings,
         http_client: httpx.Client,
         *,
-        sleep: Callable[[float], None] = _flavours.sleep,
-        clock: Callable[[], float] = time.time,
-        jitter: Callable[[], float] = random.random,
+        timing: Timing | None = None,
     ) -> None:
-        super().__init__(settings, clock=clock, jitter=jitter)
+        timing = timing or Timing()
+        super().__init__(settings, clock=timing.time, jitter=timing.jitter)
         self.http_client = http_client
-        self.sleep = sleep
+        self.timing = timing
 
     def send(
         self,
@@ -123,7 +120,7 @@ class SyncTransport(_TransportBase):
                 failure = make_status_error(response)
                 if action is Action.RAISE:
                     raise failure
-            self.sleep(delay)
+            self.timing.sleep(delay)
             if action is Action.RECOVER and recover is not None:
                 try:
                     found = recover()
