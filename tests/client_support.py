@@ -86,3 +86,11 @@ def make_async_client(handler: Handler, **options: Any) -> tuple[AsyncGroq, Asyn
         http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)), **options
     )
     return client, sleeps
+
+
+def no_wait(seconds: float) -> None:
+    """A sleep that returns at once, for clients whose waits a test does not look at."""
+
+
+async def async_no_wait(seconds: float) -> None:
+    """The async flavour's `no_wait`."""
