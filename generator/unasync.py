@@ -74,6 +74,7 @@ class Tree:
 
     @functools.cached_property
     def compiled(self) -> list[tuple[str, re.Pattern[str], str]]:
+        """Each rule's pattern, compiled, and its replacement."""
         # Each rule starts at a word boundary; it says itself where it ends.
         return [(pattern, re.compile(rf"\b{pattern}"), repl) for pattern, repl in self.subs]
 
