@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 import httpx
 
 from groq_batch import AsyncGroq, AsyncTiming, Groq, Timing
@@ -94,3 +96,13 @@ def no_wait(seconds: float) -> None:
 
 async def async_no_wait(seconds: float) -> None:
     """The async flavour's `no_wait`."""
+
+
+def pause(seconds: float) -> None:
+    """Let real time pass between polls of a condition (never as a synchronisation)."""
+    time.sleep(seconds)
+
+
+async def async_pause(seconds: float) -> None:
+    """The async flavour's `pause`."""
+    await anyio.sleep(seconds)
