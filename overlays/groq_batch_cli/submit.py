@@ -15,7 +15,6 @@ from groq_batch.jobs import (
 )
 from groq_batch_cli.checks import (
     check_metadata,
-    check_name,
     check_output,
     check_provider,
     require_file,
@@ -32,7 +31,7 @@ from groq_batch_cli.output import (
     problem_json,
     report_invalid,
 )
-from groq_batch_cli.registry import Registry, announce, new_name
+from groq_batch_cli.registry import Registry, announce, reserve_name
 from groq_batch_cli.result_writing import output_format, print_summary, write_results, write_table
 from groq_batch_cli.table_input import read_table_input
 from groq_batch_cli.waiting import JobRef, hint_resubmit, hint_results, recovery, wait_for_batches
@@ -40,6 +39,7 @@ from groq_batch_cli.waiting import JobRef, hint_resubmit, hint_results, recovery
 if TYPE_CHECKING:
     from groq_batch._client import Groq
     from groq_batch._workflow import BatchJob
+    from groq_batch.tables import PromptTable
 
 
 def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob:
@@ -68,10 +68,18 @@ def submit_command(args: argparse.Namespace, out: Output) -> int:
     read_table_input(args, out)
     registry = Registry()
     check_metadata(args)
-    check_name(args, registry)
     require_key(args)
+    # Reserved before anything is uploaded: a second process with this name stops here.
+    fresh = reserve_name(args, registry, args.file)
+    try:
+        return _submit_reserved(args, out, registry, fresh)
+    finally:
+        registry.release(fresh)
+
+
+def _submit_reserved(args: argparse.Namespace, out: Output, registry: Registry, fresh: str) -> int:
+    """``submit`` once its job name is reserved."""
     preflight_cost(args, out)
-    fresh = new_name(args, registry, args.file)
     sha = file_sha256(args.requests_file)
     with open_client(args) as client:
         job = _submit_job(client, args, out)
@@ -132,7 +140,6 @@ def run_command(args: argparse.Namespace, out: Output) -> int:
     table_format = output_format(args, table)
     registry = Registry()
     check_metadata(args)
-    check_name(args, registry)
     require_key(args)
     sha = file_sha256(args.requests_file)
     endpoint = endpoint_of(args)
@@ -151,19 +158,41 @@ def run_command(args: argparse.Namespace, out: Output) -> int:
             existing = None
         # Time spent answering the question is not the job's.
         started = time.monotonic()
+    if existing is not None:
+        return _run_job(args, out, registry, table, table_format, existing, None, started, sha)
+    # A new job: its name is reserved before anything is uploaded, and freed if nothing was made.
+    fresh = reserve_name(args, registry, args.file)
+    try:
+        return _run_job(args, out, registry, table, table_format, None, fresh, started, sha)
+    finally:
+        registry.release(fresh)
+
+
+def _run_job(
+    args: argparse.Namespace,
+    out: Output,
+    registry: Registry,
+    table: PromptTable | None,
+    table_format: str | None,
+    existing: JobRecord | None,
+    fresh: str | None,
+    started: float,
+    sha: str,
+) -> int:
+    """``run`` once it knows its job: an unfinished one to re-attach to, or a reserved name."""
+    endpoint = endpoint_of(args)
     if existing is None:
         # Only a new job spends anything, so only it gets an estimate (and --max-cost).
         preflight_cost(args, out)
     with open_client(args) as client:
         if existing is None:
-            fresh = new_name(args, registry, args.file)
             job = _submit_job(client, args, out)
             ref = JobRef(job.ids)
         else:
             job = client.batches.job(list(existing.batch_ids))
             ref = JobRef(job.ids, existing.name)
         with recovery(out, ref, args, args.output):
-            if existing is None:
+            if fresh is not None:
                 ref.name = announce(
                     out,
                     registry,
