@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from groq_batch_cli.checks import (
     require_file,
     require_key,
 )
-from groq_batch_cli.connect import endpoint_of, open_client, provider_name
+from groq_batch_cli.connect import endpoint_of, open_client, provider_name, provider_of
 from groq_batch_cli.errors import EXIT_FAILED_ROWS, EXIT_OK, EXIT_USAGE, CliError
 from groq_batch_cli.estimate import preflight_cost
 from groq_batch_cli.output import (
@@ -61,6 +62,29 @@ def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob
         raise CliError(f"{count} problem(s); nothing was uploaded", EXIT_USAGE) from exc
 
 
+def _validate_first(args: argparse.Namespace, out: Output) -> None:
+    """Validate the input before anything else parses it: the estimate comes after.
+
+    The same check `submit` makes before uploading (the limits apply by splitting), so that a
+    bad line, one nested 100,000 levels deep included, is a problem naming its line, never a
+    traceback from a parser that met it first.
+    """
+    from groq_batch.validation import validate_path
+
+    source = os.fspath(getattr(args, "requests_file", None) or args.file)
+    report = validate_path(
+        source,
+        endpoint=args.endpoint,
+        max_lines=2**62,
+        max_bytes=2**62,
+        urls=provider_of(args).endpoints,
+        source=source,
+    )
+    if report.problems:
+        report_invalid(out, source, report.problems, [problem_json(p) for p in report.problems])
+        raise CliError(f"{len(report.problems)} problem(s); nothing was uploaded", EXIT_USAGE)
+
+
 def submit_command(args: argparse.Namespace, out: Output) -> int:
     """``groq-batch submit``."""
     require_file(args.file)
@@ -79,6 +103,7 @@ def submit_command(args: argparse.Namespace, out: Output) -> int:
 
 def _submit_reserved(args: argparse.Namespace, out: Output, registry: Registry, fresh: str) -> int:
     """``submit`` once its job name is reserved."""
+    _validate_first(args, out)
     preflight_cost(args, out)
     sha = file_sha256(args.requests_file)
     with open_client(args) as client:
@@ -183,6 +208,7 @@ def _run_job(
     endpoint = endpoint_of(args)
     if existing is None:
         # Only a new job spends anything, so only it gets an estimate (and --max-cost).
+        _validate_first(args, out)
         preflight_cost(args, out)
     with open_client(args) as client:
         if existing is None:
