@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob:
     """Submit ``args.file``; on bad input, print every problem and exit 2 with nothing uploaded."""
+    from groq_batch import RequestTooLargeError
     from groq_batch.validation import ValidationError
 
     try:
@@ -60,6 +61,13 @@ def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob
         count = len(exc.problems)
         report_invalid(out, exc.source, exc.problems, [problem_json(p) for p in exc.problems])
         raise CliError(f"{count} problem(s); nothing was uploaded", EXIT_USAGE) from exc
+    except RequestTooLargeError as exc:
+        # Split as far as it goes and still refused: the input, not the network, must change.
+        raise CliError(
+            f"{exc.message}: a part of the input is too large for this server even split down "
+            "to one line or 64 KiB; no batch was created and no uploaded part was kept",
+            EXIT_USAGE,
+        ) from exc
 
 
 def _validate_first(args: argparse.Namespace, out: Output) -> None:

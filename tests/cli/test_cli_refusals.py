@@ -135,7 +135,8 @@ def test_a_413_through_the_cli_is_a_clear_message_and_leaves_nothing(
 ) -> None:
     server = make_local_server(api_key=None, max_upload_bytes=200_000)
     done = run_cli("submit", str(_too_large_file(tmp_path)), *remote(server.base_url))
-    assert done.returncode != cli.EXIT_OK
+    assert done.returncode == cli.EXIT_USAGE, done.stderr
     assert "Traceback" not in done.stderr
-    assert "too large" in done.stderr.lower(), done.stderr
+    assert "too large for this server" in done.stderr
+    assert "no batch was created and no uploaded part was kept" in done.stderr
     assert _stored(server) == ([], 0)
