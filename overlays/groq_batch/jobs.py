@@ -80,6 +80,7 @@ CREATE TABLE IF NOT EXISTS reservations (
     token TEXT NOT NULL,
     host TEXT NOT NULL,
     pid INTEGER NOT NULL,
+    started TEXT,
     created_at REAL NOT NULL
 );
 """
@@ -90,6 +91,20 @@ RESERVATION_TTL = 24 * 3600.0
 
 class JobNameError(ValueError):
     """A job name that is malformed, looks like a batch id, or is already taken."""
+
+
+def _process_started(pid: int) -> str | None:
+    """When a process started (clock ticks since boot, from Linux's /proc), or None if unknown.
+
+    Recorded with a reservation so that a new process that got a crashed one's pid is not taken
+    for it.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 else None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -420,8 +435,15 @@ class JobRegistry:
             self._claim(db, chosen, now)
             try:
                 db.execute(
-                    "INSERT INTO reservations VALUES (?, ?, ?, ?, ?)",
-                    (chosen, token, socket.gethostname(), os.getpid(), now),
+                    "INSERT INTO reservations VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        chosen,
+                        token,
+                        socket.gethostname(),
+                        os.getpid(),
+                        _process_started(os.getpid()),
+                        now,
+                    ),
                 )
             except sqlite3.IntegrityError as exc:  # only if BEGIN IMMEDIATE were bypassed
                 raise JobNameError(f"a job named {chosen!r} is being submitted") from exc
@@ -443,13 +465,16 @@ class JobRegistry:
     def _claim(self, db: sqlite3.Connection, name: str, now: float) -> None:
         """Refuse ``name`` if another live process reserved it; clear a lapsed reservation."""
         row = db.execute(
-            "SELECT token, host, pid, created_at FROM reservations WHERE name = ?", (name,)
+            "SELECT token, host, pid, started, created_at FROM reservations WHERE name = ?",
+            (name,),
         ).fetchone()
         if row is None or row[0] == self._held.get(name):
             return
-        token, host, pid, created = row
+        token, host, pid, started, created = row
         if host == socket.gethostname():
-            lapsed = not _pid_alive(int(pid))
+            now_started = _process_started(int(pid))
+            reused = started is not None and now_started is not None and started != now_started
+            lapsed = reused or not _pid_alive(int(pid))
         else:
             lapsed = now - float(created) > RESERVATION_TTL
         if not lapsed:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -176,3 +177,15 @@ def test_a_reservation_is_exclusive_until_recorded_or_released(tmp_path: Path) -
     assert fresh.startswith("questions-")
     assert json.dumps(mine.list()[0].to_dict())  # reservations are not jobs
     assert [r.name for r in mine.list()] == ["n"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_a_reservation_whose_pid_was_reused_holds_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    JobRegistry(path).reserve("n")
+    # As if the reserving process had crashed and a new one had got its pid: same pid and host,
+    # another start time.
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE reservations SET started = 'not-the-same'")
+    db.close()
+    assert JobRegistry(path).reserve("n") == "n"
