@@ -750,14 +750,30 @@ def _input_names(names: Sequence[str]) -> list[str]:
     return out
 
 
-def _cell(value: Any) -> str:
+# OWASP's CSV injection advice: a spreadsheet runs a cell that starts with one of these as a
+# formula (tab and carriage return too, which some tools skip before looking).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain number is a value in every spreadsheet, never a formula: "-5" stays "-5".
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _neutralised(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: a single quote before a would-be formula."""
+    if text.startswith(_FORMULA_STARTS) and _PLAIN_NUMBER.fullmatch(text) is None:
+        return "'" + text
+    return text
+
+
+def _cell(value: Any, raw: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
+        text = value
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    else:
+        text = str(value)
+    return text if raw else _neutralised(text)
 
 
 class TableWriter:
@@ -775,6 +791,7 @@ class TableWriter:
         inputs: PromptTable | None = None,
         json_mode: bool | None = None,
         row_group_size: int | None = None,
+        csv_raw: bool = False,
     ) -> None:
         """Open the writer.
 
@@ -785,8 +802,13 @@ class TableWriter:
             json_mode: Fill the ``json`` column; by default, when the inputs asked for JSON.
             row_group_size: Results per row group (Parquet) or per flush (CSV, JSON Lines) at
                 most; a group is also flushed once it holds ``ROW_GROUP_BYTES`` of text.
+            csv_raw: Write CSV cells as they are. By default a cell that starts with ``=``,
+                ``+``, ``-``, ``@``, a tab or a carriage return (and is not a plain number) gets
+                a single quote in front, so that a spreadsheet shows it as text instead of
+                running it as a formula (OWASP's advice on CSV injection).
         """
         pa = _pyarrow()
+        self.csv_raw = csv_raw
         self.format = format_of("", format)
         self.inputs = inputs
         self.json_mode = inputs.json_mode if json_mode is None and inputs else bool(json_mode)
@@ -862,7 +884,7 @@ class TableWriter:
             self._parquet.write_batch(batch)
         elif self._csv is not None:
             for record in batch.to_pylist():
-                self._csv.writerow([_cell(v) for v in record.values()])
+                self._csv.writerow([_cell(v, self.csv_raw) for v in record.values()])
         else:
             for record in batch.to_pylist():
                 if record.get("json") is not None:
@@ -895,6 +917,7 @@ def write_results(
     format: str | None = None,
     inputs: PromptTable | None = None,
     summary: ResultSummary | None = None,
+    csv_raw: bool = False,
 ) -> None:
     """Stream results into a table file, replacing it only once it is whole.
 
@@ -904,10 +927,12 @@ def write_results(
         format: ``csv``, ``parquet`` or ``jsonl``; by default, from the extension.
         inputs: The prompt table, whose columns lead each row.
         summary: Counts each result, when given.
+        csv_raw: Write CSV cells as they are, formulas included; by default a cell that a
+            spreadsheet would run as a formula gets a single quote in front (see ``TableWriter``).
     """
     fmt = format_of(output, format)
     if os.fspath(output) == "-":
-        with TableWriter(sys.stdout, fmt, inputs=inputs) as writer:
+        with TableWriter(sys.stdout, fmt, inputs=inputs, csv_raw=csv_raw) as writer:
             for result in results:
                 if summary is not None:
                     summary.add(result)
@@ -916,7 +941,7 @@ def write_results(
     target = Path(output)
     tmp = target.with_name(f".{target.name}.tmp")
     try:
-        with TableWriter(tmp, fmt, inputs=inputs) as writer:
+        with TableWriter(tmp, fmt, inputs=inputs, csv_raw=csv_raw) as writer:
             for result in results:
                 if summary is not None:
                     summary.add(result)
@@ -1034,6 +1059,7 @@ class ResultsStream(Iterator["BatchResult"]):
         *,
         format: str | None = None,
         inputs: PromptTable | None = None,
+        csv_raw: bool = False,
     ) -> None:
         """Stream the results into a CSV, Parquet or JSON Lines file (see ``write_results``)."""
-        write_results(self, output, format=format, inputs=inputs or self.inputs)
+        write_results(self, output, format=format, inputs=inputs or self.inputs, csv_raw=csv_raw)

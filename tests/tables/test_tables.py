@@ -348,3 +348,34 @@ def test_a_dataframe_goes_through_submit_and_comes_back_as_a_table(
     assert sorted(rows, key=lambda r: r["qid"]) == sorted(arrow_rows, key=lambda r: r["qid"])
     assert {r["qid"]: r["text"] for r in rows} == {1: "Echo: one", 2: "Echo: two", 3: "Echo: three"}
     assert {r["custom_id"] for r in rows} == {"1", "2", "3"}
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
+FORMULAS = ["=1+1", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted_and_raw_keeps_them(
+    tmp_path: Path,
+) -> None:
+    inputs = prompt_table(
+        pa.table({"q": [*FORMULAS, "-5", "+1.5e3", "plain"]}), prompt="q", model=MODEL
+    )
+    answers = [_ok(f"row-{i + 1}", q) for i, q in enumerate(inputs.prompts)]
+    out = tmp_path / "a.csv"
+    write_results(answers, out, inputs=inputs)
+    with out.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    expected = [*("'" + f for f in FORMULAS), "-5", "+1.5e3", "plain"]
+    # Input and answer cells alike: both may hold text from elsewhere. Plain numbers stay numbers.
+    assert [r["q"] for r in rows] == expected
+    assert [r["text"] for r in rows] == expected
+    assert rows[0]["prompt_tokens"] == "3"
+
+    raw = tmp_path / "raw.csv"
+    write_results(answers, raw, inputs=inputs, csv_raw=True)
+    with raw.open(newline="", encoding="utf-8") as fh:
+        assert [r["text"] for r in csv.DictReader(fh)] == [*FORMULAS, "-5", "+1.5e3", "plain"]
+    # The other formats keep values as they are: they are data, not spreadsheets.
+    write_results(answers, tmp_path / "a.jsonl", inputs=inputs)
+    lines = (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["text"] for line in lines][:6] == FORMULAS

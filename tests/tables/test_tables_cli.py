@@ -258,3 +258,26 @@ def test_bad_rows_are_json_events_with_json(
         "file": str(source),
         "problems": [{"row": 2, "line": 3, "column": "q", "message": "the prompt is empty"}],
     }
+
+
+def test_csv_output_quotes_would_be_formulas_and_csv_raw_keeps_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    source = tmp_path / "prompts.csv"
+    source.write_text('question\n"=HYPERLINK(""http://x.test"")"\n@SUM(A1)\nplain\n', "utf-8")
+    out = tmp_path / "answers.csv"
+    table_args = ["--prompt-column", "question", "--model", MODEL, "--name", "formulas"]
+    code, _, err = main(capsys, "run", str(source), *table_args, "-o", str(out), *_local(tmp_path))
+    assert code == cli.EXIT_OK, err
+    with out.open(newline="", encoding="utf-8") as fh:
+        questions = sorted(r["question"] for r in csv.DictReader(fh))
+    assert questions == ['\'=HYPERLINK("http://x.test")', "'@SUM(A1)", "plain"]
+
+    raw = tmp_path / "raw.csv"
+    code, _, err = main(capsys, "results", "formulas", "-o", str(raw), "--csv-raw")
+    assert code == cli.EXIT_OK, err
+    with raw.open(newline="", encoding="utf-8") as fh:
+        questions = sorted(r["question"] for r in csv.DictReader(fh))
+    assert questions == ['=HYPERLINK("http://x.test")', "@SUM(A1)", "plain"]
