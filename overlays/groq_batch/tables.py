@@ -90,6 +90,9 @@ _BATCH_KEYS = frozenset({"custom_id", "method", "url", "body"})
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
+_CSV_FIELD_LIMIT = 2**31 - 1
+"""The largest CSV cell read: the most a C long holds on every platform (Windows' is 32-bit)."""
+
 
 def _pyarrow() -> Any:
     try:
@@ -238,6 +241,11 @@ def _read_csv(path: Path) -> tuple[pa.Table, list[int]]:
     pa = _pyarrow()
     source = os.fspath(path)
     problems: list[TableProblem] = []
+    # The csv module refuses a cell over 128 KiB by default, but a prompt that long is fine in
+    # JSON Lines; the request's own limits are checked later, the same for both. The limit is
+    # process-wide (the module has no per-reader one), so it is only ever raised.
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     # surrogateescape keeps reading past a bad byte, so the error can name its row and column.
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh, strict=True)

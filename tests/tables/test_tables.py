@@ -379,3 +379,22 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted_and_raw_keeps_them(
     write_results(answers, tmp_path / "a.jsonl", inputs=inputs)
     lines = (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["text"] for line in lines][:6] == FORMULAS
+
+
+def test_a_csv_cell_over_the_csv_modules_field_limit_reads_like_the_same_jsonl_record(
+    tmp_path: Path,
+) -> None:
+    prompt = "long prompt " * (300 * 1024 // 12)  # 300 KiB, over the csv module's 128 KiB
+    assert len(prompt) > 128 * 1024  # the csv module's default field_size_limit()
+    source = tmp_path / "p.csv"
+    with source.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["id", "q"], ["a", prompt], ["b", "short"]])
+    records = tmp_path / "p.jsonl"
+    records.write_text(
+        "".join(json.dumps({"id": i, "q": q}) + "\n" for i, q in (("a", prompt), ("b", "short"))),
+        encoding="utf-8",
+    )
+    from_csv = prompt_table(source, prompt="q", id_column="id", model=MODEL)
+    from_jsonl = prompt_table(records, prompt="q", id_column="id", model=MODEL)
+    assert from_csv.prompts == from_jsonl.prompts == [prompt, "short"]
+    assert [r.body for r in from_csv.requests()] == [r.body for r in from_jsonl.requests()]
