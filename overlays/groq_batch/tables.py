@@ -11,6 +11,7 @@ streamed to the output file in row groups, so memory stays flat however large th
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -453,6 +454,31 @@ def _response_format(value: Any) -> Any:
     return value
 
 
+def _not_text(type_: Any) -> str | None:
+    """What kind of column this is, when its values have no plain text form (else None).
+
+    ``str()`` of these gives Python's repr (``b'hi'``, ``[1, 2]``), never what anyone means as
+    a prompt or an id, so such a column is refused rather than guessed at.
+    """
+    pa = _pyarrow()
+    types = pa.types
+    if types.is_dictionary(type_):
+        return _not_text(type_.value_type)
+    if types.is_binary(type_) or types.is_large_binary(type_):
+        return "binary"
+    if types.is_fixed_size_binary(type_):
+        return "binary"
+    if types.is_map(type_):
+        return "map"
+    if types.is_list(type_) or types.is_large_list(type_) or types.is_fixed_size_list(type_):
+        return "list"
+    if types.is_struct(type_):
+        return "struct"
+    if types.is_union(type_):
+        return "union"
+    return None
+
+
 def _cell_text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
@@ -556,6 +582,18 @@ def prompt_table(
             [TableProblem(None, c, f"no such column; the columns are: {listing}") for c in missing],
             source=label,
         )
+    unusable = [
+        TableProblem(
+            None,
+            name,
+            f"a {kind} column cannot be text here; cast it to a string column first "
+            "(decode bytes, join a list, pick a field of a struct)",
+        )
+        for name in wanted
+        if (kind := _not_text(table.schema.field(name).type)) is not None
+    ]
+    if unusable:
+        raise TableInputError(unusable, source=label)
     problems: list[TableProblem] = []
     prompts: list[str] = []
     if prompt is not None:
@@ -772,13 +810,22 @@ def _neutralised(text: str) -> str:
     return text
 
 
+def _json_default(value: Any) -> Any:
+    """JSON for what ``json`` does not know: bytes as base64, the rest (dates...) as text."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
+
+
 def _cell(value: Any, raw: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
         text = value
-    elif isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False, default=str)
+    elif isinstance(value, bytes | bytearray | memoryview):
+        text = _json_default(value)
+    elif isinstance(value, dict | list | tuple):
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
     else:
         text = str(value)
     return text if raw else _neutralised(text)
@@ -897,7 +944,8 @@ class TableWriter:
             for record in batch.to_pylist():
                 if record.get("json") is not None:
                     record["json"] = json.loads(record["json"])
-                self._sink.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+                line = json.dumps(record, ensure_ascii=False, default=_json_default)
+                self._sink.write(line + "\n")
 
     def close(self) -> None:
         """Write what is left and close the file (a file passed in is flushed, not closed)."""

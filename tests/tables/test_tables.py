@@ -398,3 +398,54 @@ def test_a_csv_cell_over_the_csv_modules_field_limit_reads_like_the_same_jsonl_r
     from_jsonl = prompt_table(records, prompt="q", id_column="id", model=MODEL)
     assert from_csv.prompts == from_jsonl.prompts == [prompt, "short"]
     assert [r.body for r in from_csv.requests()] == [r.body for r in from_jsonl.requests()]
+
+
+NESTED = {
+    "binary": pa.array([b"hi", b"there"], pa.binary()),
+    "large_binary": pa.array([b"hi", b"there"], pa.large_binary()),
+    "list": pa.array([[1, 2], [3]], pa.list_(pa.int64())),
+    "struct": pa.array([{"a": 1}, {"a": 2}], pa.struct([("a", pa.int64())])),
+    "map": pa.array([[("k", 1)], [("k", 2)]], pa.map_(pa.string(), pa.int64())),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NESTED))
+@pytest.mark.parametrize("role", ["prompt", "template", "id_column"])
+def test_binary_list_and_struct_columns_are_refused_as_text_naming_the_column(
+    tmp_path: Path, kind: str, role: str
+) -> None:
+    path = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"q": ["one", "two"], "odd": NESTED[kind]}), path)
+    given: dict[str, str] = {"prompt": "q"}
+    if role == "prompt":
+        given = {"prompt": "odd"}
+    elif role == "template":
+        given = {"template": "Look at {odd}"}
+    else:
+        given["id_column"] = "odd"
+    with pytest.raises(TableInputError) as caught:
+        prompt_table(path, model=MODEL, **given)
+    message = str(caught.value)
+    assert "column 'odd'" in message
+    assert "cast it to a string" in message
+    assert "b'hi'" not in message and "[1, 2]" not in message
+
+
+def test_binary_list_and_struct_columns_beside_the_prompt_are_written_as_json_and_base64(
+    tmp_path: Path,
+) -> None:
+    inputs = prompt_table(
+        pa.table({"q": ["one", "two"], **{k: NESTED[k] for k in ("binary", "list", "struct")}}),
+        prompt="q",
+        model=MODEL,
+    )
+    answers = [_ok("row-1", "a"), _ok("row-2", "b")]
+    write_results(answers, tmp_path / "a.csv", inputs=inputs)
+    with (tmp_path / "a.csv").open(newline="", encoding="utf-8") as fh:
+        row = next(csv.DictReader(fh))
+    assert (row["binary"], row["list"], row["struct"]) == ("aGk=", "[1,2]", '{"a":1}')
+    write_results(answers, tmp_path / "a.jsonl", inputs=inputs)
+    record = json.loads((tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert (record["binary"], record["list"], record["struct"]) == ("aGk=", [1, 2], {"a": 1})
+    write_results(answers, tmp_path / "a.parquet", inputs=inputs)
+    assert pq.read_table(tmp_path / "a.parquet").column("binary").to_pylist() == [b"hi", b"there"]
