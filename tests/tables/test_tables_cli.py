@@ -281,3 +281,28 @@ def test_csv_output_quotes_would_be_formulas_and_csv_raw_keeps_them(
     with raw.open(newline="", encoding="utf-8") as fh:
         questions = sorted(r["question"] for r in csv.DictReader(fh))
     assert questions == ['=HYPERLINK("http://x.test")', "@SUM(A1)", "plain"]
+
+
+def test_a_300_kib_csv_cell_runs_like_the_same_prompt_in_jsonl(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    prompt = "a long question " * (300 * 1024 // 16) + "end"
+    table_args = ["--prompt-column", "q", "--model", MODEL]
+    texts = {}
+    for fmt in ("csv", "jsonl"):
+        source = tmp_path / f"prompts.{fmt}"
+        if fmt == "csv":
+            with source.open("w", newline="", encoding="utf-8") as fh:
+                csv.writer(fh).writerows([["q"], [prompt]])
+        else:
+            source.write_text(json.dumps({"q": prompt}) + "\n", encoding="utf-8")
+        out = tmp_path / f"answers-{fmt}.jsonl"
+        code, _, err = main(
+            capsys, "run", str(source), *table_args, "-o", str(out), *_local(tmp_path)
+        )
+        assert code == cli.EXIT_OK, err
+        (row,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        texts[fmt] = row["text"]
+    assert texts["csv"] == texts["jsonl"] == f"Echo: {prompt}"
