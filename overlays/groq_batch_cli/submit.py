@@ -252,7 +252,13 @@ def _run_job(
                 )
             else:
                 summary, cost = write_table(
-                    job, args.output, table_format, table, args.requests_file, provider_name(args)
+                    job,
+                    args.output,
+                    table_format,
+                    table,
+                    args.requests_file,
+                    provider_name(args),
+                    csv_raw=args.csv_raw,
                 )
             registry.set_state(ref.name, WRITTEN)
     elapsed = time.monotonic() - started
