@@ -266,3 +266,11 @@ def test_a_copy_keeps_the_clients_timing_unless_given_one() -> None:
     own = Sleeps()
     client.copy(timing=Timing(sleep=own, jitter=lambda: 0.0)).files.info("f")
     assert (sleeps, own) == ([INITIAL_RETRY_DELAY], [INITIAL_RETRY_DELAY])
+
+
+def test_the_marker_is_counted_where_it_joins_the_metadata() -> None:
+    from groq_batch.resources.batches import with_marker
+
+    pairs = {f"k{i}": "v" for i in range(15)}
+    assert len(with_marker(pairs, "gb_x")) == 16
+    assert len(with_marker(pairs, None)) == 15
