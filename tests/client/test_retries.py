@@ -1,7 +1,7 @@
 """The retry policy: its pure decisions, and the few send-loop cases the local server cannot make.
 
 Everything the local server's fault rules can produce (statuses, Retry-After, delays, drops, cuts,
-ambiguous creates and uploads) is tested against it in `test_retries_server.py` and
+ambiguous creates and uploads) is tested against it in `_async/test_retries_server.py` and
 `test_fault_matrix.py`. What stays here needs a mock transport: `retry-after-ms`, a connection
 refused and then accepted, a day-old batch, and look-ups racing other clients' batches.
 """
