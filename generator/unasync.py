@@ -58,6 +58,9 @@ SUBS: list[tuple[str, str]] = [
 # carry the flavour inside the name (make_async_client -> make_client, handle_async_request).
 TEST_SUBS: list[tuple[str, str]] = [
     (r"(\w+)_async_(\w+)\b", r"\1_\2"),
+    # The builtins that step an async iterator by hand.
+    (r"aiter\(", "iter("),
+    (r"anext\(", "next("),
     *SUBS,
 ]
 # Lines that only mark a test as async have no sync form: they are dropped.

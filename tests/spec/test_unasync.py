@@ -46,6 +46,8 @@ def _tests_tree(unasync: ModuleType) -> object:
             "    assert await (await client.files.content(i)).read() == b\n",
             "    assert (client.files.content(i)).read() == b\n",
         ),
+        ("    walked = aiter(first)\n", "    walked = iter(first)\n"),
+        ("    item = await anext(walked)\n", "    item = next(walked)\n"),
         ("        ids = [b.id async for b in client.batches.list()]\n",
          "        ids = [b.id for b in client.batches.list()]\n"),
     ],
