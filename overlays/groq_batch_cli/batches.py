@@ -230,6 +230,7 @@ def resubmit_command(args: argparse.Namespace, out: Output) -> int:
             new.ids,
             name=new_name(args, registry, None),
             endpoint=endpoint_of(args),
+            provider=provider_name(args),
             retry_of=job.ids,
             event="resubmitted",
         )
