@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
+from groq_batch import _secrets
+
 if TYPE_CHECKING:
     from groq_batch_api.models import Error
 
@@ -249,6 +251,16 @@ def _parse_envelope(body: object | None) -> Error | None:
     return error if isinstance(error.message, str) else None
 
 
+def _header_values(response: httpx.Response) -> list[str]:
+    """The values of the request's headers (the key among them), and their part after a scheme."""
+    try:
+        headers = response.request.headers
+    except RuntimeError:  # a response built without a request
+        return []
+    values = [v for _, v in headers.multi_items()]
+    return values + [v.partition(" ")[2] for v in values]
+
+
 def make_status_error(response: httpx.Response) -> APIStatusError:
     """Build the `APIStatusError` subclass for an error response.
 
@@ -260,7 +272,9 @@ def make_status_error(response: httpx.Response) -> APIStatusError:
     Returns:
         The exception to raise.
     """
-    body = _decode_body(response)
+    # A server may echo the request's Authorization header (or any held key) in its error: the
+    # body is scrubbed before anything, message or parsed envelope, is made of it.
+    body = _secrets.scrub_data(_decode_body(response), _header_values(response))
     error = _parse_envelope(body)
     detail: Any = error.message if error is not None else body
     message = f"Error code: {response.status_code} - {detail}"

@@ -20,6 +20,7 @@ from typing import Any, Final, Generic, TypeVar
 
 import httpx
 
+from groq_batch import _secrets
 from groq_batch._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -324,7 +325,7 @@ def scrub(text: str, headers: Mapping[str, str] | httpx.Headers) -> str:
                 forms.update({part, repr(part.encode("utf-8", "replace"))[2:-1], repr(part)[1:-1]})
     for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, _REDACTED)
-    return text
+    return _secrets.scrub(text)
 
 
 def map_transport_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:

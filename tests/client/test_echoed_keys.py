@@ -121,3 +121,16 @@ def test_a_key_given_to_any_client_is_scrubbed_from_another_clients_error(
         client.batches.retrieve(other)
     assert other not in everything_about(info.value)
     assert KEY not in everything_about(info.value)
+
+
+def test_a_log_line_never_shows_a_held_key(
+    echoing_gateway: EchoingGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The package's loggers scrub every record, whatever a caller or a server put in it."""
+    caplog.set_level(logging.DEBUG)
+    with Groq(api_key=KEY, base_url=echoing_gateway.base_url, max_retries=0):
+        pass
+    logging.getLogger("groq_batch").warning("the server said: %s", f"Bearer {KEY}")
+    logging.getLogger("groq_batch.results").info("row text %r", KEY)
+    assert "the server said: Bearer <redacted>" in caplog.text
+    assert KEY not in caplog.text

@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
+from groq_batch._secrets import scrub
 from groq_batch._workflow_core import is_terminal, status_of
 from groq_batch.jobs import CANCELLED, JobKeyError, JobRecord, JobRegistry, job_connection
 from groq_batch.results import Outcome
@@ -198,7 +199,7 @@ class Dashboard:
             self.cache.build(ids, self.job(ids, record).results(inputs=self.inputs(record)))
         except Exception as exc:
             with self._lock:
-                self._build_errors[",".join(ids)] = f"could not read the results: {exc}"
+                self._build_errors[",".join(ids)] = scrub(f"could not read the results: {exc}")
 
     # ------------------------------------------------------------------------------ helpers
 
@@ -524,7 +525,7 @@ def create_app(dash: Dashboard) -> Starlette:
         return await call_next(request)
 
     def message_of(request: Request) -> str:
-        return request.query_params.get("msg", "")
+        return scrub(request.query_params.get("msg", ""))
 
     async def jobs(request: Request) -> HTMLResponse:
         return HTMLResponse(await run_in_threadpool(_jobs_page, dash, message_of(request)))
@@ -586,7 +587,9 @@ def create_app(dash: Dashboard) -> Starlette:
             ).name
             return f"resubmitted the failed rows as job {name}"
         except Exception as exc:
-            return f"{action} failed: {exc}"
+            # The message goes into a redirect's URL (browser history, proxy logs): a key a
+            # server echoed in its error must not.
+            return scrub(f"{action} failed: {exc}")
 
     async def action(request: Request) -> RedirectResponse:
         ref, what = request.path_params["ref"], request.path_params["action"]
@@ -607,7 +610,7 @@ def create_app(dash: Dashboard) -> Starlette:
 
     async def refused(request: Request, exc: Exception) -> StarletteResponse:
         # No key may go where the job lives: say why, as a page, not as a 500.
-        body = f"<p id='refused'>{escape(str(exc))}</p>"
+        body = f"<p id='refused'>{escape(scrub(str(exc)))}</p>"
         return HTMLResponse(layout("groq-batch: job refused", dash.token, body), status_code=409)
 
     return Starlette(
