@@ -59,10 +59,14 @@ class APIError(GroqError):
     body: object | None
 
     def __init__(self, message: str, request: httpx.Request, *, body: object | None) -> None:
+        # Whatever a server put in its answer (an echoed Authorization header, a key pasted as
+        # an id), no held secret and no value of the request's headers survives into the error.
+        extra = _request_values(request)
+        message = _secrets.scrub(message, extra)
         super().__init__(message)
         self.message = message
         self.request = request
-        self.body = body
+        self.body = _secrets.scrub_data(body, extra)
 
 
 class APIResponseValidationError(APIError):
@@ -251,14 +255,20 @@ def _parse_envelope(body: object | None) -> Error | None:
     return error if isinstance(error.message, str) else None
 
 
+def _request_values(request: httpx.Request | None) -> list[str]:
+    """The values of a request's secret headers (the key), and their part after a scheme."""
+    if not isinstance(request, httpx.Request):
+        return []
+    values = [v for k, v in request.headers.multi_items() if _secrets.is_secret_header(k)]
+    return values + [v.partition(" ")[2] for v in values]
+
+
 def _header_values(response: httpx.Response) -> list[str]:
-    """The values of the request's headers (the key among them), and their part after a scheme."""
+    """`_request_values` of the response's request, if it has one."""
     try:
-        headers = response.request.headers
+        return _request_values(response.request)
     except RuntimeError:  # a response built without a request
         return []
-    values = [v for _, v in headers.multi_items()]
-    return values + [v.partition(" ")[2] for v in values]
 
 
 def make_status_error(response: httpx.Response) -> APIStatusError:

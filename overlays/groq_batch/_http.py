@@ -50,17 +50,7 @@ log: Final = logging.getLogger("groq_batch")
 _REDACTED: Final = "<redacted>"
 # What HTTP/1.1 forbids in a field value (RFC 9110 5.5): control characters other than tab.
 _ILLEGAL_IN_HEADER: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-# Header names whose values are secrets; compared lower-case.
-_SENSITIVE_HEADERS: Final = frozenset(
-    {"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie", "set-cookie"}
-)
-# A caller's own header whose name says it carries a credential is redacted too.
-_SENSITIVE_WORDS: Final = ("key", "token", "secret", "auth", "cookie", "session", "password")
-
-
-def _is_sensitive(name: str) -> bool:
-    lower = name.lower()
-    return lower in _SENSITIVE_HEADERS or any(word in lower for word in _SENSITIVE_WORDS)
+_is_sensitive: Final = _secrets.is_secret_header
 
 
 def _user_agent() -> str:

@@ -18,7 +18,16 @@ from typing import Final
 
 from groq_batch.providers import PROVIDERS
 
-__all__ = ["REDACTED", "ScrubFilter", "held", "hold", "scrub", "scrub_data", "scrub_logs"]
+__all__ = [
+    "REDACTED",
+    "ScrubFilter",
+    "held",
+    "hold",
+    "is_secret_header",
+    "scrub",
+    "scrub_data",
+    "scrub_logs",
+]
 
 REDACTED: Final = "<redacted>"
 
@@ -26,6 +35,29 @@ REDACTED: Final = "<redacted>"
 _MIN_LENGTH: Final = 8
 
 _held: set[str] = set()
+
+# Header names whose values are secrets; compared lower-case.
+_SECRET_HEADERS: Final = frozenset(
+    {"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie", "set-cookie"}
+)
+# A caller's own header whose name says it carries a credential is a secret too.
+_SECRET_WORDS: Final = ("key", "token", "secret", "auth", "cookie", "session", "password")
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether a header's value is a secret, by its name.
+
+    Args:
+        name: The header name.
+
+    Returns:
+        True for ``Authorization``, ``x-api-key``, ``Cookie`` and any name holding ``key``,
+        ``token``, ``secret``, ``auth``, ``cookie``, ``session`` or ``password``.
+    """
+    lower = name.lower()
+    return lower in _SECRET_HEADERS or any(word in lower for word in _SECRET_WORDS)
+
+
 _lock = threading.Lock()
 
 
