@@ -6,9 +6,10 @@ model, the prompt tokens are counted offline with `groq_batch._tokens` (a real B
 marked *rough* otherwise). A chat prompt counts as the chat template sends it: the text of every
 message, plus `MESSAGE_OVERHEAD` tokens of framing per message (Llama 3's template wraps each
 message in ``<|start_header_id|>role<|end_header_id|>``, two newlines, the text and
-``<|eot_id|>``), plus the JSON of any ``tools``. Image parts are not counted. Audio lines have
-no prompt tokens: Groq bills Whisper by the hour of audio, which is not known before the run,
-so their cost is unknown.
+``<|eot_id|>``), plus the JSON of any ``tools``. Image parts cannot be counted as text, so a
+line with one is listed in ``unboundable``. Audio lines have no prompt tokens: Groq bills
+Whisper by the hour of audio, which is not known before the run, so their cost is unknown (and
+the line is listed in ``unboundable``).
 
 Expected error of the prompt count against a real provider: exact vocabulary for OpenAI's
 models; for Llama 3 models ``cl100k_base`` is a subset of the real vocabulary, so English counts
