@@ -151,7 +151,10 @@ class ScrubFilter(logging.Filter):
         Returns:
             True.
         """
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # malformed arguments: logging reports those itself
+            return True
         clean = scrub(message)
         if clean != message:
             record.msg, record.args = clean, None

@@ -177,3 +177,19 @@ def test_an_old_registry_is_migrated_and_an_unknown_url_gets_no_key(
     code, _, err = main(capsys, "status", "gw", "--provider", "openai-compatible")
     assert code == 1
     assert echoing_gateway.received == [f"Bearer {OPENAI_KEY}"]
+
+
+def test_a_recorded_gateway_receives_only_its_own_providers_key(
+    capsys: pytest.CaptureFixture[str], both_keys: None, echoing_gateway: EchoingGateway
+) -> None:
+    """The logging server on the recorded port: what arrives is the job's key, never Groq's."""
+    JobRegistry().record(
+        ["batch_g"], name="gw", endpoint=echoing_gateway.base_url, provider="openai-compatible"
+    )
+    for command in (["status", "gw"], ["cancel", "gw"], ["wait", "gw", "--timeout", "1"]):
+        code, out, err = main(capsys, *command)
+        assert code == 1, err
+        assert GROQ_KEY not in out + err
+        assert OPENAI_KEY not in out + err  # echoed back in the 401, scrubbed
+    assert echoing_gateway.received
+    assert set(echoing_gateway.received) == {f"Bearer {OPENAI_KEY}"}
