@@ -144,7 +144,13 @@ def results_command(args: argparse.Namespace, out: Output) -> int:
                 summary, cost = write_results(job, args.output, inputs, provider_name(args))
             else:
                 summary, cost = write_table(
-                    job, args.output, fmt, saved_table(inputs), inputs, provider_name(args)
+                    job,
+                    args.output,
+                    fmt,
+                    saved_table(inputs),
+                    inputs,
+                    provider_name(args),
+                    csv_raw=args.csv_raw,
                 )
     if record is not None and record.output_path in (None, os.path.abspath(args.output)):
         registry.set_state(record.name, WRITTEN)

@@ -191,7 +191,13 @@ def run_command(args: argparse.Namespace, out: Output) -> int:
                 )
             else:
                 summary, cost = write_table(
-                    job, args.output, table_format, table, args.requests_file, provider_name(args)
+                    job,
+                    args.output,
+                    table_format,
+                    table,
+                    args.requests_file,
+                    provider_name(args),
+                    csv_raw=args.csv_raw,
                 )
             registry.set_state(ref.name, WRITTEN)
     elapsed = time.monotonic() - started
