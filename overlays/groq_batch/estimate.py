@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 from groq_batch._tokens import MESSAGE_OVERHEAD, count_chat_prompt, count_tokens_many, is_rough
 from groq_batch.jsonl import AUDIO_URLS, BatchRequest
 from groq_batch.pricing import ModelPrice, ProviderPricing, load_pricing
+from groq_batch.validation import MAX_DEPTH, _depth_scan
 
 if TYPE_CHECKING:
     from groq_batch.results import BatchResult, ResultSummary
@@ -453,6 +454,13 @@ def _read_lines(
     with open(path, "rb") as fh:
         for number, raw in enumerate(fh, 1):
             if not raw.strip():
+                continue
+            # The validator's depth rule first: a line nested past it would overflow the parser
+            # (a RecursionError traceback), or the recursive walks below it.
+            if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth_scan(
+                raw.decode("utf-8", "replace"), MAX_DEPTH
+            ):
+                skipped[0] += 1
                 continue
             try:
                 value = json.loads(raw)
