@@ -109,55 +109,66 @@ def _write(path: Path, *lines: dict[str, Any]) -> Path:
     return path
 
 
+IMAGE_LINE = line(
+    "/v1/chat/completions",
+    {
+        "model": MODEL,
+        "max_tokens": 5,
+        "messages": [
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}
+        ],
+    },
+    cid="img",
+)
+
+
 @pytest.mark.parametrize(
     ("entry", "reason"),
     [
-        (chat_line(max_tokens=5, n="many"), "n"),
-        (
-            line(
-                "/v1/chat/completions",
-                {
-                    "model": MODEL,
-                    "max_tokens": 5,
-                    "messages": [
-                        {
-                            "role": "user",
-                            "content": [{"type": "image_url", "image_url": {"url": "x"}}],
-                        }
-                    ],
-                },
-            ),
-            "image",
-        ),
-        (line("/v1/chat/completions", {"model": MODEL, "max_tokens": 5, "prompt": 3}), "messages"),
+        (chat_line(max_tokens=5, n="many"), "n is not a positive integer"),
+        (IMAGE_LINE, "image_url part"),
+        (line("/v1/chat/completions", {"model": MODEL, "max_tokens": 5}), "messages"),
         (line("/v1/unknown", {"model": MODEL, "max_tokens": 5}), "/v1/unknown"),
+        (line("/v1/audio/transcriptions", {"model": "whisper-large-v3", "url": "x"}), "duration"),
     ],
-    ids=["n-not-a-number", "image", "no-messages", "unknown-endpoint"],
+    ids=["n-not-a-number", "image", "no-messages", "unknown-endpoint", "audio"],
 )
-def test_max_cost_refuses_a_line_it_cannot_bound(
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    entry: dict[str, Any],
-    reason: str,
+def test_a_line_it_cannot_bound_is_listed_with_its_reason(
+    entry: dict[str, Any], reason: str
 ) -> None:
+    est = estimate([chat_line(max_tokens=5), entry])
+    assert est.unboundable_lines == 1
+    (listed,) = est.unboundable
+    assert listed.startswith("line 2: ")
+    assert reason in listed
+
+
+def test_max_cost_refuses_a_line_it_cannot_bound(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file the validator accepts, with an image part the estimate cannot count as text."""
     monkeypatch.delenv("GROQ_BATCH_PROVIDER", raising=False)
-    path = _write(tmp_path / "in.jsonl", chat_line(max_tokens=5, cid="ok"), entry)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    first = line("/v1/chat/completions", chat_line(max_tokens=5)["body"], cid="ok")
+    path = _write(tmp_path / "in.jsonl", first, IMAGE_LINE)
     data = tmp_path / "data"
+    assert cli.main(["validate", str(path)]) == 0
+    capsys.readouterr()
     code = cli.main(["submit", str(path), "--local", "--data-dir", str(data), "--max-cost", "5"])
     err = capsys.readouterr().err
     assert code == 2
     assert "--max-cost" in err
     assert "line 2" in err
-    assert reason in err
+    assert "image_url part" in err
     assert "nothing was uploaded" in err
     assert not data.exists()
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "-0.01", "NaN", "lots"])
 def test_max_cost_must_be_a_finite_non_negative_number(
-    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     path = _write(tmp_path / "in.jsonl", chat_line(max_tokens=5))
     with pytest.raises(SystemExit) as info:
         cli.main(
