@@ -24,7 +24,7 @@ from groq_batch._errors import (
     GroqError,
     IncompleteContentError,
 )
-from groq_batch.jsonl import BatchRequest, dump_line
+from groq_batch.jsonl import CHAT_COMPLETIONS, BatchRequest, as_requests, dump_line
 from groq_batch.providers import Provider, get_provider
 from groq_batch.validation import (
     Problem,
@@ -210,6 +210,7 @@ class ShardPlan:
 
     shards: list[Shard] = field(default_factory=list)
     tmpdir: tempfile.TemporaryDirectory[str] | None = None
+    endpoint: str = CHAT_COMPLETIONS
 
     def cleanup(self) -> None:
         """Remove the temporary part files, if any were written."""
@@ -236,7 +237,7 @@ def _spool(source: Iterable[BatchRequest | Mapping[str, Any]], path: Path) -> No
 def plan_shards(
     source: Source,
     *,
-    endpoint: str,
+    endpoint: str | None,
     max_lines: int | None = None,
     max_bytes: int | None = None,
     provider: Provider | None = None,
@@ -250,7 +251,8 @@ def plan_shards(
 
     Args:
         source: A JSONL path or requests.
-        endpoint: The batch endpoint every line must use.
+        endpoint: The batch endpoint, which some line must use; None follows the lines
+            (``validation.batch_endpoint``). ``plan.endpoint`` holds the one to create with.
         max_lines: Lines per batch at most; the provider's (50,000) when None.
         max_bytes: Bytes per batch file at most; the provider's (200 MB) when None.
         provider: The provider profile whose limits, endpoints and windows apply; Groq's when
@@ -281,7 +283,7 @@ def plan_shards(
             path, name = Path(source), os.fspath(source)
         else:
             path, name = Path(tmpdir.name) / "requests.jsonl", "requests"
-            _spool(source, path)
+            _spool(as_requests(source), path)
         # The limits are applied by splitting, so validation runs without them.
         report = validate_path(
             path,
@@ -293,6 +295,7 @@ def plan_shards(
         )
         if report.problems:
             raise ValidationError(report.problems, source=name)
+        plan.endpoint = report.endpoint
         if report.lines <= max_lines and report.bytes <= max_bytes:
             plan.shards.append(Shard(path, report.lines, report.bytes))
             return plan

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from groq_batch._tokens import MESSAGE_OVERHEAD, count_chat_prompt, is_rough
-from groq_batch.jsonl import AUDIO_URLS, BatchRequest
+from groq_batch.jsonl import AUDIO_URLS, BatchRequest, as_requests
 from groq_batch.pricing import ModelPrice, ProviderPricing, load_pricing
 
 if TYPE_CHECKING:
@@ -354,7 +354,7 @@ def estimate(
     if isinstance(requests_or_path, str | os.PathLike):
         lines = _read_lines(requests_or_path, skipped)
     else:
-        lines = (_as_line(item) for item in requests_or_path)
+        lines = (_as_line(item) for item in as_requests(requests_or_path))
     discount = table.batch_discount or 0.0
     for line in lines:
         body = line.get("body")

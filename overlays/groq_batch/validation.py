@@ -27,6 +27,7 @@ from groq_batch.jsonl import (
     CHAT_COMPLETIONS,
     SUPPORTED_URLS,
     BatchRequest,
+    as_requests,
     dump_line,
 )
 
@@ -104,6 +105,8 @@ class ValidationReport:
         bytes: The input's size in bytes, as it would be uploaded.
         parts: How many batches ``submit`` would make of the input (1 when it fits one).
         source: A name for the input, used in messages.
+        endpoint: The batch's endpoint: the one given, or the one the lines' ``url`` values
+            lead to (see ``batch_endpoint``).
     """
 
     problems: list[Problem] = field(default_factory=list)
@@ -112,6 +115,7 @@ class ValidationReport:
     source: str = "requests"
     warnings: list[Problem] = field(default_factory=list)
     parts: int = 1
+    endpoint: str = CHAT_COMPLETIONS
 
     @property
     def ok(self) -> bool:
@@ -419,7 +423,7 @@ class _LineChecker:
     def __init__(
         self,
         *,
-        endpoint: str,
+        endpoint: str | None,
         require_messages: bool,
         urls: Collection[str],
         max_depth: int,
@@ -427,6 +431,8 @@ class _LineChecker:
         seen: _SeenIds,
     ) -> None:
         self.endpoint = endpoint
+        # Each supported url the lines use, with the first line using it.
+        self.line_urls: dict[str, int] = {}
         self.require_messages = require_messages
         self.urls = frozenset(urls)
         self.max_depth = max_depth
@@ -559,6 +565,8 @@ class _LineChecker:
                 "invalid_url",
                 f"Invalid value: {_short(url)}. Supported values are: {supported}",
             )
+        else:
+            self.line_urls.setdefault(url, number)
 
         body = line.get("body")
         if body is None:
@@ -654,13 +662,30 @@ class _LineChecker:
             )
 
 
+def batch_endpoint(urls: Collection[str]) -> str:
+    """The batch endpoint for lines with these ``url`` values, when none is given.
+
+    All lines on one url: that url. Lines on several (chat and audio mixed, which Groq's batch
+    guide allows): ``/v1/chat/completions``, the endpoint the guide's "Mixed Batch" example
+    creates its batch with. No line at all: ``/v1/chat/completions``.
+
+    Args:
+        urls: The distinct ``url`` values of the lines.
+
+    Returns:
+        The endpoint to create the batch with.
+    """
+    distinct = set(urls)
+    return next(iter(distinct)) if len(distinct) == 1 else CHAT_COMPLETIONS
+
+
 class _Validation:
     """Accumulates one input's report line by line, then applies the file-level limits."""
 
     def __init__(
         self,
         *,
-        endpoint: str,
+        endpoint: str | None,
         require_messages: bool,
         max_lines: int,
         max_bytes: int,
@@ -734,7 +759,10 @@ class _Validation:
             report.problems = sorted(
                 later + report.problems, key=lambda p: (p.line is None, p.line or 0)
             )
-        if self.endpoint not in self.urls:
+        used = list(self.checker.line_urls)
+        if self.endpoint is None:
+            report.endpoint = batch_endpoint(used)
+        elif self.endpoint not in self.urls:
             report.problems.append(
                 Problem(
                     None,
@@ -744,6 +772,18 @@ class _Validation:
                     + ", ".join(sorted(self.urls)),
                 )
             )
+        else:
+            report.endpoint = self.endpoint
+            if used and self.endpoint not in used:
+                report.problems.append(
+                    Problem(
+                        None,
+                        "endpoint",
+                        "endpoint_unused",
+                        f"The batch endpoint {self.endpoint} is the url of no line; the lines "
+                        f"use {', '.join(used)}. Leave the endpoint out to follow the lines",
+                    )
+                )
         if report.lines == 0:
             report.problems.append(Problem(None, None, "empty_file", "The file has no requests"))
         if self.split:
@@ -795,7 +835,7 @@ class _Validation:
 def validate_lines(
     lines: Iterable[bytes],
     *,
-    endpoint: str = CHAT_COMPLETIONS,
+    endpoint: str | None = None,
     require_messages: bool = True,
     max_lines: int = MAX_LINES,
     max_bytes: int = MAX_BYTES,
@@ -809,8 +849,9 @@ def validate_lines(
 
     Args:
         lines: The raw lines, each with or without its trailing newline.
-        endpoint: The batch's endpoint; it must be one of ``urls``. Lines may use any of
-            ``urls``, mixed in one file, as Groq's batch guide does.
+        endpoint: The batch's endpoint; it must be one of ``urls`` and the ``url`` of at least
+            one line. Lines may use any of ``urls``, mixed in one file, as Groq's batch guide
+            does. None follows the lines (``batch_endpoint``); ``report.endpoint`` says which.
         require_messages: Whether request bodies must carry what their endpoint needs beyond
             ``model``: ``messages`` for chat, the audio's ``url`` for audio lines.
         max_lines: The most lines one batch accepts.
@@ -846,7 +887,7 @@ def validate_lines(
 def validate_path(
     path: str | os.PathLike[str],
     *,
-    endpoint: str = CHAT_COMPLETIONS,
+    endpoint: str | None = None,
     require_messages: bool = True,
     max_lines: int = MAX_LINES,
     max_bytes: int = MAX_BYTES,
@@ -906,7 +947,7 @@ def validate_path(
 def validate(
     source: str | os.PathLike[str] | Iterable[BatchRequest | Mapping[str, Any]],
     *,
-    endpoint: str = CHAT_COMPLETIONS,
+    endpoint: str | None = None,
     require_messages: bool = True,
     max_lines: int = MAX_LINES,
     max_bytes: int = MAX_BYTES,
@@ -922,7 +963,9 @@ def validate(
 
     Args:
         source: A path to a JSONL file, or requests (``BatchRequest`` objects or dicts).
-        endpoint: The batch's endpoint; lines may use any of ``urls``.
+        endpoint: The batch's endpoint; it must be the ``url`` of at least one line, and
+            lines may use any of ``urls``. None (the default) follows the lines: see
+            ``batch_endpoint``; ``report.endpoint`` says which it is.
         require_messages: Whether bodies must carry ``messages`` (chat) or ``url`` (audio).
         max_lines: The most lines one batch accepts.
         max_bytes: The largest file one batch accepts.
@@ -948,7 +991,7 @@ def validate(
     if isinstance(source, str | os.PathLike):
         return validate_path(source, **options)
     run = _Validation(source="requests", **options)
-    for request in source:
+    for request in as_requests(source):
         try:
             raw = dump_line(request)
         except (TypeError, ValueError) as exc:

@@ -191,6 +191,20 @@ def add_output(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
+def add_input(p: argparse.ArgumentParser) -> None:
+    """Add the input every reading command takes alike: validate, estimate, submit and run.
+
+    The file is a batch input (JSONL requests) or a table of prompts, with the table options;
+    `table_input.read_input` reads it the same way for each of them.
+    """
+    p.add_argument(
+        "file",
+        type=Path,
+        help="the batch input (JSONL), or a table of prompts (.csv, .parquet, .jsonl records)",
+    )
+    add_table_input(p)
+
+
 def add_table_input(p: argparse.ArgumentParser) -> None:
     """Add the options that turn a table of prompts into requests."""
     group = p.add_argument_group(
@@ -232,9 +246,10 @@ def add_endpoint(p: argparse.ArgumentParser) -> None:
     """Add ``--endpoint``."""
     p.add_argument(
         "--endpoint",
-        default=ENDPOINTS[0],
+        default=None,
         choices=ENDPOINTS,
-        help="the endpoint every request runs against",
+        help="the batch's endpoint; some line's url must be it (default: the lines' url, or "
+        "/v1/chat/completions when chat and audio lines are mixed, as Groq's guide does)",
     )
 
 

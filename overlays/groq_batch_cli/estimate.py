@@ -9,6 +9,7 @@ from groq_batch_cli.checks import require_file
 from groq_batch_cli.connect import provider_name
 from groq_batch_cli.errors import EXIT_OK, EXIT_USAGE, CliError
 from groq_batch_cli.output import Output, usd
+from groq_batch_cli.table_input import read_table_input
 
 
 def _span(low: Any, high: Any, fmt: Any = str) -> str:
@@ -82,12 +83,25 @@ def estimate_command(args: argparse.Namespace, out: Output) -> int:
     from groq_batch.estimate import estimate
 
     require_file(args.file)
-    # A table of prompts was turned into requests (`requests_file`): estimate those.
-    est = estimate(getattr(args, "requests_file", None) or args.file, provider=provider_name(args))
+    table = read_table_input(args, out, keep=False)
+    est = estimate(args.file if table is None else table.requests(), provider=provider_name(args))
+    if est.requests == 0:
+        # Nothing read is not a $0 batch: say so rather than print an estimate of nothing.
+        raise CliError(
+            f"{args.file}: no request could be read ({est.unreadable_lines} unreadable "
+            f"line(s)); see: groq-batch validate {args.file}",
+            EXIT_USAGE,
+        )
     if out.as_json:
         out.json(est.as_dict())
     else:
         _print_estimate(out, est)
+    if est.unreadable_lines:
+        raise CliError(
+            f"{est.unreadable_lines} unreadable line(s) are not in the estimate; "
+            f"see: groq-batch validate {args.file}",
+            EXIT_USAGE,
+        )
     return EXIT_OK
 
 

@@ -18,10 +18,10 @@ from groq_batch_cli.args import (
     Parser,
     add_connection,
     add_endpoint,
+    add_input,
     add_limits,
     add_max_cost,
     add_output,
-    add_table_input,
     add_waiting,
     completion_window,
     job_name,
@@ -97,8 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_validate(add: _AddCommand) -> None:
     """`validate`: check a JSONL file offline."""
-    p = add("validate", "report every problem in a JSONL file, with line and field", connects=False)
-    p.add_argument("file", type=Path, help="the batch input (JSONL)")
+    p = add(
+        "validate",
+        "report every problem in a batch input or a table of prompts, with line and field",
+        connects=False,
+    )
+    add_input(p)
     add_endpoint(p)
     add_limits(p)
     p.add_argument(
@@ -116,11 +120,7 @@ def _add_submit_and_run(add: _AddCommand) -> None:
         ("run", "the whole job: validate, submit, wait, and write joined results"),
     ):
         p = add(name, help_)
-        p.add_argument(
-            "file",
-            type=Path,
-            help="the batch input (JSONL), or a table of prompts (.csv, .parquet, .jsonl records)",
-        )
+        add_input(p)
         if name == "run":
             p.add_argument(
                 "-o",
@@ -135,7 +135,6 @@ def _add_submit_and_run(add: _AddCommand) -> None:
                 choices=TABLE_FORMATS,
                 help="write the results as this table format (default: from OUT's extension)",
             )
-        add_table_input(p)
         p.add_argument(
             "--window",
             type=completion_window,
@@ -180,10 +179,11 @@ def _add_estimate(add: _AddCommand) -> None:
     """`estimate`: tokens and cost, offline."""
     p = add(
         "estimate",
-        "estimate tokens and cost of a JSONL file, offline (nothing is sent)",
+        "estimate tokens and cost of a batch input or a table of prompts, offline "
+        "(nothing is sent)",
         connects=False,
     )
-    p.add_argument("file", type=Path, help="the batch input (JSONL)")
+    add_input(p)
     p.add_argument(
         "--provider",
         choices=tuple(PROVIDERS),

@@ -18,6 +18,7 @@ from groq_batch_cli.checks import (
     check_name,
     check_output,
     check_provider,
+    require_base_url,
     require_file,
     require_key,
 )
@@ -63,6 +64,7 @@ def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob
 
 def submit_command(args: argparse.Namespace, out: Output) -> int:
     """``groq-batch submit``."""
+    require_base_url(args)
     require_file(args.file)
     check_provider(args)
     read_table_input(args, out)
@@ -125,6 +127,7 @@ def run_command(args: argparse.Namespace, out: Output) -> int:
     if args.output == "-":
         # stdout carries the results; events and the summary go to stderr.
         out = Output(out.as_json, sys.stderr)
+    require_base_url(args)
     require_file(args.file)
     check_provider(args)
     check_output(args.output, args.file)

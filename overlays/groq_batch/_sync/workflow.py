@@ -36,7 +36,7 @@ from groq_batch._workflow_core import (
     plan_shards,
     upload_body,
 )
-from groq_batch.jsonl import CHAT_COMPLETIONS, write_jsonl
+from groq_batch.jsonl import write_jsonl
 from groq_batch.results import FAILED_OUTCOMES, BatchResult, InputIndex, Outcome, ResultJoiner
 from groq_batch_api.models import Batch
 
@@ -258,7 +258,7 @@ class JobMethods:
         self,
         requests_or_path: Source,
         *,
-        endpoint: str = CHAT_COMPLETIONS,
+        endpoint: str | None = None,
         completion_window: str = "24h",
         metadata: Mapping[str, str] | None = None,
         on_progress: ProgressCallback | None = None,
@@ -275,7 +275,9 @@ class JobMethods:
 
         Args:
             requests_or_path: A JSONL path, or requests (``BatchRequest`` objects or dicts).
-            endpoint: The endpoint every request runs against.
+            endpoint: The batch's endpoint. None (the default) follows the lines: their one
+                ``url``, or ``/v1/chat/completions`` for a mix of chat and audio lines, as in
+                Groq's batch guide. An endpoint that no line uses is a ``ValidationError``.
             completion_window: How long each batch may take; one of the client provider's
                 windows (Groq: ``24h`` to ``7d``; OpenAI: ``24h``), checked before any upload.
             metadata: String pairs to attach to every batch.
@@ -331,7 +333,7 @@ class JobMethods:
                     created.append(
                         self._client.batches.create(
                             input_file_id=file_id,
-                            endpoint=endpoint,
+                            endpoint=plan.endpoint,
                             completion_window=completion_window,
                             metadata=part_metadata(metadata, job_id, number, parts),
                         )
