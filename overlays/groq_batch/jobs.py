@@ -13,6 +13,7 @@ before they record them, so a failed write loses nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -39,6 +40,7 @@ __all__ = [
     "endpoint_label",
     "file_sha256",
     "is_valid_name",
+    "run_key",
 ]
 
 DB_NAME = "jobs.sqlite3"
@@ -75,6 +77,18 @@ CREATE TABLE IF NOT EXISTS job_batches (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_input ON jobs(input_path, output_path);
 """
+
+# Columns added after the first schema, each by ALTER TABLE on an older registry. run_key: the
+# hash of the input content and the options (`run_key`), so that the same run is not paid for
+# twice; source_path: the user's input (a table), when the submitted requests were built from it.
+_ADDED_COLUMNS = (("run_key", "TEXT"), ("source_path", "TEXT"))
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    for name, kind in _ADDED_COLUMNS:
+        if name not in have:
+            db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
 
 
 class JobNameError(ValueError):
@@ -114,6 +128,25 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def run_key(input_sha256: str, **options: object) -> str:
+    """The identity of a run: what it sends and how, so that the same run is found again.
+
+    Two submissions with the same key would make the same batches and cost the same again:
+    ``groq-batch run`` re-uses a finished job with the key instead (``--again`` submits anew),
+    and ``batches.submit(..., name=..., reuse=True)`` does the same from Python.
+
+    Args:
+        input_sha256: The SHA-256 of the requests file as submitted.
+        **options: Whatever else changes the batches (endpoint, completion window, metadata,
+            provider); values are compared as JSON.
+
+    Returns:
+        A hex digest.
+    """
+    text = json.dumps([input_sha256, options], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def endpoint_label(*, local_data_dir: str | os.PathLike[str] | None, base_url: str | None) -> str:
@@ -167,6 +200,8 @@ class JobRecord:
         retry_of: The batch ids (comma-separated) this job resubmits, if it is a retry.
         created_at: When it was recorded (epoch seconds).
         updated_at: When it last changed (epoch seconds).
+        run_key: The run's identity (``run_key``), if recorded.
+        source_path: The user's input, when the requests were built from it (a CSV table).
     """
 
     name: str
@@ -179,6 +214,8 @@ class JobRecord:
     retry_of: str | None
     created_at: float
     updated_at: float
+    run_key: str | None = None
+    source_path: str | None = None
 
     @property
     def local_data_dir(self) -> Path | None:
@@ -228,6 +265,8 @@ class JobRecord:
             "retry_of": self.retry_of,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "run_key": self.run_key,
+            "source_path": self.source_path,
         }
 
 
@@ -259,6 +298,8 @@ class JobRegistry:
         with closing(db):
             db.execute("PRAGMA foreign_keys = ON")
             db.executescript(_SCHEMA)
+            _add_columns(db)
+            db.row_factory = sqlite3.Row
             with db:
                 yield db
 
@@ -273,6 +314,8 @@ class JobRegistry:
         output_path: str | os.PathLike[str] | None = None,
         state: str = SUBMITTED,
         retry_of: Sequence[str] | None = None,
+        run_key: str | None = None,
+        source_path: str | os.PathLike[str] | None = None,
     ) -> JobRecord:
         """Record a job.
 
@@ -285,6 +328,9 @@ class JobRegistry:
             output_path: Where results go, if known (stored absolute).
             state: The initial state.
             retry_of: The batch ids this job resubmits, if it is a retry.
+            run_key: The run's identity (``run_key``), to find the same run again.
+            source_path: The user's input, when the requests were built from it (stored
+                absolute).
 
         Returns:
             The record as stored.
@@ -309,7 +355,9 @@ class JobRegistry:
             chosen = name or self._fresh_name(db, input_path)
             try:
                 db.execute(
-                    "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO jobs (name, batch_ids, input_path, input_sha256, output_path, "
+                    "endpoint, state, retry_of, created_at, updated_at, run_key, source_path) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         chosen,
                         ",".join(batch_ids),
@@ -321,6 +369,8 @@ class JobRegistry:
                         ",".join(retry_of) if retry_of else None,
                         now,
                         now,
+                        run_key,
+                        os.path.abspath(source_path) if source_path is not None else None,
                     ),
                 )
             except sqlite3.IntegrityError as exc:
@@ -475,6 +525,28 @@ class JobRegistry:
             ).fetchone()
         return _record(row) if row is not None else None
 
+    def find_run(
+        self, run_key: str, *, endpoint: str, states: Sequence[str] = (FINISHED, WRITTEN)
+    ) -> JobRecord | None:
+        """Find the newest job of the same run (``run_key``) on the same server.
+
+        Args:
+            run_key: The run's identity.
+            endpoint: Where the batches would run (``endpoint_label``).
+            states: The states that count; by default a finished job (results there to re-use).
+
+        Returns:
+            The job, or None.
+        """
+        with self._connect(write=False) as db:
+            rows = db.execute(
+                "SELECT * FROM jobs WHERE run_key = ? AND endpoint = ? "
+                "ORDER BY created_at DESC, rowid DESC",
+                (run_key, endpoint),
+            ).fetchall()
+        found = [_record(r) for r in rows]
+        return next((r for r in found if r.state in states), None)
+
     def find_retry(self, batch_ids: Sequence[str]) -> JobRecord | None:
         """Find the newest job recorded as resubmitting exactly these batches.
 
@@ -492,8 +564,23 @@ class JobRegistry:
         return _record(row) if row is not None else None
 
 
-def _record(row: tuple[object, ...]) -> JobRecord:
-    name, ids, input_path, sha, output, endpoint, state, retry_of, created, updated = row
+def _record(row: sqlite3.Row) -> JobRecord:
+    # By column name: columns added by later versions (`_ADDED_COLUMNS`) do not shift the rest.
+    name, ids, input_path, sha, output = (
+        row["name"],
+        row["batch_ids"],
+        row["input_path"],
+        row["input_sha256"],
+        row["output_path"],
+    )
+    endpoint, state, retry_of, created, updated = (
+        row["endpoint"],
+        row["state"],
+        row["retry_of"],
+        row["created_at"],
+        row["updated_at"],
+    )
+    key, source = row["run_key"], row["source_path"]
     return JobRecord(
         name=str(name),
         batch_ids=tuple(str(ids).split(",")),
@@ -503,6 +590,8 @@ def _record(row: tuple[object, ...]) -> JobRecord:
         endpoint=str(endpoint),
         state=str(state),
         retry_of=None if retry_of is None else str(retry_of),
-        created_at=float(created),  # type: ignore[arg-type]
-        updated_at=float(updated),  # type: ignore[arg-type]
+        created_at=float(created),
+        updated_at=float(updated),
+        run_key=None if key is None else str(key),
+        source_path=None if source is None else str(source),
     )

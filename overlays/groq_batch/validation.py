@@ -695,8 +695,10 @@ class _Validation:
         max_depth: int,
         known_models: Collection[str] | None,
         seen: _SeenIds | None = None,
+        endpoint_used: bool = False,
     ) -> None:
         self.report = ValidationReport(source=source)
+        self.endpoint_used = endpoint_used
         self.checker = _LineChecker(
             endpoint=endpoint,
             require_messages=require_messages,
@@ -774,7 +776,7 @@ class _Validation:
             )
         else:
             report.endpoint = self.endpoint
-            if used and self.endpoint not in used:
+            if self.endpoint_used and used and self.endpoint not in used:
                 report.problems.append(
                     Problem(
                         None,
@@ -844,6 +846,7 @@ def validate_lines(
     urls: Collection[str] = SUPPORTED_URLS,
     max_depth: int = MAX_DEPTH,
     known_models: Collection[str] | None = None,
+    endpoint_used: bool = False,
 ) -> ValidationReport:
     """Validate raw JSONL lines, streaming.
 
@@ -864,6 +867,9 @@ def validate_lines(
         max_depth: The deepest nesting a line may have.
         known_models: Model names to check against. An unknown one is a warning, never a
             problem. None skips the check.
+        endpoint_used: Whether a given ``endpoint`` must be the ``url`` of some line
+            (``endpoint_unused`` otherwise). ``validate`` and ``submit`` ask for it; whether
+            Groq itself refuses such a batch is not documented, so the local server does not.
 
     Returns:
         The report, with every problem found.
@@ -878,6 +884,7 @@ def validate_lines(
         urls=urls,
         max_depth=max_depth,
         known_models=known_models,
+        endpoint_used=endpoint_used,
     )
     for raw in lines:
         run.add_line(raw)
@@ -896,6 +903,7 @@ def validate_path(
     max_depth: int = MAX_DEPTH,
     known_models: Collection[str] | None = None,
     source: str | None = None,
+    endpoint_used: bool = False,
 ) -> ValidationReport:
     """Validate a JSONL file on disk, streaming, in about 16 bytes of memory a line.
 
@@ -910,6 +918,8 @@ def validate_path(
         max_depth: The deepest nesting a line may have.
         known_models: Model names to warn about when a line uses another.
         source: A name for the input, used in messages; the path when None.
+        endpoint_used: Whether a given ``endpoint`` must be some line's ``url`` (see
+            ``validate_lines``).
 
     Returns:
         The report, with every problem found.
@@ -934,6 +944,7 @@ def validate_path(
             max_depth=max_depth,
             known_models=known_models,
             seen=_SeenIdsOnDisk(id_of_line),
+            endpoint_used=endpoint_used,
         )
         offset = 0
         for raw in lines:
@@ -987,6 +998,7 @@ def validate(
         "urls": urls,
         "max_depth": max_depth,
         "known_models": known_models,
+        "endpoint_used": True,
     }
     if isinstance(source, str | os.PathLike):
         return validate_path(source, **options)

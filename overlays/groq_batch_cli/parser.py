@@ -169,9 +169,12 @@ def _add_submit_and_run(add: _AddCommand) -> None:
                 help="re-attach to an unfinished job on the same input and output, unasked",
             )
             choice.add_argument(
+                "--again",
                 "--new",
+                dest="new",
                 action="store_true",
-                help="submit a new job even if an unfinished one has the same input and output",
+                help="submit a new job even if one with the same input and options finished "
+                "(its results are re-used by default) or is unfinished on the same output",
             )
 
 

@@ -26,12 +26,16 @@ from groq_batch._workflow_core import (
     Source,
     atomic_download,
     check_job_metadata,
+    check_name_free,
     download_plan,
+    find_same_run,
     halve_shard,
     is_outage,
     new_job_id,
     part_metadata,
     plan_shards,
+    record_job,
+    registry_entry,
     upload_body,
 )
 from groq_batch.jsonl import write_jsonl
@@ -266,6 +270,8 @@ class AsyncJobMethods:
         on_progress: ProgressCallback | None = None,
         max_lines: int | None = None,
         max_bytes: int | None = None,
+        name: str | None = None,
+        reuse: bool = False,
     ) -> AsyncBatchJob:
         """Validate, split when needed, upload and create the batches of one job.
 
@@ -287,6 +293,13 @@ class AsyncJobMethods:
             max_lines: Lines per batch at most (the provider's: 50,000 at Groq and OpenAI).
             max_bytes: Bytes per batch file at most (the provider's: 200 MB). A part the server
                 refuses as too large (413) is halved and uploaded again, down to 64 KiB.
+            name: Record the job under this name in the per-user job registry, so that
+                ``groq-batch jobs``, the dashboard and ``client.batches.job(name)`` see it.
+                Checked before anything is uploaded.
+            reuse: If a job of the same run (the same requests, endpoint, window, metadata and
+                provider, on the same server) is in the registry and was not cancelled, return
+                it instead of submitting and paying again, as ``groq-batch run`` does. The new
+                job is recorded either way (under ``name``, or a generated one).
 
         Returns:
             The job handle; ``job.ids`` re-attaches it later.
@@ -294,6 +307,7 @@ class AsyncJobMethods:
         Raises:
             ValidationError: The input has problems, each with its line and field.
             JobSubmitError: A part failed after others were created; it names them.
+            JobNameError: ``name`` is malformed or another job has it.
         """
         # Validation and splitting only read local files; the seam keeps them off an event loop.
         plan = await _flavours.async_to_thread(
@@ -305,6 +319,28 @@ class AsyncJobMethods:
             provider=self._client.provider,
             completion_window=completion_window,
         )
+        entry = None
+        try:
+            if name is not None or reuse:
+                await _flavours.async_to_thread(check_name_free, name)
+                entry = await _flavours.async_to_thread(
+                    registry_entry,
+                    requests_or_path,
+                    plan,
+                    name=name,
+                    endpoint=endpoint,
+                    completion_window=completion_window,
+                    metadata=metadata,
+                    provider=self._client.provider,
+                    base_url=self._client.base_url,
+                )
+                same = await _flavours.async_to_thread(find_same_run, entry) if reuse else None
+                if same is not None:
+                    log.info("re-using job %s of the same run", ", ".join(same))
+                    return AsyncBatchJob(self._client, same)
+        except BaseException:
+            plan.cleanup()
+            raise
         job_id = new_job_id()
         try:
             check_job_metadata(metadata, len(plan.shards))
@@ -346,6 +382,8 @@ class AsyncJobMethods:
                     raise JobSubmitError(str(exc), [b.id for b in created]) from exc
         finally:
             plan.cleanup()
+        if entry is not None:
+            await _flavours.async_to_thread(record_job, entry, [b.id for b in created])
         return AsyncBatchJob(self._client, created)
 
     def job(self, ids: str | Batch | Sequence[str | Batch]) -> AsyncBatchJob:

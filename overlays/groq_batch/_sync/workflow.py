@@ -28,12 +28,16 @@ from groq_batch._workflow_core import (
     Source,
     atomic_download,
     check_job_metadata,
+    check_name_free,
     download_plan,
+    find_same_run,
     halve_shard,
     is_outage,
     new_job_id,
     part_metadata,
     plan_shards,
+    record_job,
+    registry_entry,
     upload_body,
 )
 from groq_batch.jsonl import write_jsonl
@@ -264,6 +268,8 @@ class JobMethods:
         on_progress: ProgressCallback | None = None,
         max_lines: int | None = None,
         max_bytes: int | None = None,
+        name: str | None = None,
+        reuse: bool = False,
     ) -> BatchJob:
         """Validate, split when needed, upload and create the batches of one job.
 
@@ -285,6 +291,13 @@ class JobMethods:
             max_lines: Lines per batch at most (the provider's: 50,000 at Groq and OpenAI).
             max_bytes: Bytes per batch file at most (the provider's: 200 MB). A part the server
                 refuses as too large (413) is halved and uploaded again, down to 64 KiB.
+            name: Record the job under this name in the per-user job registry, so that
+                ``groq-batch jobs``, the dashboard and ``client.batches.job(name)`` see it.
+                Checked before anything is uploaded.
+            reuse: If a job of the same run (the same requests, endpoint, window, metadata and
+                provider, on the same server) is in the registry and was not cancelled, return
+                it instead of submitting and paying again, as ``groq-batch run`` does. The new
+                job is recorded either way (under ``name``, or a generated one).
 
         Returns:
             The job handle; ``job.ids`` re-attaches it later.
@@ -292,6 +305,7 @@ class JobMethods:
         Raises:
             ValidationError: The input has problems, each with its line and field.
             JobSubmitError: A part failed after others were created; it names them.
+            JobNameError: ``name`` is malformed or another job has it.
         """
         # Validation and splitting only read local files; the seam keeps them off an event loop.
         plan = _flavours.to_thread(
@@ -303,6 +317,28 @@ class JobMethods:
             provider=self._client.provider,
             completion_window=completion_window,
         )
+        entry = None
+        try:
+            if name is not None or reuse:
+                _flavours.to_thread(check_name_free, name)
+                entry = _flavours.to_thread(
+                    registry_entry,
+                    requests_or_path,
+                    plan,
+                    name=name,
+                    endpoint=endpoint,
+                    completion_window=completion_window,
+                    metadata=metadata,
+                    provider=self._client.provider,
+                    base_url=self._client.base_url,
+                )
+                same = _flavours.to_thread(find_same_run, entry) if reuse else None
+                if same is not None:
+                    log.info("re-using job %s of the same run", ", ".join(same))
+                    return BatchJob(self._client, same)
+        except BaseException:
+            plan.cleanup()
+            raise
         job_id = new_job_id()
         try:
             check_job_metadata(metadata, len(plan.shards))
@@ -344,6 +380,8 @@ class JobMethods:
                     raise JobSubmitError(str(exc), [b.id for b in created]) from exc
         finally:
             plan.cleanup()
+        if entry is not None:
+            _flavours.to_thread(record_job, entry, [b.id for b in created])
         return BatchJob(self._client, created)
 
     def job(self, ids: str | Batch | Sequence[str | Batch]) -> BatchJob:
