@@ -15,6 +15,20 @@ if TYPE_CHECKING:
     from groq_batch_api.models import Batch
 
 
+def has_rich() -> bool:
+    """Whether rich (the ``cli`` extra) is installed: without it, a terminal gets plain text.
+
+    The ``groq-batch`` command is installed with or without the extra, so every command must
+    work without rich, only plainer.
+    """
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("rich") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 class Output:
     """Where a command's words go: JSON for scripts, rich for people, plain text otherwise.
 
@@ -24,7 +38,7 @@ class Output:
     def __init__(self, as_json: bool, stream: TextIO | None = None) -> None:
         self.as_json = as_json
         self.stream = stream or sys.stdout
-        self.interactive = self.stream.isatty() and not as_json
+        self.interactive = self.stream.isatty() and not as_json and has_rich()
 
     def json(self, data: Any) -> None:
         """Print data as indented JSON."""

@@ -18,7 +18,7 @@ from groq_batch_cli.errors import (
     explain_api,
     redact,
 )
-from groq_batch_cli.output import Output, request_counts
+from groq_batch_cli.output import Output, has_rich, request_counts
 from groq_batch_cli.table_input import table_flags
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ class _Progress:
     """A live bar of finished requests, with rate, ETA and failures, on a terminal only."""
 
     def __init__(self, out: Output) -> None:
-        self.enabled = not out.as_json and sys.stderr.isatty()
+        self.enabled = not out.as_json and sys.stderr.isatty() and has_rich()
         self._progress: Any = None
         self._task: Any = None
 
