@@ -26,6 +26,7 @@ from groq_batch._errors import (
 )
 from groq_batch.jsonl import CHAT_COMPLETIONS, BatchRequest, as_requests, dump_line
 from groq_batch.providers import Provider, get_provider
+from groq_batch.results import Outcome
 from groq_batch.validation import (
     Problem,
     ValidationError,
@@ -606,6 +607,20 @@ class JobBase:
         return BatchNotFinishedError(
             f"Batches not finished yet: {', '.join(unfinished)}; wait for them first"
         )
+
+    def missing_outcome(self) -> Outcome:
+        """What an input in neither the output nor the error file is, from the batches' status.
+
+        Rows of an expired or cancelled batch that never ran are ``expired`` / ``cancelled``:
+        the batch's own final status says why. When the batches that did not complete all
+        ended one way, that is the reason; otherwise (or none is known) ``missing``.
+        """
+        ended = {status_of(b) for b in self.batches if isinstance(b, Batch)} - {"completed"}
+        if ended == {"expired"}:
+            return Outcome.EXPIRED
+        if ended == {"cancelled"}:
+            return Outcome.CANCELLED
+        return Outcome.MISSING
 
     def resubmit_metadata(self) -> dict[str, str]:
         """Return the metadata for a job built from this one's failures.

@@ -872,12 +872,16 @@ class ResultJoiner:
         if self.inputs is None:
             return
         for custom_id, source in self.inputs._unseen(self._seen_entries):
+            reason = {
+                Outcome.EXPIRED: " (the batch expired before it ran)",
+                Outcome.CANCELLED: " (the batch was cancelled before it ran)",
+            }.get(self.missing_outcome, "")
             result = BatchResult(
                 custom_id,
                 self.missing_outcome,
                 error=ResultError(
-                    code="missing",
-                    message="The request appears in neither the output nor the error file",
+                    code=self.missing_outcome.value,
+                    message="The request appears in neither the output nor the error file" + reason,
                 ),
             )
             _attach(result, source)

@@ -165,7 +165,9 @@ class AsyncBatchJob(JobBase):
         if error is not None and require_done:
             raise error
         with contextlib.ExitStack() as stack:
-            joiner = ResultJoiner(await self._input_index(inputs, stack))
+            joiner = ResultJoiner(
+                await self._input_index(inputs, stack), missing_outcome=self.missing_outcome()
+            )
             for file_id in self.result_file_ids():
                 async with await self._client.files.content(file_id) as content:
                     async for line in content.iter_lines():

@@ -163,7 +163,9 @@ class BatchJob(JobBase):
         if error is not None and require_done:
             raise error
         with contextlib.ExitStack() as stack:
-            joiner = ResultJoiner(self._input_index(inputs, stack))
+            joiner = ResultJoiner(
+                self._input_index(inputs, stack), missing_outcome=self.missing_outcome()
+            )
             for file_id in self.result_file_ids():
                 with self._client.files.content(file_id) as content:
                     for line in content.iter_lines():
