@@ -122,6 +122,26 @@ def _money(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
+def format_usd(value: float | None) -> str:
+    """A cost in US dollars for people: rounded for display (the data keeps the exact float).
+
+    Args:
+        value: Dollars, or None for unknown.
+
+    Returns:
+        ``$0.000011`` below a cent, ``$1.2345`` below $100, ``$1,234.56`` above; ``unknown``.
+    """
+    if value is None:
+        return "unknown"
+    if abs(value) < 0.01:
+        return f"${value:.6f}"
+    return f"${value:.4f}" if abs(value) < 100 else f"${value:,.2f}"
+
+
+def _span_usd(low: float | None, high: float | None) -> str:
+    return format_usd(low) if low == high else f"{format_usd(low)} - {format_usd(high)}"
+
+
 @dataclass
 class ModelEstimate:
     """The estimate for the requests to one model.
@@ -147,6 +167,12 @@ class ModelEstimate:
     unbounded: int = 0
     price: ModelPrice | None = None
     discount: float = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelEstimate(model={self.model!r}, requests={self.requests}, "
+            f"batch_cost={_span_usd(self.batch_cost_low, self.batch_cost_high)})"
+        )
 
     @property
     def priced(self) -> bool:
@@ -226,6 +252,24 @@ class Estimate:
     models: dict[str, ModelEstimate] = field(default_factory=dict)
     unreadable_lines: int = 0
     rough: bool = False
+
+    def __repr__(self) -> str:
+        return (
+            f"Estimate(requests={self.requests}, "
+            f"batch_cost={_span_usd(self.batch_cost_low, self.batch_cost_high)}, "
+            f"models={sorted(self.models)}, pricing={self.pricing.provider!r} "
+            f"checked {self.pricing.checked})"
+        )
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.requests} request(s), {self.prompt_tokens} prompt tokens: "
+            f"{_span_usd(self.batch_cost_low, self.batch_cost_high)} at "
+            f"{self.pricing.provider} batch prices"
+        )
+        if self.unpriced_models:
+            text += f" (cost unknown for {', '.join(self.unpriced_models)})"
+        return text
 
     @property
     def requests(self) -> int:
@@ -413,6 +457,12 @@ class ModelActual:
     price: ModelPrice | None = None
     discount: float = 0.0
 
+    def __repr__(self) -> str:
+        return (
+            f"ModelActual(model={self.model!r}, billed_requests={self.billed_requests}, "
+            f"batch_cost={format_usd(self.batch_cost)})"
+        )
+
     @property
     def priced(self) -> bool:
         """Whether a cost can be given."""
@@ -466,6 +516,24 @@ class CostTally:
 
     pricing: ProviderPricing
     models: dict[str, ModelActual] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"ActualCost(billed_requests={self.billed_requests}, "
+            f"batch_cost={format_usd(self.batch_cost)}, saving={format_usd(self.saving)}, "
+            f"models={sorted(self.models)}, pricing={self.pricing.provider!r} "
+            f"checked {self.pricing.checked})"
+        )
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.billed_requests} billed request(s), {self.prompt_tokens} prompt + "
+            f"{self.completion_tokens} completion tokens: {format_usd(self.batch_cost)} at "
+            f"{self.pricing.provider} batch prices (saving {format_usd(self.saving)})"
+        )
+        if self.unpriced_models:
+            text += f"; cost unknown for {', '.join(self.unpriced_models)}"
+        return text
 
     @classmethod
     def for_provider(cls, provider: str = "groq") -> CostTally:
@@ -576,6 +644,24 @@ class ActualCost:
 
     pricing: ProviderPricing
     models: dict[str, ModelActual] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"ActualCost(billed_requests={self.billed_requests}, "
+            f"batch_cost={format_usd(self.batch_cost)}, saving={format_usd(self.saving)}, "
+            f"models={sorted(self.models)}, pricing={self.pricing.provider!r} "
+            f"checked {self.pricing.checked})"
+        )
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.billed_requests} billed request(s), {self.prompt_tokens} prompt + "
+            f"{self.completion_tokens} completion tokens: {format_usd(self.batch_cost)} at "
+            f"{self.pricing.provider} batch prices (saving {format_usd(self.saving)})"
+        )
+        if self.unpriced_models:
+            text += f"; cost unknown for {', '.join(self.unpriced_models)}"
+        return text
 
     @property
     def billed_requests(self) -> int:

@@ -97,6 +97,14 @@ class ProviderPricing:
     audio: str | None = None
     models: Mapping[str, ModelPrice] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        # The facts that say which prices these are; not every model's entry (25 of them).
+        return (
+            f"ProviderPricing(provider={self.provider!r}, source={self.source!r}, "
+            f"checked={self.checked!r}, batch_discount={self.batch_discount!r}, "
+            f"models={len(self.models)})"
+        )
+
     def price(self, model: str | None) -> ModelPrice | None:
         """A model's prices, or None when the table does not list the model.
 

@@ -172,9 +172,7 @@ def problem_json(p: Problem) -> dict[str, Any]:
 
 
 def usd(value: float | None) -> str:
-    """A price in dollars, with as many decimals as it needs."""
-    if value is None:
-        return "unknown"
-    if value < 0.01:
-        return f"${value:.6f}"
-    return f"${value:.4f}" if value < 100 else f"${value:,.2f}"
+    """A price in dollars, with as many decimals as it needs (one rule with the library's)."""
+    from groq_batch.estimate import format_usd
+
+    return format_usd(value)
