@@ -517,24 +517,6 @@ class CostTally:
     pricing: ProviderPricing
     models: dict[str, ModelActual] = field(default_factory=dict)
 
-    def __repr__(self) -> str:
-        return (
-            f"ActualCost(billed_requests={self.billed_requests}, "
-            f"batch_cost={format_usd(self.batch_cost)}, saving={format_usd(self.saving)}, "
-            f"models={sorted(self.models)}, pricing={self.pricing.provider!r} "
-            f"checked {self.pricing.checked})"
-        )
-
-    def __str__(self) -> str:
-        text = (
-            f"{self.billed_requests} billed request(s), {self.prompt_tokens} prompt + "
-            f"{self.completion_tokens} completion tokens: {format_usd(self.batch_cost)} at "
-            f"{self.pricing.provider} batch prices (saving {format_usd(self.saving)})"
-        )
-        if self.unpriced_models:
-            text += f"; cost unknown for {', '.join(self.unpriced_models)}"
-        return text
-
     @classmethod
     def for_provider(cls, provider: str = "groq") -> CostTally:
         """An empty tally priced with a provider's list from the package.
