@@ -49,7 +49,9 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Print the usage and exit 2, with every API key in the message redacted."""
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {redact(message)}\n")
+        # One prefix for every error, whichever subcommand's parser met it (not "groq-batch
+        # run: error:"): scripts and people grep for one.
+        self.exit(EXIT_USAGE, f"groq-batch: error: {redact(message)}\n")
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -269,19 +271,20 @@ def add_limits(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_waiting(p: argparse.ArgumentParser) -> None:
-    """Add ``--timeout`` and ``--poll-interval``."""
+def add_waiting(p: argparse.ArgumentParser, *, only_with: str | None = None) -> None:
+    """Add ``--timeout`` and ``--poll-interval``; ``only_with`` names the option they need."""
+    tail = f"; only with {only_with}" if only_with else ""
     p.add_argument(
         "--timeout",
         type=positive_seconds,
         metavar="SECONDS",
-        help="stop waiting after this long; the batches keep running (default: no limit)",
+        help=f"stop waiting after this long; the batches keep running (default: no limit){tail}",
     )
     p.add_argument(
         "--poll-interval",
         type=positive_seconds,
         metavar="SECONDS",
-        help="a fixed time between polls (default: back off from 1 s to 60 s)",
+        help=f"a fixed time between polls (default: back off from 1 s to 60 s){tail}",
     )
 
 

@@ -119,7 +119,7 @@ def wait_command(args: argparse.Namespace, out: Output) -> int:
         print_batches(out, batches)
     if record is not None and record.state not in (WRITTEN, CANCELLED):
         registry.set_state(record.name, FINISHED)
-    hint_results(name, ids, args)
+    hint_results(name, ids, args, record.output_path if record is not None else None)
     return batches_exit(batches)
 
 

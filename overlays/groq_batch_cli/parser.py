@@ -157,7 +157,7 @@ def _add_submit_and_run(add: _AddCommand) -> None:
             type=job_name,
             help="the job's name in the registry (default: generated from the file's name)",
         )
-        add_waiting(p)
+        add_waiting(p, only_with="--wait" if name == "submit" else None)
         add_max_cost(p)
         if name == "submit":
             p.add_argument("--wait", action="store_true", help="wait until the batches finish")
@@ -210,7 +210,10 @@ def _add_batch_commands(add: _AddCommand) -> None:
     p = add("wait", "wait until batches finish")
     p.add_argument("ids", nargs="+", metavar="JOB_OR_ID", help=ids_help)
     add_waiting(p)
-    p = add("results", "write results joined to inputs as JSONL")
+    p = add(
+        "results",
+        "write results joined to inputs: JSONL, or a table by OUT's extension (.csv, .parquet)",
+    )
     p.add_argument("ids", nargs="+", metavar="JOB_OR_ID", help=ids_help)
     p.add_argument(
         "-o",

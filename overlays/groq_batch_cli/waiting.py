@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -166,10 +167,17 @@ def recovery(
         raise CliError(redact(reason) + "\n" + "\n".join(lines), code) from exc
 
 
-def hint_results(name: str | None, ids: Sequence[str], args: argparse.Namespace) -> None:
-    """Say how to write the results."""
+def hint_results(
+    name: str | None, ids: Sequence[str], args: argparse.Namespace, output: str | None = None
+) -> None:
+    """Say how to write the results: to the job's recorded output, if it has one."""
     ref = [name] if name else [*ids, *connection_flags(args)]
-    Output.note(f"next: {shell_command('results', *ref, '-o', 'results.jsonl')}")
+    target = "results.jsonl"
+    if output:
+        # Relative when under the current directory, as the user most likely typed it.
+        relative = os.path.relpath(output)
+        target = output if relative.startswith("..") else relative
+    Output.note(f"next: {shell_command('results', *ref, '-o', target)}")
 
 
 def hint_resubmit(

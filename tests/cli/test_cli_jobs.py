@@ -68,7 +68,8 @@ def test_run_records_a_job_whose_name_every_command_accepts(
     assert [b["id"] for b in json.loads(stdout)] == ids
     code, stdout, err = main(capsys, "wait", "j1", "--api-key", SECRET)
     assert code == 0, err
-    assert "next: groq-batch results j1 -o results.jsonl" in err
+    # The job's recorded output, not a made-up results.jsonl (issue 26).
+    assert f"next: groq-batch results j1 -o {out.resolve()}" in err
     # The job's recorded input is never the place to write its results.
     code, _, err = main(capsys, "results", "j1", "-o", str(source), "--api-key", SECRET)
     assert code == cli.EXIT_USAGE
