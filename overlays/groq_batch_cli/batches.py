@@ -25,7 +25,7 @@ from groq_batch.jobs import (
 from groq_batch_cli.checks import check_output, require_key
 from groq_batch_cli.connect import endpoint_of, open_client, provider_name
 from groq_batch_cli.errors import EXIT_FAILED_ROWS, EXIT_OK, CliError
-from groq_batch_cli.output import Output, batches_exit, local_time, print_batches
+from groq_batch_cli.output import Output, batches_exit, local_time, print_batches, short_path
 from groq_batch_cli.registry import Registry, announce, new_name, resolve_ids
 from groq_batch_cli.result_writing import (
     print_summary,
@@ -69,6 +69,12 @@ def list_command(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def _short_endpoint(endpoint: str) -> str:
+    if endpoint.startswith("local:"):
+        return "local:" + short_path(endpoint.removeprefix("local:"))
+    return endpoint
+
+
 def jobs_command(args: argparse.Namespace, out: Output) -> int:
     """``groq-batch jobs``."""
     registry = JobRegistry()
@@ -82,19 +88,28 @@ def jobs_command(args: argparse.Namespace, out: Output) -> int:
     if not records:
         out.line(f"no jobs yet (the registry is {registry.path})")
         return EXIT_OK
+    # On a terminal, a cell may hold lines: the date over the time, one batch id a line.
+    cell_break = "\n" if out.interactive else " "
+    endpoints = {r.endpoint for r in records}
+    # One server for every job (the usual case): say it once, in the title, not on every row.
+    title = f"jobs on {_short_endpoint(records[0].endpoint)}" if len(endpoints) == 1 else "jobs"
     rows = [
         (
             r.name,
             r.state,
-            local_time(r.created_at),
-            ", ".join(r.batch_ids),
-            r.input_path or "-",
-            r.output_path or "-",
-            r.endpoint,
-        )
+            # Date and time on two lines at most, never broken inside either.
+            local_time(r.created_at).replace(" ", cell_break),
+            # One id a line: a cell of several ids would be wider than any terminal.
+            (cell_break if out.interactive else ", ").join(r.batch_ids),
+            # The user's own input (a CSV), not the requests built from it in the data dir.
+            short_path(r.source_path or r.input_path),
+            short_path(r.output_path),
+            _short_endpoint(r.endpoint),
+        )[: 6 if len(endpoints) == 1 else 7]
         for r in records
     ]
-    out.table("jobs", ("name", "state", "created", "batches", "input", "output", "endpoint"), rows)
+    columns = ("name", "state", "created", "batches", "input", "output", "endpoint")
+    out.table(title, columns[: len(rows[0])], rows, whole=("name", "state", "created", "batches"))
     return EXIT_OK
 
 
