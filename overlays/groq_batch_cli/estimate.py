@@ -70,8 +70,22 @@ def _print_estimate(target: Output, est: Any) -> None:
         notes.append(f"{est.unreadable_lines} unreadable line(s) left out (see validate)")
     if pricing.source:
         notes.append(f"prices from {pricing.source}, checked {pricing.checked}")
+    stale = stale_prices_note(pricing.as_dict())
+    if stale:
+        notes.append(stale)
     for note in notes:
         target.line(f"note: {note}")
+
+
+def stale_prices_note(pricing: dict[str, Any]) -> str | None:
+    """A warning when the price table is older than 180 days, or None."""
+    if not pricing.get("stale"):
+        return None
+    return (
+        f"the {pricing['provider']} prices were checked {pricing['checked']}, "
+        f"{pricing['checked_days_ago']} days ago, and may have changed: check "
+        f"{pricing['source']} (docs/guides/cost.md says how to update the price file)"
+    )
 
 
 def _diff(a: float | None, b: float | None) -> float | None:
