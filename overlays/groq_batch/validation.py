@@ -13,6 +13,7 @@ here can follow.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -821,14 +822,19 @@ class _Validation:
                         f"bytes, and line {self.crossed_bytes_at} crosses that limit",
                     )
                 )
+        known = sorted(self.checker.known_models or ())
         for model, line in self.checker.unknown_models.items():
+            # A misspelling (llama-3.1-8b-instnat) fails only after the batch ran: name the
+            # nearest known model, so that it is fixed before.
+            close = difflib.get_close_matches(model, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else "."
             report.warnings.append(
                 Problem(
                     line,
                     "body.model",
                     "unknown_model",
-                    f"Model {_short(model)} is not in the known list (first used here); "
-                    "it is sent as it is",
+                    f"Model {_short(model)} is not in the known list (first used here){hint} "
+                    "It is sent as it is",
                 )
             )
         return report

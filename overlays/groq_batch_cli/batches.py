@@ -232,10 +232,25 @@ def resubmit_command(args: argparse.Namespace, out: Output) -> int:
         inputs = _recorded_inputs(record)
         if inputs is not None:
             kwargs["inputs"] = inputs
-        new = job.resubmit(**kwargs)
+        left_out: list[str] = []
+        new = job.resubmit(
+            include_permanent=args.include_permanent,
+            on_left_out=lambda r: left_out.append(
+                f"{r.custom_id} ({r.error.code if r.error is not None else r.status_code})"
+            ),
+            **kwargs,
+        )
+        if left_out:
+            shown = ", ".join(left_out[:5]) + (", ..." if len(left_out) > 5 else "")
+            Output.note(
+                f"{len(left_out)} request(s) left out: their error cannot change on a retry "
+                f"({shown}); fix them, or pass --include-permanent"
+            )
         if new is None:
             if out.as_json:
                 out.json({"already": False, "retry_of": list(job.ids), "batch_ids": []})
+            elif left_out:
+                Output.note("nothing else to resubmit")
             else:
                 Output.note("nothing to resubmit: every request succeeded")
             return EXIT_OK

@@ -247,6 +247,12 @@ def _add_batch_commands(add: _AddCommand) -> None:
         action="store_true",
         help="submit another retry even if one already exists for these batches",
     )
+    p.add_argument(
+        "--include-permanent",
+        action="store_true",
+        help="also resubmit requests whose error cannot change on a retry (an unknown model, "
+        "an invalid request), which are left out by default",
+    )
     p.add_argument("--name", type=job_name, help="the retry job's name (default: generated)")
 
 

@@ -28,10 +28,13 @@ def _print_report_json(out: Output, report: Any) -> None:
 
 def validate_command(args: argparse.Namespace, out: Output) -> int:
     """``groq-batch validate``."""
+    from groq_batch.pricing import load_pricing
     from groq_batch.validation import validate
 
     require_file(args.file)
     profile = check_provider(args)
+    # The provider's models as the package knows them (its price list); none for a gateway.
+    known = sorted(load_pricing(profile.name).models) or None
     table = read_table_input(args, out, keep=False)
     report = validate(
         args.file if table is None else table.requests(),
@@ -39,6 +42,7 @@ def validate_command(args: argparse.Namespace, out: Output) -> int:
         max_lines=profile.max_lines,
         max_bytes=profile.max_bytes,
         urls=profile.endpoints,
+        known_models=known,
     )
     report.source = str(args.file)
     if out.as_json:

@@ -41,7 +41,14 @@ from groq_batch._workflow_core import (
     upload_body,
 )
 from groq_batch.jsonl import write_jsonl
-from groq_batch.results import FAILED_OUTCOMES, BatchResult, InputIndex, Outcome, ResultJoiner
+from groq_batch.results import (
+    FAILED_OUTCOMES,
+    BatchResult,
+    InputIndex,
+    Outcome,
+    ResultJoiner,
+    is_permanent_failure,
+)
 from groq_batch_api.models import Batch
 
 if TYPE_CHECKING:
@@ -223,15 +230,21 @@ class BatchJob(JobBase):
         outcomes: Iterable[str | Outcome] = tuple(FAILED_OUTCOMES),
         inputs: Source | None = None,
         completion_window: str | None = None,
+        include_permanent: bool = False,
+        on_left_out: Callable[[BatchResult], None] | None = None,
     ) -> BatchJob | None:
         """Submit the requests whose results had these outcomes, as a new job.
 
         The new batches carry ``groq_batch_parent`` in their metadata: this job's batch ids.
+        A request whose error cannot change on a retry (an unknown model, an invalid request:
+        ``results.is_permanent_failure``) is left out unless ``include_permanent``.
 
         Args:
             outcomes: Which outcomes to resubmit; by default every failure.
             inputs: The job's input, when known; otherwise read back through the API.
             completion_window: The new job's window; this job's when None.
+            include_permanent: Resubmit permanent failures too.
+            on_left_out: Called with each result left out as a permanent failure.
 
         Returns:
             The new job, or None when no request had those outcomes.
@@ -239,11 +252,15 @@ class BatchJob(JobBase):
         wanted = {Outcome(o) for o in outcomes}
         with tempfile.TemporaryDirectory(prefix="groq-batch-re-") as tmpdir:
             path = Path(tmpdir) / "resubmit.jsonl"
-            requests = [
-                r.request
-                for r in self.results(inputs=inputs)
-                if r.outcome in wanted and r.request is not None
-            ]
+            requests = []
+            for r in self.results(inputs=inputs):
+                if r.outcome not in wanted or r.request is None:
+                    continue
+                if not include_permanent and is_permanent_failure(r):
+                    if on_left_out is not None:
+                        on_left_out(r)
+                    continue
+                requests.append(r.request)
             if not write_jsonl(requests, path):
                 return None
             first = self.batches[0]
