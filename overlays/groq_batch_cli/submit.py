@@ -117,16 +117,6 @@ def _source_path(args: argparse.Namespace) -> Path | None:
 
 def submit_command(args: argparse.Namespace, out: Output) -> int:
     """``groq-batch submit``."""
-    if not args.wait:
-        given = [
-            o
-            for o, v in (("--timeout", args.timeout), ("--poll-interval", args.poll_interval))
-            if v
-        ]
-        if given:
-            raise CliError(
-                f"{', '.join(given)}: only with --wait (submit does not wait)", EXIT_USAGE
-            )
     require_base_url(args)
     require_file(args.file)
     check_provider(args)

@@ -44,15 +44,6 @@ def test_help_says_what_results_writes_and_when_submit_waits(
     assert "60 s); only with --wait" in text
 
 
-def test_submit_refuses_waiting_options_without_wait(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    source = write_requests(tmp_path / "q.jsonl", 1)
-    code, _, err = main(capsys, "submit", str(source), "--timeout", "5", "--local")
-    assert code == cli.EXIT_USAGE
-    assert "groq-batch: error: --timeout: only with --wait" in err
-
-
 @pytest.mark.parametrize(
     "argv",
     [

@@ -512,6 +512,8 @@ class JobMethods:
         outcomes: Iterable[str | Outcome] = tuple(FAILED_OUTCOMES),
         inputs: Source | None = None,
         completion_window: str | None = None,
+        include_permanent: bool = False,
+        on_left_out: Callable[[BatchResult], None] | None = None,
     ) -> BatchJob | None:
         """Submit the requests whose results had these outcomes as a new, linked job.
 
@@ -521,13 +523,20 @@ class JobMethods:
                 ``expired``, ``cancelled`` and ``missing``.
             inputs: The input, when known; otherwise read back through the API.
             completion_window: The new job's window; the parent's when None.
+            include_permanent: Also resubmit requests whose error a retry cannot change (an
+                unknown model, an invalid request), which are left out by default.
+            on_left_out: Called with each result left out as such.
 
         Returns:
             The new job (its batches' metadata name the parents under ``groq_batch_parent``),
             or None when no request had those outcomes.
         """
         return self._as_job(batch_or_job).resubmit(
-            outcomes=outcomes, inputs=inputs, completion_window=completion_window
+            outcomes=outcomes,
+            inputs=inputs,
+            completion_window=completion_window,
+            include_permanent=include_permanent,
+            on_left_out=on_left_out,
         )
 
     def _as_job(self, target: str | Batch | BatchJob | Sequence[str]) -> BatchJob:
