@@ -7,9 +7,6 @@ visibly running while the page polls it.
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,74 +17,8 @@ from groq_batch import Groq
 from groq_batch.jobs import JobRegistry
 from groq_batch_cli.ui import UIServer
 from groq_batch_server import LocalServer
+from tests.dashboard.conftest import SECRET, base, logged_in
 from tests.ui_support import write_job
-
-CHROMIUM = "/usr/bin/chromium"
-SECRET = "gsk_ui_SECRET_never_in_a_page_77"
-
-
-@pytest.fixture
-def dashboard(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    make_local_server: Callable[..., LocalServer],
-) -> Iterator[tuple[UIServer, Groq, LocalServer]]:
-    """A dashboard on a key-protected local server whose requests take a little while.
-
-    Parametrize it indirectly with a session token to pin one; by default it is random.
-    """
-    server = make_local_server(api_key=SECRET, request_latency=0.02, chunk_size=10)
-    with Groq(api_key=SECRET, base_url=server.base_url) as client:
-        ui = UIServer(
-            client,
-            endpoint=server.base_url,
-            registry=JobRegistry(tmp_path / "jobs.sqlite3"),
-            cache_dir=tmp_path / "cache",
-            download_dir=tmp_path / "downloads",
-            token=getattr(request, "param", None),
-        ).start()
-        try:
-            yield ui, client, server
-        finally:
-            ui.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.fail(
-            f"the dashboard tests need Debian's Chromium at {CHROMIUM}: "
-            "apt-get install chromium (CI's .ci/run installs it)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-def base(ui: UIServer) -> str:
-    return f"http://127.0.0.1:{ui.port}"
 
 
 def other_than(secret: str) -> str:
@@ -97,16 +28,6 @@ def other_than(secret: str) -> str:
     ends in that character (1 run in 64 for a random url-safe token).
     """
     return ("A" if secret[0] != "A" else "B") + secret[1:]
-
-
-@contextlib.contextmanager
-def logged_in(ui: UIServer) -> Iterator[httpx.Client]:
-    """An HTTP client holding the dashboard's cookie, got the way a browser gets it."""
-    with httpx.Client(base_url=base(ui)) as http:
-        answer = http.get(ui.login_url())
-        assert answer.status_code == 303, answer.text
-        assert answer.headers["location"] == "/"
-        yield http
 
 
 @pytest.mark.parametrize(
@@ -249,21 +170,22 @@ def test_results_filter_by_outcome_and_a_row_opens_its_json(
     page.goto(base(ui) + "/job/mixed/results")
     # The first view joins and indexes the results in the background; the page reloads itself.
     page.locator("#results").wait_for()
-    assert page.locator("#pager").first.inner_text().endswith("(120 rows) next →")
+    assert page.locator("#pager-top").inner_text().endswith("(120 rows) next →")
     assert page.locator("#results tr.row").count() == 50  # one page, not the whole file
     page.select_option("#outcome", "failed")
+    page.click("#filter-button")
     page.wait_for_url("**outcome=failed**")
     outcomes = page.locator("#results tr.row td:nth-child(2)").all_inner_texts()
     assert outcomes == ["request_error"] * 30
-    ids = page.locator("#results tr.row td:nth-child(1)").all_inner_texts()
+    ids = page.locator("#results tr.row th").all_inner_texts()
     assert ids[:2] == ["row-00003", "row-00007"]
     assert "model_not_found" in page.locator("#results tr.row").first.inner_text()
 
     page.fill("#q", "number 11")
-    page.click("#filter button")
+    page.click("#filter-button")
     page.wait_for_url("**q=number**")
     # The search keeps the outcome filter: failed rows whose text has "number 11".
-    assert page.locator("#results tr.row td:nth-child(1)").all_inner_texts() == [
+    assert page.locator("#results tr.row th").all_inner_texts() == [
         "row-00011",
         "row-00111",
         "row-00115",
@@ -273,10 +195,16 @@ def test_results_filter_by_outcome_and_a_row_opens_its_json(
     page.locator("#results tr.row").first.click()
     dialog = page.locator("#row-dialog")
     dialog.wait_for(state="visible")
-    shown = page.locator("#row-json").inner_text()
-    assert '"custom_id": "row-00011"' in shown
-    assert '"content": "question number 11"' in shown  # the request
-    assert '"code": "model_not_found"' in shown  # the response
+    # The request and the answer side by side.
+    assert "row-00011" in page.locator("#row-title").inner_text()
+    assert '"content": "question number 11"' in page.locator("#row-request").inner_text()
+    assert '"code": "model_not_found"' in page.locator("#row-answer").inner_text()
+    request_box = page.locator("#row-request").bounding_box()
+    answer_box = page.locator("#row-answer").bounding_box()
+    assert request_box is not None
+    assert answer_box is not None
+    assert request_box["x"] + request_box["width"] <= answer_box["x"]
+    assert abs(request_box["y"] - answer_box["y"]) < 2
 
 
 def test_jobs_page_shows_a_running_batch_rising_then_cancel_asks_and_cancels(
