@@ -141,6 +141,10 @@ class Dashboard:
         self._builds: dict[str, threading.Thread] = {}
         self._build_errors: dict[str, str] = {}
         self._estimates: dict[str, str] = {}
+        self._indexed: dict[str, int] = {}
+        self._highs: dict[str, float | None] = {}
+        # How long a finished job's first page load waits for its results' index.
+        self.first_load_wait = 3.0
         self._codes: list[str] = []
 
     def login_code(self) -> str:
@@ -194,9 +198,72 @@ class Dashboard:
                 thread.start()
         return "preparing"
 
+    def wait_for_results(
+        self, ids: Sequence[str], record: JobRecord | None, timeout: float
+    ) -> str | None:
+        """Like `prepare_results`, but give a small job's index up to ``timeout`` to finish.
+
+        So the page of a finished job shows its counts, tokens and cost on the first load;
+        a large job's page shows the indexing's progress instead, and reloads when it is done.
+
+        Args:
+            ids: The job's batch ids.
+            record: The job's record.
+            timeout: Seconds to wait at most.
+
+        Returns:
+            As `prepare_results`.
+        """
+        pending = self.prepare_results(ids, record)
+        if pending != "preparing":
+            return pending
+        with self._lock:
+            thread = self._builds.get(",".join(ids))
+        if thread is not None:
+            thread.join(timeout)
+        return self.prepare_results(ids, record)
+
+    def indexed(self, ids: Sequence[str]) -> int:
+        """How many rows of a job the background index has stored so far."""
+        return self._indexed.get(",".join(ids), 0)
+
+    def chart(self, ids: Sequence[str], batches: Sequence[Batch], done: int) -> str:
+        """The throughput chart's points: answers over time.
+
+        A finished, indexed job draws each answer's completion time from its output file, so
+        the chart exists for any job, whoever polled it; a running one draws the polls seen.
+
+        Args:
+            ids: The job's batch ids.
+            batches: Their current state.
+            done: Requests done now (for a running job's polls).
+
+        Returns:
+            The polyline's points.
+        """
+        if all(is_terminal(b) for b in batches) and self.cache.has(ids):
+            made = self.cache.completions(ids)
+            starts = [b.in_progress_at or b.created_at for b in batches]
+            start = min((t for t in starts if isinstance(t, int)), default=None)
+            samples: list[tuple[float, int]] = [(float(t), n) for t, n in made]
+            if start is not None and (not made or start <= made[0][0]):
+                samples.insert(0, (float(start), 0))
+            return chart_points(samples)
+        return chart_points(self._sample(",".join(ids), done))
+
     def _build(self, ids: list[str], record: JobRecord | None) -> None:
+        key = ",".join(ids)
+
+        def progress(n: int) -> None:
+            self._indexed[key] = n
+
         try:
-            self.cache.build(ids, self.job(ids).results(inputs=self.inputs(record)))
+            self.cache.build(
+                ids,
+                self.job(ids).results(inputs=self.inputs(record)),
+                provider=os.environ.get("GROQ_BATCH_PROVIDER") or "groq",
+                on_progress=progress,
+            )
         except Exception as exc:
             with self._lock:
                 self._build_errors[",".join(ids)] = f"could not read the results: {exc}"
@@ -227,6 +294,25 @@ class Dashboard:
                 samples.append((time.monotonic(), done))
             del samples[:-_MAX_SAMPLES]
             return list(samples)
+
+    def estimate_high(self, record: JobRecord | None) -> float | None:
+        """The high end of the recorded input's estimated batch cost, or None without one.
+
+        Made once per input content and remembered, like `cost`.
+        """
+        path = record.input_path if record is not None else None
+        if not path or not os.path.isfile(path):
+            return None
+        key = record.input_sha256 if record is not None and record.input_sha256 else path
+        if key not in self._highs:
+            from groq_batch.estimate import estimate
+
+            provider = os.environ.get("GROQ_BATCH_PROVIDER") or "groq"
+            try:
+                self._highs[key] = estimate(path, provider=provider).batch_cost_high
+            except (OSError, ValueError):
+                self._highs[key] = None
+        return self._highs[key]
 
     def cost(self, ids: Sequence[str], record: JobRecord | None) -> str:
         """The job's estimated cost at batch prices, from its recorded input; ``-`` without one.
@@ -398,39 +484,97 @@ def _card(label: str, value: str, element_id: str = "") -> str:
     )
 
 
+def _money(value: float | None) -> str:
+    return "unknown (a model without a price)" if value is None else f"${value:.4f}"
+
+
+def _actions(
+    dash: Dashboard,
+    ref: str,
+    record: JobRecord | None,
+    item: dict[str, Any],
+    *,
+    done: bool,
+    unsucceeded: int | None,
+) -> str:
+    """The job's actions that make sense now, each saying what it will do before it does it.
+
+    A running job can be cancelled; a finished one downloaded, and resubmitted only when some
+    rows did not succeed (their count, and their share of the input's estimated cost).
+    """
+    total, finished = item["total"], item["done"]
+    offered: list[tuple[str, str, str]] = []
+    if not done:
+        offered.append((
+            "cancel",
+            "Cancel",
+            f"Stops the {total - finished} of {total} requests not finished yet; the "
+            f"{finished} already done are kept (and billed).",
+        ))  # fmt: skip
+    else:
+        offered.append((
+            "download",
+            "Download files",
+            f"Writes the output and error files ({total} rows) under "
+            f"{dash.download_dir / ref.replace(',', '_')}.",
+        ))  # fmt: skip
+        if unsucceeded:
+            share = ""
+            estimate = dash.estimate_high(record)
+            if estimate is not None and total:
+                share = f", est. up to ${estimate * unsucceeded / total:.4f}"
+            offered.append((
+                "resubmit",
+                "Resubmit failed rows",
+                f"Submits the {unsucceeded} of {total} rows that did not succeed as a new job"
+                f"{share}.",
+            ))  # fmt: skip
+    return "".join(
+        f'<div class="action"><form class="inline" method="post" '
+        f'action="{escape(dash.url(f"/job/{_q(ref)}/{action}"))}" '
+        f'onsubmit="return confirm({escape(json.dumps(f"{label}? {says}"))})">'
+        f'<button id="{action}-button" aria-describedby="{action}-says"'
+        f"{' class=danger' if action == 'cancel' else ''}>{escape(label)}</button></form>"
+        f'<p id="{action}-says">{escape(says)}</p></div>'
+        for action, label, says in offered
+    )
+
+
 def _job_page(dash: Dashboard, ref: str, message: str) -> str:
     ids, record = dash.resolve(ref)
     batches = dash._batches(ids)
     item = _summarise(batches)
-    samples = dash._sample(",".join(ids), item["done"])
     done = all(is_terminal(b) for b in batches)
     outcome_rows = ""
     tokens = "-"
-    pending = dash.prepare_results(ids, record) if done else "running"
+    cost = escape(dash.cost(ids, record))
+    indexing = ""
+    unsucceeded: int | None = None
+    pending = dash.wait_for_results(ids, record, dash.first_load_wait) if done else "running"
     if pending is None:
         counts, total_tokens = dash.cache.summary(ids)
-        tokens = str(total_tokens)
+        tokens = f"{total_tokens:,}"
+        unsucceeded = sum(n for o, n in counts.items() if o != Outcome.SUCCEEDED.value)
+        cost = (
+            escape(_money(dash.cache.cost(ids))) + f" <span class='muted'>(estimated {cost})</span>"
+        )
         outcome_rows = "".join(
             f"<tr><th scope='row'>{status_badge(o)}</th>"
             f'<td class="num" id="count-{escape(o)}">{n}</td></tr>'
             for o, n in sorted(counts.items())
         )
     elif done:
-        outcome_rows = f"<tr><td colspan='2'>{escape(pending)}: reload to see the counts</td></tr>"
+        # Until the index is ready, the batches' own counts say how many did not succeed.
+        unsucceeded = item["total"] - (item["done"] - item["failed"])
+        indexing = (
+            f"<p id='indexing' role='status'>{escape(pending)}: indexing the results "
+            f"(<span id='indexed'>{dash.indexed(ids)}</span> of {item['total']} rows); this "
+            "page updates itself when they are ready.</p>"
+        )
+        outcome_rows = "<tr><td colspan='2'>counted once the results are indexed</td></tr>"
     else:
         outcome_rows = "<tr><td colspan='2'>counted once every batch has finished</td></tr>"
     key = "job"
-    buttons = "".join(
-        f'<form class="inline" method="post" '
-        f'action="{escape(dash.url(f"/job/{_q(ref)}/{action}"))}" '
-        f'onsubmit="return confirm({escape(json.dumps(question))})">'
-        f'<button id="{action}-button">{escape(label)}</button></form> '
-        for action, label, question in (
-            ("cancel", "Cancel", f"Cancel {ref}?"),
-            ("download", "Download files", f"Download the output and error files of {ref}?"),
-            ("resubmit", "Resubmit failed rows", f"Submit the failed rows of {ref} again?"),
-        )
-    )
     failed = f" ({item['failed']} failed)" if item["failed"] else ""
     cards = (
         _card("status", status_badge(item["status"], element_id="status-" + key))
@@ -439,23 +583,31 @@ def _job_page(dash: Dashboard, ref: str, message: str) -> str:
         + _card("created", item["created"])
         + _card("finished", item["finished"], "finished-" + key)
         + _card("tokens", escape(tokens), "tokens")
-        + _card("cost", escape(dash.cost(ids, record)), "cost")
+        + _card("cost" if pending is None else "estimated cost", cost, "cost")
+    )
+    source = (
+        "each answer's completion time in the output file"
+        if pending is None
+        else "the polls this page has seen"
     )
     body = (
         f"<p>batches: {escape(', '.join(ids))}"
         + (f" · input: {escape(record.input_path or '-')}" if record else "")
         + "</p>"
-        f'<div class="cards">{cards}</div>' + "<h2 id='chart-h'>Throughput</h2>"
+        + indexing
+        + f'<div class="cards">{cards}</div>'
+        + "<h2 id='chart-h'>Throughput</h2>"
         '<svg class="chart" viewBox="0 0 600 160" role="img" aria-labelledby="chart-h chart-d">'
         f'<polyline id="chart-line" fill="none" stroke-width="2" '
-        f'points="{chart_points(samples)}"/></svg>'
-        "<p class='muted' id='chart-d'>requests done over time, from the polls this page has "
-        "seen</p>"
+        f'points="{dash.chart(ids, batches, item["done"])}"/></svg>'
+        f"<p class='muted' id='chart-d'>requests done over time, from {source}</p>"
         "<h2>Outcomes</h2><div class='scroll' role='region' tabindex='0' aria-label='outcomes'>"
         "<table id='outcomes' class='narrow'><thead><tr><th scope='col'>outcome</th>"
         "<th scope='col'>rows</th>"
         f"</tr></thead><tbody>{outcome_rows}</tbody></table></div>"
-        f"<h2>Actions</h2><p>{buttons}</p>"
+        "<h2>Actions</h2><div class='actions'>"
+        + _actions(dash, ref, record, item, done=done, unsucceeded=unsucceeded)
+        + "</div>"
         f'<p><a id="results-link" href="{escape(dash.url(f"/job/{_q(ref)}/results"))}">'
         "results table</a></p>" + script_call(f"/api/job/{_q(ref)}")
     )
@@ -614,9 +766,14 @@ def create_app(dash: Dashboard) -> Starlette:
 
     def job_status(ref: str) -> dict[str, Any]:
         ids, _ = dash.resolve(ref)
-        item = _summarise(dash._batches(ids))
-        samples = dash._sample(",".join(ids), item["done"])
-        return {"items": {"job": item}, "chart": chart_points(samples)}
+        batches = dash._batches(ids)
+        item = _summarise(batches)
+        return {
+            "items": {"job": item},
+            "chart": dash.chart(ids, batches, item["done"]),
+            "ready": dash.cache.has(ids),
+            "indexed": dash.indexed(ids),
+        }
 
     async def job_api(request: Request) -> JSONResponse:
         return JSONResponse(await run_in_threadpool(job_status, request.path_params["ref"]))
@@ -641,6 +798,8 @@ def create_app(dash: Dashboard) -> Starlette:
         ids, record = dash.resolve(ref)
         try:
             if action == "cancel":
+                if all(is_terminal(b) for b in dash._batches(ids)):
+                    return "nothing to cancel: every batch has finished"
                 for batch_id in ids:
                     dash.client.batches.cancel(batch_id)
                 if record is not None:

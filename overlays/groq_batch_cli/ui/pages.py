@@ -38,6 +38,9 @@ function applyBatches(data){
       bar.parentElement.setAttribute('aria-valuenow', Math.round(b.percent));
     }
   }
+  if (data.indexed !== undefined) setText('indexed', data.indexed);
+  // A finished job's page drawn while its results were indexing: show them now.
+  if (data.ready && document.getElementById('indexing')) location.reload();
   if (data.chart) {
     const line = document.getElementById('chart-line');
     if (line) line.setAttribute('points', data.chart);
