@@ -106,6 +106,8 @@ def test_every_page_has_no_serious_axe_violation_at_both_widths_in_both_schemes(
     SHOTS.mkdir(parents=True, exist_ok=True)
     figures: dict[str, dict[str, int]] = {}
     serious: list[str] = []
+    requested: set[str] = set()
+    backgrounds: dict[str, set[str]] = {"light": set(), "dark": set()}
 
     def visit(page: Any, name: str, url: str, status: int, *, ready: str = "main") -> None:
         answer = page.goto(url)
@@ -128,6 +130,8 @@ def test_every_page_has_no_serious_axe_violation_at_both_widths_in_both_schemes(
                 viewport={"width": width, "height": height}, color_scheme=scheme
             )
             try:
+                # Everything a page loads comes from the dashboard: no CDN, no font service.
+                context.on("request", lambda r: requested.add(r.url.split("/")[2]))
                 page = context.new_page()
                 page.set_default_timeout(20_000)
                 page.goto(ui.login_url())
@@ -141,6 +145,9 @@ def test_every_page_has_no_serious_axe_violation_at_both_widths_in_both_schemes(
                 for name, url, status, ready in pages:
                     visit(page, name, url, status, ready=ready)
                     check(page, name, label)
+                    backgrounds[scheme].add(
+                        page.evaluate("getComputedStyle(document.body).backgroundColor")
+                    )
                     if scheme == "light":
                         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
                 page.goto(base(ui) + f"/job/{finished_job}/results?outcome=failed")
@@ -171,6 +178,9 @@ def test_every_page_has_no_serious_axe_violation_at_both_widths_in_both_schemes(
         }
     finally:
         context.close()
+    assert {host.split(":")[0] for host in requested} == {"127.0.0.1"}, requested
+    # The dark scheme follows the system's: a dark background, not the light one.
+    assert backgrounds == {"light": {"rgb(255, 255, 255)"}, "dark": {"rgb(13, 17, 23)"}}
     print(json.dumps(figures, indent=1))
     assert serious == [], "\n".join(serious)
 

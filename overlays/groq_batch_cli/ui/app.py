@@ -485,7 +485,10 @@ def _card(label: str, value: str, element_id: str = "") -> str:
 
 
 def _money(value: float | None) -> str:
-    return "unknown (a model without a price)" if value is None else f"${value:.4f}"
+    if value is None:
+        return "unknown (a model without a price)"
+    # A small job costs fractions of a cent: show them rather than $0.0000.
+    return f"${value:.4f}" if value >= 0.01 or value == 0 else f"${value:.6f}"
 
 
 def _actions(
@@ -555,9 +558,7 @@ def _job_page(dash: Dashboard, ref: str, message: str) -> str:
         counts, total_tokens = dash.cache.summary(ids)
         tokens = f"{total_tokens:,}"
         unsucceeded = sum(n for o, n in counts.items() if o != Outcome.SUCCEEDED.value)
-        cost = (
-            escape(_money(dash.cache.cost(ids))) + f" <span class='muted'>(estimated {cost})</span>"
-        )
+        cost = escape(_money(dash.cache.cost(ids))) + f" <span class='muted'>({cost})</span>"
         outcome_rows = "".join(
             f"<tr><th scope='row'>{status_badge(o)}</th>"
             f'<td class="num" id="count-{escape(o)}">{n}</td></tr>'
@@ -601,7 +602,7 @@ def _job_page(dash: Dashboard, ref: str, message: str) -> str:
         f'<polyline id="chart-line" fill="none" stroke-width="2" '
         f'points="{dash.chart(ids, batches, item["done"])}"/></svg>'
         f"<p class='muted' id='chart-d'>requests done over time, from {source}</p>"
-        "<h2>Outcomes</h2><div class='scroll' role='region' tabindex='0' aria-label='outcomes'>"
+        "<h2>Outcomes</h2><div class='scroll fit' role='region' tabindex='0' aria-label='outcomes'>"
         "<table id='outcomes' class='narrow'><thead><tr><th scope='col'>outcome</th>"
         "<th scope='col'>rows</th>"
         f"</tr></thead><tbody>{outcome_rows}</tbody></table></div>"
