@@ -100,6 +100,9 @@ def test_every_page_has_no_serious_axe_violation_at_both_widths_in_both_schemes(
     ui, client, _ = dashboard
     running = client.batches.submit(write_job(tmp_path / "long.jsonl", 3000))
     ui.dashboard.registry.record(running.ids, name="long", endpoint=ui.dashboard.endpoint)
+    # A job recorded on a URL no provider owns: the dashboard refuses to send it a key (409).
+    ui.dashboard.registry.record(["batch_elsewhere"], name="elsewhere",
+                                 endpoint="https://batches.example.invalid/v1")  # fmt: skip
     # Spent at once, by an HTTP client: a browser opening it later meets the 403 page.
     used_code = ui.login_url()
     assert httpx.get(used_code).status_code == 303
@@ -141,6 +144,7 @@ def test_every_page_has_no_serious_axe_violation_at_both_widths_in_both_schemes(
                     ("job-finished", base(ui) + f"/job/{finished_job}", 200, "#outcomes"),
                     ("results", base(ui) + f"/job/{finished_job}/results", 200, "#results"),
                     ("not-found", base(ui) + "/job/batch_nope", 404, "#error"),
+                    ("refused", base(ui) + "/job/elsewhere", 409, "#refused"),
                 ]
                 for name, url, status, ready in pages:
                     visit(page, name, url, status, ready=ready)
