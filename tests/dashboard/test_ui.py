@@ -200,12 +200,20 @@ def test_results_filter_by_outcome_and_a_row_opens_its_json(
     assert "row-00011" in page.locator("#row-title").inner_text()
     assert '"content": "question number 11"' in page.locator("#row-request").inner_text()
     assert '"code": "model_not_found"' in page.locator("#row-answer").inner_text()
+    # Each side leads with its text, the JSON below it.
+    assert page.locator("#row-prompt-text").inner_text() == "question number 11"
+    assert page.locator("#row-answer-text").inner_text().startswith("model_not_found: ")
     request_box = page.locator("#row-request").bounding_box()
     answer_box = page.locator("#row-answer").bounding_box()
     assert request_box is not None
     assert answer_box is not None
     assert request_box["x"] + request_box["width"] <= answer_box["x"]
-    assert abs(request_box["y"] - answer_box["y"]) < 2
+    # Side by side: both sides start at the same height.
+    request_top = page.locator("#row-prompt-text").bounding_box()
+    answer_top = page.locator("#row-answer-text").bounding_box()
+    assert request_top is not None
+    assert answer_top is not None
+    assert abs(request_top["y"] - answer_top["y"]) < 2
 
 
 def test_jobs_page_shows_a_running_batch_rising_then_cancel_asks_and_cancels(

@@ -325,11 +325,13 @@ class ResultsCache:
             custom_id: The row's ``custom_id``.
 
         Returns:
-            ``{"custom_id", "outcome", "request", "response"}``, or None if there is no such row.
+            ``{"custom_id", "outcome", "request", "response", "prompt", "answer"}`` (the last
+            two as text), or None if there is no such row.
         """
         with self._read(batch_ids) as db:
             found = db.execute(
-                "SELECT custom_id, outcome, request, response FROM rows JOIN json USING (n) "
+                "SELECT custom_id, outcome, request, response, prompt, answer "
+                "FROM rows JOIN json USING (n) "
                 "WHERE custom_id = ? ORDER BY n LIMIT 1",
                 (custom_id,),
             ).fetchone()
@@ -340,4 +342,6 @@ class ResultsCache:
             "outcome": found[1],
             "request": json.loads(found[2]) if found[2] else None,
             "response": json.loads(found[3]) if found[3] else None,
+            "prompt": found[4],
+            "answer": found[5],
         }

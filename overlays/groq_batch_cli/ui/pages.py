@@ -57,6 +57,8 @@ document.addEventListener('click', async (ev) => {
   setText('row-request', row.request === null ? '(no request recorded)'
     : JSON.stringify(row.request, null, 2));
   setText('row-answer', answer);
+  setText('row-prompt-text', row.prompt || '(no prompt text)');
+  setText('row-answer-text', row.answer || '(no answer text)');
   document.getElementById('row-dialog').showModal();
 });
 """
@@ -174,8 +176,10 @@ def layout(title: str, body: str, *, message: str = "") -> str:
         '<dialog id="row-dialog" aria-labelledby="row-title">'
         '<h2 id="row-title">row</h2><div class="sbs">'
         '<section aria-labelledby="row-request-h"><h3 id="row-request-h">request</h3>'
+        '<p class="said" id="row-prompt-text"></p>'
         '<pre id="row-request" tabindex="0" aria-labelledby="row-request-h"></pre></section>'
         '<section aria-labelledby="row-answer-h"><h3 id="row-answer-h">answer</h3>'
+        '<p class="said" id="row-answer-text"></p>'
         '<pre id="row-answer" tabindex="0" aria-labelledby="row-answer-h"></pre></section>'
         '</div><form method="dialog"><button id="row-close">close</button></form></dialog>'
         "</body></html>"
