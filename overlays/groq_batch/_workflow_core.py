@@ -124,11 +124,14 @@ def is_terminal(batch: Batch) -> bool:
     return status_of(batch) in TERMINAL_STATUSES
 
 
-def poll_delays(poll_interval: float | None) -> Iterable[float]:
+def poll_delays(
+    poll_interval: float | None, jitter: Callable[[], float] = random.random
+) -> Iterable[float]:
     """Yield the waits between polls: about 1 s at first, growing to about 60 s.
 
     Args:
         poll_interval: A fixed interval instead of the backoff, if given.
+        jitter: A random draw in [0, 1), which spreads each wait by up to 10% either way.
 
     Yields:
         Seconds to wait before each next poll.
@@ -139,7 +142,7 @@ def poll_delays(poll_interval: float | None) -> Iterable[float]:
     delay = FIRST_POLL
     while True:
         # A little jitter keeps many waiting clients from polling in lockstep.
-        yield delay * (0.9 + 0.2 * random.random())  # noqa: S311 - jitter, not security
+        yield delay * (0.9 + 0.2 * jitter())
         delay = min(delay * 1.5, MAX_POLL)
 
 
@@ -527,12 +530,16 @@ class Poller:
     """The waiting half of ``wait``: when to poll next, and when the deadline has passed."""
 
     def __init__(
-        self, timeout: float | None, poll_interval: float | None, clock: Callable[[], float]
+        self,
+        timeout: float | None,
+        poll_interval: float | None,
+        clock: Callable[[], float],
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self._timeout = timeout
         self._clock = clock
         self._deadline = None if timeout is None else clock() + timeout
-        self._delays = iter(poll_delays(poll_interval))
+        self._delays = iter(poll_delays(poll_interval, jitter))
 
     def next_delay(self, batches: Sequence[Batch]) -> float:
         """Return how long to sleep before the next poll, trimmed to the deadline.

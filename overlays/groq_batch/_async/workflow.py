@@ -10,8 +10,7 @@ import contextlib
 import logging
 import os
 import tempfile
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,12 +82,12 @@ class AsyncBatchJob(JobBase):
         poll_interval: float | None = None,
         on_update: UpdateCallback | None = None,
         on_retry: RetryCallback | None = None,
-        sleep: Callable[[float], Awaitable[None]] = _flavours.async_sleep,
-        clock: Callable[[], float] = time.monotonic,
     ) -> list[Batch]:
         """Poll until every batch reaches a terminal status.
 
         Polls back off from about 1 s to about 60 s; only batches not yet terminal are polled.
+        The waits and the deadline use the client's `timing` (real clocks unless a test gave
+        fakes).
 
         Args:
             timeout: Seconds to wait at most; None waits as long as it takes.
@@ -97,8 +96,6 @@ class AsyncBatchJob(JobBase):
             on_retry: Called with the error and the seconds until the next try, each time a poll
                 fails because the API is unreachable or overloaded. Such a poll does not end
                 the wait: it backs off (1 s doubling to 30 s) and tries again until ``timeout``.
-            sleep: How to wait; tests pass a fake.
-            clock: A monotonic clock; tests pass a fake.
 
         Returns:
             The final state of every batch.
@@ -106,7 +103,8 @@ class AsyncBatchJob(JobBase):
         Raises:
             WaitTimeoutError: The deadline passed first. The batches are left untouched.
         """
-        poller = Poller(timeout, poll_interval, clock)
+        timing = self._client._transport.timing
+        poller = Poller(timeout, poll_interval, timing.monotonic, timing.jitter)
         failures = 0
         while True:
             try:
@@ -120,14 +118,14 @@ class AsyncBatchJob(JobBase):
                 log.warning("Polling failed (%s); trying again in %.1f s", exc, delay)
                 if on_retry is not None:
                     on_retry(exc, delay)
-                await sleep(delay)
+                await timing.sleep(delay)
                 continue
             failures = 0
             if on_update is not None:
                 on_update(batches)
             if self.done:
                 return batches
-            await sleep(poller.next_delay(batches))
+            await timing.sleep(poller.next_delay(batches))
 
     def results(
         self, *, inputs: Source | None = None, require_done: bool = True
