@@ -370,7 +370,7 @@ class LineJudge:
             # The two validators agree on the spec; should one ever not, the refusal stands.
             errors += explained or [LineError(number, None, "invalid_line", exc.message)]
         custom_id = value.get("custom_id")
-        if isinstance(custom_id, str) and custom_id and _utf8(custom_id):
+        if isinstance(custom_id, str) and custom_id:
             first = self._first_use.setdefault(custom_id, number)
             if first != number:
                 errors.insert(
