@@ -49,7 +49,7 @@ store, the executor). The client refuses the same depth; a test keeps the two nu
 # they fail as UTF-8 first), so other lines skip the walk that finds one.
 _SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 # Strings (read whole, so brackets inside them do not count), brackets and commas.
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.DOTALL)
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]', re.DOTALL)
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _MAX_PER_LINE = 10  # enough per line to show the pattern, without flooding `errors`
 
