@@ -49,7 +49,7 @@ class AudioRequestOptions(WireModel):
         "timestamp_granularities": "timestamp_granularities",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         language: None | str | Unset
         if isinstance(self.language, Unset):
             language = UNSET

@@ -22,7 +22,7 @@ class BatchRequestLineBody(WireModel):
         "model": "model",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         model = self.model
 
         field_dict: dict[str, Any] = {}
