@@ -113,8 +113,7 @@ def request_line_schema() -> str:
     JSON Schema validator reads the file without the rest of the spec. Key order is the spec's,
     so a validator reports a line's problems in the order the spec lists the fields. Only the
     keywords that validate are kept: annotations (``description``, ``examples``, ``x-*``) change
-    no verdict, and a compiled validator copies a failing subschema into every exception it
-    raises, which a chat line meets in the audio ``if`` (a third of the server's check time).
+    no verdict, and the spec is where a reader finds them.
 
     Returns:
         The schema's text, as it is written to `REQUEST_LINE_SCHEMA`.

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -220,6 +221,25 @@ def _regenerate() -> Any:
 def test_the_servers_schema_is_the_specs_request_line() -> None:
     assert SCHEMA_PATH.read_text(encoding="utf-8") == _regenerate().request_line_schema()
     jsonschema.Draft202012Validator.check_schema(request_line_schema())
+
+
+def test_the_compiled_validator_agrees_with_the_reference_one() -> None:
+    # jsonschema-rs judges for speed; jsonschema (the reference implementation) checks it on
+    # every corpus line that parses, plus the lines the schema's own edges are about.
+    compiled = jsonschema_rs.validator_for(request_line_schema())
+    reference = jsonschema.Draft202012Validator(request_line_schema())
+    values: list[Any] = []
+    for path in CORPUS:
+        for raw in path.read_bytes().splitlines():
+            try:
+                values.append(json.loads(raw, parse_constant=lambda _: 0.0))
+            except (ValueError, RecursionError):  # not JSON, or too deep for any reader
+                continue
+    audio = {"custom_id": "a", "method": "POST", "url": AUDIO, "body": {"model": "w"}}
+    values += [{**audio, "body": {"model": "w", "temperature": True}}, {**audio, "url": CHAT}]
+    assert len(values) > 100
+    for value in values:
+        assert compiled.is_valid(value) == reference.is_valid(value), value
 
 
 def test_the_server_package_carries_its_schema() -> None:
