@@ -467,20 +467,10 @@ class Worker:
         blob = self.store.blob_path(row.input_file_id)
         if self.store.get_file(row.input_file_id) is None or not blob.exists():
             return
-        try:
-            report = validate_path(
-                blob,
-                endpoint=row.endpoint,
-                require_messages=False,
-                max_lines=self.max_lines,
-                max_bytes=self.max_bytes,
-            )
-        except RecursionError:
-            return
-        if report.problems:
+        if self._judge(row, blob):
             return
         refused: list[ResultRow] = []
-        unusable: list[Problem] = []
+        unusable: list[LineError] = []
         try:
             with self.store.transaction() as conn:
                 current = self.store.get_batch(row.id, conn)
@@ -497,6 +487,16 @@ class Worker:
             return
 
     # ---------------------------------------------------------------------------- validating
+    def _judge(self, row: BatchRow, blob: Path) -> list[LineError]:
+        """The server's own rules (the spec's line schema and its checks), never the client's."""
+        return judge_path(
+            blob,
+            endpoint=row.endpoint,
+            endpoints=load_catalog().batch_endpoints,
+            max_lines=self.max_lines,
+            max_bytes=self.max_bytes,
+        )
+
     def _validate(self, row: BatchRow) -> None:
         file = self.store.get_file(row.input_file_id)
         blob = self.store.blob_path(row.input_file_id)
@@ -507,14 +507,7 @@ class Worker:
                 )
             ]
         else:
-            # The server's own rules (the spec's line schema and its checks), never the client's.
-            problems = judge_path(
-                blob,
-                endpoint=row.endpoint,
-                endpoints=load_catalog().batch_endpoints,
-                max_lines=self.max_lines,
-                max_bytes=self.max_bytes,
-            )
+            problems = self._judge(row, blob)
         if not problems:
             refused: list[ResultRow] = []
             unusable: list[LineError] = []
