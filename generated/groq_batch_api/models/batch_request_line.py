@@ -32,11 +32,11 @@ class BatchRequestLine(WireModel):
     a validator applies, and it names only what Groq documents.
 
     Rules beyond a schema are checked beside it: each `custom_id` is unique within the file;
-    the file holds at most 50,000 lines and 100 MB; and a line is JSON that any store can
-    keep (no `NaN` or `Infinity`, no lone UTF-16 surrogate, bounded nesting). What the
-    endpoint itself needs beyond `model` (a chat line's `messages`, an audio line's `url`)
-    is that endpoint's business: a line without it passes validation and fails as its own
-    request.
+    the file keeps to the batch's line and byte limits (`CreateBatchRequest`); and a line is
+    JSON that any store can keep (no `NaN` or `Infinity`, no lone UTF-16 surrogate, bounded
+    nesting). What the endpoint itself needs beyond `model` (a chat line's `messages`, an
+    audio line's `url`) is that endpoint's business: a line without it passes validation
+    and fails as its own request.
 
     """
 
