@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from groq_batch.validation import MAX_DEPTH, validate_path
 from groq_batch_server import LocalServer, ServerConfig
+from groq_batch_server import judge as judge_module
 from groq_batch_server.catalog import load_catalog
 from groq_batch_server.judge import (
     MAX_DEPTH as SERVER_MAX_DEPTH,
@@ -194,6 +195,21 @@ def test_every_field_at_fault_is_named_in_the_specs_order(tmp_path: Path) -> Non
     messages = [e.message for e in _server_rules(path)]
     assert "Invalid value: 'GET'. Supported values are: 'POST'" in messages
     assert "Missing required parameter: 'url'" in messages
+
+
+def test_ids_that_share_a_hash_are_not_taken_for_duplicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server keeps 16 bytes a line, not the ids: equal hashes are read back and compared.
+    monkeypatch.setattr(judge_module, "_id_hash", lambda _: 7)
+    path = tmp_path / "ids.jsonl"
+    line = '{"custom_id":"%s","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}'
+    path.write_text("\r\n".join(line % i for i in ("a", "b", "c", "a", "b")))  # no last newline
+    assert _server(_server_rules(path)) == [
+        (4, "custom_id", "duplicate_custom_id"),
+        (5, "custom_id", "duplicate_custom_id"),
+    ]
+    assert "first used on line 2" in _server_rules(path)[1].message
 
 
 def test_nesting_limit_is_the_clients(tmp_path: Path) -> None:
