@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from groq_batch._tokens import MESSAGE_OVERHEAD, count_chat_prompt, count_tokens_many, is_rough
-from groq_batch.jsonl import AUDIO_URLS, BatchRequest
+from groq_batch.jsonl import AUDIO_URLS, BatchRequest, as_requests
 from groq_batch.pricing import ModelPrice, ProviderPricing, load_pricing
 from groq_batch.validation import MAX_DEPTH, _depth_scan
 
@@ -252,6 +252,26 @@ def _money(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
+def format_usd(value: float | None) -> str:
+    """A cost in US dollars for people: rounded for display (the data keeps the exact float).
+
+    Args:
+        value: Dollars, or None for unknown.
+
+    Returns:
+        ``$0.000011`` below a cent, ``$1.2345`` below $100, ``$1,234.56`` above; ``unknown``.
+    """
+    if value is None:
+        return "unknown"
+    if abs(value) < 0.01:
+        return f"${value:.6f}"
+    return f"${value:.4f}" if abs(value) < 100 else f"${value:,.2f}"
+
+
+def _span_usd(low: float | None, high: float | None) -> str:
+    return format_usd(low) if low == high else f"{format_usd(low)} - {format_usd(high)}"
+
+
 @dataclass
 class ModelEstimate:
     """The estimate for the requests to one model.
@@ -277,6 +297,12 @@ class ModelEstimate:
     unbounded: int = 0
     price: ModelPrice | None = None
     discount: float = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelEstimate(model={self.model!r}, requests={self.requests}, "
+            f"batch_cost={_span_usd(self.batch_cost_low, self.batch_cost_high)})"
+        )
 
     @property
     def priced(self) -> bool:
@@ -365,6 +391,24 @@ class Estimate:
         self.unboundable_lines += 1
         if len(self.unboundable) < _REASONS_KEPT:
             self.unboundable.append(f"line {line}: {reason}")
+
+    def __repr__(self) -> str:
+        return (
+            f"Estimate(requests={self.requests}, "
+            f"batch_cost={_span_usd(self.batch_cost_low, self.batch_cost_high)}, "
+            f"models={sorted(self.models)}, pricing={self.pricing.provider!r} "
+            f"checked {self.pricing.checked})"
+        )
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.requests} request(s), {self.prompt_tokens} prompt tokens: "
+            f"{_span_usd(self.batch_cost_low, self.batch_cost_high)} at "
+            f"{self.pricing.provider} batch prices"
+        )
+        if self.unpriced_models:
+            text += f" (cost unknown for {', '.join(self.unpriced_models)})"
+        return text
 
     @property
     def requests(self) -> int:
@@ -504,7 +548,7 @@ def estimate(
     if isinstance(requests_or_path, str | os.PathLike):
         lines = _read_lines(requests_or_path, skipped)
     else:
-        lines = enumerate((_as_line(item) for item in requests_or_path), 1)
+        lines = enumerate((_as_line(item) for item in as_requests(requests_or_path)), 1)
     discount = table.batch_discount or 0.0
     for number, line in lines:
         body = line.get("body")
@@ -571,6 +615,12 @@ class ModelActual:
     audio_requests: int = 0
     price: ModelPrice | None = None
     discount: float = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelActual(model={self.model!r}, billed_requests={self.billed_requests}, "
+            f"batch_cost={format_usd(self.batch_cost)})"
+        )
 
     @property
     def priced(self) -> bool:
@@ -735,6 +785,24 @@ class ActualCost:
 
     pricing: ProviderPricing
     models: dict[str, ModelActual] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"ActualCost(billed_requests={self.billed_requests}, "
+            f"batch_cost={format_usd(self.batch_cost)}, saving={format_usd(self.saving)}, "
+            f"models={sorted(self.models)}, pricing={self.pricing.provider!r} "
+            f"checked {self.pricing.checked})"
+        )
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.billed_requests} billed request(s), {self.prompt_tokens} prompt + "
+            f"{self.completion_tokens} completion tokens: {format_usd(self.batch_cost)} at "
+            f"{self.pricing.provider} batch prices (saving {format_usd(self.saving)})"
+        )
+        if self.unpriced_models:
+            text += f"; cost unknown for {', '.join(self.unpriced_models)}"
+        return text
 
     @property
     def billed_requests(self) -> int:

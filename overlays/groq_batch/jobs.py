@@ -17,6 +17,7 @@ key goes there, so that a key is never sent to a URL its provider does not own.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -51,6 +52,7 @@ __all__ = [
     "file_sha256",
     "is_valid_name",
     "job_connection",
+    "run_key",
 ]
 
 DB_NAME = "jobs.sqlite3"
@@ -107,13 +109,26 @@ name of its key variable; rows from before are given a provider inferred from th
 _SELECT = (
     "SELECT jobs.name, jobs.batch_ids, jobs.input_path, jobs.input_sha256, jobs.output_path, "
     "jobs.endpoint, jobs.state, jobs.retry_of, jobs.created_at, jobs.updated_at, jobs.provider, "
-    "jobs.key_env FROM jobs"
+    "jobs.key_env, jobs.run_key, jobs.source_path FROM jobs"
 )
 _INSERT = (
     "INSERT INTO jobs (name, batch_ids, input_path, input_sha256, output_path, endpoint, state, "
-    "retry_of, created_at, updated_at, provider, key_env) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "retry_of, created_at, updated_at, provider, key_env, run_key, source_path) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+# Columns added beside the versioned schema, each by ALTER TABLE where missing (a small step of
+# its own, so it merges with `_migrate`). run_key: the hash of the submitted requests and the
+# options (`run_key`), so that the same run is not paid for twice; source_path: the user's
+# input (a table), when the submitted requests were built from it.
+_ADDED_COLUMNS = (("run_key", "TEXT"), ("source_path", "TEXT"))
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    for name, kind in _ADDED_COLUMNS:
+        if name not in have:
+            db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
 
 
 RESERVATION_TTL = 24 * 3600.0
@@ -242,6 +257,25 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+def run_key(input_sha256: str, **options: object) -> str:
+    """The identity of a run: what it sends and how, so that the same run is found again.
+
+    Two submissions with the same key would make the same batches and cost the same again:
+    ``groq-batch run`` re-uses a finished job with the key instead (``--again`` submits anew),
+    and ``batches.submit(..., name=..., reuse=True)`` does the same from Python.
+
+    Args:
+        input_sha256: The SHA-256 of the requests file as submitted.
+        **options: Whatever else changes the batches (endpoint, completion window, metadata,
+            provider); values are compared as JSON.
+
+    Returns:
+        A hex digest.
+    """
+    text = json.dumps([input_sha256, options], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def endpoint_label(*, local_data_dir: str | os.PathLike[str] | None, base_url: str | None) -> str:
     """Describe where a job's batches live, without any credential.
 
@@ -312,6 +346,8 @@ class JobRecord:
     updated_at: float
     provider: str | None = None
     key_env: str | None = None
+    run_key: str | None = None
+    source_path: str | None = None
 
     @property
     def local_data_dir(self) -> Path | None:
@@ -363,6 +399,8 @@ class JobRecord:
             "updated_at": self.updated_at,
             "provider": self.provider,
             "key_env": self.key_env,
+            "run_key": self.run_key,
+            "source_path": self.source_path,
         }
 
 
@@ -399,6 +437,7 @@ class JobRegistry:
             if target == ":memory:":
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             _migrate(db)
+            _add_columns(db)
             with db:
                 yield db
 
@@ -415,6 +454,8 @@ class JobRegistry:
         retry_of: Sequence[str] | None = None,
         provider: str | Provider | None = None,
         key_env: str | None = None,
+        run_key: str | None = None,
+        source_path: str | os.PathLike[str] | None = None,
     ) -> JobRecord:
         """Record a job.
 
@@ -431,6 +472,9 @@ class JobRegistry:
                 a built-in provider owns gets one).
             key_env: The variable its key came from; the provider's own when None. Not stored
                 for a local job, which needs no key.
+            run_key: The run's identity (``run_key``), to find the same run again.
+            source_path: The user's input, when the requests were built from it (stored
+                absolute).
 
         Returns:
             The record as stored.
@@ -479,6 +523,8 @@ class JobRegistry:
                         now,
                         provider_name,
                         key_env,
+                        run_key,
+                        os.path.abspath(source_path) if source_path is not None else None,
                     ),
                 )
             except sqlite3.IntegrityError as exc:
@@ -731,6 +777,28 @@ class JobRegistry:
             ).fetchone()
         return _record(row) if row is not None else None
 
+    def find_run(
+        self, run_key: str, *, endpoint: str, states: Sequence[str] = (FINISHED, WRITTEN)
+    ) -> JobRecord | None:
+        """Find the newest job of the same run (``run_key``) on the same server.
+
+        Args:
+            run_key: The run's identity.
+            endpoint: Where the batches would run (``endpoint_label``).
+            states: The states that count; by default a finished job (results there to re-use).
+
+        Returns:
+            The job, or None.
+        """
+        with self._connect(write=False) as db:
+            rows = db.execute(
+                _SELECT
+                + " WHERE run_key = ? AND endpoint = ? ORDER BY created_at DESC, rowid DESC",
+                (run_key, endpoint),
+            ).fetchall()
+        found = [_record(r) for r in rows]
+        return next((r for r in found if r.state in states), None)
+
     def find_retry(self, batch_ids: Sequence[str]) -> JobRecord | None:
         """Find the newest job recorded as resubmitting exactly these batches.
 
@@ -750,7 +818,7 @@ class JobRegistry:
 
 def _record(row: tuple[object, ...]) -> JobRecord:
     name, ids, input_path, sha, output, endpoint, state, retry_of, created, updated = row[:10]
-    provider, key_env = row[10:12]
+    provider, key_env, key, source = row[10:14]
     return JobRecord(
         name=str(name),
         batch_ids=tuple(str(ids).split(",")),
@@ -764,6 +832,8 @@ def _record(row: tuple[object, ...]) -> JobRecord:
         updated_at=float(updated),  # type: ignore[arg-type]
         provider=None if provider is None else str(provider),
         key_env=None if key_env is None else str(key_env),
+        run_key=None if key is None else str(key),
+        source_path=None if source is None else str(source),
     )
 
 

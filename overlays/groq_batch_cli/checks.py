@@ -19,13 +19,26 @@ def check_provider(args: argparse.Namespace) -> Provider:
     reason = None if window is None else profile.check_window(window)
     if reason is not None:
         raise CliError(f"--window: {reason}; nothing was uploaded", EXIT_USAGE)
-    if args.endpoint not in profile.endpoints:
+    if args.endpoint is not None and args.endpoint not in profile.endpoints:
         raise CliError(
             f"--endpoint {args.endpoint} is not a {profile.name} batch endpoint; one of: "
             + ", ".join(repr(e) for e in profile.endpoints),
             EXIT_USAGE,
         )
     return profile
+
+
+def require_base_url(args: argparse.Namespace) -> None:
+    """Refuse, before anything else (the estimate included), a provider with no URL to reach."""
+    if getattr(args, "local", False):
+        return
+    profile = provider_of(args)
+    if profile.base_url is None and not (args.base_url or os.environ.get(profile.base_url_env)):
+        raise CliError(
+            f"--provider {profile.name} has no default URL: pass --base-url URL "
+            f"(or set {profile.base_url_env})",
+            EXIT_USAGE,
+        )
 
 
 def require_file(path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -72,6 +73,23 @@ def _explain(exc: BaseException) -> CliError | None:
     return None
 
 
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what git and ls exit with when the reader of their output goes away."""
+
+
+def _reader_went_away() -> int:
+    # `groq-batch jobs | head -2`: the reader has all it wanted. Quiet, as git and ls are; stdout
+    # points at /dev/null so that the interpreter's final flush cannot fail again at exit.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line.
 
@@ -93,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Output(args.json)
     try:
         return COMMANDS[args.command](args, out)
+    except BrokenPipeError:
+        return _reader_went_away()
     except KeyboardInterrupt:
         Output.note("interrupted")
         return EXIT_INTERRUPTED

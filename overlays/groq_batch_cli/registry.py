@@ -130,6 +130,8 @@ def announce(
     retry_of: Sequence[str] | None = None,
     event: str = "submitted",
     ref: JobRef | None = None,
+    run_key: str | None = None,
+    source_path: Path | None = None,
 ) -> str | None:
     """Print the new batch ids (flushed, first), then record the job; Ctrl-C waits for both.
 
@@ -151,6 +153,8 @@ def announce(
                 input_sha256=input_sha256,
                 output_path=output_path if output_path != "-" else None,
                 retry_of=retry_of,
+                run_key=run_key,
+                source_path=source_path,
             ),
             "write",
         )

@@ -647,7 +647,9 @@ def create_app(dash: Dashboard) -> Starlette:
             if action == "download":
                 paths = dash.job(ids, record).download(dash.download_dir / ref.replace(",", "_"))
                 return "downloaded: " + ", ".join(str(p) for p in paths)
-            new = dash.job(ids, record).resubmit(inputs=dash.inputs(record))
+            # The button says "failed rows": all of them, as before (the CLI's resubmit leaves
+            # out permanent failures unless --include-permanent; the dashboard has no switch).
+            new = dash.job(ids, record).resubmit(inputs=dash.inputs(record), include_permanent=True)
             if new is None:
                 return "nothing to resubmit: every request succeeded"
             name = dash.registry.record(
