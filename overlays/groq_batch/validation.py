@@ -1,7 +1,8 @@
 r"""Find everything Groq would reject in a batch input file, before anything is uploaded.
 
-The same rules serve the client (``groq_batch.validate``, which ``submit`` runs first) and the
-local server's validating stage, so the two can never disagree about what a valid line is.
+These rules serve the client (``groq_batch.validate``, which ``submit`` runs first). The local
+server judges lines by its own reading of the spec (``groq_batch_server.judge``), never by these
+rules, so a bug here shows as a disagreement; a test holds the two to one verdict on the corpus.
 
 Beyond Groq's own rules, a line is refused when it holds something no JSON store keeps: ``NaN``
 or ``Infinity`` (not JSON at all), a lone UTF-16 surrogate escape (``"\ud800"``, which has no

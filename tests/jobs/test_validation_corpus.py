@@ -78,8 +78,9 @@ def test_bad_file_is_refused_naming_line_and_field(name: str) -> None:
     endpoint = MANIFEST[name].get("endpoint")
     report = validate(path, endpoint=endpoint)
     assert [(p.line, p.field, p.code) for p in report.problems] == expected(name)
-    # The server's rules (one file, no splitting, lenient about body content) refuse the
-    # rest with the same first problem, so a poison line never reaches the server's store.
+    # The one-file mode the server's own judge mirrors (no splitting, lenient about body
+    # content) refuses the rest with the same first problem; tests/server/test_server_judge.py
+    # holds the server to the same verdict.
     server = validate_path(path, endpoint=endpoint, require_messages=False)
     if report.problems[0].code not in CLIENT_ONLY:
         assert (server.problems[0].line, server.problems[0].code) == (
