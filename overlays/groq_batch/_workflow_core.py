@@ -25,8 +25,17 @@ from groq_batch._errors import (
     IncompleteContentError,
 )
 from groq_batch.jsonl import BatchRequest, dump_line
-from groq_batch.providers import Provider, get_provider
+from groq_batch.providers import (
+    IDEMPOTENCY_METADATA_KEY,
+    JOB_METADATA_KEY,
+    PARENT_METADATA_KEY,
+    PART_METADATA_KEY,
+    RESERVED_METADATA_PREFIX,
+    Provider,
+    get_provider,
+)
 from groq_batch.validation import (
+    MetadataLimits,
     Problem,
     ValidationError,
     validate_metadata,
@@ -35,14 +44,15 @@ from groq_batch.validation import (
 from groq_batch_api.models import Batch, Metadata
 
 TERMINAL_STATUSES = frozenset({"completed", "failed", "expired", "cancelled"})
-JOB_KEY = "groq_batch_job"
-PART_KEY = "groq_batch_part"
-PARENT_KEY = "groq_batch_parent"
+JOB_KEY = JOB_METADATA_KEY
+PART_KEY = PART_METADATA_KEY
+PARENT_KEY = PARENT_METADATA_KEY
 FIRST_POLL = 1.0
 MAX_POLL = 60.0
-DEFAULT_MAX_PART_BYTES = 200 * 1024 * 1024
-"""Bytes per part by default: Groq's batch guide says 200 MB (its API reference still says 100).
-A part the server refuses with 413 is halved and sent again, whichever is true."""
+DEFAULT_MAX_PART_BYTES = get_provider().max_bytes
+"""Bytes per part by default: the default profile's (Groq's batch guide says 200 MB, its API
+reference still says 100). A part the server refuses with 413 is halved and sent again, whichever
+is true."""
 MIN_PART_BYTES = 64 * 1024
 """A refused part this small is not halved further: the error is raised."""
 MAX_OUTAGE_DELAY = 30.0
@@ -172,25 +182,28 @@ def part_metadata(
     return merged
 
 
-def check_job_metadata(metadata: Mapping[str, str] | None, parts: int) -> None:
+def check_job_metadata(
+    metadata: Mapping[str, str] | None, parts: int, provider: Provider | None = None
+) -> None:
     """Refuse, before anything is uploaded, metadata the server would refuse on a part.
 
-    Each part's batch carries the caller's pairs plus the job's own (`part_metadata`) and the
-    create marker, so the bounds are checked on that merged set.
+    Each part's batch carries the caller's pairs plus the package's own keys (the job and part
+    of `part_metadata`, the create marker, and the parent of a resubmitted job), so the bounds
+    are checked on that merged set: a job that is accepted can always have its failures
+    resubmitted.
 
     Args:
         metadata: The caller's metadata.
         parts: How many parts the job has.
+        provider: The profile whose metadata bounds apply; the default's when None.
 
     Raises:
         ValidationError: A bound is crossed; each problem names its key.
     """
-    # Imported here: the create marker's key lives with the batches resource.
-    from groq_batch.resources.batches import IDEMPOTENCY_METADATA_KEY
-
     merged = part_metadata(metadata, new_job_id(), parts, parts)
     merged.setdefault(IDEMPOTENCY_METADATA_KEY, uuid.uuid4().hex)
-    problems = validate_metadata(merged)
+    merged.setdefault(PARENT_METADATA_KEY, "batch_" + "0" * 26)
+    problems = validate_metadata(merged, MetadataLimits.of(get_provider(provider)))
     if problems:
         raise ValidationError(problems, source="metadata")
 
@@ -518,7 +531,9 @@ class JobBase:
         first = self.batches[0]
         inherited = first.metadata.to_dict() if isinstance(first.metadata, Metadata) else {}
         # The parent's job keys describe the parent; the new job gets its own.
-        metadata = {k: v for k, v in inherited.items() if not k.startswith("groq_batch_")}
+        metadata = {
+            k: v for k, v in inherited.items() if not k.startswith(RESERVED_METADATA_PREFIX)
+        }
         metadata[PARENT_KEY] = ",".join(self.ids)
         return metadata
 

@@ -29,9 +29,12 @@ from groq_batch.jsonl import (
     BatchRequest,
     dump_line,
 )
+from groq_batch.providers import DEFAULT_PROVIDER, PROVIDERS, Provider
 
-MAX_LINES = 50_000
-MAX_BYTES = 100 * 1024 * 1024
+MAX_LINES = PROVIDERS[DEFAULT_PROVIDER].max_lines
+"""The default provider's (Groq's) most lines per batch file, from its profile."""
+MAX_BYTES = PROVIDERS[DEFAULT_PROVIDER].max_bytes
+"""The default provider's (Groq's) largest batch file in bytes, from its profile."""
 MAX_DEPTH = 256
 """The deepest nesting of arrays and objects a line may have, the line itself being level 1.
 
@@ -161,8 +164,9 @@ class ValidationError(GroqError, ValueError):
 class MetadataLimits:
     """How much metadata one batch may carry.
 
-    Groq documents no bound; these defaults are OpenAI's documented ones (16 pairs, 64-character
-    keys, 512-character values), which keeps a job portable between the two.
+    The defaults are the default provider's profile (`groq_batch.providers`): Groq documents no
+    bound, so the profile holds OpenAI's documented ones (16 pairs, 64-character keys,
+    512-character values), which keeps a job portable between the two.
 
     Attributes:
         max_pairs: The most key/value pairs.
@@ -170,9 +174,25 @@ class MetadataLimits:
         max_value_length: The longest value, in characters.
     """
 
-    max_pairs: int = 16
-    max_key_length: int = 64
-    max_value_length: int = 512
+    max_pairs: int = PROVIDERS[DEFAULT_PROVIDER].max_metadata_pairs
+    max_key_length: int = PROVIDERS[DEFAULT_PROVIDER].max_metadata_key_chars
+    max_value_length: int = PROVIDERS[DEFAULT_PROVIDER].max_metadata_value_chars
+
+    @classmethod
+    def of(cls, provider: Provider) -> MetadataLimits:
+        """The bounds of a provider's profile.
+
+        Args:
+            provider: The profile.
+
+        Returns:
+            Its metadata bounds (the package's own keys included in ``max_pairs``).
+        """
+        return cls(
+            provider.max_metadata_pairs,
+            provider.max_metadata_key_chars,
+            provider.max_metadata_value_chars,
+        )
 
 
 def validate_metadata(metadata: object, limits: MetadataLimits | None = None) -> list[Problem]:

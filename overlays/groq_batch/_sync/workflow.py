@@ -303,7 +303,7 @@ class JobMethods:
         )
         job_id = new_job_id()
         try:
-            check_job_metadata(metadata, len(plan.shards))
+            check_job_metadata(metadata, len(plan.shards), self._client.provider)
             # Every part is uploaded before any batch is created: a failed upload leaves no batch.
             shards = list(plan.shards)
             file_ids: list[str] = []

@@ -24,14 +24,12 @@ from typing import Final, Literal
 from groq_batch._errors import GroqError
 from groq_batch._http import RequestOptions, build_options, require_id
 from groq_batch._types import Body, Headers, NotGiven, Query, TimeoutTypes
+from groq_batch.providers import IDEMPOTENCY_METADATA_KEY
 from groq_batch_api.api.batches import create_batch, list_batches
 from groq_batch_api.models import Batch, BatchStatus, CreateBatchRequest, Metadata
 from groq_batch_api.types import UNSET
 
 __all__ = ["IDEMPOTENCY_METADATA_KEY", "UnresolvedCreateError"]
-
-IDEMPOTENCY_METADATA_KEY: Final = "groq_batch_idempotency_key"
-"""The `metadata` key of the marker that makes `batches.create` safe to retry."""
 
 # How far back (server `created_at`, seconds) the look-up scans before concluding that no attempt
 # created the batch. Generous, to absorb clock skew between client and server.
