@@ -13,6 +13,7 @@ import pytest
 
 from groq_batch import Groq
 from groq_batch._workflow_core import PARENT_KEY
+from groq_batch.jsonl import chat_request
 from groq_batch.providers import PROVIDERS, RESERVED_METADATA_KEYS, get_provider, limits_table
 from groq_batch.validation import MAX_BYTES, MAX_LINES, ValidationError
 from groq_batch_cli.connect import provider_of
@@ -20,7 +21,7 @@ from groq_batch_cli.parser import build_parser
 from groq_batch_server import LocalServer
 from groq_batch_server.__main__ import build_config
 from groq_batch_server.__main__ import build_parser as build_server_parser
-from tests.cli_support import isolated_home, main, remote, write_requests
+from tests.cli_support import MODEL, isolated_home, main, remote, write_requests
 
 __all__ = ["isolated_home"]
 
@@ -60,7 +61,7 @@ def test_metadata_help_states_the_pairs_the_library_and_the_cli_accept(
     metadata = {f"k{i}": "v" for i in range(stated)}
     with Groq(api_key="k", base_url=local_server.base_url) as client:
         client.batches.submit(source, metadata=metadata)
-        with pytest.raises(ValidationError, match="too_many_metadata_pairs|pairs"):
+        with pytest.raises(ValidationError, match="pairs; at most"):
             client.batches.submit(source, metadata={**metadata, "one": "more"})
 
 
@@ -72,15 +73,11 @@ def test_a_job_with_the_most_user_pairs_can_have_its_failures_resubmitted(
     server = make_local_server(request_latency=0.2)
     metadata = {f"k{i}": "v" for i in range(get_provider().user_metadata_pairs)}
     with Groq(api_key="k", base_url=server.base_url) as client:
-        job = client.batches.submit(
-            [
-                {"custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions",
-                 "body": {"model": "llama-3.1-8b-instant",
-                          "messages": [{"role": "user", "content": "hi"}]}}
-                for i in range(20)
-            ],  # fmt: skip
-            metadata=metadata,
-        )
+        requests = [
+            chat_request(f"r{i}", model=MODEL, messages=[{"role": "user", "content": "hi"}])
+            for i in range(20)
+        ]
+        job = client.batches.submit(requests, metadata=metadata)
         client.batches.cancel(job.ids[0])
         client.batches.wait(job, poll_interval=0.05)
         child = client.batches.resubmit(job)
@@ -115,7 +112,7 @@ def test_the_defaults_are_the_default_profile_s() -> None:
     # validate() and the server's defaults once said 100 MB while the splitter said 200 MB.
     groq = get_provider()
     served = build_config(build_server_parser().parse_args([]))
-    assert (MAX_BYTES, MAX_LINES) == (groq.max_bytes, groq.max_lines)
+    assert (groq.max_bytes, groq.max_lines) == (MAX_BYTES, MAX_LINES)
     assert (served.max_upload_bytes, served.max_lines) == (groq.max_bytes, groq.max_lines)
     assert groq.max_bytes == 200 * 1024 * 1024  # Groq's batch guide; settled 2026-11
 
