@@ -34,6 +34,7 @@ from groq_batch.providers import (
     Provider,
     get_provider,
 )
+from groq_batch.statuses import is_terminal, status_of
 from groq_batch.validation import (
     MetadataLimits,
     Problem,
@@ -43,7 +44,6 @@ from groq_batch.validation import (
 )
 from groq_batch_api.models import Batch, Metadata
 
-TERMINAL_STATUSES = frozenset({"completed", "failed", "expired", "cancelled"})
 JOB_KEY = JOB_METADATA_KEY
 PART_KEY = PART_METADATA_KEY
 PARENT_KEY = PARENT_METADATA_KEY
@@ -107,31 +107,6 @@ class UploadProgress:
     parts: int
     sent: int
     total: int
-
-
-def status_of(batch: Batch) -> str:
-    """Return a batch's status as a plain string, known or not.
-
-    Args:
-        batch: The batch.
-
-    Returns:
-        The status value.
-    """
-    status = batch.status
-    return status.value if hasattr(status, "value") else str(status)
-
-
-def is_terminal(batch: Batch) -> bool:
-    """Whether a batch will not change any more.
-
-    Args:
-        batch: The batch.
-
-    Returns:
-        True for completed, failed, expired and cancelled.
-    """
-    return status_of(batch) in TERMINAL_STATUSES
 
 
 def poll_delays(poll_interval: float | None) -> Iterable[float]:

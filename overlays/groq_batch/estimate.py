@@ -178,14 +178,23 @@ class ModelEstimate:
         """What the same requests would cost on the synchronous API, high end."""
         return self._cost(self.completion_tokens_high, 0.0)
 
+    @property
+    def saving_low(self) -> float | None:
+        """What the batch saves against the synchronous API, low end (None when unpriced)."""
+        return _diff(self.sync_cost_low, self.batch_cost_low)
+
+    @property
+    def saving_high(self) -> float | None:
+        """What the batch saves against the synchronous API, high end (None when unpriced)."""
+        return _diff(self.sync_cost_high, self.batch_cost_high)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready data.
 
         Returns:
             Counts, token ranges, costs (None when unknown) and the price used.
         """
-        saving_low = _diff(self.sync_cost_low, self.batch_cost_low)
-        saving_high = _diff(self.sync_cost_high, self.batch_cost_high)
+        saving_low, saving_high = self.saving_low, self.saving_high
         return {
             "model": self.model,
             "requests": self.requests,

@@ -55,6 +55,7 @@ __all__ = [
     "Problem",
     "ValidationError",
     "ValidationReport",
+    "custom_id_hash",
     "custom_id_of_line",
     "validate",
     "validate_lines",
@@ -353,8 +354,18 @@ def custom_id_of_line(raw: bytes) -> str | None:
     return custom_id if isinstance(custom_id, str) else None
 
 
-def _id_hash(custom_id: str) -> int:
-    """The 32-bit hash a file's custom ids are sorted by; module-level so a test can swap it."""
+def custom_id_hash(custom_id: str) -> int:
+    """The 32-bit hash the validator and the results join index custom ids by.
+
+    Python's string hash, salted per process: it only ever indexes ids within one run. A test
+    swaps it (in the module that calls it) to force collisions.
+
+    Args:
+        custom_id: The id.
+
+    Returns:
+        An unsigned 32-bit integer.
+    """
     return hash(custom_id) & 0xFFFFFFFF
 
 
@@ -392,7 +403,7 @@ class _SeenIdsOnDisk(_SeenIds):
         self._keys = [array("Q") for _ in range(256)]
 
     def first_use(self, custom_id: str, number: int) -> int | None:
-        digest = _id_hash(custom_id)
+        digest = custom_id_hash(custom_id)
         self._keys[digest >> 24].append(digest << 32 | number)
         return None
 

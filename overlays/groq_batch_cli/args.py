@@ -26,13 +26,6 @@ ENDPOINTS = tuple(dict.fromkeys(e for p in PROVIDERS.values() for e in p.endpoin
 """Every batch endpoint of a built-in provider; ``--provider`` narrows them (Groq: chat, audio)."""
 
 
-OUTCOMES = ("succeeded", "request_error", "batch_error", "expired", "cancelled", "missing")
-"""Every ``Outcome`` value, in the order the summary lists them."""
-
-
-FAILED_OUTCOMES = OUTCOMES[1:]
-
-
 DEFAULT_PROFILE = PROVIDERS[DEFAULT_PROVIDER]
 """The profile whose limits the help states and ``--metadata`` parses against."""
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from groq_batch import __version__
 from groq_batch.providers import PROVIDER_ENV, PROVIDERS
+from groq_batch.statuses import FAILED_OUTCOMES
 from groq_batch_cli.args import (
-    FAILED_OUTCOMES,
     TABLE_FORMATS,
     HelpFormatter,
     Parser,

@@ -66,7 +66,7 @@ class _Progress:
 
     def update(self, batches: Sequence[Batch]) -> None:
         """Show the batches' progress."""
-        from groq_batch._workflow_core import status_of
+        from groq_batch.statuses import status_of
 
         total = completed = failed = 0
         for batch in batches:

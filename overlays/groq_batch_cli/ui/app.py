@@ -27,11 +27,12 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
-from groq_batch._workflow_core import is_terminal, status_of
 from groq_batch.jobs import CANCELLED, JobRecord, JobRegistry
 from groq_batch.results import Outcome
+from groq_batch.statuses import is_terminal, status_of
+from groq_batch_cli.output import local_time
 from groq_batch_cli.ui.cache import ResultsCache
-from groq_batch_cli.ui.pages import chart_points, layout, local_time, progress, script_call
+from groq_batch_cli.ui.pages import chart_points, layout, progress, script_call
 
 if TYPE_CHECKING:
     from groq_batch._client import Groq
