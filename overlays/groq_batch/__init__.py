@@ -9,7 +9,6 @@ if TYPE_CHECKING:
     from groq_batch._async.content import AsyncBinaryContent as AsyncBinaryContent
     from groq_batch._async.pagination import AsyncPage as AsyncPage
     from groq_batch._async.workflow import AsyncBatchJob as AsyncBatchJob
-    from groq_batch._client import InsecureTransportWarning as InsecureTransportWarning
     from groq_batch._errors import APIConnectionError as APIConnectionError
     from groq_batch._errors import APIError as APIError
     from groq_batch._errors import APIResponseValidationError as APIResponseValidationError
@@ -17,16 +16,27 @@ if TYPE_CHECKING:
     from groq_batch._errors import APITimeoutError as APITimeoutError
     from groq_batch._errors import AuthenticationError as AuthenticationError
     from groq_batch._errors import BadRequestError as BadRequestError
+    from groq_batch._errors import BatchNotFinishedError as BatchNotFinishedError
     from groq_batch._errors import CapacityExceededError as CapacityExceededError
     from groq_batch._errors import ConflictError as ConflictError
     from groq_batch._errors import GroqError as GroqError
     from groq_batch._errors import IncompleteContentError as IncompleteContentError
+    from groq_batch._errors import InsecureTransportWarning as InsecureTransportWarning
     from groq_batch._errors import InternalServerError as InternalServerError
+    from groq_batch._errors import InvalidTypeError as InvalidTypeError
+    from groq_batch._errors import InvalidValueError as InvalidValueError
+    from groq_batch._errors import JobNameError as JobNameError
+    from groq_batch._errors import JobSubmitError as JobSubmitError
+    from groq_batch._errors import MalformedResultError as MalformedResultError
     from groq_batch._errors import NotFoundError as NotFoundError
     from groq_batch._errors import PermissionDeniedError as PermissionDeniedError
     from groq_batch._errors import RateLimitError as RateLimitError
     from groq_batch._errors import RequestTooLargeError as RequestTooLargeError
+    from groq_batch._errors import TableInputError as TableInputError
     from groq_batch._errors import UnprocessableEntityError as UnprocessableEntityError
+    from groq_batch._errors import UnresolvedCreateError as UnresolvedCreateError
+    from groq_batch._errors import ValidationError as ValidationError
+    from groq_batch._errors import WaitTimeoutError as WaitTimeoutError
     from groq_batch._sync.client import Groq as Groq
     from groq_batch._sync.content import BinaryContent as BinaryContent
     from groq_batch._sync.pagination import SyncPage as SyncPage
@@ -35,10 +45,7 @@ if TYPE_CHECKING:
     from groq_batch._types import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
     from groq_batch._types import NOT_GIVEN as NOT_GIVEN
     from groq_batch._types import NotGiven as NotGiven
-    from groq_batch._workflow_core import BatchNotFinishedError as BatchNotFinishedError
-    from groq_batch._workflow_core import JobSubmitError as JobSubmitError
     from groq_batch._workflow_core import UploadProgress as UploadProgress
-    from groq_batch._workflow_core import WaitTimeoutError as WaitTimeoutError
     from groq_batch.estimate import ActualCost as ActualCost
     from groq_batch.estimate import Estimate as Estimate
     from groq_batch.estimate import actual_cost as actual_cost
@@ -56,7 +63,6 @@ if TYPE_CHECKING:
     from groq_batch.tables import requests_from_table as requests_from_table
     from groq_batch.validation import MetadataLimits as MetadataLimits
     from groq_batch.validation import Problem as Problem
-    from groq_batch.validation import ValidationError as ValidationError
     from groq_batch.validation import ValidationReport as ValidationReport
     from groq_batch.validation import validate as validate
     from groq_batch.validation import validate_metadata as validate_metadata
@@ -80,7 +86,7 @@ _LAZY: dict[str, str] = {
     "AuthenticationError": "groq_batch._errors",
     "BadRequestError": "groq_batch._errors",
     "BatchJob": "groq_batch._sync.workflow",
-    "BatchNotFinishedError": "groq_batch._workflow_core",
+    "BatchNotFinishedError": "groq_batch._errors",
     "BatchRequest": "groq_batch.jsonl",
     "BatchResult": "groq_batch.results",
     "BinaryContent": "groq_batch._sync.content",
@@ -93,9 +99,15 @@ _LAZY: dict[str, str] = {
     "GroqError": "groq_batch._errors",
     "IDEMPOTENCY_METADATA_KEY": "groq_batch.resources.batches",
     "IncompleteContentError": "groq_batch._errors",
-    "InsecureTransportWarning": "groq_batch._client",
+    "InsecureTransportWarning": "groq_batch._errors",
     "InternalServerError": "groq_batch._errors",
-    "JobSubmitError": "groq_batch._workflow_core",
+    "InvalidTypeError": "groq_batch._errors",
+    "InvalidValueError": "groq_batch._errors",
+    "JobNameError": "groq_batch._errors",
+    "MalformedResultError": "groq_batch._errors",
+    "TableInputError": "groq_batch._errors",
+    "UnresolvedCreateError": "groq_batch._errors",
+    "JobSubmitError": "groq_batch._errors",
     "NOT_GIVEN": "groq_batch._types",
     "NotFoundError": "groq_batch._errors",
     "NotGiven": "groq_batch._types",
@@ -108,9 +120,9 @@ _LAZY: dict[str, str] = {
     "SyncPage": "groq_batch._sync.pagination",
     "UnprocessableEntityError": "groq_batch._errors",
     "UploadProgress": "groq_batch._workflow_core",
-    "ValidationError": "groq_batch.validation",
+    "ValidationError": "groq_batch._errors",
     "ValidationReport": "groq_batch.validation",
-    "WaitTimeoutError": "groq_batch._workflow_core",
+    "WaitTimeoutError": "groq_batch._errors",
     "actual_cost": "groq_batch.estimate",
     "chat_request": "groq_batch.jsonl",
     "JobRegistry": "groq_batch.jobs",
@@ -154,9 +166,13 @@ __all__ = [
     "IncompleteContentError",
     "InsecureTransportWarning",
     "InternalServerError",
+    "InvalidTypeError",
+    "InvalidValueError",
+    "JobNameError",
     "JobRegistry",
     "JobSubmitError",
     "JoinStats",
+    "MalformedResultError",
     "MetadataLimits",
     "NotFoundError",
     "NotGiven",
@@ -167,7 +183,9 @@ __all__ = [
     "RequestTooLargeError",
     "ResultSummary",
     "SyncPage",
+    "TableInputError",
     "UnprocessableEntityError",
+    "UnresolvedCreateError",
     "UploadProgress",
     "ValidationError",
     "ValidationReport",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 import httpx
 
 from groq_batch import _flavours
-from groq_batch._errors import GroqError
+from groq_batch._errors import GroqError, InsecureTransportWarning, InvalidValueError
 from groq_batch._http import Settings
 from groq_batch._types import (
     DEFAULT_TIMEOUT,
@@ -77,7 +77,7 @@ def _resolve(
         own = http_client.timeout if http_client is not None else None
         timeout = own if own is not None and own != httpx.Timeout(5.0) else DEFAULT_TIMEOUT
     if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
-        raise ValueError(f"max_retries must be a non-negative int; got {max_retries!r}")
+        raise InvalidValueError(f"max_retries must be a non-negative int; got {max_retries!r}")
     return Settings(
         api_key=key,
         base_url=url,
@@ -162,10 +162,6 @@ def _check_scheme(url: str, require_https: bool) -> None:
     if require_https:
         raise GroqError(message.split(": anyone")[0] + "; refused because https is required.")
     warnings.warn(message, InsecureTransportWarning, stacklevel=4)
-
-
-class InsecureTransportWarning(GroqError, UserWarning):
-    """The client was configured to send the API key over plain http to a non-loopback host."""
 
 
 def _evolve(

@@ -21,8 +21,11 @@ import httpx
 from groq_batch._errors import (
     APIConnectionError,
     APIStatusError,
+    BatchNotFinishedError,
     GroqError,
     IncompleteContentError,
+    InvalidValueError,
+    WaitTimeoutError,
 )
 from groq_batch.jsonl import BatchRequest, dump_line
 from groq_batch.providers import (
@@ -34,7 +37,7 @@ from groq_batch.providers import (
     Provider,
     get_provider,
 )
-from groq_batch.statuses import is_terminal, status_of
+from groq_batch.statuses import is_terminal
 from groq_batch.validation import (
     MetadataLimits,
     Problem,
@@ -61,35 +64,6 @@ Source = str | os.PathLike[str] | Iterable[BatchRequest | Mapping[str, Any]]
 ProgressCallback = Callable[["UploadProgress"], None]
 RetryCallback = Callable[[GroqError, float], None]
 """Told each failed poll during an outage, and how many seconds until the next try."""
-
-
-class WaitTimeoutError(GroqError, TimeoutError):
-    """``wait`` reached its deadline; the batches were left as they are.
-
-    Attributes:
-        batches: The last state seen of each batch.
-    """
-
-    def __init__(self, batches: Sequence[Batch], timeout: float) -> None:
-        self.batches = list(batches)
-        states = ", ".join(f"{b.id}: {status_of(b)}" for b in batches)
-        super().__init__(f"Batches not finished after {timeout:g} s ({states})")
-
-
-class BatchNotFinishedError(GroqError):
-    """Results were asked for before the batch reached a terminal status."""
-
-
-class JobSubmitError(GroqError):
-    """Submitting a split job failed part-way.
-
-    Attributes:
-        batch_ids: The batches created before the failure; re-attach or cancel them.
-    """
-
-    def __init__(self, message: str, batch_ids: Sequence[str]) -> None:
-        self.batch_ids = list(batch_ids)
-        super().__init__(f"{message}; batches already created: {', '.join(batch_ids) or 'none'}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,7 +408,7 @@ class JobBase:
     def __init__(self, batches: Sequence[Batch | str]) -> None:
         ids = tuple(b if isinstance(b, str) else b.id for b in batches)
         if not ids or not all(ids):
-            raise ValueError("A job needs one or more non-empty batch ids")
+            raise InvalidValueError("A job needs one or more non-empty batch ids")
         self.ids: tuple[str, ...] = ids
         known = [b for b in batches if isinstance(b, Batch)]
         self.batches: list[Batch] = known if len(known) == len(ids) else []

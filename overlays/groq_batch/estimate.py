@@ -39,6 +39,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from groq_batch._errors import InvalidValueError
 from groq_batch._tokens import MESSAGE_OVERHEAD, count_chat_prompt, is_rough
 from groq_batch.jsonl import AUDIO_URLS, BatchRequest
 from groq_batch.pricing import ModelPrice, ProviderPricing, load_pricing
@@ -670,7 +671,7 @@ def actual_cost(
     tally = CostTally(pricing=pricing if pricing is not None else load_pricing(provider))
     if isinstance(source, ResultSummary):
         if model is None:
-            raise ValueError("a ResultSummary holds no model per result: pass model=...")
+            raise InvalidValueError("a ResultSummary holds no model per result: pass model=...")
         entry = tally._entry(model)
         entry.billed_requests = source.succeeded
         entry.unbilled_requests = source.failed

@@ -24,6 +24,8 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from groq_batch._errors import InvalidValueError, JobNameError
+
 __all__ = [
     "CANCELLED",
     "DB_NAME",
@@ -75,10 +77,6 @@ CREATE TABLE IF NOT EXISTS job_batches (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_input ON jobs(input_path, output_path);
 """
-
-
-class JobNameError(ValueError):
-    """A job name that is malformed, looks like a batch id, or is already taken."""
 
 
 def default_data_dir() -> Path:
@@ -434,7 +432,9 @@ class JobRegistry:
             ValueError: ``state`` is not a known state.
         """
         if state not in STATES:
-            raise ValueError(f"unknown job state {state!r}; expected one of {', '.join(STATES)}")
+            raise InvalidValueError(
+                f"unknown job state {state!r}; expected one of {', '.join(STATES)}"
+            )
         with self._connect(write=True) as db:
             db.execute(
                 "UPDATE jobs SET state = ?, updated_at = ? WHERE name = ?",

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any, Final
 
+from groq_batch._errors import InvalidValueError
+
 __all__ = [
     "DEFAULT_PROVIDER",
     "IDEMPOTENCY_METADATA_KEY",
@@ -194,7 +196,9 @@ def get_provider(provider: str | Provider | None = None) -> Provider:
     try:
         return PROVIDERS[name]
     except KeyError:
-        raise ValueError(f"unknown provider {provider!r}; one of: {', '.join(PROVIDERS)}") from None
+        raise InvalidValueError(
+            f"unknown provider {provider!r}; one of: {', '.join(PROVIDERS)}"
+        ) from None
 
 
 def _size(n: int) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from groq_batch._errors import GroqError
+from groq_batch._errors import MalformedResultError
 from groq_batch.jsonl import AUDIO_URLS, BatchRequest
 from groq_batch.statuses import FAILED_OUTCOMES, Outcome
 from groq_batch.validation import Problem, ValidationError, custom_id_hash, custom_id_of_line
@@ -60,21 +60,6 @@ def _utf8_text(raw: bytes) -> str:
 # Problems kept for the record; beyond this only the counts grow, so a corrupt file of any
 # size costs constant memory.
 MAX_KEPT_PROBLEMS = 100
-
-
-class MalformedResultError(GroqError, ValueError):
-    """A result line's body does not have the shape its endpoint answers with.
-
-    Raised when the typed body (``BatchResult.body``) is asked for; the raw line is still
-    on ``BatchResult.line``.
-
-    Attributes:
-        custom_id: The result's ``custom_id``.
-    """
-
-    def __init__(self, custom_id: str, reason: str) -> None:
-        self.custom_id = custom_id
-        super().__init__(f"Result {custom_id!r}: the response body is malformed ({reason})")
 
 
 # Error codes Groq (and OpenAI, whose format Groq follows) use for lines that never ran.

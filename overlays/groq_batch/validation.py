@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from groq_batch._errors import GroqError
+from groq_batch._errors import ValidationError
 from groq_batch.jsonl import (
     AUDIO_URLS,
     CHAT_COMPLETIONS,
@@ -142,22 +142,6 @@ class ValidationReport:
             lines = [head, *(f"  {p}" for p in self.problems)]
         lines += [f"  warning: {w}" for w in self.warnings if w.code != "will_split" or not self.ok]
         return "\n".join(lines)
-
-
-class ValidationError(GroqError, ValueError):
-    """A batch input that Groq would reject; nothing was uploaded.
-
-    Attributes:
-        problems: Every problem found, each naming its line and field.
-        source: A name for the input.
-    """
-
-    def __init__(self, problems: list[Problem], *, source: str = "requests") -> None:
-        self.problems = problems
-        self.source = source
-        shown = "; ".join(str(p) for p in problems[:5])
-        more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
-        super().__init__(f"{source}: {len(problems)} problem(s): {shown}{more}")
 
 
 # ------------------------------------------------------------------------------- metadata

@@ -121,7 +121,7 @@ def recovery(
     and until then the hint names the batch ids.
     """
     from groq_batch import _errors
-    from groq_batch._workflow_core import WaitTimeoutError
+    from groq_batch._errors import WaitTimeoutError
 
     try:
         yield ref

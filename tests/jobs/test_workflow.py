@@ -294,7 +294,7 @@ def test_download_refuses_a_short_file(tmp_path: Path) -> None:
 def test_failure_after_some_parts_names_the_created_batches(local_server: LocalServer) -> None:
     import httpx
 
-    from groq_batch._workflow_core import JobSubmitError
+    from groq_batch import JobSubmitError
 
     creates = 0
 

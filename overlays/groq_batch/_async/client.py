@@ -11,6 +11,7 @@ import httpx
 
 from groq_batch._async.transport import AsyncTransport
 from groq_batch._client import _ClientInfo, _resolve
+from groq_batch._errors import InvalidTypeError
 from groq_batch._types import DEFAULT_MAX_RETRIES, NOT_GIVEN, NotGiven, TimeoutTypes
 from groq_batch.providers import Provider
 
@@ -87,7 +88,9 @@ class AsyncGroq(_ClientInfo):
             TypeError: If `http_client` is not an `httpx.AsyncClient`.
         """
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(f"http_client must be an httpx.AsyncClient; got {type(http_client)!r}")
+            raise InvalidTypeError(
+                f"http_client must be an httpx.AsyncClient; got {type(http_client)!r}"
+            )
         self._settings = _resolve(
             api_key=api_key,
             base_url=base_url,

@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
-from groq_batch._errors import GroqError, RequestTooLargeError
+from groq_batch._errors import GroqError, JobSubmitError, RequestTooLargeError
 from groq_batch._workflow_core import (
     JobBase,
-    JobSubmitError,
     Poller,
     ProgressCallback,
     RetryCallback,

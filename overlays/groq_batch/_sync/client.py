@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Self
 import httpx
 
 from groq_batch._client import _ClientInfo, _resolve
+from groq_batch._errors import InvalidTypeError
 from groq_batch._sync.transport import SyncTransport
 from groq_batch._types import DEFAULT_MAX_RETRIES, NOT_GIVEN, NotGiven, TimeoutTypes
 from groq_batch.providers import Provider
@@ -89,7 +90,9 @@ class Groq(_ClientInfo):
             TypeError: If `http_client` is not an `httpx.Client`.
         """
         if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise TypeError(f"http_client must be an httpx.Client; got {type(http_client)!r}")
+            raise InvalidTypeError(
+                f"http_client must be an httpx.Client; got {type(http_client)!r}"
+            )
         self._settings = _resolve(
             api_key=api_key,
             base_url=base_url,

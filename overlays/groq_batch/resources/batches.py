@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Final, Literal
 
-from groq_batch._errors import GroqError
+from groq_batch._errors import UnresolvedCreateError
 from groq_batch._http import RequestOptions, build_options, require_id
 from groq_batch._types import Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch.providers import IDEMPOTENCY_METADATA_KEY
@@ -37,10 +37,6 @@ _LOOKUP_WINDOW_SECONDS: Final = 900
 _LOOKUP_PAGE_SIZE: Final = 100
 _LOOKUP_MAX_PAGES: Final = 20
 _CANCELLED: Final = frozenset({BatchStatus.CANCELLING, BatchStatus.CANCELLED})
-
-
-class UnresolvedCreateError(GroqError):
-    """The look-up after an ambiguous create could not rule out that the batch exists."""
 
 
 def _create_options(

@@ -12,6 +12,7 @@ from typing import Final
 
 import httpx
 
+from groq_batch._errors import InvalidValueError
 from groq_batch._http import RequestOptions, build_options
 from groq_batch._types import Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch._uploads import Upload
@@ -43,7 +44,7 @@ def _purpose(purpose: str) -> FileUploadPurpose:
         return FileUploadPurpose(purpose)
     except ValueError:
         allowed = ", ".join(repr(p.value) for p in FileUploadPurpose)
-        raise ValueError(f"purpose must be one of {allowed}; got {purpose!r}") from None
+        raise InvalidValueError(f"purpose must be one of {allowed}; got {purpose!r}") from None
 
 
 def _upload_options(
