@@ -24,7 +24,8 @@ TS_TOOLS = "generator/typescript"
 
 
 def _install_dev(session: nox.Session) -> None:
-    session.install("-e", ".[dev]")
+    # The development tools are a PEP 735 dependency group, not a published extra.
+    session.install("-e", ".[server,cli,tables]", "--group", "dev")
 
 
 def _npm_ci(session: nox.Session) -> None:
@@ -106,7 +107,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python=PYTHON, default=False, tags=["gen"])
 def generate(session: nox.Session) -> None:
     """Regenerate generated/ (Python, TypeScript) and the sync client from their sources."""
-    session.install("-e", ".[generate]")
+    session.install("-e", ".", "--group", "generate")
     session.run("python", "generator/regenerate.py")
     session.run("python", "generator/unasync.py")
     _npm_ci(session)
@@ -116,7 +117,7 @@ def generate(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def drift(session: nox.Session) -> None:
     """Fail when generated/ (Python or TypeScript) or the sync client differs from a fresh run."""
-    session.install("-e", ".[generate]")
+    session.install("-e", ".", "--group", "generate")
     # Every check runs, so one drift does not hide another.
     failed = []
     try:
@@ -151,7 +152,7 @@ def clients(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the documentation site into site/; warnings (broken links, references) fail."""
-    session.install("-e", ".[docs]")
+    session.install("-e", ".[server,cli]", "--group", "docs")
     # Quiet the plugins' banners about MkDocs' future, which are not about this site.
     env = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
     session.run("mkdocs", "build", "--strict", *session.posargs, env=env)
@@ -173,7 +174,7 @@ def record(session: nox.Session) -> None:
 @nox.session(python=PYTHON, default=False, tags=["bench"])
 def bench(session: nox.Session) -> None:
     """Benchmarks against groq, openai and raw httpx (not in CI); `nox -s bench -- --quick`."""
-    session.install("-e", ".[bench,tables]")
+    session.install("-e", ".[server,tables]", "--group", "bench")
     session.run("python", "-m", "benchmarks.suite", *session.posargs)
 
 

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +24,23 @@ CONFIG = ROOT / "generator" / "config.yaml"
 TEMPLATES = ROOT / "generator" / "templates"
 TARGET = ROOT / "generated" / "groq_batch_api"
 PROVENANCE = ROOT / "generated" / "PROVENANCE.json"
-PINNED = {"openapi-python-client": "0.29.1", "ruff": "0.17.6"}
+
+
+def _group_pins(group: str) -> dict[str, str]:
+    """The exact pins (``name==version``) of a dependency group in pyproject.toml, includes too."""
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
+    pins: dict[str, str] = {}
+    for entry in groups[group]:
+        if isinstance(entry, dict):
+            pins.update(_group_pins(entry["include-group"]))
+        elif "==" in entry:
+            name, _, pinned = entry.partition("==")
+            pins[name.strip()] = pinned.strip()
+    return pins
+
+
+# Read from the `generate` dependency group, so the pins are written once (ruff's in its group).
+PINNED = _group_pins("generate")
 # The upstream templates our overrides in generator/templates/ were copied from. If the installed
 # generator's copy differs, the overrides must be re-made from the new upstream (README.md).
 UPSTREAM_TEMPLATES = {

@@ -18,13 +18,19 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "overlays" / "groq_batch"
 SOURCE = PACKAGE / "_async"
 TARGET = PACKAGE / "_sync"
-PINNED_RUFF = "0.17.6"
+# The one ruff pin, read from pyproject.toml's `ruff` dependency group.
+PINNED_RUFF = next(
+    entry.partition("==")[2]
+    for entry in tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]["ruff"]
+    if entry.startswith("ruff==")
+)
 
 # (pattern, replacement), applied in order to every line. Keep it short.
 SUBS: list[tuple[str, str]] = [

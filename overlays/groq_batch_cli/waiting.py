@@ -22,7 +22,7 @@ from groq_batch_cli.output import Output, request_counts
 from groq_batch_cli.table_input import table_flags
 
 if TYPE_CHECKING:
-    from groq_batch._workflow import BatchJob
+    from groq_batch import BatchJob
     from groq_batch.results import ResultSummary
     from groq_batch_api.models import Batch
 

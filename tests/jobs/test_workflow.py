@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from groq_batch import Groq
-from groq_batch._workflow import BatchJob
+from groq_batch import BatchJob, Groq
 from groq_batch._workflow_core import (
     JOB_KEY,
     PARENT_KEY,

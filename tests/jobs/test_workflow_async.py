@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from groq_batch import AsyncGroq, BatchNotFinishedError
-from groq_batch._async_workflow import AsyncBatchJob
+from groq_batch import AsyncBatchJob, AsyncGroq, BatchNotFinishedError
 from groq_batch._workflow_core import PARENT_KEY, UploadProgress
 from groq_batch.jsonl import BatchRequest, chat_request, write_jsonl
 from groq_batch.results import Outcome

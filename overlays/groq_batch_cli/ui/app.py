@@ -35,8 +35,8 @@ from groq_batch_cli.ui.cache import ResultsCache
 from groq_batch_cli.ui.pages import chart_points, layout, progress, script_call
 
 if TYPE_CHECKING:
+    from groq_batch import BatchJob
     from groq_batch._client import Groq
-    from groq_batch._workflow import BatchJob
     from groq_batch_api.models import Batch
 
 __all__ = ["Dashboard", "create_app"]
