@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from groq_batch.lazy import lazy_exports
+
 if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq as AsyncGroq
     from groq_batch._async.content import AsyncBinaryContent as AsyncBinaryContent
@@ -69,9 +71,11 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-# Each public name, and the module that defines it. They load on first use (PEP 562), so
-# `import groq_batch` costs almost nothing: httpx and the generated models load with the first
-# client, and the server, the CLI and terminal libraries never load unless asked for.
+# Each public name, and the module that defines it: the one list of names (`__all__` is made
+# from it; the imports above are for type checkers, and a test keeps the two the same). They
+# load on first use (PEP 562), so `import groq_batch` costs almost nothing: httpx and the
+# generated models load with the first client, and the server, the CLI and terminal libraries
+# never load unless asked for.
 _LAZY: dict[str, str] = {
     "ActualCost": "groq_batch.estimate",
     "APIConnectionError": "groq_batch._errors",
@@ -136,81 +140,11 @@ _LAZY: dict[str, str] = {
     "validate": "groq_batch.validation",
 }
 
-__all__ = [
-    "DEFAULT_MAX_RETRIES",
-    "DEFAULT_TIMEOUT",
-    "IDEMPOTENCY_METADATA_KEY",
-    "NOT_GIVEN",
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "ActualCost",
-    "AsyncBatchJob",
-    "AsyncBinaryContent",
-    "AsyncGroq",
-    "AsyncPage",
-    "AuthenticationError",
-    "BadRequestError",
-    "BatchJob",
-    "BatchNotFinishedError",
-    "BatchRequest",
-    "BatchResult",
-    "BinaryContent",
-    "CapacityExceededError",
-    "ConflictError",
-    "Estimate",
-    "Groq",
-    "GroqError",
-    "IncompleteContentError",
-    "InsecureTransportWarning",
-    "InternalServerError",
-    "InvalidTypeError",
-    "InvalidValueError",
-    "JobNameError",
-    "JobRegistry",
-    "JobSubmitError",
-    "JoinStats",
-    "MalformedResultError",
-    "MetadataLimits",
-    "NotFoundError",
-    "NotGiven",
-    "Outcome",
-    "PermissionDeniedError",
-    "Problem",
-    "RateLimitError",
-    "RequestTooLargeError",
-    "ResultSummary",
-    "SyncPage",
-    "TableInputError",
-    "UnprocessableEntityError",
-    "UnresolvedCreateError",
-    "UploadProgress",
-    "ValidationError",
-    "ValidationReport",
-    "WaitTimeoutError",
-    "__version__",
-    "actual_cost",
-    "chat_request",
-    "estimate",
-    "requests_from_table",
-    "transcription_request",
-    "translation_request",
-    "validate",
-    "validate_metadata",
-]
+# Constants, then classes, then functions, each alphabetical.
+__all__ = sorted([*_LAZY, "__version__"], key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'groq_batch' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:
