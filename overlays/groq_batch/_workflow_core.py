@@ -29,7 +29,6 @@ from groq_batch._errors import (
 )
 from groq_batch.jsonl import BatchRequest, dump_line
 from groq_batch.providers import (
-    IDEMPOTENCY_METADATA_KEY,
     JOB_METADATA_KEY,
     PARENT_METADATA_KEY,
     PART_METADATA_KEY,
@@ -149,8 +148,13 @@ def check_job_metadata(
     Raises:
         ValidationError: A bound is crossed; each problem names its key.
     """
+    # Imported here: the create marker lives with the batches resource, which counts it.
+    from groq_batch.resources.batches import new_marker, with_marker
+
     merged = part_metadata(metadata, new_job_id(), parts, parts)
-    merged.setdefault(IDEMPOTENCY_METADATA_KEY, uuid.uuid4().hex)
+    merged = with_marker(merged, new_marker())  # counted as sent, on or off: the safe side
+    # A resubmission of this job's failures adds the parent key: count it now, so that a job
+    # accepted here can always have its failures resubmitted.
     merged.setdefault(PARENT_METADATA_KEY, "batch_" + "0" * 26)
     problems = validate_metadata(merged, MetadataLimits.of(get_provider(provider)))
     if problems:

@@ -44,7 +44,8 @@ def test_every_third_party_module_the_client_imports_is_declared() -> None:
 
 
 def test_only_user_facing_extras_are_published() -> None:
-    assert set(PYPROJECT["project"]["optional-dependencies"]) == {"server", "cli", "tables"}
+    published = set(PYPROJECT["project"]["optional-dependencies"])
+    assert published == {"server", "cli", "tables", "aiohttp"}
     assert {"dev", "docs", "bench", "generate"} <= set(PYPROJECT["dependency-groups"])
 
 
