@@ -185,7 +185,7 @@ def bench(session: nox.Session) -> None:
 # the same decisions), so the mutated flavour is the async source.
 MUTANT_NAMES = [
     "groq_batch._retry.*",
-    "groq_batch.resources.batches.x__lookup_verdict*",
+    "groq_batch.batch_requests.x_lookup_verdict*",
     "groq_batch._async.batches.xǁAsyncBatchesǁ_find*",
     "groq_batch._async.files.xǁAsyncFilesǁ_find_upload*",
     "groq_batch._content.x_resume_*",

@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     from groq_batch.jsonl import chat_request as chat_request
     from groq_batch.jsonl import transcription_request as transcription_request
     from groq_batch.jsonl import translation_request as translation_request
-    from groq_batch.resources.batches import IDEMPOTENCY_METADATA_KEY as IDEMPOTENCY_METADATA_KEY
+    from groq_batch.providers import IDEMPOTENCY_METADATA_KEY as IDEMPOTENCY_METADATA_KEY
     from groq_batch.results import BatchResult as BatchResult
     from groq_batch.results import JoinStats as JoinStats
     from groq_batch.results import Outcome as Outcome
@@ -121,7 +121,7 @@ _LAZY: dict[str, str] = {
     "Estimate": "groq_batch.estimate",
     "Groq": "groq_batch._sync.client",
     "GroqError": "groq_batch._errors",
-    "IDEMPOTENCY_METADATA_KEY": "groq_batch.resources.batches",
+    "IDEMPOTENCY_METADATA_KEY": "groq_batch.providers",
     "IncompleteContentError": "groq_batch._errors",
     "InsecureTransportWarning": "groq_batch._errors",
     "InternalServerError": "groq_batch._errors",

@@ -149,7 +149,7 @@ def check_job_metadata(
         ValidationError: A bound is crossed; each problem names its key.
     """
     # Imported here: the create marker lives with the batches resource, which counts it.
-    from groq_batch.resources.batches import new_marker, with_marker
+    from groq_batch.batch_requests import new_marker, with_marker
 
     merged = part_metadata(metadata, new_job_id(), parts, parts)
     merged = with_marker(merged, new_marker())  # counted as sent, on or off: the safe side

@@ -96,8 +96,8 @@ def test_warnings_are_not_errors() -> None:
 
 
 def test_errors_keep_their_old_import_paths_and_builtin_bases() -> None:
+    from groq_batch.batch_requests import UnresolvedCreateError
     from groq_batch.jobs import JobNameError
-    from groq_batch.resources.batches import UnresolvedCreateError
     from groq_batch.results import MalformedResultError
     from groq_batch.tables import TableInputError
     from groq_batch.validation import ValidationError

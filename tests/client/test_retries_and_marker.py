@@ -59,7 +59,7 @@ def test_the_marker_is_on_by_default_and_can_be_turned_off_per_call_or_client() 
 
 
 def test_the_marker_is_counted_where_it_joins_the_metadata() -> None:
-    from groq_batch.resources.batches import with_marker
+    from groq_batch.batch_requests import with_marker
 
     pairs = {f"k{i}": "v" for i in range(15)}
     assert len(with_marker(pairs, "gb_x")) == 16
