@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from groq_batch._errors import JobNameError as JobNameError
     from groq_batch._errors import JobSubmitError as JobSubmitError
     from groq_batch._errors import MalformedResultError as MalformedResultError
+    from groq_batch._errors import MissingExtraError as MissingExtraError
     from groq_batch._errors import NotFoundError as NotFoundError
     from groq_batch._errors import PermissionDeniedError as PermissionDeniedError
     from groq_batch._errors import RateLimitError as RateLimitError
@@ -129,6 +130,7 @@ _LAZY: dict[str, str] = {
     "InvalidValueError": "groq_batch._errors",
     "JobNameError": "groq_batch._errors",
     "MalformedResultError": "groq_batch._errors",
+    "MissingExtraError": "groq_batch._errors",
     "TableInputError": "groq_batch._errors",
     "UnresolvedCreateError": "groq_batch._errors",
     "JobSubmitError": "groq_batch._errors",

@@ -22,6 +22,7 @@ The modules that raise these re-export them where users have always imported the
     ├── TableInputError (ValueError): a table that cannot become requests
     ├── MalformedResultError (ValueError): a result body of the wrong shape
     ├── JobNameError (ValueError): a job name malformed or taken
+    ├── MissingExtraError (ImportError, RuntimeError): an optional extra is not installed
     ├── JobSubmitError: a split job failed part-way
     ├── BatchNotFinishedError: results asked for too early
     └── WaitTimeoutError (TimeoutError): ``wait`` reached its deadline
@@ -63,6 +64,7 @@ __all__ = [
     "JobNameError",
     "JobSubmitError",
     "MalformedResultError",
+    "MissingExtraError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -346,6 +348,14 @@ class WaitTimeoutError(GroqError, TimeoutError):
         self.batches = list(batches)
         states = ", ".join(f"{b.id}: {status_of(b)}" for b in batches)
         super().__init__(f"Batches not finished after {timeout:g} s ({states})")
+
+
+class MissingExtraError(GroqError, ImportError, RuntimeError):
+    """A feature needs an optional extra that is not installed (the message names it).
+
+    An `ImportError`, as Python raises for a missing module, and a `RuntimeError`, as the SDKs
+    raise for a missing ``aiohttp`` extra, so code written for either still catches it.
+    """
 
 
 # -------------------------------------------------------------------------------- warnings

@@ -57,6 +57,7 @@ __all__ = [
     "ValidationReport",
     "custom_id_hash",
     "custom_id_of_line",
+    "depth_scan",
     "validate",
     "validate_lines",
     "validate_metadata",
@@ -283,10 +284,18 @@ def _field_name(path: Iterable[str | int]) -> str:
     return out
 
 
-def _depth_scan(text: str, max_depth: int) -> list[str | int] | None:
+def depth_scan(text: str, max_depth: int) -> list[str | int] | None:
     """The path to the first container nested deeper than ``max_depth``, or None.
 
-    Runs on the text, before parsing, so a line too deep for the parser is never parsed.
+    Runs on the text, before parsing, so a line too deep for the parser is never parsed (the
+    validator and the estimate both use it).
+
+    Args:
+        text: One JSON line, as text.
+        max_depth: The deepest nesting allowed, the line itself being level 1.
+
+    Returns:
+        The keys and indexes down to the too-deep container, or None when the line is fine.
     """
     # One frame per open container: its kind, and where in it the scan is (key or index).
     frames: list[list[Any]] = []
@@ -467,7 +476,7 @@ class _LineChecker:
             return
         # Counting brackets is cheap and rules out deep nesting for nearly every line.
         if text.count("[") + text.count("{") > self.max_depth:
-            deep = _depth_scan(text, self.max_depth)
+            deep = depth_scan(text, self.max_depth)
             if deep is not None:
                 yield self._too_deep(number, deep)
                 return

@@ -7,6 +7,7 @@ before a user's ``except GroqError`` misses it.
 from __future__ import annotations
 
 import ast
+import builtins
 import importlib
 import inspect
 import pkgutil
@@ -28,20 +29,20 @@ def _modules() -> list[str]:
     return sorted(names)
 
 
-def _raised(tree: ast.AST) -> list[tuple[str, int, str]]:
-    """Each ``raise Name(...)``: the name, its line, and the enclosing function's name."""
+def _raised(tree: ast.AST, owner: str = "<module>") -> list[tuple[str, int, str]]:
+    """Each ``raise Name(...)``: the name, its line, and the innermost enclosing function."""
     found = []
-    for func in ast.walk(tree):
-        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef | ast.Module):
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found += _raised(node, node.name)
             continue
-        owner = getattr(func, "name", "<module>")
-        for node in ast.walk(func):
-            if isinstance(node, ast.Raise) and node.exc is not None:
-                target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-                if isinstance(target, ast.Name):
-                    found.append((target.id, node.lineno, owner))
-                elif isinstance(target, ast.Attribute):
-                    found.append((target.attr, node.lineno, owner))
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(target, ast.Name):
+                found.append((target.id, node.lineno, owner))
+            elif isinstance(target, ast.Attribute):
+                found.append((target.attr, node.lineno, owner))
+        found += _raised(node, owner)
     return found
 
 
@@ -59,7 +60,7 @@ def test_every_exception_the_package_raises_is_a_groq_error(name: str) -> None:
     }
     wrong = []
     for exc_name, line, owner in _raised(tree):
-        cls = getattr(module, exc_name, None) or getattr(_errors, exc_name, None)
+        cls = getattr(module, exc_name, None) or getattr(builtins, exc_name, None)
         if not (isinstance(cls, type) and issubclass(cls, BaseException)):
             continue  # re-raising a caught instance
         if owner == "__getattr__" and cls is AttributeError:

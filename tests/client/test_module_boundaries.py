@@ -21,7 +21,10 @@ def _is_public(module: str) -> bool:
 
 def _is_submodule(dotted: str) -> bool:
     # `from groq_batch import _flavours` imports a module, not a private name of one.
-    return importlib.util.find_spec(dotted) is not None
+    try:
+        return importlib.util.find_spec(dotted) is not None
+    except ModuleNotFoundError:  # the parent is a module, not a package
+        return False
 
 
 def test_no_private_name_is_imported_from_a_public_module() -> None:
