@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from groq_batch._errors import InternalServerError as InternalServerError
     from groq_batch._errors import InvalidTypeError as InvalidTypeError
     from groq_batch._errors import InvalidValueError as InvalidValueError
+    from groq_batch._errors import JobKeyError as JobKeyError
     from groq_batch._errors import JobNameError as JobNameError
     from groq_batch._errors import JobSubmitError as JobSubmitError
     from groq_batch._errors import MalformedResultError as MalformedResultError
@@ -128,6 +129,7 @@ _LAZY: dict[str, str] = {
     "InternalServerError": "groq_batch._errors",
     "InvalidTypeError": "groq_batch._errors",
     "InvalidValueError": "groq_batch._errors",
+    "JobKeyError": "groq_batch._errors",
     "JobNameError": "groq_batch._errors",
     "MalformedResultError": "groq_batch._errors",
     "MissingExtraError": "groq_batch._errors",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -270,11 +271,22 @@ def add_waiting(p: argparse.ArgumentParser) -> None:
     )
 
 
+def money(text: str) -> float:
+    """A US-dollar amount: finite and not negative (``nan`` would compare false with any cost)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of US dollars: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite amount of 0 or more; got {text!r}")
+    return value
+
+
 def add_max_cost(p: argparse.ArgumentParser) -> None:
     """Add ``--max-cost``."""
     p.add_argument(
         "--max-cost",
-        type=float,
+        type=money,
         metavar="USD",
         help="refuse (exit 2, nothing uploaded) if the estimate's upper bound is higher",
     )

@@ -239,6 +239,7 @@ def resubmit_command(args: argparse.Namespace, out: Output) -> int:
                 new.ids,
                 name=reserved,
                 endpoint=endpoint_of(args),
+                provider=provider_name(args),
                 retry_of=job.ids,
                 event="resubmitted",
             )

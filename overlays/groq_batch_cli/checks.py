@@ -36,8 +36,8 @@ def require_file(path: Path) -> None:
 
 def require_key(args: argparse.Namespace) -> None:
     """Refuse a remote command with no API key."""
-    if args.local:
-        return
+    if args.local or getattr(args, "recorded", None) is not None:
+        return  # a recorded job's key was found (or refused) by `job_connection`
     env = provider_of(args).api_key_env
     key = args.api_key if args.api_key is not None else os.environ.get(env)
     if not (key or "").strip():

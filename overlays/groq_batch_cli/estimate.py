@@ -61,6 +61,10 @@ def _print_estimate(target: Output, est: Any) -> None:
         )
     if est.unpriced_models:
         notes.append(f"cost unknown for {', '.join(est.unpriced_models)} (left out of total)")
+    if est.unboundable_lines:
+        notes.append(
+            f"{est.unboundable_lines} line(s) cannot be bounded: " + "; ".join(est.unboundable)
+        )
     if est.unreadable_lines:
         notes.append(f"{est.unreadable_lines} unreadable line(s) left out (see validate)")
     if pricing.source:
@@ -97,6 +101,19 @@ def preflight_cost(args: argparse.Namespace, out: Output) -> None:
     limit = getattr(args, "max_cost", None)
     if limit is None:
         return
+    if est.unboundable_lines or est.unreadable_lines:
+        # A line the estimate cannot bound (or read) could cost anything: no budget rests on it.
+        reasons = list(est.unboundable)
+        if est.unreadable_lines:
+            reasons.append(f"{est.unreadable_lines} line(s) are not JSON requests")
+        more = est.unboundable_lines - len(est.unboundable)
+        raise CliError(
+            "--max-cost: the cost has no upper bound: "
+            + "; ".join(reasons)
+            + (f"; and {more} more line(s)" if more > 0 else "")
+            + "; nothing was uploaded",
+            EXIT_USAGE,
+        )
     if est.unpriced_models:
         raise CliError(
             f"--max-cost: the cost of {', '.join(est.unpriced_models)} is unknown; "

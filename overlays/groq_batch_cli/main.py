@@ -25,6 +25,7 @@ from groq_batch_cli.errors import (
     collect_secrets,
     explain_api,
     redact,
+    scrub_tracebacks,
 )
 from groq_batch_cli.estimate import estimate_command
 from groq_batch_cli.output import Output
@@ -84,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["serve"]:
         return serve_command(argv[1:])
     collect_secrets(argv)
+    scrub_tracebacks()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "serve":
