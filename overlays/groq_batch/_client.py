@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from groq_batch import _flavours, _secrets
-from groq_batch._errors import GroqError
+from groq_batch._errors import (
+    GroqError,
+    InsecureTransportWarning,
+    InvalidTypeError,
+    InvalidValueError,
+)
 from groq_batch._http import Settings
 from groq_batch._types import (
     DEFAULT_TIMEOUT,
@@ -83,12 +88,12 @@ def _resolve(
         timeout = own if own is not None and own != httpx.Timeout(5.0) else DEFAULT_TIMEOUT
     if max_retries is None:
         # The SDK's message and type, for code that catches it.
-        raise TypeError(
+        raise InvalidTypeError(
             "max_retries cannot be None. If you want to disable retries, pass `0`; if you want "
             "unlimited retries, pass `math.inf` or a very high number."
         )
     if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
-        raise ValueError(f"max_retries must be a non-negative int; got {max_retries!r}")
+        raise InvalidValueError(f"max_retries must be a non-negative int; got {max_retries!r}")
     return Settings(
         api_key=key,
         base_url=url,
@@ -176,10 +181,6 @@ def _check_scheme(url: str, require_https: bool) -> None:
     if require_https:
         raise GroqError(message.split(": anyone")[0] + "; refused because https is required.")
     warnings.warn(message, InsecureTransportWarning, stacklevel=4)
-
-
-class InsecureTransportWarning(GroqError, UserWarning):
-    """The client was configured to send the API key over plain http to a non-loopback host."""
 
 
 class _ClientInfo:
@@ -275,11 +276,11 @@ class _ClientInfo:
     ) -> dict[str, Any]:
         """The constructor arguments of a copy with some options replaced (the SDK's rules)."""
         if default_headers is not None and set_default_headers is not None:
-            raise ValueError(
+            raise InvalidValueError(
                 "The `default_headers` and `set_default_headers` arguments are mutually exclusive"
             )
         if default_query is not None and set_default_query is not None:
-            raise ValueError(
+            raise InvalidValueError(
                 "The `default_query` and `set_default_query` arguments are mutually exclusive"
             )
         settings = self._settings

@@ -30,7 +30,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from groq_batch._errors import GroqError
+from groq_batch._errors import InvalidValueError, JobKeyError, JobNameError
 from groq_batch.providers import PROVIDERS, Provider, get_provider, provider_owning
 
 __all__ = [
@@ -133,14 +133,6 @@ def _add_columns(db: sqlite3.Connection) -> None:
 
 RESERVATION_TTL = 24 * 3600.0
 """Seconds after which a reservation whose owner cannot be checked (another host) lapses."""
-
-
-class JobNameError(ValueError):
-    """A job name that is malformed, looks like a batch id, or is already taken."""
-
-
-class JobKeyError(GroqError):
-    """No key may be sent to where a recorded job lives: it is missing, or not that URL's."""
 
 
 def _inferred_provider(endpoint: str) -> tuple[str | None, str | None]:
@@ -736,7 +728,9 @@ class JobRegistry:
             ValueError: ``state`` is not a known state.
         """
         if state not in STATES:
-            raise ValueError(f"unknown job state {state!r}; expected one of {', '.join(STATES)}")
+            raise InvalidValueError(
+                f"unknown job state {state!r}; expected one of {', '.join(STATES)}"
+            )
         with self._connect(write=True) as db:
             db.execute(
                 "UPDATE jobs SET state = ?, updated_at = ? WHERE name = ?",

@@ -15,7 +15,7 @@ from groq_batch_cli.errors import EXIT_USAGE, CliError
 from groq_batch_cli.output import Output, usd
 
 if TYPE_CHECKING:
-    from groq_batch._workflow import BatchJob
+    from groq_batch import BatchJob
     from groq_batch.results import BatchResult, ResultSummary
     from groq_batch.tables import PromptTable
 

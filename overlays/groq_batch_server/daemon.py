@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -420,15 +420,3 @@ def stop(data_dir: Path | str | None = None, *, timeout: float = 15.0) -> Daemon
             _terminate(info.pid, data, timeout)
         (data / RECORD).unlink(missing_ok=True)
     return info
-
-
-def describe(info: DaemonInfo) -> dict[str, Any]:
-    """A JSON-ready view of `info`.
-
-    Args:
-        info: The server's description.
-
-    Returns:
-        Its fields as a dict.
-    """
-    return asdict(info)

@@ -185,7 +185,7 @@ def _streamed_upload(size: int, *, declare_length: bool) -> tuple[Any, dict[str,
 
 
 @pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "chunked"])
-def test_upload_over_100_mb_is_refused_with_413_before_storing(
+def test_upload_over_the_limit_is_refused_with_413_before_storing(
     api: Api, local_server: LocalServer, declare_length: bool
 ) -> None:
     body, headers = _streamed_upload(MAX_BYTES + 1, declare_length=declare_length)
