@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from groq_batch import local
 from groq_batch_server import LocalServer, daemon
 from tests.server_support import Api, jsonl, request_line
 
@@ -52,7 +53,7 @@ def _gone(pid: int, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         # Reaps it if this process started it; treats a zombie as gone.
-        if not daemon._pid_alive(pid):
+        if not local.pid_alive(pid):
             return True
         time.sleep(0.05)
     return False
@@ -81,14 +82,18 @@ def test_two_concurrent_local_commands_share_one_server_that_outlives_them(
     assert code == 0, err
     events = [json.loads(line) for line in out.splitlines()]
     (batch_id,) = next(e for e in events if e["event"] == "submitted")["batch_ids"]
-    api = Api(info.url)
+    secret = local.read_secret(data_dir)
+    api = Api(info.url, api_key=secret)
     done = api.wait(batch_id, timeout=60)
     api.close()
     assert done["status"] == "completed"
     assert done["request_counts"]["completed"] == 30
 
     # The OpenAI-style path answers too, and the server is still the same process.
-    assert httpx.get(f"{info.url}/v1/batches/{batch_id}").json()["status"] == "completed"
+    auth = {"Authorization": f"Bearer {secret}"}
+    assert httpx.get(f"{info.url}/v1/batches/{batch_id}", headers=auth).json()["status"] == (
+        "completed"
+    )
     again = daemon.status(data_dir)
     assert again is not None
     assert again.pid == info.pid
@@ -101,7 +106,7 @@ def test_serve_status_and_stop(data_dir: Path) -> None:
             capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
 
-    url = daemon.ensure_running(data_dir)
+    url = local.ensure_running(data_dir)
     info = daemon.status(data_dir)
     assert info is not None
     shown = serve("--status")
@@ -125,7 +130,7 @@ def test_stale_records_are_replaced(data_dir: Path) -> None:
                           capture_output=True, text=True, check=True)  # fmt: skip
     record = {"url": "http://127.0.0.1:9", "pid": int(dead.stdout), "version": daemon.version()}
     (data_dir / "daemon.json").write_text(json.dumps(record))
-    daemon.ensure_running(data_dir)
+    local.ensure_running(data_dir)
     first = daemon.stop(data_dir)
     assert first is not None
     assert first.pid != record["pid"]
@@ -136,7 +141,7 @@ def test_stale_records_are_replaced(data_dir: Path) -> None:
             json.dumps({"url": other.base_url, "pid": os.getpid(), "version": daemon.version()})
         )
         assert daemon.status(data_dir) is None
-        url = daemon.ensure_running(data_dir)
+        url = local.ensure_running(data_dir)
         assert url != other.base_url
         second = daemon.status(data_dir)
         assert second is not None
@@ -147,7 +152,7 @@ def test_stale_records_are_replaced(data_dir: Path) -> None:
             json.dumps({"url": other.base_url, "pid": os.getpid(), "version": daemon.version()})
         )
         with pytest.raises(daemon.DaemonError, match="another groq-batch process"):
-            daemon.ensure_running(data_dir, timeout=5)
+            local.ensure_running(data_dir, timeout=5)
     (data_dir / "daemon.json").write_text(
         json.dumps({"url": url, "pid": second.pid, "version": daemon.version()})
     )
@@ -156,11 +161,11 @@ def test_stale_records_are_replaced(data_dir: Path) -> None:
 def test_a_server_of_another_version_is_replaced(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old_url = daemon.ensure_running(data_dir)
+    old_url = local.ensure_running(data_dir)
     old = daemon.status(data_dir)
     assert old is not None
-    monkeypatch.setattr(daemon, "version", lambda: "999.0")
-    new_url = daemon.ensure_running(data_dir)
+    monkeypatch.setattr(local, "version", lambda: "999.0")
+    new_url = local.ensure_running(data_dir)
     assert _gone(old.pid)
     new = daemon.status(data_dir)
     assert new is not None
@@ -171,7 +176,7 @@ def test_a_server_of_another_version_is_replaced(
 
 def test_an_idle_server_exits_by_itself(data_dir: Path) -> None:
     # Long enough that the server is still there when first asked, even on a loaded machine.
-    daemon.ensure_running(data_dir, idle_exit=3)
+    local.ensure_running(data_dir, idle_exit=3)
     info = daemon.status(data_dir)
     assert info is not None
     assert info.idle_exit == 3
@@ -183,7 +188,7 @@ def test_an_idle_server_exits_by_itself(data_dir: Path) -> None:
 def test_concurrent_starters_start_one_server(data_dir: Path) -> None:
     urls: list[str] = []
     threads = [
-        threading.Thread(target=lambda: urls.append(daemon.ensure_running(data_dir)))
+        threading.Thread(target=lambda: urls.append(local.ensure_running(data_dir)))
         for _ in range(4)
     ]
     for thread in threads:
