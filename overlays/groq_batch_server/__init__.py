@@ -30,8 +30,8 @@ __all__ = ["FaultRule", "FaultSet", "LocalServer", "ServerConfig", "serve"]
 
 
 def __getattr__(name: str) -> Any:
-    # Loaded on first use, so `groq_batch_server.daemon` (what every --local command and
-    # `serve --status` import) does not pay for Starlette and uvicorn.
+    # Loaded on first use, so `groq_batch_server.daemon` (what `serve --status` and `--stop`
+    # import) does not pay for Starlette and uvicorn.
     if name in ("LocalServer", "serve"):
         from groq_batch_server import runtime
 
