@@ -48,6 +48,9 @@ if TYPE_CHECKING:
     from groq_batch.jsonl import chat_request as chat_request
     from groq_batch.jsonl import transcription_request as transcription_request
     from groq_batch.jsonl import translation_request as translation_request
+    from groq_batch.local import LocalServerError as LocalServerError
+    from groq_batch.local import async_local_client as async_local_client
+    from groq_batch.local import local_client as local_client
     from groq_batch.resources.batches import IDEMPOTENCY_METADATA_KEY as IDEMPOTENCY_METADATA_KEY
     from groq_batch.results import BatchResult as BatchResult
     from groq_batch.results import JoinStats as JoinStats

@@ -225,7 +225,9 @@ def _lock_data_dir(data_dir: Path) -> Any:
 
     lock = filelock.FileLock(data_dir / local.SERVER_LOCK, mode=0o600, thread_local=False)
     try:
-        lock.acquire(timeout=0)
+        # Not 0: a client checking whether a server holds the folder takes the lock for an
+        # instant, and a server starting in that instant must not take it for another's.
+        lock.acquire(timeout=1.0)
     except filelock.Timeout:
         holder = local.lock_holder(data_dir)
         owner = f"pid {holder}" if holder not in (None, -1) else "another process"
