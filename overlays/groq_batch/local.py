@@ -513,13 +513,15 @@ def ensure_running(
     if record is not None and record.get("version") == ours and read_secret(data):
         return str(record["url"])
     with starter_lock(data, timeout):
+        lost_secret = read_secret(data) is None
         read_secret(data, create=True)
         # Someone may have started it while we waited for the lock.
         record = find_running(data)
-        if record is not None and record.get("version") == ours:
+        if record is not None and record.get("version") == ours and not lost_secret:
             return str(record["url"])
         if record is not None:
-            # A server from another version: ask it to stop, then start ours.
+            # A server from another version, or one whose secret file was deleted (no client
+            # could reach it): ask it to stop, then start ours.
             terminate(record["pid"], data, timeout)
         (data / RECORD).unlink(missing_ok=True)
         holder = lock_holder(data)

@@ -424,3 +424,16 @@ def test_the_non_posix_path_starts_finds_and_stops_the_server(
     monkeypatch.undo()
     assert _gone(info.pid)
     assert daemon.status(data_dir) is None
+
+
+def test_a_lost_secret_gives_a_new_server_that_requires_the_new_one(data_dir: Path) -> None:
+    local.ensure_running(data_dir)
+    old = daemon.status(data_dir)
+    assert old is not None
+    (data_dir / "daemon.secret").unlink()
+    url = local.ensure_running(data_dir)
+    assert _gone(old.pid)
+    secret = local.read_secret(data_dir)
+    assert secret
+    ok = httpx.get(url + "/openai/v1/batches", headers={"Authorization": f"Bearer {secret}"})
+    assert ok.status_code == 200
