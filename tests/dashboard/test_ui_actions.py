@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from groq_batch import Groq
 from groq_batch.jobs import JobRegistry
