@@ -27,6 +27,7 @@ PINNED = {"openapi-python-client": "0.29.1", "ruff": "0.17.6"}
 # The upstream templates our overrides in generator/templates/ were copied from. If the installed
 # generator's copy differs, the overrides must be re-made from the new upstream (README.md).
 UPSTREAM_TEMPLATES = {
+    "endpoint_module.py.jinja": "c1b2628053eb4875ba59566baa5ae907666f9cbfafa308d93f970a4404b7cd52",
     "model.py.jinja": "fd1c79680d51c06cfbb89809ad123750ba9add98b688036c04cabbf1f8ba40a0",
     "models_init.py.jinja": "4f64a3d6e1b15a561be5573c1b7702eb928c0e4fa6b67107d20e57a74c44d51a",
     "types.py.jinja": "93df9d75883a4eafac77dd21bc6907f3ef612e3f7841e08656618dcf6c4ce494",

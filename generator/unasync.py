@@ -33,6 +33,7 @@ SUBS: list[tuple[str, str]] = [
     (r"AsyncPage\b", "SyncPage"),
     (r"AsyncPaginator\b", "SyncPage"),
     (r"httpx\.AsyncClient\b", "httpx.Client"),
+    (r"DefaultAsyncHttpxClient\b", "DefaultHttpxClient"),
     # AsyncGroq -> Groq, AsyncBatches -> Batches, AsyncIterator -> Iterator, ...
     (r"Async([A-Z]\w*)\b", r"\1"),
     (r"groq_batch\._async\b", "groq_batch._sync"),
@@ -43,7 +44,7 @@ SUBS: list[tuple[str, str]] = [
     (r"__aenter__\b", "__enter__"),
     (r"__aexit__\b", "__exit__"),
     (r"__aiter__\b", "__iter__"),
-    (r"aiter_bytes\b", "iter_bytes"),
+    (r"aiter_(bytes|text|lines|raw)\b", r"iter_\1"),
     (r"aread\b", "read"),
     (r"aclose\b", "close"),
     # A coroutine's result type is the plain result type (one level of nested brackets).

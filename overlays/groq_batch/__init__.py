@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq as AsyncGroq
     from groq_batch._async.content import AsyncBinaryContent as AsyncBinaryContent
     from groq_batch._async.pagination import AsyncPage as AsyncPage
+    from groq_batch._async.response import AsyncAPIResponse as AsyncAPIResponse
     from groq_batch._async.workflow import AsyncBatchJob as AsyncBatchJob
     from groq_batch._client import InsecureTransportWarning as InsecureTransportWarning
     from groq_batch._errors import APIConnectionError as APIConnectionError
@@ -27,14 +28,23 @@ if TYPE_CHECKING:
     from groq_batch._errors import RateLimitError as RateLimitError
     from groq_batch._errors import RequestTooLargeError as RequestTooLargeError
     from groq_batch._errors import UnprocessableEntityError as UnprocessableEntityError
+    from groq_batch._http_clients import DefaultAioHttpClient as DefaultAioHttpClient
+    from groq_batch._http_clients import DefaultAsyncHttpxClient as DefaultAsyncHttpxClient
+    from groq_batch._http_clients import DefaultHttpxClient as DefaultHttpxClient
     from groq_batch._sync.client import Groq as Groq
     from groq_batch._sync.content import BinaryContent as BinaryContent
     from groq_batch._sync.pagination import SyncPage as SyncPage
+    from groq_batch._sync.response import APIResponse as APIResponse
     from groq_batch._sync.workflow import BatchJob as BatchJob
     from groq_batch._types import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
     from groq_batch._types import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
     from groq_batch._types import NOT_GIVEN as NOT_GIVEN
     from groq_batch._types import NotGiven as NotGiven
+    from groq_batch._types import Omit as Omit
+    from groq_batch._types import Timeout as Timeout
+    from groq_batch._types import not_given as not_given
+    from groq_batch._types import omit as omit
+    from groq_batch._uploads import file_from_path as file_from_path
     from groq_batch._workflow_core import BatchNotFinishedError as BatchNotFinishedError
     from groq_batch._workflow_core import JobSubmitError as JobSubmitError
     from groq_batch._workflow_core import UploadProgress as UploadProgress
@@ -70,6 +80,16 @@ __version__ = "0.1.0"
 # `import groq_batch` costs almost nothing: httpx and the generated models load with the first
 # client, and the server, the CLI and terminal libraries never load unless asked for.
 _LAZY: dict[str, str] = {
+    "APIResponse": "groq_batch._sync.response",
+    "AsyncAPIResponse": "groq_batch._async.response",
+    "DefaultHttpxClient": "groq_batch._http_clients",
+    "DefaultAsyncHttpxClient": "groq_batch._http_clients",
+    "DefaultAioHttpClient": "groq_batch._http_clients",
+    "file_from_path": "groq_batch._uploads",
+    "Omit": "groq_batch._types",
+    "omit": "groq_batch._types",
+    "not_given": "groq_batch._types",
+    "Timeout": "groq_batch._types",
     "ActualCost": "groq_batch.estimate",
     "APIConnectionError": "groq_batch._errors",
     "APIError": "groq_batch._errors",
@@ -137,10 +157,12 @@ __all__ = [
     "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "ActualCost",
+    "AsyncAPIResponse",
     "AsyncBatchJob",
     "AsyncBinaryContent",
     "AsyncGroq",
@@ -154,6 +176,9 @@ __all__ = [
     "BinaryContent",
     "CapacityExceededError",
     "ConflictError",
+    "DefaultAioHttpClient",
+    "DefaultAsyncHttpxClient",
+    "DefaultHttpxClient",
     "Estimate",
     "Groq",
     "GroqError",
@@ -167,6 +192,7 @@ __all__ = [
     "MetadataLimits",
     "NotFoundError",
     "NotGiven",
+    "Omit",
     "Outcome",
     "PermissionDeniedError",
     "Problem",
@@ -174,6 +200,7 @@ __all__ = [
     "RequestTooLargeError",
     "ResultSummary",
     "SyncPage",
+    "Timeout",
     "UnprocessableEntityError",
     "UploadProgress",
     "ValidationError",
@@ -184,7 +211,10 @@ __all__ = [
     "async_local_client",
     "chat_request",
     "estimate",
+    "file_from_path",
     "local_client",
+    "not_given",
+    "omit",
     "requests_from_table",
     "transcription_request",
     "translation_request",

@@ -7,12 +7,13 @@ from it. Both are re-exported here, loaded on first use.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import re
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -21,7 +22,6 @@ from groq_batch._errors import GroqError
 from groq_batch._http import Settings
 from groq_batch._types import (
     DEFAULT_TIMEOUT,
-    NOT_GIVEN,
     NotGiven,
     TimeoutTypes,
 )
@@ -59,6 +59,8 @@ def _resolve(
     http_client: httpx.Client | httpx.AsyncClient | None,
     require_https: bool | None = None,
     provider: str | Provider | None = None,
+    default_query: Mapping[str, object] | None = None,
+    strict: bool = False,
 ) -> Settings:
     """Resolve a client's settings: the argument, then the environment, then the default.
 
@@ -82,6 +84,12 @@ def _resolve(
         # A caller's own client with a deliberate timeout keeps it; httpx's 5 s default does not.
         own = http_client.timeout if http_client is not None else None
         timeout = own if own is not None and own != httpx.Timeout(5.0) else DEFAULT_TIMEOUT
+    if max_retries is None:
+        # The SDK's message and type, for code that catches it.
+        raise TypeError(
+            "max_retries cannot be None. If you want to disable retries, pass `0`; if you want "
+            "unlimited retries, pass `math.inf` or a very high number."
+        )
     if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
         raise ValueError(f"max_retries must be a non-negative int; got {max_retries!r}")
     return Settings(
@@ -93,6 +101,8 @@ def _resolve(
         max_retries=max_retries,
         default_headers=dict(default_headers or {}),
         require_https=require_https,
+        default_query=dict(default_query or {}),
+        strict=strict,
     )
 
 
@@ -136,11 +146,12 @@ def _clean_key(raw: str | None, env: str = "GROQ_API_KEY") -> str:
             f"by setting the {env} environment variable."
         )
     for position, char in enumerate(key):
-        if not 32 < ord(char) < 127:
+        # Spaces and other printable characters are legal in a header value (RFC 9110 5.5);
+        # control characters would split or corrupt the request.
+        if ord(char) < 32 or ord(char) == 127:
             raise GroqError(
-                f"The API key has a character that cannot be sent in a header at position "
-                f"{position} (a control character, a space or a non-ASCII character). Check "
-                "where the key is read from; the key itself is not shown."
+                f"The API key has a control character at position {position}, which cannot be "
+                "sent in a header. Check where the key is read from; the key itself is not shown."
             )
     return key
 
@@ -174,27 +185,6 @@ class InsecureTransportWarning(GroqError, UserWarning):
     """The client was configured to send the API key over plain http to a non-loopback host."""
 
 
-def _evolve(
-    settings: Settings,
-    *,
-    api_key: str | None,
-    base_url: str | httpx.URL | None,
-    timeout: TimeoutTypes | NotGiven,
-    max_retries: int | None,
-    default_headers: Mapping[str, str] | None,
-) -> dict[str, object]:
-    """The constructor arguments of a copy with some options replaced."""
-    return {
-        "api_key": api_key if api_key is not None else settings.api_key,
-        "base_url": base_url if base_url is not None else settings.base_url + settings.prefix,
-        "provider": settings.provider,
-        "timeout": settings.timeout if isinstance(timeout, NotGiven) else timeout,
-        "max_retries": max_retries if max_retries is not None else settings.max_retries,
-        "default_headers": {**settings.default_headers, **(default_headers or {})},
-        "require_https": settings.require_https,
-    }
-
-
 class _ClientInfo:
     """What both clients show about themselves, never the key."""
 
@@ -202,9 +192,16 @@ class _ClientInfo:
     idempotent_creates: bool
 
     @property
-    def base_url(self) -> str:
-        """The API's base URL (operation paths start with `prefix`)."""
-        return self._settings.base_url
+    def base_url(self) -> httpx.URL:
+        """The API's base URL, with a trailing slash as the SDK shows it (paths add `prefix`)."""
+        return httpx.URL(self._settings.base_url.rstrip("/") + "/")
+
+    @base_url.setter
+    def base_url(self, url: str | httpx.URL) -> None:
+        base, prefix = split_base_url(url, self._settings.provider)
+        self._settings = dataclasses.replace(self._settings, base_url=base, prefix=prefix)
+        this: Any = self  # both flavours keep their transport under this name
+        this._transport.settings = self._settings
 
     @property
     def prefix(self) -> str:
@@ -242,59 +239,80 @@ class _ClientInfo:
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(provider={self.provider.name!r}, "
-            f"base_url={self.base_url + self.prefix!r}, timeout={self.timeout!r}, "
+            f"base_url={self._settings.base_url + self.prefix!r}, timeout={self.timeout!r}, "
             f"max_retries={self.max_retries!r})"
         )
 
-    def with_options(
+    @property
+    def default_headers(self) -> dict[str, str]:
+        """The headers every request starts from, the key's `Authorization` left out."""
+        headers = self._settings.headers()
+        del headers["Authorization"]
+        return headers
+
+    @property
+    def default_query(self) -> dict[str, object]:
+        """The query parameters every request carries."""
+        return dict(self._settings.default_query)
+
+    @property
+    def api_key(self) -> str:
+        """The API key (never shown in a repr, a log line or an error)."""
+        return self._settings.api_key
+
+    def _copy_kwargs(
         self,
         *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        idempotent_creates: bool | None = None,
-    ) -> Self:
-        """Return a copy of this client with some options replaced.
-
-        The copy shares this client's connection pool; closing the copy leaves it open.
-
-        Args:
-            api_key: A different API key.
-            base_url: A different base URL.
-            timeout: A different default timeout.
-            max_retries: A different retry budget.
-            default_headers: Headers to add to (or override in) the defaults.
-            idempotent_creates: Turn the create marker on or off.
-
-        Returns:
-            The new client.
-        """
-        kwargs = _evolve(
-            self._settings,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-        )
-        if idempotent_creates is None:
-            idempotent_creates = self.idempotent_creates
-        # Both clients take the same keyword arguments and keep the same private attributes;
-        # only the flavour of their pool and transport differs.
-        this: Any = self
-        factory: Any = type(self)
-        copy: Any = factory(
-            **kwargs, http_client=this._http_client, idempotent_creates=idempotent_creates
-        )
-        copy._transport.sleep = this._transport.sleep
-        copy._transport.clock = this._transport.clock
-        copy._transport.jitter = this._transport.jitter
-        result: Self = copy
-        return result
-
-    copy = with_options
+        api_key: str | None,
+        base_url: str | httpx.URL | None,
+        timeout: TimeoutTypes | NotGiven,
+        max_retries: int | NotGiven,
+        default_headers: Mapping[str, str] | None,
+        set_default_headers: Mapping[str, str] | None,
+        default_query: Mapping[str, object] | None,
+        set_default_query: Mapping[str, object] | None,
+        idempotent_creates: bool | None,
+        require_https: bool | None,
+        provider: str | Provider | None,
+        extra: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """The constructor arguments of a copy with some options replaced (the SDK's rules)."""
+        if default_headers is not None and set_default_headers is not None:
+            raise ValueError(
+                "The `default_headers` and `set_default_headers` arguments are mutually exclusive"
+            )
+        if default_query is not None and set_default_query is not None:
+            raise ValueError(
+                "The `default_query` and `set_default_query` arguments are mutually exclusive"
+            )
+        settings = self._settings
+        headers = dict(settings.default_headers)
+        if default_headers is not None:
+            headers.update(default_headers)
+        elif set_default_headers is not None:
+            headers = dict(set_default_headers)
+        query = dict(settings.default_query)
+        if default_query is not None:
+            query.update(default_query)
+        elif set_default_query is not None:
+            query = dict(set_default_query)
+        return {
+            "api_key": api_key if api_key is not None else settings.api_key,
+            "base_url": base_url if base_url is not None else settings.base_url + settings.prefix,
+            "provider": provider if provider is not None else settings.provider,
+            "timeout": settings.timeout if isinstance(timeout, NotGiven) else timeout,
+            "max_retries": settings.max_retries
+            if isinstance(max_retries, NotGiven)
+            else max_retries,
+            "default_headers": headers,
+            "default_query": query,
+            "require_https": settings.require_https if require_https is None else require_https,
+            "idempotent_creates": (
+                self.idempotent_creates if idempotent_creates is None else idempotent_creates
+            ),
+            "_strict_response_validation": settings.strict,
+            **extra,
+        }
 
 
 __getattr__ = _flavours.lazy_exports(

@@ -26,7 +26,11 @@ if TYPE_CHECKING:
     from groq_batch._async.content import AsyncBinaryContent as AsyncBinaryContent
     from groq_batch._sync.content import BinaryContent as BinaryContent
 
-__all__ = ["expected_length", "resume_headers", "resume_skip"]
+__all__ = ["SMALL_CONTENT", "expected_length", "resume_headers", "resume_skip"]
+
+SMALL_CONTENT: Final = 64 * 1024
+"""A body announced at most this long (64 KiB) is read when `files.content()` returns, as the
+SDK's `content()` reads every body; a longer one streams, so memory stays flat."""
 
 _CONTENT_RANGE: Final = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 
@@ -126,8 +130,15 @@ class _LineSplitter:
 class _ContentBase:
     """State shared by both flavours: what arrived, what was announced, how to verify."""
 
-    def __init__(self, response: httpx.Response, *, max_resumes: int) -> None:
+    def __init__(
+        self, response: httpx.Response, *, max_resumes: int, retries_taken: int = 0
+    ) -> None:
         self._response = response
+        self._first = response
+        self._buffered = False
+        self._data = b""
+        self.retries_taken = retries_taken
+        """How many times the first request was sent again."""
         self._received = 0
         self._skip = 0
         self._expected = expected_length(response)
@@ -143,7 +154,32 @@ class _ContentBase:
     @property
     def headers(self) -> httpx.Headers:
         """The first response's headers."""
-        return self._response.headers
+        return self._first.headers
+
+    @property
+    def status_code(self) -> int:
+        """The first response's HTTP status."""
+        return self._first.status_code
+
+    @property
+    def http_response(self) -> httpx.Response:
+        """The first `httpx.Response` (a resume makes another; see `response`)."""
+        return self._first
+
+    @property
+    def http_request(self) -> httpx.Request:
+        """The request that opened the download."""
+        return self._first.request
+
+    @property
+    def url(self) -> httpx.URL:
+        """The download's URL."""
+        return self._first.url
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the connection is released: the body was read whole, or `close()` was called."""
+        return self._response.is_closed
 
     @property
     def content_length(self) -> int | None:
@@ -154,6 +190,11 @@ class _ContentBase:
     def bytes_received(self) -> int:
         """How many bytes of the file have been delivered so far."""
         return self._received
+
+    def _buffered_chunks(self, chunk_size: int | None) -> list[bytes]:
+        """A small body read whole at `content()`, in chunks: it can be read again."""
+        size = chunk_size or len(self._data) or 1
+        return [self._data[i : i + size] for i in range(0, len(self._data), size)]
 
     def _start(self) -> None:
         if self._started:

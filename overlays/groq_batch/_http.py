@@ -7,15 +7,14 @@ Request building, option merging and every retry decision are plain functions or
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import functools
 import logging
 import random
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
 from typing import Any, Final, Generic, TypeVar
 
 import httpx
@@ -25,16 +24,18 @@ from groq_batch._errors import (
     APITimeoutError,
 )
 from groq_batch._retry import Action, decide_exception, decide_response, retry_delay
-from groq_batch._types import Body, Headers, NotGiven, Query, TimeoutTypes
+from groq_batch._types import Body, Headers, NotGiven, Omit, Query, TimeoutTypes
 from groq_batch.providers import Provider, get_provider
 
 __all__ = [
-    "APIResponse",
+    "RECOVERED_HEADER",
+    "STRICT_EXTENSION",
+    "Outcome",
     "RequestOptions",
     "Settings",
     "build_options",
-    "capture_responses",
-    "record_response",
+    "low_level_options",
+    "recovered_response",
     "redact_headers",
     "require_id",
 ]
@@ -69,6 +70,31 @@ def _user_agent() -> str:
     return f"groq-batch/{__version__} Python/{py.major}.{py.minor}.{py.micro}"
 
 
+@functools.cache
+def platform_headers() -> dict[str, str]:
+    """The `X-Stainless-*` headers the official SDK sends, with this package's version.
+
+    Groq's API sees the same request shape from either client; code and proxies that read
+    `X-Stainless-Lang` keep working. A caller's `default_headers` override them.
+    """
+    import platform
+
+    from groq_batch import __version__
+
+    system = platform.system().lower()
+    os_name = {"darwin": "MacOS", "windows": "Windows", "linux": "Linux"}.get(system, system)
+    machine = platform.machine().lower()
+    arch = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64"}.get(machine, machine or "unknown")
+    return {
+        "X-Stainless-Lang": "python",
+        "X-Stainless-Package-Version": __version__,
+        "X-Stainless-OS": os_name,
+        "X-Stainless-Arch": arch,
+        "X-Stainless-Runtime": platform.python_implementation(),
+        "X-Stainless-Runtime-Version": platform.python_version(),
+    }
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """A client's resolved configuration. `repr()` never shows the key."""
@@ -81,6 +107,8 @@ class Settings:
     require_https: bool = False
     prefix: str = GENERATED_PREFIX
     provider: Provider = dataclasses.field(default_factory=get_provider)
+    default_query: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    strict: bool = False
 
     def url(self, path: str) -> str:
         """The full URL of a generated operation path, under this provider's prefix.
@@ -88,6 +116,8 @@ class Settings:
         The generated client's paths are Groq's (`/openai/v1/...`); this is the one place they
         are mapped to the provider's prefix (`/v1/...` at OpenAI and its gateways).
         """
+        if "://" in path:
+            return path  # an absolute URL (the low-level `client.get("https://...")`)
         if path.startswith(GENERATED_PREFIX + "/"):
             path = self.prefix + path[len(GENERATED_PREFIX) :]
         return self.base_url.rstrip("/") + path
@@ -98,6 +128,7 @@ class Settings:
             "Authorization": f"Bearer {self.api_key}",
             "Accept": "application/json",
             "User-Agent": _user_agent(),
+            **platform_headers(),
             **self.default_headers,
         }
 
@@ -118,6 +149,8 @@ class RequestOptions:
         idempotent: Whether a retry after an ambiguous failure is safe.
         stream: Whether to leave the body unread for the caller to stream.
         rewind: Called before each retry to reset a streamed body; returns False if it cannot.
+        content: A raw body (bytes or an iterator of bytes), or None.
+        follow_redirects: Whether to follow redirects; None for the HTTP client's setting.
         recover_after_exception: Whether a transport failure after the request may have arrived
             goes through the caller's recovery hook (else it is raised, not sent again).
         resend_statuses: Error statuses that mean the server did not take the request, so it
@@ -127,7 +160,7 @@ class RequestOptions:
     method: str
     path: str
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    headers: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     json: Any = None
     files: Any = None
     data: Mapping[str, Any] | None = None
@@ -137,67 +170,46 @@ class RequestOptions:
     rewind: Callable[[], bool] | None = None
     recover_after_exception: bool = True
     resend_statuses: frozenset[int] = frozenset()
+    content: Any = None
+    follow_redirects: bool | None = None
 
 
-class APIResponse(Generic[_T]):
-    """A response as received, with the parsed result one call away (`with_raw_response`).
-
-    `client.batches.with_raw_response.retrieve(batch_id)` returns one of these, as the official
-    SDK does: read `.headers` (rate limits, request id) and `.status_code`, then `.parse()`.
+@dataclasses.dataclass
+class Outcome(Generic[_T]):
+    """What one logical request ended with: its own last response, or what a look-up found.
 
     Attributes:
-        http_response: The underlying `httpx.Response` (the last one, after any retries).
+        response: The request's last response (2xx), or, after a recovered ambiguous failure, a
+            response made from what the look-up found (see `recovered_response`).
+        retries_taken: How many times the request was sent again.
+        recovered: What the recovery hook found, or None when the request itself succeeded.
     """
 
-    def __init__(self, http_response: httpx.Response, parsed: _T) -> None:
-        self.http_response = http_response
-        self._parsed = parsed
-
-    @property
-    def headers(self) -> httpx.Headers:
-        """The response's headers."""
-        return self.http_response.headers
-
-    @property
-    def status_code(self) -> int:
-        """The response's HTTP status."""
-        return self.http_response.status_code
-
-    def parse(self) -> _T:
-        """The result the method would have returned without `with_raw_response`.
-
-        Returns:
-            The parsed result.
-        """
-        return self._parsed
-
-    def __repr__(self) -> str:
-        return f"<APIResponse [{self.status_code}] {self.http_response.request.url}>"
+    response: httpx.Response
+    retries_taken: int
+    recovered: _T | None = None
 
 
-_captured: ContextVar[list[httpx.Response] | None] = ContextVar("groq_batch_raw", default=None)
+STRICT_EXTENSION: Final = "groq_batch_strict_response_validation"
+"""The request extension that tells the response parsers whether the client is strict."""
+
+RECOVERED_HEADER: Final = "groq-batch-recovered"
+"""Set on the response `with_raw_response` shows after a recovered ambiguous create or upload."""
 
 
-def record_response(response: httpx.Response) -> None:
-    """Keep a successful response for `with_raw_response`, if a capture is active."""
-    sink = _captured.get()
-    if sink is not None:
-        sink.append(response)
+def recovered_response(request: httpx.Request, found: object) -> httpx.Response:
+    """The response a recovered create or upload shows: this request's, with the found body.
 
-
-@contextlib.contextmanager
-def capture_responses() -> Iterator[list[httpx.Response]]:
-    """Collect the successful responses of the calls made inside the block (this task only).
-
-    Yields:
-        The list the responses are appended to, in order.
+    After an ambiguous failure the request itself got no usable answer; the look-up found what
+    it created. The raw response is still the create's own request (method, URL, headers), with
+    the found object as its JSON body, status 200, and `groq-batch-recovered: true`, never the
+    look-up's list page.
     """
-    sink: list[httpx.Response] = []
-    token = _captured.set(sink)
-    try:
-        yield sink
-    finally:
-        _captured.reset(token)
+    to_dict = getattr(found, "to_dict", None)
+    body = to_dict() if callable(to_dict) else {}
+    response = httpx.Response(200, json=body, headers={RECOVERED_HEADER: "true"}, request=request)
+    response.read()
+    return response
 
 
 def build_options(
@@ -229,7 +241,7 @@ def build_options(
     Returns:
         The merged options.
     """
-    headers = {str(k): str(v) for k, v in kwargs.get("headers", {}).items()}
+    headers: dict[str, Any] = {str(k): str(v) for k, v in kwargs.get("headers", {}).items()}
     headers.update(extra_headers or {})
     params = dict(kwargs.get("params", {}))
     params.update(extra_query or {})
@@ -374,20 +386,28 @@ class _TransportBase:
         return f"{type(self).__name__}({self.settings!r})"
 
     def _build(
-        self, client: httpx.Client | httpx.AsyncClient, opts: RequestOptions
+        self, client: httpx.Client | httpx.AsyncClient, opts: RequestOptions, retries_taken: int = 0
     ) -> httpx.Request:
         headers = {**self.settings.headers(), **opts.headers}
+        # As the SDK does: each attempt says which retry it is, unless the caller set the header.
+        if not any(name.lower() == "x-stainless-retry-count" for name in headers):
+            headers["x-stainless-retry-count"] = str(retries_taken)
+        headers = {name: value for name, value in headers.items() if not isinstance(value, Omit)}
         timeout = self.settings.timeout if isinstance(opts.timeout, NotGiven) else opts.timeout
+        params = {**self.settings.default_query, **opts.params}
         request = client.build_request(
             opts.method,
             self.settings.url(opts.path),
-            params=opts.params or None,
+            params=params or None,
             headers=headers,
             json=opts.json,
             files=opts.files,
             data=opts.data,
+            content=opts.content,
             timeout=timeout,
         )
+        # Carried with the request (so with its response) to the parser: strict or lenient.
+        request.extensions[STRICT_EXTENSION] = self.settings.strict
         for name, value in request.headers.items():
             if _ILLEGAL_IN_HEADER.search(value):
                 # Refused here, before httpx, h11 or httpcore's DEBUG trace can quote the value.
@@ -480,3 +500,58 @@ class _TransportBase:
                 response.status_code,
                 redact_headers(response.headers),
             )
+
+
+def low_level_options(
+    method: str,
+    path: str,
+    body: object | None,
+    content: Any,
+    files: Any,
+    options: Mapping[str, Any],
+    stream: bool,
+) -> RequestOptions:
+    """The request of a low-level call (`client.post(path, cast_to=..., body=..., options=...)`).
+
+    Raw bytes as `body` are sent as `content`, with the SDK's deprecation warning.
+
+    Args:
+        method: The HTTP method.
+        path: A path under the base URL, or an absolute URL.
+        body: A JSON body, or (deprecated) raw bytes.
+        content: A raw body.
+        files: Multipart files.
+        options: The SDK's request options (`headers`, `params`, `timeout`, `follow_redirects`,
+            `extra_json`).
+        stream: Whether to leave the body unread.
+
+    Returns:
+        The request's options. It is never retried after an ambiguous failure unless it is a GET.
+    """
+    if isinstance(body, bytes | bytearray):
+        import warnings
+
+        warnings.warn(
+            "Passing raw bytes as `body` is deprecated and will be removed in a future version. "
+            "Please pass raw bytes via the `content` parameter instead.",
+            DeprecationWarning,
+            stacklevel=4,
+        )
+        content, body = body, None
+    extra_json = options.get("extra_json")
+    if extra_json:
+        body = {**(body if isinstance(body, Mapping) else {}), **extra_json}
+    timeout = options.get("timeout", NotGiven())
+    return RequestOptions(
+        method=method.upper(),
+        path=path,
+        params=dict(options.get("params") or {}),
+        headers=dict(options.get("headers") or {}),
+        json=body,
+        files=files,
+        content=content,
+        timeout=timeout,
+        idempotent=method.upper() in {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"},
+        stream=stream,
+        follow_redirects=options.get("follow_redirects"),
+    )

@@ -2,7 +2,10 @@
 
 The generated `from_dict` methods trust the types they are given (they `cast`), so the checks here
 make sure a response the spec does not describe raises `APIResponseValidationError` instead of
-leaking a half-typed object.
+leaking a half-typed object, when the client is strict (`_strict_response_validation=True`). By
+default, as in the official SDK, a response that does not fit is kept as it came: missing
+required fields are None and types go unchecked; only a body that is not a JSON object, or one
+the model cannot be built from at all, raises.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
+import attrs
 import httpx
 
 from groq_batch._errors import APIResponseValidationError
+from groq_batch._http import STRICT_EXTENSION
 from groq_batch_api.models import (
     Batch,
     BatchError,
@@ -182,12 +187,45 @@ def _parse(
     try:
         return check(from_dict(data))
     except (KeyError, TypeError, ValueError, AttributeError, _Invalid) as exc:
+        if not _is_strict(response):
+            kept = _lenient(from_dict, data)
+            if kept is not None:
+                return kept
         detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
         raise APIResponseValidationError(
             response,
             data,
             message=f"The API returned a response the spec does not describe: {detail}",
         ) from exc
+
+
+def _is_strict(response: httpx.Response) -> bool:
+    """Whether the client that sent this response's request asked for strict validation."""
+    try:
+        request = response.request
+    except RuntimeError:  # a response built by hand, without a request: be strict
+        return True
+    return bool(request.extensions.get(STRICT_EXTENSION, True))
+
+
+def _lenient(from_dict: Callable[[Mapping[str, Any]], _M], data: dict[str, Any]) -> _M | None:
+    """The SDK's lenient parse: keep what came, missing required fields as None, types unchecked.
+
+    Returns None when even that cannot build the model (a nested object of the wrong shape).
+    """
+    model = getattr(from_dict, "__self__", None)
+    required: list[str] = []
+    if model is not None:
+        names = {attr: wire for wire, attr in getattr(model, "_WIRE_NAMES", {}).items()}
+        required = [
+            names.get(f.name, f.name)
+            for f in attrs.fields(model)
+            if f.default is attrs.NOTHING and f.init
+        ]
+    try:
+        return from_dict({**dict.fromkeys(required), **data})
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def parse_batch(response: httpx.Response) -> Batch:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from groq_batch._async.pagination import AsyncPage as AsyncPage
     from groq_batch._sync.pagination import SyncPage as SyncPage
 
-__all__ = ["AsyncPaginator", "Cursor", "next_page_params", "page_fields"]
+__all__ = ["AsyncPaginator", "BasePage", "Cursor", "next_page_params", "page_fields"]
 
 log = logging.getLogger("groq_batch")
 
@@ -139,6 +139,10 @@ class _BasePage(Generic[_Item]):
             f"last_id={self.last_id!r}, has_more={self.has_more!r}, "
             f"next_cursor={self.next_cursor!r})"
         )
+
+
+BasePage = _BasePage
+"""The base of `SyncPage` and `AsyncPage`: a page's fields (`data`, `has_more`, ...)."""
 
 
 def page_fields(page: Any, seen: frozenset[Cursor]) -> dict[str, Any]:

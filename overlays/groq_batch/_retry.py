@@ -28,7 +28,7 @@ __all__ = [
 INITIAL_RETRY_DELAY: Final = 0.5
 MAX_RETRY_DELAY: Final = 8.0
 MAX_RETRY_AFTER: Final = 60.0
-"""The longest server-requested wait the client sits through; a longer one is raised instead."""
+"""The longest server-requested wait the client sits through; past it, the SDK's capped backoff."""
 
 # Statuses where the server tells us it did not do the work: timing out on our request (408),
 # refusing it because of a concurrent change (409), rate limiting (429), or Groq's flex capacity
@@ -102,8 +102,8 @@ def decide_response(
 
     `x-should-retry: true|false` from the server overrides the status rule. A 5xx on a request with
     a recovery hook goes through the hook first, because a gateway may have answered 502/504 after
-    the backend acted. A `retry-after` longer than `MAX_RETRY_AFTER` is not waited out: the error
-    is raised so the caller can decide.
+    the backend acted. A `retry-after` longer than `MAX_RETRY_AFTER` is not waited out: as in the
+    official SDK, the capped backoff is used instead (see `retry_delay`).
 
     Args:
         status_code: The response status (>= 400).
@@ -123,9 +123,6 @@ def decide_response(
         return Action.RAISE
     retryable = override == "true" or status_code in _RETRYABLE_STATUSES or status_code >= 500
     if not retryable:
-        return Action.RAISE
-    wait = retry_after(headers, now=now)
-    if wait is not None and wait > MAX_RETRY_AFTER:
         return Action.RAISE
     if status_code >= 500 and status_code != 498 and can_recover:
         return Action.RECOVER

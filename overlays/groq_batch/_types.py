@@ -14,8 +14,12 @@ __all__ = [
     "Body",
     "Headers",
     "NotGiven",
+    "Omit",
     "Query",
+    "Timeout",
     "TimeoutTypes",
+    "not_given",
+    "omit",
 ]
 
 _T = TypeVar("_T")
@@ -53,8 +57,29 @@ class NotGiven:
 
 
 NOT_GIVEN: Final = NotGiven()
+not_given: Final = NOT_GIVEN
+"""The SDK's newer spelling of `NOT_GIVEN`: the same object."""
 
-Headers: TypeAlias = Mapping[str, str]
+
+class Omit:
+    """Leave a default out of the request: `extra_headers={"X-Stainless-Retry-Count": omit}`.
+
+    `None` would send an empty value; `omit` removes the header (or field) altogether.
+    """
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __repr__(self) -> str:
+        return "omit"
+
+
+omit: Final = Omit()
+
+Timeout = httpx.Timeout
+"""`httpx.Timeout`, re-exported as the SDK does: `Groq(timeout=Timeout(20.0, connect=2.0))`."""
+
+Headers: TypeAlias = Mapping[str, "str | Omit"]
 """Extra request headers. A value of `None` is not allowed: omit the key instead."""
 Query: TypeAlias = Mapping[str, object]
 """Extra query parameters, merged over the ones the method builds."""

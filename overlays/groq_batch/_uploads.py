@@ -14,7 +14,7 @@ from typing import IO, BinaryIO, Self, TypeAlias, cast
 
 from groq_batch_api.types import File as GeneratedFile
 
-__all__ = ["FileInput", "Upload"]
+__all__ = ["FileInput", "Upload", "file_from_path"]
 
 FileContent: TypeAlias = bytes | IO[bytes]
 FileInput: TypeAlias = (
@@ -28,6 +28,23 @@ FileInput: TypeAlias = (
 """A path, bytes, a binary file object, `(name, bytes_or_fileobj)` or `(name, content, mime)`."""
 
 DEFAULT_NAME = "upload.jsonl"
+
+
+def file_from_path(path: str | os.PathLike[str]) -> tuple[str, bytes]:
+    """The SDK's helper: `(file name, bytes)` of the file at `path`, read whole.
+
+    Passing the path itself as `file=` streams it from disk instead, in flat memory.
+
+    Args:
+        path: The file.
+
+    Returns:
+        Its base name and its bytes.
+    """
+    with open(path, "rb") as handle:
+        return os.path.basename(os.fspath(path)), handle.read()
+
+
 _DIGEST_CHUNK = 1024 * 1024
 
 

@@ -185,11 +185,11 @@ def check_job_metadata(metadata: Mapping[str, str] | None, parts: int) -> None:
     Raises:
         ValidationError: A bound is crossed; each problem names its key.
     """
-    # Imported here: the create marker's key lives with the batches resource.
-    from groq_batch.resources.batches import IDEMPOTENCY_METADATA_KEY
+    # Imported here: the create marker lives with the batches resource, which counts it.
+    from groq_batch.resources.batches import new_marker, with_marker
 
     merged = part_metadata(metadata, new_job_id(), parts, parts)
-    merged.setdefault(IDEMPOTENCY_METADATA_KEY, uuid.uuid4().hex)
+    merged = with_marker(merged, new_marker())  # counted as sent, on or off: the safe side
     problems = validate_metadata(merged)
     if problems:
         raise ValidationError(problems, source="metadata")

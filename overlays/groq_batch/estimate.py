@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from groq_batch._tokens import MESSAGE_OVERHEAD, count_chat_prompt, is_rough
 from groq_batch.jsonl import AUDIO_URLS, BatchRequest
 from groq_batch.pricing import ModelPrice, ProviderPricing, load_pricing
+from groq_batch.validation import MAX_DEPTH, _depth_scan
 
 if TYPE_CHECKING:
     from groq_batch.results import BatchResult, ResultSummary
@@ -311,6 +312,13 @@ def _read_lines(path: str | os.PathLike[str], skipped: list[int]) -> Iterator[Ma
     with open(path, "rb") as fh:
         for raw in fh:
             if not raw.strip():
+                continue
+            # The validator's depth rule first: a line nested past it would overflow the parser
+            # (a RecursionError traceback), or the recursive walks below it.
+            if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth_scan(
+                raw.decode("utf-8", "replace"), MAX_DEPTH
+            ):
+                skipped[0] += 1
                 continue
             try:
                 value = json.loads(raw)

@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import secrets
+import socket
 import sqlite3
 import time
 import urllib.parse
@@ -74,11 +75,64 @@ CREATE TABLE IF NOT EXISTS job_batches (
     PRIMARY KEY (batch_id, name)
 );
 CREATE INDEX IF NOT EXISTS jobs_by_input ON jobs(input_path, output_path);
+CREATE TABLE IF NOT EXISTS reservations (
+    name TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started TEXT,
+    created_at REAL NOT NULL
+);
 """
+
+RESERVATION_TTL = 24 * 3600.0
+"""Seconds after which a reservation whose owner cannot be checked (another host) lapses."""
 
 
 class JobNameError(ValueError):
     """A job name that is malformed, looks like a batch id, or is already taken."""
+
+
+def _process_started(pid: int) -> str | None:
+    """When a process started (clock ticks since boot, from Linux's /proc), or None if unknown.
+
+    Recorded with a reservation so that a new process that got a crashed one's pid is not taken
+    for it.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (a zombie counts as dead)."""
+    if os.name == "nt":  # pragma: no cover - os.kill(pid, 0) would terminate it on Windows
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        try:
+            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        finally:
+            kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 def default_data_dir() -> Path:
@@ -245,6 +299,8 @@ class JobRegistry:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_registry_path()
+        # The names this object reserved, with their tokens: `record` completes only these.
+        self._held: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"JobRegistry({str(self.path)!r})"
@@ -319,7 +375,10 @@ class JobRegistry:
         out = os.path.abspath(output_path) if output_path is not None else None
         now = time.time()
         with self._connect(write=True) as db:
+            # Taken before reading: the reservation check and the insert are one step.
+            db.execute("BEGIN IMMEDIATE")
             chosen = name or self._fresh_name(db, input_path)
+            self._claim(db, chosen, now)
             try:
                 db.execute(
                     "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -341,9 +400,103 @@ class JobRegistry:
             db.executemany(
                 "INSERT OR IGNORE INTO job_batches VALUES (?, ?)", [(b, chosen) for b in batch_ids]
             )
+            # The job row now holds the name: its reservation is done.
+            db.execute("DELETE FROM reservations WHERE name = ?", (chosen,))
+        self._held.pop(chosen, None)
         record = self.get(chosen)
         assert record is not None
         return record
+
+    def reserve(
+        self, name: str | None = None, *, input_path: str | os.PathLike[str] | None = None
+    ) -> str:
+        """Reserve a job name before anything is uploaded, so two processes never share one.
+
+        The reservation is a row under a unique key, taken in one transaction: of two processes
+        reserving the same name, exactly one succeeds. `record` completes it, `release` drops
+        it. A reservation whose process is gone (it crashed between reserving and recording)
+        no longer holds the name: the next `reserve` or `record` takes it over.
+
+        Args:
+            name: The name; a fresh one from the input's name when None.
+            input_path: The job's input file, for a fresh name.
+
+        Returns:
+            The reserved name.
+
+        Raises:
+            JobNameError: ``name`` is malformed, names a recorded job, or another live process
+                holds it.
+            sqlite3.Error: The registry could not be written.
+            OSError: The registry's directory could not be created.
+        """
+        if name is not None and not is_valid_name(name):
+            raise JobNameError(
+                f"invalid job name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
+                "not starting with 'batch_'"
+            )
+        token = secrets.token_hex(8)
+        now = time.time()
+        with self._connect(write=True) as db:
+            db.execute("BEGIN IMMEDIATE")
+            if name is None:
+                chosen = self._fresh_name(db, os.fspath(input_path) if input_path else None)
+            else:
+                chosen = name
+                if db.execute("SELECT 1 FROM jobs WHERE name = ?", (chosen,)).fetchone():
+                    raise JobNameError(f"a job named {chosen!r} already exists")
+            self._claim(db, chosen, now)
+            try:
+                db.execute(
+                    "INSERT INTO reservations VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        chosen,
+                        token,
+                        socket.gethostname(),
+                        os.getpid(),
+                        _process_started(os.getpid()),
+                        now,
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:  # only if BEGIN IMMEDIATE were bypassed
+                raise JobNameError(f"a job named {chosen!r} is being submitted") from exc
+        self._held[chosen] = token
+        return chosen
+
+    def release(self, name: str) -> None:
+        """Drop this object's reservation of ``name`` (nothing was created under it).
+
+        Args:
+            name: A name `reserve` returned; another process's reservation is left alone.
+        """
+        token = self._held.pop(name, None)
+        if token is None:
+            return
+        with self._connect(write=True) as db:
+            db.execute("DELETE FROM reservations WHERE name = ? AND token = ?", (name, token))
+
+    def _claim(self, db: sqlite3.Connection, name: str, now: float) -> None:
+        """Refuse ``name`` if another live process reserved it; clear a lapsed reservation."""
+        row = db.execute(
+            "SELECT token, host, pid, started, created_at FROM reservations WHERE name = ?",
+            (name,),
+        ).fetchone()
+        if row is None or row[0] == self._held.get(name):
+            return
+        token, host, pid, started, created = row
+        if host == socket.gethostname():
+            now_started = _process_started(int(pid))
+            reused = started is not None and now_started is not None and started != now_started
+            lapsed = reused or not _pid_alive(int(pid))
+        else:
+            lapsed = now - float(created) > RESERVATION_TTL
+        if not lapsed:
+            raise JobNameError(
+                f"a job named {name!r} is being submitted by another process "
+                f"(pid {pid} on {host}); pick another --name, or wait for it and see "
+                "`groq-batch jobs`"
+            )
+        db.execute("DELETE FROM reservations WHERE name = ? AND token = ?", (name, token))
 
     def new_name(self, input_path: str | os.PathLike[str] | None = None) -> str:
         """Return an unused name: the input's stem and four hex digits (``questions-3f9a``).
@@ -365,7 +518,11 @@ class JobRegistry:
             stem = "job-" + stem
         while True:
             candidate = f"{stem}-{secrets.token_hex(2)}"
-            if db.execute("SELECT 1 FROM jobs WHERE name = ?", (candidate,)).fetchone() is None:
+            taken = db.execute(
+                "SELECT 1 FROM jobs WHERE name = ? UNION SELECT 1 FROM reservations WHERE name = ?",
+                (candidate, candidate),
+            ).fetchone()
+            if taken is None:
                 return candidate
 
     def name_taken(self, name: str) -> bool:

@@ -11,6 +11,7 @@ streamed to the output file in row groups, so memory stays flat however large th
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -89,6 +90,9 @@ MAX_PROBLEMS = 20
 _BATCH_KEYS = frozenset({"custom_id", "method", "url", "body"})
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
+
+_CSV_FIELD_LIMIT = 2**31 - 1
+"""The largest CSV cell read: the most a C long holds on every platform (Windows' is 32-bit)."""
 
 
 def _pyarrow() -> Any:
@@ -238,6 +242,11 @@ def _read_csv(path: Path) -> tuple[pa.Table, list[int]]:
     pa = _pyarrow()
     source = os.fspath(path)
     problems: list[TableProblem] = []
+    # The csv module refuses a cell over 128 KiB by default, but a prompt that long is fine in
+    # JSON Lines; the request's own limits are checked later, the same for both. The limit is
+    # process-wide (the module has no per-reader one), so it is only ever raised.
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     # surrogateescape keeps reading past a bad byte, so the error can name its row and column.
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh, strict=True)
@@ -445,6 +454,31 @@ def _response_format(value: Any) -> Any:
     return value
 
 
+def _not_text(type_: Any) -> str | None:
+    """What kind of column this is, when its values have no plain text form (else None).
+
+    ``str()`` of these gives Python's repr (``b'hi'``, ``[1, 2]``), never what anyone means as
+    a prompt or an id, so such a column is refused rather than guessed at.
+    """
+    pa = _pyarrow()
+    types = pa.types
+    if types.is_dictionary(type_):
+        return _not_text(type_.value_type)
+    if types.is_binary(type_) or types.is_large_binary(type_):
+        return "binary"
+    if types.is_fixed_size_binary(type_):
+        return "binary"
+    if types.is_map(type_):
+        return "map"
+    if types.is_list(type_) or types.is_large_list(type_) or types.is_fixed_size_list(type_):
+        return "list"
+    if types.is_struct(type_):
+        return "struct"
+    if types.is_union(type_):
+        return "union"
+    return None
+
+
 def _cell_text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
@@ -548,6 +582,18 @@ def prompt_table(
             [TableProblem(None, c, f"no such column; the columns are: {listing}") for c in missing],
             source=label,
         )
+    unusable = [
+        TableProblem(
+            None,
+            name,
+            f"a {kind} column cannot be text here; cast it to a string column first "
+            "(decode bytes, join a list, pick a field of a struct)",
+        )
+        for name in wanted
+        if (kind := _not_text(table.schema.field(name).type)) is not None
+    ]
+    if unusable:
+        raise TableInputError(unusable, source=label)
     problems: list[TableProblem] = []
     prompts: list[str] = []
     if prompt is not None:
@@ -750,14 +796,39 @@ def _input_names(names: Sequence[str]) -> list[str]:
     return out
 
 
-def _cell(value: Any) -> str:
+# OWASP's CSV injection advice: a spreadsheet runs a cell that starts with one of these as a
+# formula (tab and carriage return too, which some tools skip before looking).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain number is a value in every spreadsheet, never a formula: "-5" stays "-5".
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _neutralised(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: a single quote before a would-be formula."""
+    if text.startswith(_FORMULA_STARTS) and _PLAIN_NUMBER.fullmatch(text) is None:
+        return "'" + text
+    return text
+
+
+def _json_default(value: Any) -> Any:
+    """JSON for what ``json`` does not know: bytes as base64, the rest (dates...) as text."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
+
+
+def _cell(value: Any, raw: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
+        text = value
+    elif isinstance(value, bytes | bytearray | memoryview):
+        text = _json_default(value)
+    elif isinstance(value, dict | list | tuple):
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    else:
+        text = str(value)
+    return text if raw else _neutralised(text)
 
 
 class TableWriter:
@@ -775,6 +846,7 @@ class TableWriter:
         inputs: PromptTable | None = None,
         json_mode: bool | None = None,
         row_group_size: int | None = None,
+        csv_raw: bool = False,
     ) -> None:
         """Open the writer.
 
@@ -785,8 +857,13 @@ class TableWriter:
             json_mode: Fill the ``json`` column; by default, when the inputs asked for JSON.
             row_group_size: Results per row group (Parquet) or per flush (CSV, JSON Lines) at
                 most; a group is also flushed once it holds ``ROW_GROUP_BYTES`` of text.
+            csv_raw: Write CSV cells as they are. By default a cell that starts with ``=``,
+                ``+``, ``-``, ``@``, a tab or a carriage return (and is not a plain number) gets
+                a single quote in front, so that a spreadsheet shows it as text instead of
+                running it as a formula (OWASP's advice on CSV injection).
         """
         pa = _pyarrow()
+        self.csv_raw = csv_raw
         self.format = format_of("", format)
         self.inputs = inputs
         self.json_mode = inputs.json_mode if json_mode is None and inputs else bool(json_mode)
@@ -862,12 +939,13 @@ class TableWriter:
             self._parquet.write_batch(batch)
         elif self._csv is not None:
             for record in batch.to_pylist():
-                self._csv.writerow([_cell(v) for v in record.values()])
+                self._csv.writerow([_cell(v, self.csv_raw) for v in record.values()])
         else:
             for record in batch.to_pylist():
                 if record.get("json") is not None:
                     record["json"] = json.loads(record["json"])
-                self._sink.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+                line = json.dumps(record, ensure_ascii=False, default=_json_default)
+                self._sink.write(line + "\n")
 
     def close(self) -> None:
         """Write what is left and close the file (a file passed in is flushed, not closed)."""
@@ -895,6 +973,7 @@ def write_results(
     format: str | None = None,
     inputs: PromptTable | None = None,
     summary: ResultSummary | None = None,
+    csv_raw: bool = False,
 ) -> None:
     """Stream results into a table file, replacing it only once it is whole.
 
@@ -904,10 +983,12 @@ def write_results(
         format: ``csv``, ``parquet`` or ``jsonl``; by default, from the extension.
         inputs: The prompt table, whose columns lead each row.
         summary: Counts each result, when given.
+        csv_raw: Write CSV cells as they are, formulas included; by default a cell that a
+            spreadsheet would run as a formula gets a single quote in front (see ``TableWriter``).
     """
     fmt = format_of(output, format)
     if os.fspath(output) == "-":
-        with TableWriter(sys.stdout, fmt, inputs=inputs) as writer:
+        with TableWriter(sys.stdout, fmt, inputs=inputs, csv_raw=csv_raw) as writer:
             for result in results:
                 if summary is not None:
                     summary.add(result)
@@ -916,7 +997,7 @@ def write_results(
     target = Path(output)
     tmp = target.with_name(f".{target.name}.tmp")
     try:
-        with TableWriter(tmp, fmt, inputs=inputs) as writer:
+        with TableWriter(tmp, fmt, inputs=inputs, csv_raw=csv_raw) as writer:
             for result in results:
                 if summary is not None:
                     summary.add(result)
@@ -1034,6 +1115,7 @@ class ResultsStream(Iterator["BatchResult"]):
         *,
         format: str | None = None,
         inputs: PromptTable | None = None,
+        csv_raw: bool = False,
     ) -> None:
         """Stream the results into a CSV, Parquet or JSON Lines file (see ``write_results``)."""
-        write_results(self, output, format=format, inputs=inputs or self.inputs)
+        write_results(self, output, format=format, inputs=inputs or self.inputs, csv_raw=csv_raw)

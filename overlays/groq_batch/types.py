@@ -2,7 +2,7 @@
 
 `BatchCreateResponse`, `BatchRetrieveResponse` and `BatchCancelResponse` are the generated `Batch`
 (Groq's SDK has three identical copies; here they are one class). `BatchListResponse` is the page
-that `batches.list()` returns.
+that `batches.list()` returns (sync or async); `FileListResponse` likewise for `files.list()`.
 
 Notes on `Batch`, as the facade returns it:
 
@@ -30,7 +30,8 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypeAlias, TypedDict
 
-from groq_batch._pagination import AsyncPage, SyncPage
+from groq_batch._pagination import AsyncPage, BasePage
+from groq_batch._uploads import FileInput
 from groq_batch_api.models import (
     AudioRequest as AudioRequest,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "BatchStatus",
     "Error",
     "ErrorResponse",
+    "FileCreateParams",
     "FileCreateResponse",
     "FileDeleteResponse",
     "FileDeleted",
@@ -116,12 +118,13 @@ __all__ = [
 BatchCreateResponse: TypeAlias = Batch
 BatchRetrieveResponse: TypeAlias = Batch
 BatchCancelResponse: TypeAlias = Batch
-BatchListResponse: TypeAlias = SyncPage[Batch]
+# The base of both pages, so `page: BatchListResponse = await aclient.batches.list()` holds too.
+BatchListResponse: TypeAlias = BasePage[Batch]
 AsyncBatchListResponse: TypeAlias = AsyncPage[Batch]
 
 FileCreateResponse: TypeAlias = FileObject
 FileInfoResponse: TypeAlias = FileObject
-FileListResponse: TypeAlias = FileList
+FileListResponse: TypeAlias = BasePage[FileObject]
 FileDeleteResponse: TypeAlias = FileDeleted
 
 
@@ -134,3 +137,10 @@ class BatchCreateParams(TypedDict):
     )
     completion_window: Literal["24h"] | str
     metadata: NotRequired[dict[str, str] | None]
+
+
+class FileCreateParams(TypedDict):
+    """The parameters of `files.create`, as the SDK names them."""
+
+    file: FileInput
+    purpose: Literal["batch"]

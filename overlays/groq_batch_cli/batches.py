@@ -26,7 +26,7 @@ from groq_batch_cli.checks import check_output, require_key
 from groq_batch_cli.connect import endpoint_of, open_client, provider_name
 from groq_batch_cli.errors import EXIT_FAILED_ROWS, EXIT_OK, CliError
 from groq_batch_cli.output import Output, batches_exit, local_time, print_batches
-from groq_batch_cli.registry import Registry, announce, new_name, resolve_ids
+from groq_batch_cli.registry import Registry, announce, reserve_name, resolve_ids
 from groq_batch_cli.result_writing import (
     print_summary,
     saved_table,
@@ -144,7 +144,13 @@ def results_command(args: argparse.Namespace, out: Output) -> int:
                 summary, cost = write_results(job, args.output, inputs, provider_name(args))
             else:
                 summary, cost = write_table(
-                    job, args.output, fmt, saved_table(inputs), inputs, provider_name(args)
+                    job,
+                    args.output,
+                    fmt,
+                    saved_table(inputs),
+                    inputs,
+                    provider_name(args),
+                    csv_raw=args.csv_raw,
                 )
     if record is not None and record.output_path in (None, os.path.abspath(args.output)):
         registry.set_state(record.name, WRITTEN)
@@ -217,22 +223,27 @@ def resubmit_command(args: argparse.Namespace, out: Output) -> int:
         inputs = _recorded_inputs(record)
         if inputs is not None:
             kwargs["inputs"] = inputs
-        new = job.resubmit(**kwargs)
-        if new is None:
-            if out.as_json:
-                out.json({"already": False, "retry_of": list(job.ids), "batch_ids": []})
-            else:
-                Output.note("nothing to resubmit: every request succeeded")
-            return EXIT_OK
-        name = announce(
-            Output(False),
-            registry,
-            new.ids,
-            name=new_name(args, registry, None),
-            endpoint=endpoint_of(args),
-            retry_of=job.ids,
-            event="resubmitted",
-        )
+        # Reserved before the retry's upload; freed if nothing is created.
+        reserved = reserve_name(args, registry, None)
+        try:
+            new = job.resubmit(**kwargs)
+            if new is None:
+                if out.as_json:
+                    out.json({"already": False, "retry_of": list(job.ids), "batch_ids": []})
+                else:
+                    Output.note("nothing to resubmit: every request succeeded")
+                return EXIT_OK
+            name = announce(
+                Output(False),
+                registry,
+                new.ids,
+                name=reserved,
+                endpoint=endpoint_of(args),
+                retry_of=job.ids,
+                event="resubmitted",
+            )
+        finally:
+            registry.release(reserved)
         if out.as_json:
             out.json(
                 {

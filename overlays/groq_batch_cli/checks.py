@@ -10,7 +10,6 @@ from groq_batch.providers import Provider
 from groq_batch_cli.args import MAX_METADATA_PAIRS, RESERVED_METADATA_PAIRS
 from groq_batch_cli.connect import provider_of
 from groq_batch_cli.errors import EXIT_USAGE, CliError
-from groq_batch_cli.registry import Registry
 
 
 def check_provider(args: argparse.Namespace) -> Provider:
@@ -78,9 +77,3 @@ def check_metadata(args: argparse.Namespace) -> None:
             f"{MAX_METADATA_PAIRS}, and groq-batch uses {RESERVED_METADATA_PAIRS})",
             EXIT_USAGE,
         )
-
-
-def check_name(args: argparse.Namespace, registry: Registry) -> None:
-    """Refuse a ``--name`` the registry already holds."""
-    if args.name and registry.safely(lambda: registry.db.name_taken(args.name), "read"):
-        raise CliError(f"--name {args.name}: a job with this name already exists", EXIT_USAGE)

@@ -109,6 +109,16 @@ def _add_validate(add: _AddCommand) -> None:
     )
 
 
+def add_csv_raw(p: argparse.ArgumentParser) -> None:
+    """``--csv-raw``, for the commands that can write results as CSV."""
+    p.add_argument(
+        "--csv-raw",
+        action="store_true",
+        help="write CSV cells as they are; by default a cell starting with = + - @ (or a tab "
+        "or carriage return) gets a ' in front, so that a spreadsheet does not run it",
+    )
+
+
 def _add_submit_and_run(add: _AddCommand) -> None:
     """`submit` and `run`, which share their input, batch and waiting options."""
     for name, help_ in (
@@ -135,6 +145,7 @@ def _add_submit_and_run(add: _AddCommand) -> None:
                 choices=TABLE_FORMATS,
                 help="write the results as this table format (default: from OUT's extension)",
             )
+            add_csv_raw(p)
         add_table_input(p)
         p.add_argument(
             "--window",
@@ -222,6 +233,7 @@ def _add_batch_commands(add: _AddCommand) -> None:
         type=Path,
         help="the input file (default: the job's recorded input, else read back via the API)",
     )
+    add_csv_raw(p)
     p = add("download", "download output and error files")
     p.add_argument("ids", nargs="+", metavar="JOB_OR_ID", help=ids_help)
     p.add_argument("directory", type=Path, help="where to write them (created if needed)")

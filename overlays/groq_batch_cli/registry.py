@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from groq_batch.jobs import (
+    JobNameError,
     JobRecord,
     JobRegistry,
 )
+from groq_batch_cli.errors import EXIT_USAGE, CliError
 from groq_batch_cli.output import Output
 from groq_batch_cli.waiting import JobRef
 
@@ -41,6 +43,10 @@ class Registry:
                 self._warned = True
                 Output.note(f"groq-batch: warning: could not {what} the job registry: {exc}")
             return None
+
+    def release(self, name: str) -> None:
+        """Drop this process's reservation of ``name``, if it still holds one."""
+        self.safely(functools.partial(self.db.release, name), "write")
 
     def set_state(self, name: str | None, state: str) -> None:
         """Record a job's state, if it has a name."""
@@ -146,14 +152,26 @@ def announce(
     return recorded.name
 
 
-def new_name(args: argparse.Namespace, registry: Registry, stem_from: Path | None) -> str:
-    """The new job's name: ``--name``, else one generated from the file's name."""
-    if args.name:
-        return str(args.name)
-    # A fresh name reads the registry to avoid clashes; with no registry, any unique-ish name.
-    name = registry.safely(lambda: registry.db.new_name(stem_from), "read")
-    if name is None:
-        import secrets
+def reserve_name(args: argparse.Namespace, registry: Registry, stem_from: Path | None) -> str:
+    """Reserve the new job's name (``--name``, else one from the file's name) before any upload.
 
-        name = f"job-{secrets.token_hex(3)}"
-    return name
+    Of two processes reserving one name, exactly one gets it; the other is refused here, with
+    nothing uploaded. The caller calls ``registry.release(name)`` when it is done: a no-op once
+    `announce` recorded the job, and what frees the name when nothing was created.
+
+    Raises:
+        CliError: The name is taken by a job or held by another running submission (exit 2).
+    """
+    wanted = str(args.name) if getattr(args, "name", None) else None
+    try:
+        name = registry.safely(lambda: registry.db.reserve(wanted, input_path=stem_from), "write")
+    except JobNameError as exc:
+        raise CliError(f"--name {wanted}: {exc}; nothing was uploaded", EXIT_USAGE) from exc
+    if name is not None:
+        return name
+    # No registry (warned): nothing can be reserved, so any unique-ish name.
+    if wanted is not None:
+        return wanted
+    import secrets
+
+    return f"job-{secrets.token_hex(3)}"

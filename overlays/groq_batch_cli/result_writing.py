@@ -56,6 +56,8 @@ def write_table(
     table: PromptTable | None,
     inputs: Path | None,
     provider: str,
+    *,
+    csv_raw: bool = False,
 ) -> tuple[ResultSummary, dict[str, Any]]:
     """Write the joined results as a table; return their summary and their actual cost."""
     from groq_batch.estimate import CostTally
@@ -65,7 +67,7 @@ def write_table(
     summary = ResultSummary()
     tally = CostTally.for_provider(provider)
     results = map(tally.add, job.results(inputs=inputs))
-    write_results(results, output, format=fmt, inputs=table, summary=summary)
+    write_results(results, output, format=fmt, inputs=table, summary=summary, csv_raw=csv_raw)
     return summary, tally.result().as_dict()
 
 

@@ -24,13 +24,14 @@ def ui_command(args: argparse.Namespace, out: Output) -> int:
         ) from exc
     with open_client(args) as client:
         server = UIServer(client, endpoint=endpoint_of(args), port=args.port)
-        # The token is the page's only lock: print it to this user's terminal, nowhere else.
-        out.line(f"groq-batch dashboard: {server.url}  (Ctrl-C stops it)")
+        # Each link opens the dashboard once. The browser gets a link of its own, as any user
+        # can read its command line; the printed one stays good for a browser opened by hand.
+        out.line(f"groq-batch dashboard: {server.login_url()}  (Ctrl-C stops it)")
         sys.stdout.flush()
         if not args.no_browser:
             import webbrowser
 
-            threading.Timer(0.5, webbrowser.open, (server.url,)).start()
+            threading.Timer(0.5, webbrowser.open, (server.login_url(),)).start()
         server.run()
     return EXIT_OK
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -15,13 +16,12 @@ from groq_batch.jobs import (
 )
 from groq_batch_cli.checks import (
     check_metadata,
-    check_name,
     check_output,
     check_provider,
     require_file,
     require_key,
 )
-from groq_batch_cli.connect import endpoint_of, open_client, provider_name
+from groq_batch_cli.connect import endpoint_of, open_client, provider_name, provider_of
 from groq_batch_cli.errors import EXIT_FAILED_ROWS, EXIT_OK, EXIT_USAGE, CliError
 from groq_batch_cli.estimate import preflight_cost
 from groq_batch_cli.output import (
@@ -32,7 +32,7 @@ from groq_batch_cli.output import (
     problem_json,
     report_invalid,
 )
-from groq_batch_cli.registry import Registry, announce, new_name
+from groq_batch_cli.registry import Registry, announce, reserve_name
 from groq_batch_cli.result_writing import output_format, print_summary, write_results, write_table
 from groq_batch_cli.table_input import read_table_input
 from groq_batch_cli.waiting import JobRef, hint_resubmit, hint_results, recovery, wait_for_batches
@@ -40,10 +40,12 @@ from groq_batch_cli.waiting import JobRef, hint_resubmit, hint_results, recovery
 if TYPE_CHECKING:
     from groq_batch._client import Groq
     from groq_batch._workflow import BatchJob
+    from groq_batch.tables import PromptTable
 
 
 def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob:
     """Submit ``args.file``; on bad input, print every problem and exit 2 with nothing uploaded."""
+    from groq_batch import RequestTooLargeError
     from groq_batch.validation import ValidationError
 
     try:
@@ -59,6 +61,36 @@ def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob
         count = len(exc.problems)
         report_invalid(out, exc.source, exc.problems, [problem_json(p) for p in exc.problems])
         raise CliError(f"{count} problem(s); nothing was uploaded", EXIT_USAGE) from exc
+    except RequestTooLargeError as exc:
+        # Split as far as it goes and still refused: the input, not the network, must change.
+        raise CliError(
+            f"{exc.message}: a part of the input is too large for this server even split down "
+            "to one line or 64 KiB; no batch was created and no uploaded part was kept",
+            EXIT_USAGE,
+        ) from exc
+
+
+def _validate_first(args: argparse.Namespace, out: Output) -> None:
+    """Validate the input before anything else parses it: the estimate comes after.
+
+    The same check `submit` makes before uploading (the limits apply by splitting), so that a
+    bad line, one nested 100,000 levels deep included, is a problem naming its line, never a
+    traceback from a parser that met it first.
+    """
+    from groq_batch.validation import validate_path
+
+    source = os.fspath(getattr(args, "requests_file", None) or args.file)
+    report = validate_path(
+        source,
+        endpoint=args.endpoint,
+        max_lines=2**62,
+        max_bytes=2**62,
+        urls=provider_of(args).endpoints,
+        source=source,
+    )
+    if report.problems:
+        report_invalid(out, source, report.problems, [problem_json(p) for p in report.problems])
+        raise CliError(f"{len(report.problems)} problem(s); nothing was uploaded", EXIT_USAGE)
 
 
 def submit_command(args: argparse.Namespace, out: Output) -> int:
@@ -68,10 +100,19 @@ def submit_command(args: argparse.Namespace, out: Output) -> int:
     read_table_input(args, out)
     registry = Registry()
     check_metadata(args)
-    check_name(args, registry)
     require_key(args)
+    # Reserved before anything is uploaded: a second process with this name stops here.
+    fresh = reserve_name(args, registry, args.file)
+    try:
+        return _submit_reserved(args, out, registry, fresh)
+    finally:
+        registry.release(fresh)
+
+
+def _submit_reserved(args: argparse.Namespace, out: Output, registry: Registry, fresh: str) -> int:
+    """``submit`` once its job name is reserved."""
+    _validate_first(args, out)
     preflight_cost(args, out)
-    fresh = new_name(args, registry, args.file)
     sha = file_sha256(args.requests_file)
     with open_client(args) as client:
         job = _submit_job(client, args, out)
@@ -132,7 +173,6 @@ def run_command(args: argparse.Namespace, out: Output) -> int:
     table_format = output_format(args, table)
     registry = Registry()
     check_metadata(args)
-    check_name(args, registry)
     require_key(args)
     sha = file_sha256(args.requests_file)
     endpoint = endpoint_of(args)
@@ -151,19 +191,42 @@ def run_command(args: argparse.Namespace, out: Output) -> int:
             existing = None
         # Time spent answering the question is not the job's.
         started = time.monotonic()
+    if existing is not None:
+        return _run_job(args, out, registry, table, table_format, existing, None, started, sha)
+    # A new job: its name is reserved before anything is uploaded, and freed if nothing was made.
+    fresh = reserve_name(args, registry, args.file)
+    try:
+        return _run_job(args, out, registry, table, table_format, None, fresh, started, sha)
+    finally:
+        registry.release(fresh)
+
+
+def _run_job(
+    args: argparse.Namespace,
+    out: Output,
+    registry: Registry,
+    table: PromptTable | None,
+    table_format: str | None,
+    existing: JobRecord | None,
+    fresh: str | None,
+    started: float,
+    sha: str,
+) -> int:
+    """``run`` once it knows its job: an unfinished one to re-attach to, or a reserved name."""
+    endpoint = endpoint_of(args)
     if existing is None:
         # Only a new job spends anything, so only it gets an estimate (and --max-cost).
+        _validate_first(args, out)
         preflight_cost(args, out)
     with open_client(args) as client:
         if existing is None:
-            fresh = new_name(args, registry, args.file)
             job = _submit_job(client, args, out)
             ref = JobRef(job.ids)
         else:
             job = client.batches.job(list(existing.batch_ids))
             ref = JobRef(job.ids, existing.name)
         with recovery(out, ref, args, args.output):
-            if existing is None:
+            if fresh is not None:
                 ref.name = announce(
                     out,
                     registry,
@@ -189,7 +252,13 @@ def run_command(args: argparse.Namespace, out: Output) -> int:
                 )
             else:
                 summary, cost = write_table(
-                    job, args.output, table_format, table, args.requests_file, provider_name(args)
+                    job,
+                    args.output,
+                    table_format,
+                    table,
+                    args.requests_file,
+                    provider_name(args),
+                    csv_raw=args.csv_raw,
                 )
             registry.set_state(ref.name, WRITTEN)
     elapsed = time.monotonic() - started

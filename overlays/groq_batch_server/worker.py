@@ -451,8 +451,49 @@ class Worker:
         if row.status == "finalizing":
             return self._finish(row, "completed")
         if row.status == "cancelling":
+            if row.in_progress_at is None and row.total == 0:
+                self._count_cancelled(row)
             return self._finish(row, "cancelled")
         return False
+
+    def _count_cancelled(self, row: BatchRow) -> None:
+        """Store the requests of a batch cancelled before it was validated, to count and list.
+
+        Like Groq, a batch cancelled while validating still reports ``total`` as its number of
+        requests, and its error file lists each one as cancelled. A file that would have failed
+        validation has no requests to list: the cancel wins with ``total`` 0.
+        """
+        blob = self.store.blob_path(row.input_file_id)
+        if self.store.get_file(row.input_file_id) is None or not blob.exists():
+            return
+        try:
+            report = validate_path(
+                blob,
+                endpoint=row.endpoint,
+                require_messages=False,
+                max_lines=self.max_lines,
+                max_bytes=self.max_bytes,
+            )
+        except RecursionError:
+            return
+        if report.problems:
+            return
+        refused: list[ResultRow] = []
+        unusable: list[Problem] = []
+        try:
+            with self.store.transaction() as conn:
+                current = self.store.get_batch(row.id, conn)
+                if current is None or current.status != "cancelling" or current.total:
+                    return
+                total = self.store.insert_requests(
+                    conn, row.id, _parse_lines(blob, refused, unusable)
+                )
+                if unusable:
+                    raise _Unusable
+                self.store.insert_results(conn, row.id, refused)
+                conn.execute("UPDATE batches SET total = ? WHERE id = ?", (total, row.id))
+        except _Unusable:
+            return
 
     # ---------------------------------------------------------------------------- validating
     def _validate(self, row: BatchRow) -> None:

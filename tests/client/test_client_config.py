@@ -27,14 +27,14 @@ def test_key_and_base_url_come_from_the_environment(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("GROQ_API_KEY", "gsk_from_env")
     monkeypatch.setenv("GROQ_BASE_URL", "http://127.0.0.1:9/")
     client = Groq()
-    assert client.base_url == "http://127.0.0.1:9"
+    assert client.base_url == "http://127.0.0.1:9/"  # the SDK shows a trailing slash
     assert client._transport.settings.api_key == "gsk_from_env"
-    assert Groq(api_key="gsk_arg", base_url="https://x").base_url == "https://x"
+    assert Groq(api_key="gsk_arg", base_url="https://x").base_url == "https://x/"
 
 
 def test_defaults() -> None:
     client = Groq(api_key=API_KEY)
-    assert client.base_url == "https://api.groq.com"
+    assert client.base_url == "https://api.groq.com/"
     assert client.timeout == DEFAULT_TIMEOUT == httpx.Timeout(60, connect=5)
     assert client.max_retries == 2
     client.close()
@@ -42,7 +42,7 @@ def test_defaults() -> None:
 
 def test_openai_style_base_url_is_accepted() -> None:
     assert Groq(api_key=API_KEY, base_url="https://api.groq.com/openai/v1/").base_url == (
-        "https://api.groq.com"
+        "https://api.groq.com/"
     )
 
 
@@ -168,16 +168,18 @@ def test_bad_arguments_are_rejected_before_any_io(call: object) -> None:
         call(client)  # type: ignore[operator]
 
 
-def test_context_manager_closes_its_own_pool_but_not_a_callers() -> None:
+def test_context_manager_closes_its_pool_a_callers_too_as_the_sdk_does() -> None:
     with Groq(api_key=API_KEY) as client:
         pool = client._http_client
     assert pool.is_closed
     own = httpx.Client()
     with Groq(api_key=API_KEY, http_client=own) as client:
         copy = client.with_options(max_retries=5)
-        copy.close()
+        del copy  # a copy shares the pool; dropping it leaves the pool open
         assert not own.is_closed
-    assert not own.is_closed
+        assert not client.is_closed()
+    assert own.is_closed
+    assert client.is_closed()
 
 
 def test_with_options_returns_an_independent_copy() -> None:

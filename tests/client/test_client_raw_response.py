@@ -49,16 +49,16 @@ async def test_async_raw_responses(local_server: LocalServer) -> None:
         raw = await client.files.with_raw_response.create(
             file=("in.jsonl", jsonl([request_line(1)]))
         )
-        file = raw.parse()
+        file = await raw.parse()  # async, as the SDK's AsyncAPIResponse.parse is
         created = await client.batches.with_raw_response.create(
             input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h"
         )
         assert created.http_response.request.method == "POST"
-        batch = created.parse()
+        batch = await created.parse()
         raw_batch = await client.batches.with_raw_response.retrieve(batch.id)
         assert raw_batch.status_code == 200
-        assert raw_batch.parse().id == batch.id
-        page = (await client.files.with_raw_response.list()).parse()
+        assert (await raw_batch.parse()).id == batch.id
+        page = await (await client.files.with_raw_response.list()).parse()
         assert file.id in [f.id for f in page.data]
     finally:
         await client.close()

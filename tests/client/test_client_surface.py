@@ -101,7 +101,8 @@ def test_seed_type_names() -> None:
 
 
 SEED_METHODS = {
-    "create": ["input_file_id", "endpoint", "completion_window", "metadata"],
+    # `idempotency_marker` (issue 25): the create marker, per call.
+    "create": ["input_file_id", "endpoint", "completion_window", "metadata", "idempotency_marker"],
     "retrieve": ["batch_id"],
     "list": ["after", "limit"],
     "cancel": ["batch_id"],

@@ -102,7 +102,8 @@ def test_an_undescribed_response_is_a_validation_error(content: bytes, fragment:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=content)
 
-    client, _ = make_client(handler)
+    # Strict, as the SDK's `_strict_response_validation=True` (issue 25: lenient by default).
+    client, _ = make_client(handler, _strict_response_validation=True)
     with pytest.raises(APIResponseValidationError) as info:
         client.batches.retrieve("batch_1")
     assert fragment in str(info.value)
@@ -128,7 +129,8 @@ def test_a_batch_with_wrong_types_is_a_validation_error(broken: dict[str, object
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={**BATCH, **broken})
 
-    client, _ = make_client(handler)
+    # Strict, as the SDK's `_strict_response_validation=True` (issue 25: lenient by default).
+    client, _ = make_client(handler, _strict_response_validation=True)
     with pytest.raises(APIResponseValidationError):
         client.batches.retrieve("batch_1")
 
@@ -138,7 +140,8 @@ def test_a_file_with_wrong_types_is_a_validation_error(broken: dict[str, object]
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={**FILE, **broken})
 
-    client, _ = make_client(handler)
+    # Strict, as the SDK's `_strict_response_validation=True` (issue 25: lenient by default).
+    client, _ = make_client(handler, _strict_response_validation=True)
     with pytest.raises(APIResponseValidationError):
         client.files.info("file_1")
 

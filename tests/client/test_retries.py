@@ -128,7 +128,7 @@ def test_decide_exception_respects_the_budget() -> None:
         (504, {}, True, Action.RECOVER),
         (400, {"x-should-retry": "true"}, False, Action.RETRY),
         (503, {"x-should-retry": "false"}, False, Action.RAISE),
-        (429, {"retry-after": "3600"}, False, Action.RAISE),
+        (429, {"retry-after": "3600"}, False, Action.RETRY),  # the SDK falls back to backoff
     ],
 )
 def test_decide_response(

@@ -7,6 +7,7 @@ visibly running while the page polls it.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,9 +28,14 @@ SECRET = "gsk_ui_SECRET_never_in_a_page_77"
 
 @pytest.fixture
 def dashboard(
-    tmp_path: Path, make_local_server: Callable[..., LocalServer]
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    make_local_server: Callable[..., LocalServer],
 ) -> Iterator[tuple[UIServer, Groq, LocalServer]]:
-    """A dashboard on a key-protected local server whose requests take a little while."""
+    """A dashboard on a key-protected local server whose requests take a little while.
+
+    Parametrize it indirectly with a session token to pin one; by default it is random.
+    """
     server = make_local_server(api_key=SECRET, request_latency=0.02, chunk_size=10)
     with Groq(api_key=SECRET, base_url=server.base_url) as client:
         ui = UIServer(
@@ -38,6 +44,7 @@ def dashboard(
             registry=JobRegistry(tmp_path / "jobs.sqlite3"),
             cache_dir=tmp_path / "cache",
             download_dir=tmp_path / "downloads",
+            token=getattr(request, "param", None),
         ).start()
         try:
             yield ui, client, server
@@ -83,6 +90,28 @@ def base(ui: UIServer) -> str:
     return f"http://127.0.0.1:{ui.port}"
 
 
+def other_than(secret: str) -> str:
+    """A value that is surely not ``secret``: its first character swapped for another.
+
+    Replacing the last character with a fixed one gives the secret back whenever it already
+    ends in that character (1 run in 64 for a random url-safe token).
+    """
+    return ("A" if secret[0] != "A" else "B") + secret[1:]
+
+
+@contextlib.contextmanager
+def logged_in(ui: UIServer) -> Iterator[httpx.Client]:
+    """An HTTP client holding the dashboard's cookie, got the way a browser gets it."""
+    with httpx.Client(base_url=base(ui)) as http:
+        answer = http.get(ui.login_url())
+        assert answer.status_code == 303, answer.text
+        assert answer.headers["location"] == "/"
+        yield http
+
+
+@pytest.mark.parametrize(
+    "dashboard", [None, "tok_" + "A" * 27 + "x"], ids=["random", "ends-in-x"], indirect=True
+)
 def test_requests_without_the_token_are_refused_and_the_key_never_reaches_a_page(
     dashboard: tuple[UIServer, Groq, LocalServer], tmp_path: Path
 ) -> None:
@@ -91,19 +120,24 @@ def test_requests_without_the_token_are_refused_and_the_key_never_reaches_a_page
     job.wait(poll_interval=0.05, timeout=30)
     batch_id = job.ids[0]
     token = ui.dashboard.token
+    wrong = other_than(token)
+    assert wrong != token
     with httpx.Client(base_url=base(ui)) as http:
         for path in ("/", "/api/overview", f"/job/{batch_id}", f"/job/{batch_id}/results"):
             assert http.get(path).status_code == 403, path
-            assert http.get(path, params={"token": token[:-1] + "x"}).status_code == 403, path
+            wrong_cookie = {"cookie": f"{ui.cookie_name}={wrong}"}
+            assert http.get(path, headers=wrong_cookie).status_code == 403, path
+            # The token never rides in a URL, so a URL that carries it opens nothing.
+            assert http.get(path, params={"token": token}).status_code == 403, path
         assert http.post(f"/job/{batch_id}/cancel").status_code == 403
+        assert http.get("/login", params={"code": wrong}).status_code == 403
+    with logged_in(ui) as http:
         # A state change is never a GET, even with the token.
-        assert http.get(f"/job/{batch_id}/cancel", params={"token": token}).status_code == 405
+        assert http.get(f"/job/{batch_id}/cancel").status_code == 405
         # DNS rebinding: a foreign Host is refused before the token is even looked at.
-        assert (
-            http.get("/", params={"token": token}, headers={"host": "evil.test"}).status_code == 400
-        )
+        assert http.get("/", headers={"host": "evil.test"}).status_code == 400
         pages = [
-            http.get(path, params={"token": token})
+            http.get(path)
             for path in (
                 "/",
                 "/api/overview",
@@ -116,6 +150,89 @@ def test_requests_without_the_token_are_refused_and_the_key_never_reaches_a_page
     assert [p.status_code for p in pages[:5]] == [200] * 5
     for response in pages:
         assert SECRET not in response.text
+        assert token not in response.text
+
+
+def test_the_browser_trades_a_one_time_code_for_an_httponly_strict_cookie(
+    dashboard: tuple[UIServer, Groq, LocalServer], browser: Any, page: Any
+) -> None:
+    ui, _, _ = dashboard
+    token = ui.dashboard.token
+    url = ui.login_url()
+    assert token not in url
+    assert url.startswith(base(ui) + "/login?code=")
+    page.goto(url)
+    # The code leaves the address bar at once; what stays is a cookie the page cannot read.
+    assert page.url == base(ui) + "/"
+    page.locator("#jobs").wait_for()
+    (cookie,) = page.context.cookies()
+    assert (cookie["name"], cookie["value"]) == (ui.cookie_name, token)
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Strict"
+    assert page.evaluate("document.cookie") == ""
+    assert token not in page.content()
+
+    # The code works once: another browser (no cookie) that replays it is refused.
+    other = browser.new_context()
+    try:
+        replay = other.new_page()
+        answer = replay.goto(url)
+        assert answer.status == 403
+        assert "already used" in replay.locator("body").inner_text()
+        assert other.cookies() == []
+    finally:
+        other.close()
+    # A fresh code for the same browser, which holds the cookie already, just goes home.
+    page.goto(ui.login_url())
+    assert page.url == base(ui) + "/"
+
+
+def test_an_unknown_batch_is_a_404_page_not_a_500(
+    dashboard: tuple[UIServer, Groq, LocalServer], page: Any
+) -> None:
+    ui, _, _ = dashboard
+    page.goto(ui.login_url())
+    for path in ("/job/batch_nope", "/job/batch_nope/results", "/job/one,batch_nope"):
+        answer = page.goto(base(ui) + path)
+        assert answer.status == 404, path
+        text = page.locator("body").inner_text()
+        assert "no job or batch named" in text, text
+        assert "Traceback" not in text
+        assert SECRET not in page.content()
+    answer = page.goto(base(ui) + "/api/job/batch_nope")
+    assert answer.status == 404
+    assert answer.json()["error"].startswith("no job or batch named")
+
+
+def test_an_unreachable_api_is_a_readable_page_not_a_500(tmp_path: Path, page: Any) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    endpoint = f"http://127.0.0.1:{port}"
+    with Groq(api_key=SECRET, base_url=endpoint, max_retries=0) as client:
+        ui = UIServer(
+            client,
+            endpoint=endpoint,
+            registry=JobRegistry(tmp_path / "jobs.sqlite3"),
+            cache_dir=tmp_path / "cache",
+            download_dir=tmp_path / "downloads",
+        ).start()
+        try:
+            answer = page.goto(ui.login_url())
+            assert answer.status == 503
+            text = page.locator("body").inner_text()
+            assert f"cannot reach the API at {endpoint}" in text, text
+            assert "Traceback" not in text
+            for path in ("/job/batch_x", "/job/batch_x/results"):
+                assert page.goto(base(ui) + path).status == 503, path
+                assert "cannot reach the API" in page.locator("body").inner_text()
+            answer = page.goto(base(ui) + "/api/overview")
+            assert answer.status == 503
+            assert "cannot reach the API" in answer.json()["error"]
+        finally:
+            ui.stop()
 
 
 def test_results_filter_by_outcome_and_a_row_opens_its_json(
@@ -128,7 +245,8 @@ def test_results_filter_by_outcome_and_a_row_opens_its_json(
     ui.dashboard.registry.record(job.ids, name="mixed", endpoint=ui.dashboard.endpoint,
                                  input_path=source)  # fmt: skip
 
-    page.goto(base(ui) + f"/job/mixed/results?token={ui.dashboard.token}")
+    page.goto(ui.login_url())
+    page.goto(base(ui) + "/job/mixed/results")
     # The first view joins and indexes the results in the background; the page reloads itself.
     page.locator("#results").wait_for()
     assert page.locator("#pager").first.inner_text().endswith("(120 rows) next →")
@@ -169,7 +287,7 @@ def test_jobs_page_shows_a_running_batch_rising_then_cancel_asks_and_cancels(
     batch_id = job.ids[0]
     ui.dashboard.registry.record(job.ids, name="long", endpoint=ui.dashboard.endpoint)
 
-    page.goto(base(ui) + f"/?token={ui.dashboard.token}")
+    page.goto(ui.login_url())
     done = page.locator(f'[id="done-{batch_id}"]')
     first = int(done.inner_text().split("/")[0])
     assert done.inner_text().endswith("/600")
@@ -184,7 +302,7 @@ def test_jobs_page_shows_a_running_batch_rising_then_cancel_asks_and_cancels(
     assert float(width.rstrip("%")) > 0
 
     page.click("text=long")
-    page.wait_for_url("**/job/long?**")
+    page.wait_for_url("**/job/long")
     # The throughput chart grows a point per poll that saw more requests done.
     page.wait_for_function(
         "() => document.getElementById('chart-line').getAttribute('points').split(' ').length > 2"
@@ -209,7 +327,8 @@ def test_cancel_dismissed_changes_nothing(
 ) -> None:
     ui, client, _ = dashboard
     job = client.batches.submit(write_job(tmp_path / "in.jsonl", 600))
-    page.goto(base(ui) + f"/job/{job.ids[0]}?token={ui.dashboard.token}")
+    page.goto(ui.login_url())
+    page.goto(base(ui) + f"/job/{job.ids[0]}")
     page.once("dialog", lambda dialog: dialog.dismiss())
     # The click returns once its handlers ran: a dismissed confirm() stops the form there.
     page.click("#cancel-button")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,39 +38,48 @@ def test_download_and_resubmit_act_through_the_library_and_record_the_retry(
             download_dir=tmp_path / "downloads",
         ).start()
         try:
-            token = ui.dashboard.token
             with httpx.Client(base_url=f"http://127.0.0.1:{ui.port}") as http:
+                assert http.get(ui.login_url()).status_code == 303  # the cookie
                 # The cost slot shows the offline estimate of the recorded input.
                 from groq_batch.estimate import estimate
 
                 high = estimate(source).batch_cost_high
-                page = http.get("/job/mixed", params={"token": token})
+                page = http.get("/job/mixed")
                 assert f"${high:.4f}" in page.text
 
-                got = http.post("/job/mixed/download", params={"token": token})
+                got = http.post("/job/mixed/download")
                 assert got.status_code == 303
                 assert "downloaded" in got.headers["location"]
                 files = sorted(p.name for p in (tmp_path / "downloads" / "mixed").iterdir())
                 assert files == [f"{job.ids[0]}_errors.jsonl", f"{job.ids[0]}_output.jsonl"]
 
-                got = http.post("/job/mixed/resubmit", params={"token": token})
+                got = http.post("/job/mixed/resubmit")
                 assert "resubmitted" in got.headers["location"], got.headers["location"]
                 (retry,) = [r for r in registry.list() if r.name != "mixed"]
                 assert retry.retry_of == job.ids[0]
                 (batch,) = [client.batches.retrieve(i) for i in retry.batch_ids]
                 assert batch.request_counts.total == 4  # type: ignore[union-attr]
 
-                assert http.post("/job/mixed/explode", params={"token": token}).status_code == 303
+                assert http.post("/job/mixed/explode").status_code == 303
                 assert len(registry.list()) == 2
         finally:
             ui.stop()
 
 
-def test_ui_command_prints_a_tokened_loopback_url_for_local(tmp_path: Path) -> None:
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
+def test_ui_command_opens_the_browser_on_a_url_without_the_token(tmp_path: Path) -> None:
+    """Another user sees a browser's command line (ps): the URL it gets must open nothing."""
+    opened = tmp_path / "browser-argv"
+    browser = tmp_path / "browser"
+    # What `webbrowser.open` runs, as $BROWSER: it records the command line it was given.
+    browser.write_text(
+        f"#!{sys.executable}\nimport json, sys\n"
+        f"open({str(opened)!r}, 'w').write(json.dumps(sys.argv))\n"
+    )
+    browser.chmod(0o700)
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg"), "BROWSER": str(browser)}
     env.pop("GROQ_API_KEY", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "groq_batch_cli", "ui", "--local", "--no-browser"],
+        [sys.executable, "-m", "groq_batch_cli", "ui", "--local"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -79,14 +90,33 @@ def test_ui_command_prints_a_tokened_loopback_url_for_local(tmp_path: Path) -> N
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line.startswith("groq-batch dashboard: http://127.0.0.1:"), line
-        url = line.split()[2]
-        assert "token=" in url
+        printed = line.split()[2]
+        assert "/login?code=" in printed
+        home = printed.split("/login")[0] + "/"
         with httpx.Client(timeout=10) as http:
             # The socket listens before the URL is printed: no retry needed.
-            page = http.get(url)
+            assert http.get(home).status_code == 403
+            login = http.get(printed)
+            assert login.status_code == 303
+            ((name, token),) = login.cookies.items()
+            assert name.startswith("groq_batch_ui_")
+            page = http.get(home)
             assert page.status_code == 200
             assert "local:" in page.text  # the endpoint the --local connection resolved to
-            assert http.get(url.split("?")[0]).status_code == 403
+        # The printed code is spent; the browser got a code of its own.
+        assert httpx.get(printed).status_code == 403
+        deadline = time.monotonic() + 30
+        while not opened.exists():
+            assert proc.poll() is None
+            assert time.monotonic() < deadline, "the browser was never opened"
+            time.sleep(0.05)
+        argv = json.loads(opened.read_text())
+        assert len(argv) == 2
+        assert argv[1].startswith(home + "login?code=")
+        assert token not in argv[1]
+        assert token not in line
+        with httpx.Client(timeout=10) as http:
+            assert http.get(argv[1]).status_code == 303
     finally:
         proc.terminate()
         proc.wait(10)

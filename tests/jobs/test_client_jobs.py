@@ -31,7 +31,7 @@ def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_job_name_reattaches_and_lists(local_server: LocalServer, data_home: Path) -> None:
     with Groq(api_key="k", base_url=local_server.base_url) as client:
         job = client.batches.submit(_requests(3))
-        client.jobs.record(job.ids, endpoint=client.base_url, name="nightly")
+        client.jobs.record(job.ids, endpoint=str(client.base_url), name="nightly")
 
         assert [r.name for r in client.jobs.list()] == ["nightly"]
         assert client.jobs.get("nightly") is not None
@@ -53,7 +53,7 @@ def test_batch_ids_never_touch_the_registry(local_server: LocalServer, data_home
 async def test_async_job_name_reattaches(local_server: LocalServer, data_home: Path) -> None:
     async with AsyncGroq(api_key="k", base_url=local_server.base_url) as client:
         job = await client.batches.submit(_requests(2))
-        client.jobs.record(job.ids, endpoint=client.base_url, name="async-job")
+        client.jobs.record(job.ids, endpoint=str(client.base_url), name="async-job")
         assert list(client.batches.job("async-job").ids) == list(job.ids)
 
 

@@ -114,13 +114,13 @@ def test_the_provider_picks_the_key_and_url_variables(monkeypatch: pytest.Monkey
     monkeypatch.setenv("OPENAI_API_KEY", "sk_openai_key")
     client = Groq(provider="openai")
     assert client._settings.api_key == "sk_openai_key"
-    assert (client.base_url, client.prefix) == ("https://api.openai.com", "/v1")
+    assert (client.base_url, client.prefix) == ("https://api.openai.com/", "/v1")
     assert "sk_openai_key" not in repr(client)
     assert "openai" in repr(client)
     monkeypatch.setenv("GROQ_BATCH_PROVIDER", "openai")
     monkeypatch.setenv("OPENAI_BASE_URL", "https://gw.example/v1")
     client = Groq()
-    assert client.base_url + client.prefix == "https://gw.example/v1"
+    assert str(client.base_url).rstrip("/") + client.prefix == "https://gw.example/v1"
     monkeypatch.delenv("OPENAI_API_KEY")
     with pytest.raises(GroqError, match="OPENAI_API_KEY"):
         Groq()

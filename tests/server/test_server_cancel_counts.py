@@ -6,13 +6,18 @@ file and the status change), by wrapping the worker's validator; no timing is in
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from groq_batch import ConflictError, Groq
+from groq_batch_server import LocalServer
 from groq_batch_server import worker as worker_module
 from groq_batch_server.executors import EchoExecutor
 from groq_batch_server.ids import new_id
@@ -57,9 +62,10 @@ def _cancel_during_validation(
 
     def validate_then_cancel(*args: Any, **kwargs: Any) -> Any:
         report = real(*args, **kwargs)
-        row = request_cancel(store, batch_id)
-        assert row is not None
-        statuses.append(row.status)
+        if not statuses:  # once: the cancelled batch is validated again to list its requests
+            row = request_cancel(store, batch_id)
+            assert row is not None
+            statuses.append(row.status)
         return report
 
     monkeypatch.setattr(worker_module, "validate_path", validate_then_cancel)
@@ -124,3 +130,77 @@ def test_cancelling_a_cancelled_batch_again_returns_it_unchanged(store: Store) -
     assert done.status == "cancelled"
     again = request_cancel(store, batch_id)  # a client retrying a cancel it never heard back on
     assert again == done
+
+
+def _cancelled_and_listed(store: Store, batch_id: str) -> list[str]:
+    done = store.get_batch(batch_id)
+    assert done is not None
+    assert done.status == "cancelled"
+    assert (done.total, done.completed, done.failed) == (LINES, 0, 0)
+    assert done.error_file_id is not None
+    lines = [json.loads(x) for x in store.blob_path(done.error_file_id).read_text().splitlines()]
+    assert [x["error"]["code"] for x in lines] == ["batch_cancelled"] * LINES
+    return sorted(x["custom_id"] for x in lines)
+
+
+def test_a_cancel_before_validation_still_counts_and_lists_every_request(store: Store) -> None:
+    # Create then cancel at once: the worker first sees the batch already `cancelling`.
+    batch_id = _batch_for(store, jsonl([request_line(i) for i in range(LINES)]))
+    row = request_cancel(store, batch_id)
+    assert row is not None
+    assert (row.status, row.total) == ("cancelling", 0)
+    worker = _worker(store)
+    worker.step()
+    assert _cancelled_and_listed(store, batch_id) == sorted(f"request-{i}" for i in range(LINES))
+
+
+def test_a_cancel_before_validation_of_a_bad_file_wins_with_nothing_to_list(store: Store) -> None:
+    batch_id = _batch_for(store, b"{}\n" * 3)
+    assert request_cancel(store, batch_id) is not None
+    _worker(store).step()
+    done = store.get_batch(batch_id)
+    assert done is not None
+    assert (done.status, done.total, done.errors, done.error_file_id) == (
+        "cancelled", 0, None, None
+    )  # fmt: skip
+
+
+def test_create_then_cancel_from_four_threads_counts_every_batch(
+    make_local_server: Callable[..., LocalServer],
+) -> None:
+    # The reproduction, through the real server: 4 threads each create then cancel.
+    # Each request takes 50 ms, so the batches are still at work when their cancels arrive.
+    local_server = make_local_server(api_key=None, request_latency=0.05)
+    content = jsonl([request_line(i) for i in range(LINES)])
+    with Groq(api_key="k", base_url=local_server.base_url) as client:
+        file_id = client.files.create(file=("in.jsonl", content)).id
+
+        def create_then_cancel(_: int) -> str:
+            batch = client.batches.create(
+                input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="24h"
+            )
+            with contextlib.suppress(ConflictError):  # it finished first: nothing to cancel
+                client.batches.cancel(batch.id)
+            return batch.id
+
+        with ThreadPoolExecutor(4) as pool:
+            ids = list(pool.map(create_then_cancel, range(12)))
+        finished = client.batches.wait(ids, poll_interval=0.02)
+        cancelled = [b for b in finished if b.status == "cancelled"]
+        assert cancelled, [b.status for b in finished]
+        for batch in finished:
+            counts = batch.request_counts
+            assert counts is not None
+            assert counts.total == LINES, (batch.id, batch.status)
+            if batch.status != "cancelled":
+                continue
+            done = counts.completed + counts.failed
+            if counts.completed == LINES:  # every request ran before the cancel landed
+                assert batch.error_file_id is None
+                continue
+            assert batch.error_file_id is not None
+            errors = client.files.content(batch.error_file_id).read().decode().splitlines()
+            # Every request not run is listed as cancelled (and any that failed, as failed).
+            assert len(errors) == LINES - counts.completed
+            codes = [json.loads(x)["error"]["code"] for x in errors]
+            assert codes.count("batch_cancelled") == LINES - done

@@ -140,14 +140,19 @@ def test_many_problems_are_capped(store: Store) -> None:
     assert row.errors[-1]["code"] == "too_many_errors"
 
 
-def test_cancel_before_validation_ends_cancelled_without_files(store: Store) -> None:
+def test_cancel_before_validation_ends_cancelled_listing_the_request(store: Store) -> None:
+    # Issue 23: it once ended with total 0 and no error file, as if the batch had been empty.
     file_id = _store_file(store, jsonl([request_line(0)]))
     batch_id = _new_batch(store, file_id)
     cancelling = request_cancel(store, batch_id)
     assert cancelling is not None
     assert cancelling.status == "cancelling"
     row = _run_until(_worker(store), store, batch_id, "cancelled")
-    assert (row.output_file_id, row.error_file_id) == (None, None)
+    assert row.output_file_id is None
+    assert row.total == 1
+    assert row.error_file_id is not None
+    (line,) = store.blob_path(row.error_file_id).read_text().splitlines()
+    assert json.loads(line)["error"]["code"] == "batch_cancelled"
 
 
 def test_window_elapsed_before_validation_expires(store: Store) -> None:

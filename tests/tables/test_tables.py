@@ -348,3 +348,105 @@ def test_a_dataframe_goes_through_submit_and_comes_back_as_a_table(
     assert sorted(rows, key=lambda r: r["qid"]) == sorted(arrow_rows, key=lambda r: r["qid"])
     assert {r["qid"]: r["text"] for r in rows} == {1: "Echo: one", 2: "Echo: two", 3: "Echo: three"}
     assert {r["custom_id"] for r in rows} == {"1", "2", "3"}
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
+FORMULAS = ["=1+1", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted_and_raw_keeps_them(
+    tmp_path: Path,
+) -> None:
+    inputs = prompt_table(
+        pa.table({"q": [*FORMULAS, "-5", "+1.5e3", "plain"]}), prompt="q", model=MODEL
+    )
+    answers = [_ok(f"row-{i + 1}", q) for i, q in enumerate(inputs.prompts)]
+    out = tmp_path / "a.csv"
+    write_results(answers, out, inputs=inputs)
+    with out.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    expected = [*("'" + f for f in FORMULAS), "-5", "+1.5e3", "plain"]
+    # Input and answer cells alike: both may hold text from elsewhere. Plain numbers stay numbers.
+    assert [r["q"] for r in rows] == expected
+    assert [r["text"] for r in rows] == expected
+    assert rows[0]["prompt_tokens"] == "3"
+
+    raw = tmp_path / "raw.csv"
+    write_results(answers, raw, inputs=inputs, csv_raw=True)
+    with raw.open(newline="", encoding="utf-8") as fh:
+        assert [r["text"] for r in csv.DictReader(fh)] == [*FORMULAS, "-5", "+1.5e3", "plain"]
+    # The other formats keep values as they are: they are data, not spreadsheets.
+    write_results(answers, tmp_path / "a.jsonl", inputs=inputs)
+    lines = (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["text"] for line in lines][:6] == FORMULAS
+
+
+def test_a_csv_cell_over_the_csv_modules_field_limit_reads_like_the_same_jsonl_record(
+    tmp_path: Path,
+) -> None:
+    prompt = "long prompt " * (300 * 1024 // 12)  # 300 KiB, over the csv module's 128 KiB
+    assert len(prompt) > 128 * 1024  # the csv module's default field_size_limit()
+    source = tmp_path / "p.csv"
+    with source.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["id", "q"], ["a", prompt], ["b", "short"]])
+    records = tmp_path / "p.jsonl"
+    records.write_text(
+        "".join(json.dumps({"id": i, "q": q}) + "\n" for i, q in (("a", prompt), ("b", "short"))),
+        encoding="utf-8",
+    )
+    from_csv = prompt_table(source, prompt="q", id_column="id", model=MODEL)
+    from_jsonl = prompt_table(records, prompt="q", id_column="id", model=MODEL)
+    assert from_csv.prompts == from_jsonl.prompts == [prompt, "short"]
+    assert [r.body for r in from_csv.requests()] == [r.body for r in from_jsonl.requests()]
+
+
+NESTED = {
+    "binary": pa.array([b"hi", b"there"], pa.binary()),
+    "large_binary": pa.array([b"hi", b"there"], pa.large_binary()),
+    "list": pa.array([[1, 2], [3]], pa.list_(pa.int64())),
+    "struct": pa.array([{"a": 1}, {"a": 2}], pa.struct([("a", pa.int64())])),
+    "map": pa.array([[("k", 1)], [("k", 2)]], pa.map_(pa.string(), pa.int64())),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NESTED))
+@pytest.mark.parametrize("role", ["prompt", "template", "id_column"])
+def test_binary_list_and_struct_columns_are_refused_as_text_naming_the_column(
+    tmp_path: Path, kind: str, role: str
+) -> None:
+    path = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"q": ["one", "two"], "odd": NESTED[kind]}), path)
+    given: dict[str, str] = {"prompt": "q"}
+    if role == "prompt":
+        given = {"prompt": "odd"}
+    elif role == "template":
+        given = {"template": "Look at {odd}"}
+    else:
+        given["id_column"] = "odd"
+    with pytest.raises(TableInputError) as caught:
+        prompt_table(path, model=MODEL, **given)
+    message = str(caught.value)
+    assert "column 'odd'" in message
+    assert "cast it to a string" in message
+    assert "b'hi'" not in message
+    assert "[1, 2]" not in message
+
+
+def test_binary_list_and_struct_columns_beside_the_prompt_are_written_as_json_and_base64(
+    tmp_path: Path,
+) -> None:
+    inputs = prompt_table(
+        pa.table({"q": ["one", "two"], **{k: NESTED[k] for k in ("binary", "list", "struct")}}),
+        prompt="q",
+        model=MODEL,
+    )
+    answers = [_ok("row-1", "a"), _ok("row-2", "b")]
+    write_results(answers, tmp_path / "a.csv", inputs=inputs)
+    with (tmp_path / "a.csv").open(newline="", encoding="utf-8") as fh:
+        row = next(csv.DictReader(fh))
+    assert (row["binary"], row["list"], row["struct"]) == ("aGk=", "[1,2]", '{"a":1}')
+    write_results(answers, tmp_path / "a.jsonl", inputs=inputs)
+    record = json.loads((tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert (record["binary"], record["list"], record["struct"]) == ("aGk=", [1, 2], {"a": 1})
+    write_results(answers, tmp_path / "a.parquet", inputs=inputs)
+    assert pq.read_table(tmp_path / "a.parquet").column("binary").to_pylist() == [b"hi", b"there"]

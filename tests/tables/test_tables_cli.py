@@ -258,3 +258,51 @@ def test_bad_rows_are_json_events_with_json(
         "file": str(source),
         "problems": [{"row": 2, "line": 3, "column": "q", "message": "the prompt is empty"}],
     }
+
+
+def test_csv_output_quotes_would_be_formulas_and_csv_raw_keeps_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    source = tmp_path / "prompts.csv"
+    source.write_text('question\n"=HYPERLINK(""http://x.test"")"\n@SUM(A1)\nplain\n', "utf-8")
+    out = tmp_path / "answers.csv"
+    table_args = ["--prompt-column", "question", "--model", MODEL, "--name", "formulas"]
+    code, _, err = main(capsys, "run", str(source), *table_args, "-o", str(out), *_local(tmp_path))
+    assert code == cli.EXIT_OK, err
+    with out.open(newline="", encoding="utf-8") as fh:
+        questions = sorted(r["question"] for r in csv.DictReader(fh))
+    assert questions == ['\'=HYPERLINK("http://x.test")', "'@SUM(A1)", "plain"]
+
+    raw = tmp_path / "raw.csv"
+    code, _, err = main(capsys, "results", "formulas", "-o", str(raw), "--csv-raw")
+    assert code == cli.EXIT_OK, err
+    with raw.open(newline="", encoding="utf-8") as fh:
+        questions = sorted(r["question"] for r in csv.DictReader(fh))
+    assert questions == ['=HYPERLINK("http://x.test")', "@SUM(A1)", "plain"]
+
+
+def test_a_300_kib_csv_cell_runs_like_the_same_prompt_in_jsonl(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    prompt = "a long question " * (300 * 1024 // 16) + "end"
+    table_args = ["--prompt-column", "q", "--model", MODEL]
+    texts = {}
+    for fmt in ("csv", "jsonl"):
+        source = tmp_path / f"prompts.{fmt}"
+        if fmt == "csv":
+            with source.open("w", newline="", encoding="utf-8") as fh:
+                csv.writer(fh).writerows([["q"], [prompt]])
+        else:
+            source.write_text(json.dumps({"q": prompt}) + "\n", encoding="utf-8")
+        out = tmp_path / f"answers-{fmt}.jsonl"
+        code, _, err = main(
+            capsys, "run", str(source), *table_args, "-o", str(out), *_local(tmp_path)
+        )
+        assert code == cli.EXIT_OK, err
+        (row,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        texts[fmt] = row["text"]
+    assert texts["csv"] == texts["jsonl"] == f"Echo: {prompt}"

@@ -52,7 +52,7 @@ class AudioRequest(WireModel):
         "timestamp_granularities": "timestamp_granularities",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         model = self.model
 
         url = self.url

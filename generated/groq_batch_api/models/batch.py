@@ -96,7 +96,7 @@ class Batch(WireModel):
         "metadata": "metadata",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         from ..models.batch_errors import BatchErrors
         from ..models.batch_request_counts import BatchRequestCounts
         from ..models.metadata import Metadata

@@ -37,7 +37,7 @@ class BatchError(WireModel):
         "line": "line",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         code = self.code
 
         message = self.message

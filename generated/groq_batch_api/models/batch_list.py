@@ -50,7 +50,7 @@ class BatchList(WireModel):
         "paging": "paging",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         from ..models.batch_list_paging import BatchListPaging
 
         object_ = self.object_

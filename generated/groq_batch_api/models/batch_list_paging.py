@@ -28,7 +28,7 @@ class BatchListPaging(WireModel):
         "next_cursor": "next_cursor",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         next_cursor: None | str | Unset
         if isinstance(self.next_cursor, Unset):
             next_cursor = UNSET

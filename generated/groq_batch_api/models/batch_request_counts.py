@@ -28,7 +28,7 @@ class BatchRequestCounts(WireModel):
         "failed": "failed",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         total = self.total
 
         completed = self.completed

@@ -47,7 +47,7 @@ class BatchRequestInput(WireModel):
         "body": "body",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         custom_id = self.custom_id
 
         method = self.method

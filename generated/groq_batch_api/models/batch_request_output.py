@@ -43,7 +43,7 @@ class BatchRequestOutput(WireModel):
         "error": "error",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         from ..models.batch_request_output_error import BatchRequestOutputError
         from ..models.batch_request_output_response import BatchRequestOutputResponse
 

@@ -25,7 +25,7 @@ class BatchRequestOutputError(WireModel):
         "message": "message",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         code = self.code
 
         message = self.message

@@ -42,7 +42,7 @@ class BatchRequestOutputResponse(WireModel):
         "body": "body",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         status_code = self.status_code
 
         request_id = self.request_id

@@ -59,7 +59,7 @@ class ChatCompletion(WireModel):
         "x_groq": "x_groq",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         id = self.id
 
         object_ = self.object_

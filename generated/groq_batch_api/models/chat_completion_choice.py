@@ -43,7 +43,7 @@ class ChatCompletionChoice(WireModel):
         "logprobs": "logprobs",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         from ..models.chat_completion_logprobs import ChatCompletionLogprobs
 
         index = self.index

@@ -42,7 +42,7 @@ class ChatCompletionMessage(WireModel):
         "tool_calls": "tool_calls",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         role = self.role
 
         content: None | str | Unset

@@ -40,7 +40,7 @@ class CompletionUsage(WireModel):
         "total_time": "total_time",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         prompt_tokens = self.prompt_tokens
 
         completion_tokens = self.completion_tokens

@@ -45,7 +45,7 @@ class CreateBatchRequest(WireModel):
         "metadata": "metadata",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         from ..models.metadata import Metadata
 
         input_file_id = self.input_file_id

@@ -39,7 +39,7 @@ class Error(WireModel):
         "failed_generation": "failed_generation",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         message = self.message
 
         type_ = self.type_

@@ -32,7 +32,7 @@ class ErrorResponse(WireModel):
         "error": "error",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         error = self.error.to_dict()
 
         field_dict: dict[str, Any] = {}

@@ -45,7 +45,7 @@ class File(WireModel):
         "purpose": "purpose",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         id = self.id
 
         object_ = self.object_

@@ -35,7 +35,7 @@ class FileDeleted(WireModel):
         "deleted": "deleted",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         id = self.id
 
         object_ = self.object_

@@ -46,7 +46,7 @@ class FileList(WireModel):
         "has_more": "has_more",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         object_ = self.object_
 
         data = []

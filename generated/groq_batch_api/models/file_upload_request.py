@@ -28,7 +28,7 @@ class FileUploadRequest(WireModel):
         "purpose": "purpose",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         file = self.file.to_tuple()
 
         purpose = self.purpose.value

@@ -18,7 +18,7 @@ class Metadata(WireModel):
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
     _WIRE_NAMES: ClassVar[dict[str, str]] = {}
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

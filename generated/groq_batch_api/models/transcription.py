@@ -56,7 +56,7 @@ class Transcription(WireModel):
         "x_groq": "x_groq",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         text = self.text
 
         task = self.task

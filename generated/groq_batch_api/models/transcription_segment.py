@@ -55,7 +55,7 @@ class TranscriptionSegment(WireModel):
         "no_speech_prob": "no_speech_prob",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         id = self.id
 
         start = self.start

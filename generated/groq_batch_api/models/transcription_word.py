@@ -28,7 +28,7 @@ class TranscriptionWord(WireModel):
         "end": "end",
     }
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_wire_dict(self) -> dict[str, Any]:
         word = self.word
 
         start = self.start

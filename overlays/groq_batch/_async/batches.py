@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from groq_batch import _flavours, _pagination
 from groq_batch._async.pagination import AsyncPage
-from groq_batch._async.raw import AsyncRawResponses
+from groq_batch._async.response import AsyncResource, to_raw_response, to_streamed_response
 from groq_batch._async.workflow import AsyncJobMethods
 from groq_batch._http import build_options, require_id
 from groq_batch._models import parse_batch, parse_batch_list
@@ -19,7 +19,7 @@ from groq_batch.resources.batches import (
     UnresolvedCreateError,
     _create_options,
     _is_cancelled,
-    _list_kwargs,
+    _list_options,
     _lookup_verdict,
     _marker_for,
 )
@@ -29,19 +29,23 @@ from groq_batch_api.models import Batch
 if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq
 
-__all__ = ["AsyncBatches"]
+__all__ = ["AsyncBatches", "AsyncBatchesWithRawResponse", "AsyncBatchesWithStreamingResponse"]
 
 
-class AsyncBatches(AsyncJobMethods):
+class AsyncBatches(AsyncResource, AsyncJobMethods):
     """Create, inspect, list and cancel batch jobs."""
 
-    def __init__(self, client: AsyncGroq) -> None:
-        self._client = client
+    _client: AsyncGroq
 
     @property
-    def with_raw_response(self) -> AsyncRawResponses:
-        """These methods, each returning the response (`.headers`, `.status_code`, `.parse()`)."""
-        return AsyncRawResponses(self)
+    def with_raw_response(self) -> AsyncBatchesWithRawResponse:
+        """These methods, each returning its own `AsyncAPIResponse` (`.headers`, `.parse()`)."""
+        return AsyncBatchesWithRawResponse(AsyncBatches(self._client, "raw"))
+
+    @property
+    def with_streaming_response(self) -> AsyncBatchesWithStreamingResponse:
+        """These methods, each a context manager over its unread `AsyncAPIResponse`."""
+        return AsyncBatchesWithStreamingResponse(AsyncBatches(self._client, "stream"))
 
     async def create(
         self,
@@ -50,6 +54,7 @@ class AsyncBatches(AsyncJobMethods):
         endpoint: Literal["/v1/chat/completions"] | str,
         completion_window: Literal["24h"] | str,
         metadata: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        idempotency_marker: bool | None = None,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -65,6 +70,10 @@ class AsyncBatches(AsyncJobMethods):
             endpoint: The endpoint every request runs against: `/v1/chat/completions`.
             completion_window: How long the batch may take, from `24h` to `7d`.
             metadata: Optional string pairs to attach to the batch.
+            idempotency_marker: Add the create marker (`groq_batch_idempotency_key`) to
+                `metadata` so a retry after an ambiguous failure cannot create a second batch;
+                None follows the client's `idempotent_creates` (on by default). Off, the call
+                sends your metadata as it is, and such a failure is raised, not retried.
             extra_headers: Headers to add to the request.
             extra_query: Query parameters to add to the request.
             extra_body: Body fields to add to the request.
@@ -79,7 +88,10 @@ class AsyncBatches(AsyncJobMethods):
             APIConnectionError: If no answer came and the client could not tell whether the batch
                 was created.
         """
-        marker = _marker_for(metadata, self._client.idempotent_creates)
+        enabled = (
+            self._client.idempotent_creates if idempotency_marker is None else idempotency_marker
+        )
+        marker = _marker_for(metadata, enabled)
         opts = _create_options(
             input_file_id=input_file_id,
             endpoint=endpoint,
@@ -91,15 +103,16 @@ class AsyncBatches(AsyncJobMethods):
             extra_body=extra_body,
             timeout=timeout,
         )
-        transport = self._client._transport
         if marker is None:
-            return await transport.send(opts, parse_batch)
-        since = transport.clock()
-        return await transport.send(opts, parse_batch, recover=lambda: self._find(marker, since))
+            return await self._request(opts, parse_batch)  # type: ignore[no-any-return]
+        since = self._client._transport.clock()
+        found = await self._request(opts, parse_batch, lambda: self._find(marker, since))
+        return found  # type: ignore[no-any-return]
 
     async def _find(self, marker: str, since: float) -> Batch | None:
         """Find the batch an earlier attempt created, or None if none did."""
-        page = await self.list(limit=_LOOKUP_PAGE_SIZE)
+        # The client's own resource: this one may answer with raw responses.
+        page = await self._client.batches.list(limit=_LOOKUP_PAGE_SIZE)
         for _ in range(_LOOKUP_MAX_PAGES):
             for batch in page.data:
                 verdict = _lookup_verdict(batch, marker, since)
@@ -147,7 +160,7 @@ class AsyncBatches(AsyncJobMethods):
             timeout=timeout,
             idempotent=True,
         )
-        return await self._client._transport.send(opts, parse_batch)
+        return await self._request(opts, parse_batch)  # type: ignore[no-any-return]
 
     def list(
         self,
@@ -180,17 +193,20 @@ class AsyncBatches(AsyncJobMethods):
         """
 
         async def fetch(cursor: dict[str, str], seen: frozenset[Cursor]) -> AsyncPage[Batch]:
-            opts = build_options(
-                _list_kwargs(after, limit, cursor),
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                idempotent=True,
+            opts = _list_options(
+                after, limit, cursor, extra_headers, extra_query, extra_body, timeout
             )
             page = await self._client._transport.send(opts, parse_batch_list)
             return AsyncPage(fetch=fetch, **page_fields(page, seen))
 
+        if self._mode is not None:
+            # The first page's own response; later pages are fetched as usual.
+            first = _list_options(after, limit, {}, extra_headers, extra_query, extra_body, timeout)
+            pending: Any = self._request(
+                first,
+                lambda r: AsyncPage(fetch=fetch, **page_fields(parse_batch_list(r), frozenset())),
+            )
+            return pending  # type: ignore[no-any-return]
         return _flavours.async_paginate(lambda: fetch({}, frozenset()))
 
     async def cancel(
@@ -233,6 +249,26 @@ class AsyncBatches(AsyncJobMethods):
         )
 
         async def recover() -> Batch | None:
-            return _is_cancelled(await self.retrieve(batch_id))
+            return _is_cancelled(await self._client.batches.retrieve(batch_id))
 
-        return await self._client._transport.send(opts, parse_batch, recover=recover)
+        return await self._request(opts, parse_batch, recover)  # type: ignore[no-any-return]
+
+
+class AsyncBatchesWithRawResponse:
+    """`client.batches.with_raw_response`: each method returns its `AsyncAPIResponse`."""
+
+    def __init__(self, batches: AsyncBatches) -> None:
+        self.create = to_raw_response(batches.create)
+        self.retrieve = to_raw_response(batches.retrieve)
+        self.list = to_raw_response(batches.list)
+        self.cancel = to_raw_response(batches.cancel)
+
+
+class AsyncBatchesWithStreamingResponse:
+    """`client.batches.with_streaming_response`: each method is a context manager."""
+
+    def __init__(self, batches: AsyncBatches) -> None:
+        self.create = to_streamed_response(to_raw_response(batches.create))
+        self.retrieve = to_streamed_response(to_raw_response(batches.retrieve))
+        self.list = to_streamed_response(to_raw_response(batches.list))
+        self.cancel = to_streamed_response(to_raw_response(batches.cancel))

@@ -5,12 +5,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 
 from groq_batch._async.transport import AsyncTransport
 from groq_batch._client import _ClientInfo, _resolve
+from groq_batch._http import Outcome, low_level_options
+from groq_batch._http_clients import DefaultAsyncHttpxClient
+from groq_batch._lowlevel import cast_response
 from groq_batch._types import DEFAULT_MAX_RETRIES, NOT_GIVEN, NotGiven, TimeoutTypes
 from groq_batch.providers import Provider
 
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
     from groq_batch._async.files import AsyncFiles
 
 __all__ = ["AsyncGroq"]
+
+_T = TypeVar("_T")
 
 
 class AsyncGroq(_ClientInfo):
@@ -56,6 +61,8 @@ class AsyncGroq(_ClientInfo):
         idempotent_creates: bool = True,
         require_https: bool | None = None,
         provider: str | Provider | None = None,
+        default_query: Mapping[str, object] | None = None,
+        _strict_response_validation: bool = False,
     ) -> None:
         """Create a client.
 
@@ -66,9 +73,9 @@ class AsyncGroq(_ClientInfo):
                 the operations' prefix as it is, as the openai SDK does.
             timeout: The default timeout: seconds, an `httpx.Timeout`, or None for none.
             max_retries: How many times to retry a failed request (0 disables retries).
-            default_headers: Headers sent with every request.
-            http_client: Your own `httpx.AsyncClient` (for proxies, transports, limits). The
-                client does not close a client you pass in.
+            default_headers: Headers sent with every request (over the SDK's `X-Stainless-*`).
+            http_client: Your own `httpx.AsyncClient` (for proxies, transports, limits), such as
+                `DefaultAsyncHttpxClient(...)`. As with the SDK, closing this client closes it.
             idempotent_creates: Tag each `batches.create` with a marker in `metadata` so that a
                 retry after an ambiguous failure cannot create a second batch. If False, such
                 failures are raised instead of retried.
@@ -79,15 +86,22 @@ class AsyncGroq(_ClientInfo):
                 `Provider` (see `groq_batch.providers`); defaults to `GROQ_BATCH_PROVIDER`, then
                 `groq`. It sets the path prefix, the key and URL variables, and the limits,
                 windows and endpoints that `batches.submit` checks and splits by.
+            default_query: Query parameters sent with every request.
+            _strict_response_validation: Raise `APIResponseValidationError` when a response
+                does not match its declared shape, instead of keeping what came (the default,
+                as in the SDK).
 
         Raises:
             GroqError: If no API key is given and `GROQ_API_KEY` is not set, if the key has a
                 control character inside (surrounding whitespace is stripped), or if
                 `require_https` refuses the base URL.
-            TypeError: If `http_client` is not an `httpx.AsyncClient`.
+            TypeError: If `http_client` is not an `httpx.AsyncClient`, or `max_retries` is None.
         """
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(f"http_client must be an httpx.AsyncClient; got {type(http_client)!r}")
+            raise TypeError(
+                "Invalid `http_client` argument; Expected an instance of `httpx.AsyncClient` "
+                f"but got {type(http_client)}"
+            )
         self._settings = _resolve(
             api_key=api_key,
             base_url=base_url,
@@ -97,9 +111,10 @@ class AsyncGroq(_ClientInfo):
             http_client=http_client,
             require_https=require_https,
             provider=provider,
+            default_query=default_query,
+            strict=_strict_response_validation,
         )
-        self._owns_http_client = http_client is None
-        self._http_client = http_client or httpx.AsyncClient()
+        self._http_client = http_client or DefaultAsyncHttpxClient(timeout=self._settings.timeout)
         self._transport = AsyncTransport(self._settings, self._http_client)
         self.idempotent_creates = idempotent_creates
 
@@ -120,10 +135,208 @@ class AsyncGroq(_ClientInfo):
 
         return AsyncFiles(self)
 
+    def is_closed(self) -> bool:
+        """Whether the connection pool is closed.
+
+        Returns:
+            True after `close()` (or the end of an `async with` block).
+        """
+        return self._http_client.is_closed
+
     async def close(self) -> None:
-        """Close the connection pool, unless it was passed in by the caller."""
-        if self._owns_http_client:
-            await self._http_client.aclose()
+        """Close the connection pool (a pool passed in as `http_client` too, as the SDK does)."""
+        await self._http_client.aclose()
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        http_client: httpx.AsyncClient | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+        set_default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        set_default_query: Mapping[str, object] | None = None,
+        idempotent_creates: bool | None = None,
+        require_https: bool | None = None,
+        provider: str | Provider | None = None,
+        _extra_kwargs: Mapping[str, Any] | None = None,
+    ) -> Self:
+        """A copy of this client with some options replaced (the SDK's `copy()`).
+
+        The copy shares this client's connection pool unless `http_client` is given.
+
+        Args:
+            api_key: A different API key.
+            base_url: A different base URL.
+            timeout: A different default timeout.
+            http_client: A different connection pool.
+            max_retries: A different retry budget.
+            default_headers: Headers merged over this client's own.
+            set_default_headers: Headers that replace this client's own.
+            default_query: Query parameters merged over this client's own.
+            set_default_query: Query parameters that replace this client's own.
+            idempotent_creates: Turn the create marker on or off.
+            require_https: Refuse plain http to a non-loopback host.
+            provider: A different provider profile.
+            _extra_kwargs: More constructor arguments, passed as they are.
+
+        Returns:
+            The new client.
+
+        Raises:
+            ValueError: If both forms of the headers (or of the query) are given.
+        """
+        kwargs = self._copy_kwargs(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            set_default_headers=set_default_headers,
+            default_query=default_query,
+            set_default_query=set_default_query,
+            idempotent_creates=idempotent_creates,
+            require_https=require_https,
+            provider=provider,
+            extra=_extra_kwargs or {},
+        )
+        copy = type(self)(http_client=http_client or self._http_client, **kwargs)
+        copy._transport.sleep = self._transport.sleep
+        copy._transport.clock = self._transport.clock
+        copy._transport.jitter = self._transport.jitter
+        return copy
+
+    copy = with_options
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[_T],
+        body: object | None = None,
+        content: Any = None,
+        files: Any = None,
+        options: Mapping[str, Any] | None = None,
+        stream: bool = False,
+    ) -> _T:
+        """Send one request to any path, as the SDK's low-level methods do.
+
+        Args:
+            method: The HTTP method.
+            path: A path under the base URL (`/openai/v1/models`), or an absolute URL.
+            cast_to: What to return: `httpx.Response`, `str`, `bytes`, `object`, a model class
+                (attrs or pydantic), or a `Union` of models.
+            body: A JSON body (raw bytes here are deprecated: pass them as `content`).
+            content: A raw body: bytes or an iterator of bytes, sent as it is.
+            files: Multipart files, as httpx takes them.
+            options: `headers`, `params`, `timeout`, `max_retries`, `follow_redirects`,
+                `extra_json`.
+            stream: Leave the body unread (with `cast_to=httpx.Response`).
+
+        Returns:
+            The response, cast as asked.
+
+        Raises:
+            APIStatusError: For a non-2xx response.
+            APIResponseValidationError: When a strict client cannot cast the body.
+        """
+        opts = low_level_options(method, path, body, content, files, options or {}, stream)
+        transport = self._transport
+        if "max_retries" in (options or {}):
+            transport = self.with_options(
+                max_retries=int((options or {})["max_retries"])
+            )._transport
+        outcome: Outcome[Any] = await transport.send_outcome(opts)
+        if not stream:
+            await outcome.response.aread()
+        result: _T = cast_response(outcome.response, cast_to, strict=self._settings.strict)
+        return result
+
+    async def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[_T],
+        options: Mapping[str, Any] | None = None,
+        stream: bool = False,
+    ) -> _T:
+        """`GET` any path (see `request`)."""
+        result: _T = await self.request(
+            "GET", path, cast_to=cast_to, options=options, stream=stream
+        )
+        return result
+
+    async def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[_T],
+        body: object | None = None,
+        content: Any = None,
+        files: Any = None,
+        options: Mapping[str, Any] | None = None,
+        stream: bool = False,
+    ) -> _T:
+        """`POST` to any path (see `request`)."""
+        result: _T = await self.request(
+            "POST",
+            path,
+            cast_to=cast_to,
+            body=body,
+            content=content,
+            files=files,
+            options=options,
+            stream=stream,
+        )
+        return result
+
+    async def patch(
+        self,
+        path: str,
+        *,
+        cast_to: type[_T],
+        body: object | None = None,
+        content: Any = None,
+        files: Any = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> _T:
+        """`PATCH` any path (see `request`)."""
+        result: _T = await self.request(
+            "PATCH", path, cast_to=cast_to, body=body, content=content, files=files, options=options
+        )
+        return result
+
+    async def put(
+        self,
+        path: str,
+        *,
+        cast_to: type[_T],
+        body: object | None = None,
+        content: Any = None,
+        files: Any = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> _T:
+        """`PUT` to any path (see `request`)."""
+        result: _T = await self.request(
+            "PUT", path, cast_to=cast_to, body=body, content=content, files=files, options=options
+        )
+        return result
+
+    async def delete(
+        self,
+        path: str,
+        *,
+        cast_to: type[_T],
+        body: object | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> _T:
+        """`DELETE` any path (see `request`)."""
+        result: _T = await self.request("DELETE", path, cast_to=cast_to, body=body, options=options)
+        return result
 
     async def __aenter__(self) -> Self:
         return self

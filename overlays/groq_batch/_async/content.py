@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import json as jsonlib
 import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import httpx
 
@@ -32,9 +34,21 @@ class AsyncBinaryContent(_ContentBase):
         *,
         reopen: Callable[[dict[str, str]], Awaitable[httpx.Response]],
         max_resumes: int,
+        retries_taken: int = 0,
     ) -> None:
-        super().__init__(response, max_resumes=max_resumes)
+        super().__init__(response, max_resumes=max_resumes, retries_taken=retries_taken)
         self._reopen = reopen
+
+    async def _prefetch(self, limit: int) -> None:
+        """Read a body announced at most `limit` bytes long now, and release the connection.
+
+        It is read through `iter_bytes`, so a cut-off body resumes as usual; afterwards the
+        content can be read any number of times, as the SDK's can.
+        """
+        if self._expected is None or self._expected > limit:
+            return
+        self._data = b"".join([chunk async for chunk in self.iter_bytes()])
+        self._buffered = True
 
     async def __aenter__(self) -> Self:
         return self
@@ -64,6 +78,10 @@ class AsyncBinaryContent(_ContentBase):
             IncompleteContentError: When the file could not be completed.
             GroqError: When the content was already consumed.
         """
+        if self._buffered:
+            for chunk in self._buffered_chunks(chunk_size):
+                yield chunk
+            return
         self._start()
         failures = 0
         try:
@@ -126,6 +144,44 @@ class AsyncBinaryContent(_ContentBase):
             The file's text.
         """
         return (await self.read()).decode("utf-8")
+
+    async def json(self) -> Any:
+        """Read the whole file as one JSON value (a JSONL file has many: use `iter_lines`).
+
+        Returns:
+            The decoded value.
+        """
+        return jsonlib.loads(await self.read())
+
+    async def iter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
+        """Yield the file as UTF-8 text chunks, resuming after a dropped connection.
+
+        Args:
+            chunk_size: The chunk size in bytes, or None for whatever the network delivers.
+
+        Yields:
+            Text chunks; a character split across chunks is never split in the text.
+        """
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        async for chunk in self.iter_bytes(chunk_size):
+            text = decoder.decode(chunk)
+            if text:
+                yield text
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+
+    async def stream_to_file(
+        self, file: str | os.PathLike[str], *, chunk_size: int | None = None
+    ) -> None:
+        """The SDK's name for `write_to_file`: stream the file to disk, atomically.
+
+        Args:
+            file: Where to write.
+            chunk_size: Ignored (the network's chunks are written as they come); kept for the
+                SDK's signature.
+        """
+        await self.write_to_file(file)
 
     async def write_to_file(self, path: str | os.PathLike[str]) -> None:
         """Stream the file to `path`, replacing it only once the download is complete.

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
 from groq_batch import _flavours, _pagination
 from groq_batch._async.content import AsyncBinaryContent
 from groq_batch._async.pagination import AsyncPage
-from groq_batch._async.raw import AsyncRawResponses
-from groq_batch._http import require_id
+from groq_batch._async.response import AsyncResource, to_raw_response, to_streamed_response
+from groq_batch._content import SMALL_CONTENT
+from groq_batch._http import Outcome, require_id
 from groq_batch._models import parse_file, parse_file_deleted, parse_file_list
 from groq_batch._pagination import Cursor, page_fields
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
@@ -31,19 +32,23 @@ from groq_batch_api.models import File, FileDeleted
 if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq
 
-__all__ = ["AsyncFiles"]
+__all__ = ["AsyncFiles", "AsyncFilesWithRawResponse", "AsyncFilesWithStreamingResponse"]
 
 
-class AsyncFiles:
+class AsyncFiles(AsyncResource):
     """Upload, list, inspect, delete and download files."""
 
-    def __init__(self, client: AsyncGroq) -> None:
-        self._client = client
+    _client: AsyncGroq
 
     @property
-    def with_raw_response(self) -> AsyncRawResponses:
-        """These methods, each returning the response (`.headers`, `.status_code`, `.parse()`)."""
-        return AsyncRawResponses(self)
+    def with_raw_response(self) -> AsyncFilesWithRawResponse:
+        """These methods, each returning its own `AsyncAPIResponse` (`.headers`, `.parse()`)."""
+        return AsyncFilesWithRawResponse(AsyncFiles(self._client, "raw"))
+
+    @property
+    def with_streaming_response(self) -> AsyncFilesWithStreamingResponse:
+        """These methods, each a context manager over its unread response."""
+        return AsyncFilesWithStreamingResponse(AsyncFiles(self._client, "stream"))
 
     async def create(
         self,
@@ -98,16 +103,18 @@ class AsyncFiles:
             async def recover() -> File | None:
                 return await self._find_upload(upload, since)
 
-            return await transport.send(opts, parse_file, recover=recover)
+            return await self._request(opts, parse_file, recover)  # type: ignore[no-any-return]
 
     async def _find_upload(self, upload: Upload, since: float) -> File | None:
         """The file an earlier attempt of this upload stored, or None if none did."""
         size, digest = await _flavours.async_to_thread(upload.digest)
+        # The client's own resource: this one may answer with raw responses.
+        files = self._client.files
         for candidate in upload_candidates(
-            (await self.list(limit=100, order="desc")).data, upload.name, size, since
+            (await files.list(limit=100, order="desc")).data, upload.name, size, since
         ):
             hasher = hashlib.sha256()
-            async with await self.content(candidate.id) as content:
+            async with await files.content(candidate.id) as content:
                 async for chunk in content.iter_bytes():
                     hasher.update(chunk)
             if hasher.hexdigest() == digest:
@@ -158,6 +165,20 @@ class AsyncFiles:
             page = await self._client._transport.send(opts, parse_file_list)
             return AsyncPage(fetch=fetch, **page_fields(page, seen))
 
+        if self._mode is not None:
+            # The first page's own response; later pages are fetched as usual.
+            first = _simple_options(
+                list_files._get_kwargs(),
+                extra_headers,
+                {**query, **(extra_query or {})},
+                extra_body,
+                timeout,
+            )
+            pending: Any = self._request(
+                first,
+                lambda r: AsyncPage(fetch=fetch, **page_fields(parse_file_list(r), frozenset())),
+            )
+            return pending  # type: ignore[no-any-return]
         return _flavours.async_paginate(lambda: fetch({}, frozenset()))
 
     async def info(
@@ -188,7 +209,7 @@ class AsyncFiles:
         """
         kwargs = retrieve_file._get_kwargs(require_id(file_id, "file_id"))
         opts = _simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
-        return await self._client._transport.send(opts, parse_file)
+        return await self._request(opts, parse_file)  # type: ignore[no-any-return]
 
     async def delete(
         self,
@@ -218,7 +239,7 @@ class AsyncFiles:
         """
         kwargs = delete_file._get_kwargs(require_id(file_id, "file_id"))
         opts = _simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
-        return await self._client._transport.send(opts, parse_file_deleted)
+        return await self._request(opts, parse_file_deleted)  # type: ignore[no-any-return]
 
     async def content(
         self,
@@ -259,6 +280,41 @@ class AsyncFiles:
             )
             return await transport.send(opts, _streamed)
 
-        return AsyncBinaryContent(
-            await open_({}), reopen=open_, max_resumes=transport.settings.max_retries
+        first = _download_options(file_id, {}, extra_headers, extra_query, extra_body, timeout)
+        outcome: Outcome[httpx.Response] = await transport.send_outcome(first)
+        content = AsyncBinaryContent(
+            outcome.response,
+            reopen=open_,
+            max_resumes=transport.settings.max_retries,
+            retries_taken=outcome.retries_taken,
         )
+        if self._mode != "stream":
+            # As the SDK's `content()` does for a small file: read it now and release the
+            # connection. A large or unannounced body stays streamed (flat memory, resumable).
+            await content._prefetch(SMALL_CONTENT)
+        return content
+
+
+class AsyncFilesWithRawResponse:
+    """`client.files.with_raw_response`: each method returns its `AsyncAPIResponse`.
+
+    `content` returns the file's `AsyncBinaryContent`, the SDK's binary response surface.
+    """
+
+    def __init__(self, files: AsyncFiles) -> None:
+        self.create = to_raw_response(files.create)
+        self.list = to_raw_response(files.list)
+        self.info = to_raw_response(files.info)
+        self.delete = to_raw_response(files.delete)
+        self.content = files.content
+
+
+class AsyncFilesWithStreamingResponse:
+    """`client.files.with_streaming_response`: each method is a context manager."""
+
+    def __init__(self, files: AsyncFiles) -> None:
+        self.create = to_streamed_response(to_raw_response(files.create))
+        self.list = to_streamed_response(to_raw_response(files.list))
+        self.info = to_streamed_response(to_raw_response(files.info))
+        self.delete = to_streamed_response(to_raw_response(files.delete))
+        self.content = to_streamed_response(files.content)

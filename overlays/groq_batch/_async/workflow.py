@@ -309,23 +309,28 @@ class AsyncJobMethods:
             # Every part is uploaded before any batch is created: a failed upload leaves no batch.
             shards = list(plan.shards)
             file_ids: list[str] = []
-            while len(file_ids) < len(shards):
-                number = len(file_ids) + 1
-                shard = shards[number - 1]
-                try:
-                    with shard.path.open("rb") as fh:
-                        body = upload_body(fh, shard, number, len(shards), on_progress)
-                        uploaded = await self._client.files.create(
-                            file=(shard.path.name, body), purpose="batch"
-                        )
-                except RequestTooLargeError:
-                    # The server's limit is below the split size: halve this part, go on.
-                    halves = await _flavours.async_to_thread(halve_shard, shard, plan)
-                    if halves is None:
-                        raise
-                    shards[number - 1 : number] = halves
-                    continue
-                file_ids.append(uploaded.id)
+            try:
+                while len(file_ids) < len(shards):
+                    number = len(file_ids) + 1
+                    shard = shards[number - 1]
+                    try:
+                        with shard.path.open("rb") as fh:
+                            body = upload_body(fh, shard, number, len(shards), on_progress)
+                            uploaded = await self._client.files.create(
+                                file=(shard.path.name, body), purpose="batch"
+                            )
+                    except RequestTooLargeError:
+                        # The server's limit is below the split size: halve this part, go on.
+                        halves = await _flavours.async_to_thread(halve_shard, shard, plan)
+                        if halves is None:
+                            raise
+                        shards[number - 1 : number] = halves
+                        continue
+                    file_ids.append(uploaded.id)
+            except Exception:
+                # A refused part means no batch: the parts stored before it would stay behind.
+                await self._discard_uploads(file_ids)
+                raise
             parts = len(file_ids)
             created: list[Batch] = []
             for number, file_id in enumerate(file_ids, start=1):
@@ -345,6 +350,14 @@ class AsyncJobMethods:
         finally:
             plan.cleanup()
         return AsyncBatchJob(self._client, created)
+
+    async def _discard_uploads(self, file_ids: Sequence[str]) -> None:
+        """Delete files a failed submission uploaded; best effort, the failure is what matters."""
+        for file_id in file_ids:
+            try:
+                await self._client.files.delete(file_id)
+            except GroqError as exc:
+                log.warning("could not delete uploaded file %s: %s", file_id, exc)
 
     def job(self, ids: str | Batch | Sequence[str | Batch]) -> AsyncBatchJob:
         """Re-attach to a job from its batch ids, a batch, or its name, in this or another process.

@@ -5,14 +5,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from groq_batch import _flavours, _pagination
 from groq_batch._http import build_options, require_id
 from groq_batch._models import parse_batch, parse_batch_list
 from groq_batch._pagination import Cursor, page_fields
 from groq_batch._sync.pagination import SyncPage
-from groq_batch._sync.raw import RawResponses
+from groq_batch._sync.response import Resource, to_raw_response, to_streamed_response
 from groq_batch._sync.workflow import JobMethods
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch.resources.batches import (
@@ -21,7 +21,7 @@ from groq_batch.resources.batches import (
     UnresolvedCreateError,
     _create_options,
     _is_cancelled,
-    _list_kwargs,
+    _list_options,
     _lookup_verdict,
     _marker_for,
 )
@@ -31,19 +31,23 @@ from groq_batch_api.models import Batch
 if TYPE_CHECKING:
     from groq_batch._sync.client import Groq
 
-__all__ = ["Batches"]
+__all__ = ["Batches", "BatchesWithRawResponse", "BatchesWithStreamingResponse"]
 
 
-class Batches(JobMethods):
+class Batches(Resource, JobMethods):
     """Create, inspect, list and cancel batch jobs."""
 
-    def __init__(self, client: Groq) -> None:
-        self._client = client
+    _client: Groq
 
     @property
-    def with_raw_response(self) -> RawResponses:
-        """These methods, each returning the response (`.headers`, `.status_code`, `.parse()`)."""
-        return RawResponses(self)
+    def with_raw_response(self) -> BatchesWithRawResponse:
+        """These methods, each returning its own `APIResponse` (`.headers`, `.parse()`)."""
+        return BatchesWithRawResponse(Batches(self._client, "raw"))
+
+    @property
+    def with_streaming_response(self) -> BatchesWithStreamingResponse:
+        """These methods, each a context manager over its unread `APIResponse`."""
+        return BatchesWithStreamingResponse(Batches(self._client, "stream"))
 
     def create(
         self,
@@ -52,6 +56,7 @@ class Batches(JobMethods):
         endpoint: Literal["/v1/chat/completions"] | str,
         completion_window: Literal["24h"] | str,
         metadata: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        idempotency_marker: bool | None = None,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -67,6 +72,10 @@ class Batches(JobMethods):
             endpoint: The endpoint every request runs against: `/v1/chat/completions`.
             completion_window: How long the batch may take, from `24h` to `7d`.
             metadata: Optional string pairs to attach to the batch.
+            idempotency_marker: Add the create marker (`groq_batch_idempotency_key`) to
+                `metadata` so a retry after an ambiguous failure cannot create a second batch;
+                None follows the client's `idempotent_creates` (on by default). Off, the call
+                sends your metadata as it is, and such a failure is raised, not retried.
             extra_headers: Headers to add to the request.
             extra_query: Query parameters to add to the request.
             extra_body: Body fields to add to the request.
@@ -81,7 +90,10 @@ class Batches(JobMethods):
             APIConnectionError: If no answer came and the client could not tell whether the batch
                 was created.
         """
-        marker = _marker_for(metadata, self._client.idempotent_creates)
+        enabled = (
+            self._client.idempotent_creates if idempotency_marker is None else idempotency_marker
+        )
+        marker = _marker_for(metadata, enabled)
         opts = _create_options(
             input_file_id=input_file_id,
             endpoint=endpoint,
@@ -93,15 +105,16 @@ class Batches(JobMethods):
             extra_body=extra_body,
             timeout=timeout,
         )
-        transport = self._client._transport
         if marker is None:
-            return transport.send(opts, parse_batch)
-        since = transport.clock()
-        return transport.send(opts, parse_batch, recover=lambda: self._find(marker, since))
+            return self._request(opts, parse_batch)  # type: ignore[no-any-return]
+        since = self._client._transport.clock()
+        found = self._request(opts, parse_batch, lambda: self._find(marker, since))
+        return found  # type: ignore[no-any-return]
 
     def _find(self, marker: str, since: float) -> Batch | None:
         """Find the batch an earlier attempt created, or None if none did."""
-        page = self.list(limit=_LOOKUP_PAGE_SIZE)
+        # The client's own resource: this one may answer with raw responses.
+        page = self._client.batches.list(limit=_LOOKUP_PAGE_SIZE)
         for _ in range(_LOOKUP_MAX_PAGES):
             for batch in page.data:
                 verdict = _lookup_verdict(batch, marker, since)
@@ -149,7 +162,7 @@ class Batches(JobMethods):
             timeout=timeout,
             idempotent=True,
         )
-        return self._client._transport.send(opts, parse_batch)
+        return self._request(opts, parse_batch)  # type: ignore[no-any-return]
 
     def list(
         self,
@@ -182,17 +195,20 @@ class Batches(JobMethods):
         """
 
         def fetch(cursor: dict[str, str], seen: frozenset[Cursor]) -> SyncPage[Batch]:
-            opts = build_options(
-                _list_kwargs(after, limit, cursor),
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                idempotent=True,
+            opts = _list_options(
+                after, limit, cursor, extra_headers, extra_query, extra_body, timeout
             )
             page = self._client._transport.send(opts, parse_batch_list)
             return SyncPage(fetch=fetch, **page_fields(page, seen))
 
+        if self._mode is not None:
+            # The first page's own response; later pages are fetched as usual.
+            first = _list_options(after, limit, {}, extra_headers, extra_query, extra_body, timeout)
+            pending: Any = self._request(
+                first,
+                lambda r: SyncPage(fetch=fetch, **page_fields(parse_batch_list(r), frozenset())),
+            )
+            return pending  # type: ignore[no-any-return]
         return _flavours.paginate(lambda: fetch({}, frozenset()))
 
     def cancel(
@@ -235,6 +251,26 @@ class Batches(JobMethods):
         )
 
         def recover() -> Batch | None:
-            return _is_cancelled(self.retrieve(batch_id))
+            return _is_cancelled(self._client.batches.retrieve(batch_id))
 
-        return self._client._transport.send(opts, parse_batch, recover=recover)
+        return self._request(opts, parse_batch, recover)  # type: ignore[no-any-return]
+
+
+class BatchesWithRawResponse:
+    """`client.batches.with_raw_response`: each method returns its `APIResponse`."""
+
+    def __init__(self, batches: Batches) -> None:
+        self.create = to_raw_response(batches.create)
+        self.retrieve = to_raw_response(batches.retrieve)
+        self.list = to_raw_response(batches.list)
+        self.cancel = to_raw_response(batches.cancel)
+
+
+class BatchesWithStreamingResponse:
+    """`client.batches.with_streaming_response`: each method is a context manager."""
+
+    def __init__(self, batches: Batches) -> None:
+        self.create = to_streamed_response(to_raw_response(batches.create))
+        self.retrieve = to_streamed_response(to_raw_response(batches.retrieve))
+        self.list = to_streamed_response(to_raw_response(batches.list))
+        self.cancel = to_streamed_response(to_raw_response(batches.cancel))

@@ -4,13 +4,15 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import json as jsonlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import httpx
 
@@ -34,9 +36,21 @@ class BinaryContent(_ContentBase):
         *,
         reopen: Callable[[dict[str, str]], httpx.Response],
         max_resumes: int,
+        retries_taken: int = 0,
     ) -> None:
-        super().__init__(response, max_resumes=max_resumes)
+        super().__init__(response, max_resumes=max_resumes, retries_taken=retries_taken)
         self._reopen = reopen
+
+    def _prefetch(self, limit: int) -> None:
+        """Read a body announced at most `limit` bytes long now, and release the connection.
+
+        It is read through `iter_bytes`, so a cut-off body resumes as usual; afterwards the
+        content can be read any number of times, as the SDK's can.
+        """
+        if self._expected is None or self._expected > limit:
+            return
+        self._data = b"".join([chunk for chunk in self.iter_bytes()])
+        self._buffered = True
 
     def __enter__(self) -> Self:
         return self
@@ -66,6 +80,10 @@ class BinaryContent(_ContentBase):
             IncompleteContentError: When the file could not be completed.
             GroqError: When the content was already consumed.
         """
+        if self._buffered:
+            for chunk in self._buffered_chunks(chunk_size):
+                yield chunk
+            return
         self._start()
         failures = 0
         try:
@@ -128,6 +146,44 @@ class BinaryContent(_ContentBase):
             The file's text.
         """
         return (self.read()).decode("utf-8")
+
+    def json(self) -> Any:
+        """Read the whole file as one JSON value (a JSONL file has many: use `iter_lines`).
+
+        Returns:
+            The decoded value.
+        """
+        return jsonlib.loads(self.read())
+
+    def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
+        """Yield the file as UTF-8 text chunks, resuming after a dropped connection.
+
+        Args:
+            chunk_size: The chunk size in bytes, or None for whatever the network delivers.
+
+        Yields:
+            Text chunks; a character split across chunks is never split in the text.
+        """
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        for chunk in self.iter_bytes(chunk_size):
+            text = decoder.decode(chunk)
+            if text:
+                yield text
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+
+    def stream_to_file(
+        self, file: str | os.PathLike[str], *, chunk_size: int | None = None
+    ) -> None:
+        """The SDK's name for `write_to_file`: stream the file to disk, atomically.
+
+        Args:
+            file: Where to write.
+            chunk_size: Ignored (the network's chunks are written as they come); kept for the
+                SDK's signature.
+        """
+        self.write_to_file(file)
 
     def write_to_file(self, path: str | os.PathLike[str]) -> None:
         """Stream the file to `path`, replacing it only once the download is complete.

@@ -5,17 +5,18 @@
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
 from groq_batch import _flavours, _pagination
-from groq_batch._http import require_id
+from groq_batch._content import SMALL_CONTENT
+from groq_batch._http import Outcome, require_id
 from groq_batch._models import parse_file, parse_file_deleted, parse_file_list
 from groq_batch._pagination import Cursor, page_fields
 from groq_batch._sync.content import BinaryContent
 from groq_batch._sync.pagination import SyncPage
-from groq_batch._sync.raw import RawResponses
+from groq_batch._sync.response import Resource, to_raw_response, to_streamed_response
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch._uploads import FileInput, Upload
 from groq_batch.resources.files import (
@@ -33,19 +34,23 @@ from groq_batch_api.models import File, FileDeleted
 if TYPE_CHECKING:
     from groq_batch._sync.client import Groq
 
-__all__ = ["Files"]
+__all__ = ["Files", "FilesWithRawResponse", "FilesWithStreamingResponse"]
 
 
-class Files:
+class Files(Resource):
     """Upload, list, inspect, delete and download files."""
 
-    def __init__(self, client: Groq) -> None:
-        self._client = client
+    _client: Groq
 
     @property
-    def with_raw_response(self) -> RawResponses:
-        """These methods, each returning the response (`.headers`, `.status_code`, `.parse()`)."""
-        return RawResponses(self)
+    def with_raw_response(self) -> FilesWithRawResponse:
+        """These methods, each returning its own `APIResponse` (`.headers`, `.parse()`)."""
+        return FilesWithRawResponse(Files(self._client, "raw"))
+
+    @property
+    def with_streaming_response(self) -> FilesWithStreamingResponse:
+        """These methods, each a context manager over its unread response."""
+        return FilesWithStreamingResponse(Files(self._client, "stream"))
 
     def create(
         self,
@@ -100,16 +105,18 @@ class Files:
             def recover() -> File | None:
                 return self._find_upload(upload, since)
 
-            return transport.send(opts, parse_file, recover=recover)
+            return self._request(opts, parse_file, recover)  # type: ignore[no-any-return]
 
     def _find_upload(self, upload: Upload, since: float) -> File | None:
         """The file an earlier attempt of this upload stored, or None if none did."""
         size, digest = _flavours.to_thread(upload.digest)
+        # The client's own resource: this one may answer with raw responses.
+        files = self._client.files
         for candidate in upload_candidates(
-            (self.list(limit=100, order="desc")).data, upload.name, size, since
+            (files.list(limit=100, order="desc")).data, upload.name, size, since
         ):
             hasher = hashlib.sha256()
-            with self.content(candidate.id) as content:
+            with files.content(candidate.id) as content:
                 for chunk in content.iter_bytes():
                     hasher.update(chunk)
             if hasher.hexdigest() == digest:
@@ -160,6 +167,20 @@ class Files:
             page = self._client._transport.send(opts, parse_file_list)
             return SyncPage(fetch=fetch, **page_fields(page, seen))
 
+        if self._mode is not None:
+            # The first page's own response; later pages are fetched as usual.
+            first = _simple_options(
+                list_files._get_kwargs(),
+                extra_headers,
+                {**query, **(extra_query or {})},
+                extra_body,
+                timeout,
+            )
+            pending: Any = self._request(
+                first,
+                lambda r: SyncPage(fetch=fetch, **page_fields(parse_file_list(r), frozenset())),
+            )
+            return pending  # type: ignore[no-any-return]
         return _flavours.paginate(lambda: fetch({}, frozenset()))
 
     def info(
@@ -190,7 +211,7 @@ class Files:
         """
         kwargs = retrieve_file._get_kwargs(require_id(file_id, "file_id"))
         opts = _simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
-        return self._client._transport.send(opts, parse_file)
+        return self._request(opts, parse_file)  # type: ignore[no-any-return]
 
     def delete(
         self,
@@ -220,7 +241,7 @@ class Files:
         """
         kwargs = delete_file._get_kwargs(require_id(file_id, "file_id"))
         opts = _simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
-        return self._client._transport.send(opts, parse_file_deleted)
+        return self._request(opts, parse_file_deleted)  # type: ignore[no-any-return]
 
     def content(
         self,
@@ -261,4 +282,41 @@ class Files:
             )
             return transport.send(opts, _streamed)
 
-        return BinaryContent(open_({}), reopen=open_, max_resumes=transport.settings.max_retries)
+        first = _download_options(file_id, {}, extra_headers, extra_query, extra_body, timeout)
+        outcome: Outcome[httpx.Response] = transport.send_outcome(first)
+        content = BinaryContent(
+            outcome.response,
+            reopen=open_,
+            max_resumes=transport.settings.max_retries,
+            retries_taken=outcome.retries_taken,
+        )
+        if self._mode != "stream":
+            # As the SDK's `content()` does for a small file: read it now and release the
+            # connection. A large or unannounced body stays streamed (flat memory, resumable).
+            content._prefetch(SMALL_CONTENT)
+        return content
+
+
+class FilesWithRawResponse:
+    """`client.files.with_raw_response`: each method returns its `APIResponse`.
+
+    `content` returns the file's `BinaryContent`, the SDK's binary response surface.
+    """
+
+    def __init__(self, files: Files) -> None:
+        self.create = to_raw_response(files.create)
+        self.list = to_raw_response(files.list)
+        self.info = to_raw_response(files.info)
+        self.delete = to_raw_response(files.delete)
+        self.content = files.content
+
+
+class FilesWithStreamingResponse:
+    """`client.files.with_streaming_response`: each method is a context manager."""
+
+    def __init__(self, files: Files) -> None:
+        self.create = to_streamed_response(to_raw_response(files.create))
+        self.list = to_streamed_response(to_raw_response(files.list))
+        self.info = to_streamed_response(to_raw_response(files.info))
+        self.delete = to_streamed_response(to_raw_response(files.delete))
+        self.content = to_streamed_response(files.content)

@@ -14,11 +14,12 @@ import httpx
 from groq_batch import _flavours
 from groq_batch._errors import APIError, GroqError, make_status_error
 from groq_batch._http import (
+    Outcome,
     RequestOptions,
     Settings,
     _TransportBase,
     map_transport_error,
-    record_response,
+    recovered_response,
     safe_cause,
 )
 from groq_batch._retry import Action
@@ -51,7 +52,7 @@ class SyncTransport(_TransportBase):
         *,
         recover: Callable[[], _T | None] | None = None,
     ) -> _T:
-        """Send with retries and return `parse(response)` for a 2xx/3xx response.
+        """Send with retries and return `parse(response)` for a 2xx response.
 
         Args:
             opts: The request.
@@ -59,7 +60,32 @@ class SyncTransport(_TransportBase):
             recover: After an ambiguous failure, returns the result if the server did act, or None.
 
         Returns:
-            The parsed result.
+            The parsed result, or what `recover` found.
+
+        Raises:
+            APIStatusError: For an error status that was not retried, or still failed.
+            APIConnectionError: When no response arrived.
+            APITimeoutError: When the request timed out.
+        """
+        outcome = self.send_outcome(opts, recover=recover)
+        if outcome.recovered is not None:
+            return outcome.recovered
+        return parse(outcome.response)
+
+    def send_outcome(
+        self,
+        opts: RequestOptions,
+        *,
+        recover: Callable[[], _T | None] | None = None,
+    ) -> Outcome[_T]:
+        """Send with retries; return the request's own last response and the retries it took.
+
+        Args:
+            opts: The request (`opts.stream` leaves a successful body unread).
+            recover: After an ambiguous failure, returns the result if the server did act, or None.
+
+        Returns:
+            The outcome: the 2xx response, or what `recover` found (with a response made from it).
 
         Raises:
             APIStatusError: For an error status that was not retried, or still failed.
@@ -68,9 +94,14 @@ class SyncTransport(_TransportBase):
         """
         retries_taken = 0
         while True:
-            request = self._build(self.http_client, opts)
+            request = self._build(self.http_client, opts, retries_taken)
             try:
-                response = self.http_client.send(request, stream=opts.stream)
+                if opts.follow_redirects is None:
+                    response = self.http_client.send(request, stream=opts.stream)
+                else:
+                    response = self.http_client.send(
+                        request, stream=opts.stream, follow_redirects=opts.follow_redirects
+                    )
             except httpx.TransportError as exc:
                 action, delay = self._after_exception(exc, opts, retries_taken, recover is not None)
                 if action is Action.RAISE:
@@ -78,9 +109,8 @@ class SyncTransport(_TransportBase):
                 failure: APIError = map_transport_error(exc, request)
             else:
                 self._log_response(response)
-                if not response.is_error:
-                    record_response(response)
-                    return parse(response)
+                if response.is_success:
+                    return Outcome(response, retries_taken)
                 action, delay = self._after_status(
                     response, opts, retries_taken, recover is not None
                 )
@@ -101,5 +131,5 @@ class SyncTransport(_TransportBase):
                     # The caller sees the original failure; the failed look-up is its cause.
                     raise failure from lookup
                 if found is not None:
-                    return found
+                    return Outcome(recovered_response(request, found), retries_taken, found)
             retries_taken += 1

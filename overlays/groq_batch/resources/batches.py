@@ -28,7 +28,7 @@ from groq_batch_api.api.batches import create_batch, list_batches
 from groq_batch_api.models import Batch, BatchStatus, CreateBatchRequest, Metadata
 from groq_batch_api.types import UNSET
 
-__all__ = ["IDEMPOTENCY_METADATA_KEY", "UnresolvedCreateError"]
+__all__ = ["IDEMPOTENCY_METADATA_KEY", "UnresolvedCreateError", "new_marker", "with_marker"]
 
 IDEMPOTENCY_METADATA_KEY: Final = "groq_batch_idempotency_key"
 """The `metadata` key of the marker that makes `batches.create` safe to retry."""
@@ -57,9 +57,7 @@ def _create_options(
     extra_body: Body | None,
     timeout: TimeoutTypes | NotGiven,
 ) -> RequestOptions:
-    pairs = dict(metadata) if isinstance(metadata, Mapping) else {}
-    if marker is not None:
-        pairs[IDEMPOTENCY_METADATA_KEY] = marker
+    pairs = with_marker(metadata, marker)
     body = CreateBatchRequest(
         input_file_id=require_id(input_file_id, "input_file_id"),
         endpoint=endpoint,
@@ -77,11 +75,47 @@ def _create_options(
     )
 
 
+def with_marker(
+    metadata: Mapping[str, str] | NotGiven | None, marker: str | None
+) -> dict[str, str]:
+    """The metadata a create sends: the caller's pairs plus the marker, when there is one.
+
+    The one place the marker joins the metadata, so whatever counts the pairs against the
+    server's limit (16 pairs) counts what is really sent: `batches.create` and the job
+    helpers' pre-flight check both call this.
+
+    Args:
+        metadata: The caller's metadata.
+        marker: The create marker, or None when it is turned off.
+
+    Returns:
+        The pairs to send.
+    """
+    pairs = dict(metadata) if isinstance(metadata, Mapping) else {}
+    if marker is not None:
+        pairs[IDEMPOTENCY_METADATA_KEY] = marker
+    return pairs
+
+
+def new_marker() -> str:
+    """A fresh create marker."""
+    return f"gb_{uuid.uuid4().hex}"
+
+
 def _marker_for(metadata: Mapping[str, str] | NotGiven | None, enabled: bool) -> str | None:
-    """The marker for one logical create: the caller's own key if given, else a fresh one."""
+    """The marker for one logical create: the caller's own key if given, else a fresh one.
+
+    Args:
+        metadata: The caller's metadata; a value under `IDEMPOTENCY_METADATA_KEY` is used as it is.
+        enabled: Whether the marker is on (the call's `idempotency_marker`, else the client's
+            `idempotent_creates`).
+
+    Returns:
+        The marker, or None when it is off and the caller gave none.
+    """
     if isinstance(metadata, Mapping) and IDEMPOTENCY_METADATA_KEY in metadata:
         return metadata[IDEMPOTENCY_METADATA_KEY]
-    return f"gb_{uuid.uuid4().hex}" if enabled else None
+    return new_marker() if enabled else None
 
 
 def _lookup_verdict(batch: Batch, marker: str, since: float) -> Literal["match", "older", "skip"]:
@@ -106,6 +140,26 @@ def _list_kwargs(
         after=cursor.get("after", first_after),
         limit=limit if isinstance(limit, int) else UNSET,
         cursor=cursor.get("cursor", UNSET),
+    )
+
+
+def _list_options(
+    after: str | NotGiven | None,
+    limit: int | NotGiven | None,
+    cursor: dict[str, str],
+    extra_headers: Headers | None,
+    extra_query: Query | None,
+    extra_body: Body | None,
+    timeout: TimeoutTypes | NotGiven,
+) -> RequestOptions:
+    """One page's request, with the per-call options merged."""
+    return build_options(
+        _list_kwargs(after, limit, cursor),
+        extra_headers=extra_headers,
+        extra_query=extra_query,
+        extra_body=extra_body,
+        timeout=timeout,
+        idempotent=True,
     )
 
 

@@ -1,8 +1,11 @@
 """``groq-batch ui``: a local dashboard of jobs, live progress and results, in a web page.
 
-It binds loopback only, and every request must carry a random token that is printed with the
-URL: the page can cancel batches. The API client lives in this process; the browser never sees
-the key. Install with ``pip install 'groq-batch[server]'`` (Starlette and uvicorn).
+It binds loopback only, and every request must carry a session cookie: the page can cancel
+batches. A browser gets the cookie (HttpOnly, SameSite=Strict) by opening a login link whose
+one-time code works once, so the link `groq-batch ui` prints or hands to the browser's command
+line (which other users can see) never carries the session token itself. The API client lives
+in this process; the browser never sees the key. Install with
+``pip install 'groq-batch[server]'`` (Starlette and uvicorn).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from groq_batch.jobs import JobRegistry, default_data_dir
-from groq_batch_cli.ui.app import Dashboard, create_app
+from groq_batch_cli.ui.app import Dashboard, cookie_name, create_app
 
 if TYPE_CHECKING:
     import uvicorn
@@ -35,7 +38,7 @@ class UIServer:
         port: The port; 0 picks a free one.
         cache_dir: Where joined results are cached (default: ``ui-cache`` in the data dir).
         download_dir: Where downloads go (default: ``./groq-batch-downloads``).
-        token: The session token; random when None.
+        token: The session token (the session cookie's value); random when None.
     """
 
     def __init__(
@@ -69,8 +72,21 @@ class UIServer:
 
     @property
     def url(self) -> str:
-        """The dashboard's URL, token included."""
-        return f"http://127.0.0.1:{self.port}/?token={self.dashboard.token}"
+        """The dashboard's home page (it opens only in a browser that has logged in)."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def cookie_name(self) -> str:
+        """The name of the session cookie the login link sets."""
+        return cookie_name(self.port)
+
+    def login_url(self) -> str:
+        """A fresh login link: its one-time code buys one browser the session cookie.
+
+        Returns:
+            The URL; it carries no long-lived secret, and opens the dashboard once.
+        """
+        return f"http://127.0.0.1:{self.port}/login?code={self.dashboard.login_code()}"
 
     def _make_server(self) -> uvicorn.Server:
         import uvicorn

@@ -7,6 +7,7 @@ job registry; the app holds the client, so the API key stays in this process.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import threading
@@ -27,6 +28,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
+from groq_batch._errors import APIConnectionError, APIStatusError, NotFoundError
 from groq_batch._workflow_core import is_terminal, status_of
 from groq_batch.jobs import CANCELLED, JobRecord, JobRegistry
 from groq_batch.results import Outcome
@@ -38,11 +40,18 @@ if TYPE_CHECKING:
     from groq_batch._workflow import BatchJob
     from groq_batch_api.models import Batch
 
-__all__ = ["Dashboard", "create_app"]
+__all__ = ["Dashboard", "cookie_name", "create_app"]
+
+_log = logging.getLogger("groq_batch.ui")
 
 _MAX_SAMPLES = 2000
 # "failed" is every outcome but success, as `resubmit` counts them; then each outcome alone.
 _OUTCOMES = ("failed", *(o.value for o in Outcome))
+
+
+def cookie_name(port: int) -> str:
+    """The session cookie's name: one per port, as cookies are shared by every port of a host."""
+    return f"groq_batch_ui_{port}"
 
 
 def _q(ref: str) -> str:
@@ -95,7 +104,8 @@ class Dashboard:
         endpoint: Where ``client`` connects, as the registry labels endpoints.
         cache_dir: Where joined results are cached.
         download_dir: Where the download button writes files.
-        token: The session token; a fresh random one when None.
+        token: The session token, the value of the session cookie; random when None. It never
+            appears in a URL: a browser gets it in exchange for a one-time login code.
     """
 
     def __init__(
@@ -120,6 +130,30 @@ class Dashboard:
         self._builds: dict[str, threading.Thread] = {}
         self._build_errors: dict[str, str] = {}
         self._estimates: dict[str, str] = {}
+        self._codes: list[str] = []
+
+    def login_code(self) -> str:
+        """Make a one-time code that a browser exchanges for the session cookie.
+
+        The code is what a login URL carries, so it may show in a browser's command line; it
+        opens the dashboard once, and the long-lived token stays out of every URL.
+
+        Returns:
+            The code.
+        """
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            self._codes.append(code)
+        return code
+
+    def redeem(self, code: str) -> bool:
+        """Spend a login code: True the first time a code this dashboard made is given."""
+        with self._lock:
+            for known in self._codes:
+                if secrets.compare_digest(known.encode(), code.encode()):
+                    self._codes.remove(known)
+                    return True
+        return False
 
     def prepare_results(self, ids: Sequence[str], record: JobRecord | None) -> str | None:
         """Start joining a finished job's results into the cache, in the background, once.
@@ -236,7 +270,7 @@ class Dashboard:
         return record.unchanged_input() if record is not None else None
 
     def url(self, path: str, **params: Any) -> str:
-        """Build a URL of this app with the token.
+        """Build a URL of this app (never with the token: that is in the session cookie).
 
         Args:
             path: The path.
@@ -245,8 +279,8 @@ class Dashboard:
         Returns:
             The URL.
         """
-        query = {"token": self.token, **{k: v for k, v in params.items() if v not in ("", None)}}
-        return f"{path}?{urllib.parse.urlencode(query)}"
+        query = {k: v for k, v in params.items() if v not in ("", None)}
+        return f"{path}?{urllib.parse.urlencode(query)}" if query else path
 
     # ----------------------------------------------------------------------------- overview
 
@@ -322,7 +356,7 @@ def _jobs_page(dash: Dashboard, message: str) -> str:
         f'<table id="batches">{head.format("batch", "")}{"".join(batch_rows)}</table>'
         + script_call("/api/overview")
     )
-    return layout("groq-batch jobs", dash.token, body, message=message)
+    return layout("groq-batch jobs", body, message=message)
 
 
 def _progress_row(
@@ -388,7 +422,7 @@ def _job_page(dash: Dashboard, ref: str, message: str) -> str:
         f'<p><a id="results-link" href="{escape(dash.url(f"/job/{_q(ref)}/results"))}">'
         "results table</a></p>" + script_call(f"/api/job/{_q(ref)}")
     )
-    return layout(f"job {ref}", dash.token, body, message=message)
+    return layout(f"job {ref}", body, message=message)
 
 
 def _results_page(dash: Dashboard, ref: str, request: Request) -> str:
@@ -396,7 +430,7 @@ def _results_page(dash: Dashboard, ref: str, request: Request) -> str:
     batches = dash._batches(ids)
     if not all(is_terminal(b) for b in batches):
         body = "<p>The job is still running: results appear here once every batch finishes.</p>"
-        return layout(f"results of {ref}", dash.token, body)
+        return layout(f"results of {ref}", body)
     pending = dash.prepare_results(ids, record)
     if pending is not None:
         body = (
@@ -404,7 +438,7 @@ def _results_page(dash: Dashboard, ref: str, request: Request) -> str:
             "indexing them, once per job. This page reloads by itself.</p>"
             "<script>setTimeout(() => location.reload(), 1000);</script>"
         )
-        return layout(f"results of {ref}", dash.token, body)
+        return layout(f"results of {ref}", body)
     outcome = request.query_params.get("outcome", "")
     query = request.query_params.get("q", "")
     try:
@@ -418,7 +452,6 @@ def _results_page(dash: Dashboard, ref: str, request: Request) -> str:
     )
     form = (
         f'<form id="filter" method="get" action="/job/{escape(_q(ref))}/results">'
-        f'<input type="hidden" name="token" value="{escape(dash.token)}">'
         f'<select name="outcome" id="outcome" onchange="this.form.submit()">{options}</select> '
         f'<input name="q" id="q" placeholder="custom_id or text" value="{escape(query)}"> '
         "<button>search</button></form>"
@@ -448,14 +481,17 @@ def _results_page(dash: Dashboard, ref: str, request: Request) -> str:
         form + pager + '<table id="results"><tr><th>custom_id</th><th>outcome</th>'
         f"<th>prompt</th><th>answer</th></tr>{rows}</table>" + pager
     )
-    return layout(f"results of {ref}", dash.token, body)
+    return layout(f"results of {ref}", body)
 
 
 def create_app(dash: Dashboard) -> Starlette:
     """Build the dashboard's ASGI app.
 
-    Every request must carry the session token (``?token=``); the Host header must be a
-    loopback name, so that a page on another site cannot reach it through DNS rebinding.
+    Every request must carry the session cookie (HttpOnly, SameSite=Strict, so that another
+    site can neither read it nor make the browser send it), which ``/login?code=`` sets in
+    exchange for a one-time code; the Host header must be a loopback name, so that a page on
+    another site cannot reach it through DNS rebinding. A batch the API does not know is a 404
+    page, an API that cannot be reached a 503 page: never a traceback.
 
     Args:
         dash: The dashboard's state.
@@ -464,13 +500,48 @@ def create_app(dash: Dashboard) -> Starlette:
         The app.
     """
 
+    def has_cookie(request: Request) -> bool:
+        given = request.cookies.get(cookie_name(request.url.port or 80), "")
+        return secrets.compare_digest(given.encode(), dash.token.encode())
+
     async def require_token(
         request: Request, call_next: Callable[[Request], Awaitable[StarletteResponse]]
     ) -> StarletteResponse:
-        given = request.query_params.get("token", "")
-        if not secrets.compare_digest(given.encode(), dash.token.encode()):
-            return PlainTextResponse("forbidden: this page needs its token", status_code=403)
-        return await call_next(request)
+        if request.url.path != "/login" and not has_cookie(request):
+            return PlainTextResponse(
+                "forbidden: open the link `groq-batch ui` printed to sign this browser in",
+                status_code=403,
+            )
+        try:
+            return await call_next(request)
+        except Exception as exc:
+            return _error_response(request, exc, dash.endpoint)
+
+    async def login(request: Request) -> StarletteResponse:
+        code = request.query_params.get("code", "")
+        fresh = dash.redeem(code)
+        if not fresh and not has_cookie(request):
+            return HTMLResponse(
+                layout(
+                    "dashboard link already used",
+                    "<p>This link was already used, or is not this dashboard's: each link opens "
+                    "the dashboard once. Stop <code>groq-batch ui</code> and start it again for "
+                    "a new one. If you did not use this link yourself, someone else may have: "
+                    "stopping the dashboard ends their access.</p>",
+                ),
+                status_code=403,
+                headers={"cache-control": "no-store"},
+            )
+        # Home without the code: a reload or the history never holds it.
+        home = RedirectResponse("/", status_code=303, headers={"cache-control": "no-store"})
+        home.set_cookie(
+            cookie_name(request.url.port or 80),
+            dash.token,
+            httponly=True,
+            samesite="strict",
+            path="/",
+        )
+        return home
 
     def message_of(request: Request) -> str:
         return request.query_params.get("msg", "")
@@ -539,6 +610,7 @@ def create_app(dash: Dashboard) -> Starlette:
         return RedirectResponse(dash.url(f"/job/{_q(ref)}", msg=message), status_code=303)
 
     routes = [
+        Route("/login", login),
         Route("/", jobs),
         Route("/api/overview", overview),
         Route("/api/job/{ref}", job_api),
@@ -554,6 +626,30 @@ def create_app(dash: Dashboard) -> Starlette:
             Middleware(BaseHTTPMiddleware, dispatch=require_token),
         ],
     )
+
+
+def _error_response(request: Request, exc: Exception, endpoint: str) -> StarletteResponse:
+    """What a page or an API call answers when the API fails it: status and a plain reason."""
+    path = request.url.path
+    if isinstance(exc, NotFoundError) and path.startswith(("/job/", "/api/job/")):
+        ref = urllib.parse.unquote(path.split("/")[3 if path.startswith("/api/") else 2])
+        status, reason = 404, f"no job or batch named {ref} here"
+    elif isinstance(exc, APIConnectionError):
+        status, reason = 503, f"cannot reach the API at {endpoint}; is it up? This page retries"
+    elif isinstance(exc, APIStatusError):
+        # The API's own message stays out: some servers echo the request's headers in it.
+        status = 502
+        reason = f"the API at {endpoint} answered {exc.status_code} ({type(exc).__name__})"
+    else:
+        _log.error("the dashboard failed on %s", path, exc_info=exc)
+        status, reason = 500, f"the dashboard failed ({type(exc).__name__}); see its terminal"
+    if path.startswith("/api/"):
+        return JSONResponse({"error": reason}, status_code=status)
+    back = '<p><a href="/">jobs</a></p>' if status != 503 else ""
+    body = f"<p id='error'>{escape(reason)}</p>{back}"
+    if status == 503:
+        body += "<script>setTimeout(() => location.reload(), 5000);</script>"
+    return HTMLResponse(layout("groq-batch dashboard", body), status_code=status)
 
 
 def _estimate_text(path: str) -> str:

@@ -26,14 +26,11 @@ form.inline{display:inline}
 """
 
 # One tiny script: poll a JSON endpoint every second and patch the elements it names; open a
-# results row's JSON in a dialog. The token rides along in every URL it fetches.
+# results row's JSON in a dialog. Its fetches are same-origin, so they carry the session cookie.
 _SCRIPT = """
-function withToken(url){
-  return url + (url.includes('?') ? '&' : '?') + 'token=' + document.body.dataset.token;
-}
 function poll(url, apply){
   async function tick(){
-    try { const r = await fetch(withToken(url)); if (r.ok) apply(await r.json()); }
+    try { const r = await fetch(url); if (r.ok) apply(await r.json()); }
     catch (e) {}
     setTimeout(tick, 1000);
   }
@@ -56,7 +53,7 @@ function applyBatches(data){
 document.addEventListener('click', async (ev) => {
   const tr = ev.target.closest('tr.row');
   if (!tr) return;
-  const r = await fetch(withToken(tr.dataset.url));
+  const r = await fetch(tr.dataset.url);
   const dlg = document.getElementById('row-dialog');
   document.getElementById('row-json').textContent = JSON.stringify(await r.json(), null, 2);
   dlg.showModal();
@@ -115,12 +112,11 @@ def chart_points(samples: Sequence[tuple[float, int]], width: int = 600, height:
     )
 
 
-def layout(title: str, token: str, body: str, *, message: str = "") -> str:
+def layout(title: str, body: str, *, message: str = "") -> str:
     """Wrap a page body in the common HTML shell.
 
     Args:
         title: The page title.
-        token: The session token (read by the script for its fetches).
         body: The page's HTML.
         message: A notice to show at the top (escaped here).
 
@@ -133,8 +129,8 @@ def layout(title: str, token: str, body: str, *, message: str = "") -> str:
         f"<title>{escape(title)} · groq-batch</title><style>{_STYLE}</style>"
         # In the head, so that a page's own script below can call poll().
         f"<script>{_SCRIPT}</script></head>"
-        f'<body data-token="{escape(token)}">'
-        f'<p><a href="/?token={escape(token)}">jobs</a></p><h1>{escape(title)}</h1>{notice}{body}'
+        "<body>"
+        f'<p><a href="/">jobs</a></p><h1>{escape(title)}</h1>{notice}{body}'
         '<dialog id="row-dialog"><form method="dialog"><button>close</button></form>'
         '<pre id="row-json"></pre></dialog></body></html>'
     )
