@@ -707,7 +707,6 @@ def local_client(
     data, url, secret = _start(data_dir, idle_exit)
     http_client = httpx.Client(transport=FollowingTransport(data, url, idle_exit=idle_exit))
     client = Groq(api_key=secret, base_url=url, http_client=http_client, **options)
-    client._owns_http_client = True  # the pool is made here for this client alone
     return client
 
 
@@ -737,5 +736,4 @@ def async_local_client(
         transport=AsyncFollowingTransport(data, url, idle_exit=idle_exit)
     )
     client = AsyncGroq(api_key=secret, base_url=url, http_client=http_client, **options)
-    client._owns_http_client = True
     return client
