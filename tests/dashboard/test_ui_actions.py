@@ -140,12 +140,12 @@ def test_the_local_dashboard_keeps_working_after_the_server_exits(
         ).start()
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{ui.port}", timeout=30) as http:
-                params = {"token": ui.dashboard.token}
-                assert http.get("/", params=params).status_code == 200
+                assert http.get(ui.login_url()).status_code == 303  # the cookie
+                assert http.get("/").status_code == 200
                 first = daemon.stop(data)  # as its idle exit does
                 assert first is not None
                 # It answered 500 for ever: the client now finds (starts) the server again.
-                assert http.get("/", params=params).status_code == 200
+                assert http.get("/").status_code == 200
                 second = daemon.status(data)
                 assert second is not None
                 assert second.pid != first.pid
