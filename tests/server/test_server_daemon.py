@@ -221,7 +221,8 @@ def test_everything_in_the_data_folder_is_private_from_creation(data_dir: Path) 
                 endpoint="/v1/chat/completions",
                 completion_window="24h",
             )
-            Api(client.base_url, api_key=local.read_secret(data_dir)).wait(batch.id, timeout=60)
+            url = str(client.base_url).rstrip("/")
+            Api(url, api_key=local.read_secret(data_dir)).wait(batch.id, timeout=60)
     finally:
         os.umask(previous)
     assert _mode(data_dir) == 0o700
