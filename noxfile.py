@@ -115,7 +115,7 @@ def generate(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def drift(session: nox.Session) -> None:
-    """Fail when generated/ (Python or TypeScript) or the sync client differs from a fresh run."""
+    """Fail when generated/ (Python or TypeScript), the sync client or its sync tests are stale."""
     session.install("-e", ".[generate]")
     # Every check runs, so one drift does not hide another.
     failed = []
@@ -126,7 +126,7 @@ def drift(session: nox.Session) -> None:
     try:
         session.run("python", "generator/unasync.py", "--check")
     except nox.command.CommandFailed:
-        failed.append("sync client")
+        failed.append("sync client and tests")
     _npm_ci(session)
     try:
         _npm_run(session, "drift")

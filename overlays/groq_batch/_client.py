@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from groq_batch import _flavours
+from groq_batch import _flavours, _secrets
 from groq_batch._errors import GroqError
 from groq_batch._http import Settings
 from groq_batch._types import (
@@ -77,6 +77,9 @@ def _resolve(
         # a key answers 401 to this placeholder, which says so.
         raw_key = LOOPBACK_PLACEHOLDER_KEY
     key = _clean_key(raw_key, profile.api_key_env)
+    # Held for the life of the process: no error, traceback or log line will show it, even if
+    # a server echoes it back.
+    _secrets.hold(key)
     if require_https is None:
         require_https = os.environ.get(REQUIRE_HTTPS_ENV, "").strip().lower() in _TRUE
     _check_scheme(url, require_https)

@@ -29,8 +29,9 @@ from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
 from groq_batch._errors import APIConnectionError, APIStatusError, NotFoundError
+from groq_batch._secrets import scrub
 from groq_batch._workflow_core import is_terminal, status_of
-from groq_batch.jobs import CANCELLED, JobRecord, JobRegistry
+from groq_batch.jobs import CANCELLED, JobKeyError, JobRecord, JobRegistry, job_connection
 from groq_batch.results import Outcome
 from groq_batch_cli.ui.cache import ResultsCache
 from groq_batch_cli.ui.pages import chart_points, layout, local_time, progress, script_call
@@ -130,7 +131,51 @@ class Dashboard:
         self._builds: dict[str, threading.Thread] = {}
         self._build_errors: dict[str, str] = {}
         self._estimates: dict[str, str] = {}
+        self._clients: dict[tuple[str, str], Groq] = {}
         self._codes: list[str] = []
+
+    def client_for(self, record: JobRecord | None) -> Groq:
+        """The client that reaches a job: this dashboard's own, or the one `job_connection` allows.
+
+        A job recorded elsewhere is reached with its own provider's key, to a URL that provider
+        owns, by the same rule as the command line; never with this dashboard's key.
+
+        Args:
+            record: The job's record, if it is registered.
+
+        Returns:
+            The client.
+
+        Raises:
+            JobKeyError: No key may be sent where the job lives (the message says why).
+        """
+        if record is None or record.endpoint == self.endpoint:
+            return self.client
+        if record.local_data_dir is not None:
+            raise JobKeyError(
+                f"job {record.name} is on the local server: open the dashboard with --local"
+            )
+        connection = job_connection(record)
+        assert connection.base_url is not None
+        key = (connection.provider.name, connection.base_url)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                from groq_batch import Groq
+
+                client = self._clients[key] = Groq(
+                    api_key=connection.api_key,
+                    base_url=connection.base_url,
+                    provider=connection.provider,
+                )
+        return client
+
+    def close(self) -> None:
+        """Close the clients opened for jobs recorded elsewhere (not the dashboard's own)."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
 
     def login_code(self) -> str:
         """Make a one-time code that a browser exchanges for the session cookie.
@@ -185,20 +230,26 @@ class Dashboard:
 
     def _build(self, ids: list[str], record: JobRecord | None) -> None:
         try:
-            self.cache.build(ids, self.job(ids).results(inputs=self.inputs(record)))
+            self.cache.build(ids, self.job(ids, record).results(inputs=self.inputs(record)))
         except Exception as exc:
             with self._lock:
-                self._build_errors[",".join(ids)] = f"could not read the results: {exc}"
+                self._build_errors[",".join(ids)] = scrub(f"could not read the results: {exc}")
 
     # ------------------------------------------------------------------------------ helpers
 
-    def _batches(self, ids: Sequence[str], known: dict[str, Batch] | None = None) -> list[Batch]:
+    def _batches(
+        self,
+        ids: Sequence[str],
+        known: dict[str, Batch] | None = None,
+        record: JobRecord | None = None,
+    ) -> list[Batch]:
         """The batches' current state; a terminal batch is fetched once and remembered."""
+        client = self.client_for(record)
         out = []
         for batch_id in ids:
             batch = self._terminal.get(batch_id) or (known or {}).get(batch_id)
             if batch is None:
-                batch = self.client.batches.retrieve(batch_id)
+                batch = client.batches.retrieve(batch_id)
             if is_terminal(batch):
                 self._terminal[batch_id] = batch
             out.append(batch)
@@ -253,16 +304,17 @@ class Dashboard:
             return list(record.batch_ids), record
         return [i for i in ref.split(",") if i], None
 
-    def job(self, ids: Sequence[str]) -> BatchJob:
+    def job(self, ids: Sequence[str], record: JobRecord | None = None) -> BatchJob:
         """Return the library's job handle for these batch ids.
 
         Args:
             ids: The batch ids.
+            record: The job's record, if registered: its batches are reached where it lives.
 
         Returns:
             The handle.
         """
-        return self.client.batches.job(list(ids))
+        return self.client_for(record).batches.job(list(ids))
 
     @staticmethod
     def inputs(record: JobRecord | None) -> Path | None:
@@ -377,7 +429,7 @@ def _progress_row(
 
 def _job_page(dash: Dashboard, ref: str, message: str) -> str:
     ids, record = dash.resolve(ref)
-    batches = dash._batches(ids)
+    batches = dash._batches(ids, record=record)
     item = _summarise(batches)
     samples = dash._sample(",".join(ids), item["done"])
     done = all(is_terminal(b) for b in batches)
@@ -427,7 +479,7 @@ def _job_page(dash: Dashboard, ref: str, message: str) -> str:
 
 def _results_page(dash: Dashboard, ref: str, request: Request) -> str:
     ids, record = dash.resolve(ref)
-    batches = dash._batches(ids)
+    batches = dash._batches(ids, record=record)
     if not all(is_terminal(b) for b in batches):
         body = "<p>The job is still running: results appear here once every batch finishes.</p>"
         return layout(f"results of {ref}", body)
@@ -544,7 +596,7 @@ def create_app(dash: Dashboard) -> Starlette:
         return home
 
     def message_of(request: Request) -> str:
-        return request.query_params.get("msg", "")
+        return scrub(request.query_params.get("msg", ""))
 
     async def jobs(request: Request) -> HTMLResponse:
         return HTMLResponse(await run_in_threadpool(_jobs_page, dash, message_of(request)))
@@ -558,8 +610,8 @@ def create_app(dash: Dashboard) -> Starlette:
         return HTMLResponse(await run_in_threadpool(_job_page, dash, ref, message_of(request)))
 
     def job_status(ref: str) -> dict[str, Any]:
-        ids, _ = dash.resolve(ref)
-        item = _summarise(dash._batches(ids))
+        ids, record = dash.resolve(ref)
+        item = _summarise(dash._batches(ids, record=record))
         samples = dash._sample(",".join(ids), item["done"])
         return {"items": {"job": item}, "chart": chart_points(samples)}
 
@@ -586,21 +638,31 @@ def create_app(dash: Dashboard) -> Starlette:
         ids, record = dash.resolve(ref)
         try:
             if action == "cancel":
+                client = dash.client_for(record)
                 for batch_id in ids:
-                    dash.client.batches.cancel(batch_id)
+                    client.batches.cancel(batch_id)
                 if record is not None:
                     dash.registry.update_state(record.name, CANCELLED)
                 return f"cancel requested for {', '.join(ids)}"
             if action == "download":
-                paths = dash.job(ids).download(dash.download_dir / ref.replace(",", "_"))
+                paths = dash.job(ids, record).download(dash.download_dir / ref.replace(",", "_"))
                 return "downloaded: " + ", ".join(str(p) for p in paths)
-            new = dash.job(ids).resubmit(inputs=dash.inputs(record))
+            # The button says "failed rows": all of them, as before (the CLI's resubmit leaves
+            # out permanent failures unless --include-permanent; the dashboard has no switch).
+            new = dash.job(ids, record).resubmit(inputs=dash.inputs(record), include_permanent=True)
             if new is None:
                 return "nothing to resubmit: every request succeeded"
-            name = dash.registry.record(new.ids, endpoint=dash.endpoint, retry_of=ids).name
+            name = dash.registry.record(
+                new.ids,
+                endpoint=record.endpoint if record is not None else dash.endpoint,
+                provider=dash.client_for(record).provider,
+                retry_of=ids,
+            ).name
             return f"resubmitted the failed rows as job {name}"
         except Exception as exc:
-            return f"{action} failed: {exc}"
+            # The message goes into a redirect's URL (browser history, proxy logs): a key a
+            # server echoed in its error must not.
+            return scrub(f"{action} failed: {exc}")
 
     async def action(request: Request) -> RedirectResponse:
         ref, what = request.path_params["ref"], request.path_params["action"]
@@ -619,7 +681,14 @@ def create_app(dash: Dashboard) -> Starlette:
         Route("/job/{ref}/row", row),
         Route("/job/{ref}/{action:str}", action, methods=["POST"]),
     ]
+
+    async def refused(request: Request, exc: Exception) -> StarletteResponse:
+        # No key may go where the job lives: say why, as a page, not as a 500.
+        body = f"<p id='refused'>{escape(scrub(str(exc)))}</p>"
+        return HTMLResponse(layout("groq-batch: job refused", body), status_code=409)
+
     return Starlette(
+        exception_handlers={JobKeyError: refused},
         routes=routes,
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost"]),
