@@ -71,6 +71,9 @@ if TYPE_CHECKING:
     from groq_batch.jsonl import chat_request as chat_request
     from groq_batch.jsonl import transcription_request as transcription_request
     from groq_batch.jsonl import translation_request as translation_request
+    from groq_batch.local import LocalServerError as LocalServerError
+    from groq_batch.local import async_local_client as async_local_client
+    from groq_batch.local import local_client as local_client
     from groq_batch.providers import IDEMPOTENCY_METADATA_KEY as IDEMPOTENCY_METADATA_KEY
     from groq_batch.results import BatchResult as BatchResult
     from groq_batch.results import JoinStats as JoinStats
@@ -109,6 +112,9 @@ _LAZY: dict[str, str] = {
     "APITimeoutError": "groq_batch._errors",
     "AsyncBatchJob": "groq_batch._async.workflow",
     "AsyncBinaryContent": "groq_batch._async.content",
+    "LocalServerError": "groq_batch.local",
+    "async_local_client": "groq_batch.local",
+    "local_client": "groq_batch.local",
     "AsyncGroq": "groq_batch._async.client",
     "AsyncPage": "groq_batch._async.pagination",
     "AsyncTiming": "groq_batch._timing",

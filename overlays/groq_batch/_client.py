@@ -44,6 +44,8 @@ __all__ = [
     "InsecureTransportWarning",
 ]
 
+LOOPBACK_PLACEHOLDER_KEY = "no-key"
+"""What a client on a loopback base URL sends when no key is given."""
 REQUIRE_HTTPS_ENV = "GROQ_BATCH_REQUIRE_HTTPS"
 """Set to 1 to refuse a plain-http base URL to a non-loopback host instead of warning."""
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -72,13 +74,17 @@ def _resolve(
     """
     profile = get_provider(provider if provider is not None else os.environ.get(PROVIDER_ENV))
     raw_key = api_key if api_key is not None else os.environ.get(profile.api_key_env)
+    url, prefix = split_base_url(
+        base_url or os.environ.get(profile.base_url_env) or profile.base_url, profile
+    )
+    if not (raw_key or "").strip() and _is_loopback(httpx.URL(url).host):
+        # A server on this machine (`groq-batch serve`) needs no real key; one that requires
+        # a key answers 401 to this placeholder, which says so.
+        raw_key = LOOPBACK_PLACEHOLDER_KEY
     key = _clean_key(raw_key, profile.api_key_env)
     # Held for the life of the process: no error, traceback or log line will show it, even if
     # a server echoes it back.
     _secrets.hold(key)
-    url, prefix = split_base_url(
-        base_url or os.environ.get(profile.base_url_env) or profile.base_url, profile
-    )
     if require_https is None:
         require_https = os.environ.get(REQUIRE_HTTPS_ENV, "").strip().lower() in _TRUE
     _check_scheme(url, require_https)

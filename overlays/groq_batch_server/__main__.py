@@ -196,12 +196,23 @@ def _manage(args: argparse.Namespace) -> int:
     from groq_batch_server import daemon
 
     data_dir = args.data_dir or daemon.default_data_dir()
-    info = daemon.stop(data_dir) if args.stop else daemon.status(data_dir)
+    try:
+        info = daemon.stop(data_dir) if args.stop else daemon.status(data_dir)
+    except daemon.DaemonError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if info is None:
         print(f"no groq-batch server is running on {data_dir}")
         return 1
     if args.stop:
         print(f"stopped the groq-batch server on {data_dir} (pid {info.pid}, {info.url})")
+        return 0
+    if not info.answering:
+        # It holds the data dir and its process exists: running, however slow to answer.
+        print(
+            f"running: {info.url} (pid {info.pid}, version {info.version}), not answering "
+            f"(stopped or busy)\ndata: {info.data_dir}\nlog: {info.log}"
+        )
         return 0
     idle = f"exits after {info.idle_exit:g} s idle" if info.idle_exit else "never exits idle"
     print(
@@ -212,11 +223,13 @@ def _manage(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_config(args: argparse.Namespace) -> ServerConfig:
+def build_config(args: argparse.Namespace, api_key: str | None = None) -> ServerConfig:
     """The server's configuration from parsed arguments: the profile's limits unless overridden.
 
     Args:
         args: Arguments from a parser that `add_arguments` populated.
+        api_key: The key every request must carry, when not ``args.api_key`` (the background
+            server's secret, read from its file).
 
     Returns:
         The configuration.
@@ -230,7 +243,7 @@ def build_config(args: argparse.Namespace) -> ServerConfig:
     return ServerConfig.for_provider(
         get_provider(args.provider),
         data_dir=args.data_dir,
-        api_key=args.api_key,
+        api_key=api_key if api_key is not None else args.api_key,
         time_scale=args.time_scale,
         executor=args.executor,
         host=args.host,
@@ -266,13 +279,24 @@ def run(args: argparse.Namespace) -> int:
     if args.daemon and not args.data_dir:
         print("error: --daemon needs --data-dir", file=sys.stderr)
         return 2
+    api_key = args.api_key
+    if args.daemon:
+        from groq_batch import local
+
+        if os.name == "posix":
+            # The background server holds one user's prompts and answers: whatever it creates
+            # is that user's alone from the moment it exists.
+            os.umask(0o077)
+        # Every request must carry the data dir's secret, which only its user can read; it is
+        # read from the file, never passed on a command line others can see.
+        api_key = local.read_secret(args.data_dir, create=True)
     from groq_batch_server.faults import FaultRule
     from groq_batch_server.runtime import serve
     from groq_batch_server.store import DataDirInUseError
 
     try:
         faults = [FaultRule.parse(text) for text in args.fault]
-        config = build_config(args)
+        config = build_config(args, api_key)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

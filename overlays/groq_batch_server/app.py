@@ -66,6 +66,7 @@ from groq_batch_server.config import ServerConfig
 from groq_batch_server.errors import HTTPProblem, error_response
 from groq_batch_server.faults import FaultMiddleware, FaultSet
 from groq_batch_server.ids import new_id
+from groq_batch_server.loopback import LoopbackOnly, is_loopback_host
 from groq_batch_server.ratelimit import RateLimitHeaders
 from groq_batch_server.store import BatchRow, FileRow, Store
 from groq_batch_server.worker import CancelConflictError, Worker, request_cancel
@@ -1060,7 +1061,7 @@ def build_app(state: ServerState) -> ASGIApp:
     app.state.groq = state
     # Rate-limit headers go outermost, so injected faults (a 429) carry them too; their
     # `send` keeps uvicorn's transport reachable for the fault middleware's dropped connections.
-    return RateLimitHeaders(
+    served: ASGIApp = RateLimitHeaders(
         FaultMiddleware(
             _AuthAndRequestId(
                 app, state.config.api_key, state.activity, state.config.upload_timeout
@@ -1069,3 +1070,8 @@ def build_app(state: ServerState) -> ASGIApp:
         ),
         load_catalog().rate_limits,
     )
+    if is_loopback_host(state.config.host):
+        # Out of the network's reach, but not of a browser's: refuse rebound names and other
+        # sites' pages before anything else looks at the request.
+        served = LoopbackOnly(served)
+    return served
