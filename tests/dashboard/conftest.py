@@ -46,7 +46,10 @@ def dashboard(
             ui.stop()
 
 
-@pytest.fixture(scope="session")
+# Module-scoped, not session-scoped: Playwright's sync API leaves its event loop set as the
+# running loop while it lives, so every async test collected after the dashboard's would fail
+# with "asyncio.run() cannot be called from a running event loop".
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.fail(
