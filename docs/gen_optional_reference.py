@@ -20,7 +20,7 @@ PAGES = {
     "reference/cost.md": (
         "Cost",
         "The estimate before a batch runs and its actual cost after; prices as data.",
-        ["groq_batch.estimate", "groq_batch.pricing"],
+        ["groq_batch.costs", "groq_batch.pricing"],
     ),
 }
 

@@ -62,10 +62,10 @@ if TYPE_CHECKING:
     from groq_batch._types import omit as omit
     from groq_batch._uploads import file_from_path as file_from_path
     from groq_batch._workflow_core import UploadProgress as UploadProgress
-    from groq_batch.estimate import ActualCost as ActualCost
-    from groq_batch.estimate import Estimate as Estimate
-    from groq_batch.estimate import actual_cost as actual_cost
-    from groq_batch.estimate import estimate as estimate
+    from groq_batch.costs import ActualCost as ActualCost
+    from groq_batch.costs import Estimate as Estimate
+    from groq_batch.costs import actual_cost as actual_cost
+    from groq_batch.costs import estimate as estimate
     from groq_batch.jobs import JobRegistry as JobRegistry
     from groq_batch.jsonl import BatchRequest as BatchRequest
     from groq_batch.jsonl import chat_request as chat_request
@@ -104,7 +104,7 @@ _LAZY: dict[str, str] = {
     "omit": "groq_batch._types",
     "not_given": "groq_batch._types",
     "Timeout": "groq_batch._types",
-    "ActualCost": "groq_batch.estimate",
+    "ActualCost": "groq_batch.costs",
     "APIConnectionError": "groq_batch._errors",
     "APIError": "groq_batch._errors",
     "APIResponseValidationError": "groq_batch._errors",
@@ -129,7 +129,7 @@ _LAZY: dict[str, str] = {
     "ConflictError": "groq_batch._errors",
     "DEFAULT_MAX_RETRIES": "groq_batch._types",
     "DEFAULT_TIMEOUT": "groq_batch._types",
-    "Estimate": "groq_batch.estimate",
+    "Estimate": "groq_batch.costs",
     "Groq": "groq_batch._sync.client",
     "GroqError": "groq_batch._errors",
     "IDEMPOTENCY_METADATA_KEY": "groq_batch.providers",
@@ -161,7 +161,7 @@ _LAZY: dict[str, str] = {
     "ValidationError": "groq_batch._errors",
     "ValidationReport": "groq_batch.validation",
     "WaitTimeoutError": "groq_batch._errors",
-    "actual_cost": "groq_batch.estimate",
+    "actual_cost": "groq_batch.costs",
     "chat_request": "groq_batch.jsonl",
     "JobRegistry": "groq_batch.jobs",
     "JoinStats": "groq_batch.results",
@@ -169,7 +169,7 @@ _LAZY: dict[str, str] = {
     "transcription_request": "groq_batch.jsonl",
     "translation_request": "groq_batch.jsonl",
     "validate_metadata": "groq_batch.validation",
-    "estimate": "groq_batch.estimate",
+    "estimate": "groq_batch.costs",
     "requests_from_table": "groq_batch.tables",
     "validate": "groq_batch.validation",
 }

@@ -90,7 +90,7 @@ def stale_prices_note(pricing: dict[str, Any]) -> str | None:
 
 def estimate_command(args: argparse.Namespace, out: Output) -> int:
     """``groq-batch estimate``."""
-    from groq_batch.estimate import estimate
+    from groq_batch.costs import estimate
 
     require_file(args.file)
     table = read_table_input(args, out, keep=False)
@@ -113,7 +113,7 @@ def estimate_command(args: argparse.Namespace, out: Output) -> int:
 
 def preflight_cost(args: argparse.Namespace, out: Output) -> None:
     """Print the estimate before submitting; refuse above ``--max-cost`` (nothing uploaded)."""
-    from groq_batch.estimate import estimate
+    from groq_batch.costs import estimate
 
     # A table of prompts was turned into requests (`requests_file`): estimate those.
     est = estimate(getattr(args, "requests_file", None) or args.file, provider=provider_name(args))

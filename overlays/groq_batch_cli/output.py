@@ -209,6 +209,6 @@ def problem_json(p: Problem) -> dict[str, Any]:
 
 def usd(value: float | None) -> str:
     """A price in dollars, with as many decimals as it needs (one rule with the library's)."""
-    from groq_batch.estimate import format_usd
+    from groq_batch.costs import format_usd
 
     return format_usd(value)

@@ -60,7 +60,7 @@ def write_table(
     csv_raw: bool = False,
 ) -> tuple[ResultSummary, dict[str, Any]]:
     """Write the joined results as a table; return their summary and their actual cost."""
-    from groq_batch.estimate import CostTally
+    from groq_batch.costs import CostTally
     from groq_batch.results import ResultSummary
     from groq_batch.tables import write_results
 
@@ -89,7 +89,7 @@ def write_results(
     job: BatchJob, output: str, inputs: Path | None, provider: str
 ) -> tuple[ResultSummary, dict[str, Any]]:
     """Write the joined results; return their summary and their actual cost (as a dict)."""
-    from groq_batch.estimate import CostTally
+    from groq_batch.costs import CostTally
     from groq_batch.results import ResultSummary
 
     summary = ResultSummary()

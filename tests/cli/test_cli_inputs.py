@@ -75,7 +75,7 @@ def test_estimate_of_an_unreadable_input_is_exit_2_not_a_zero_estimate(
 def test_the_python_api_takes_a_table_for_validate_estimate_and_submit(local_server) -> None:
     pa = pytest.importorskip("pyarrow")
     import groq_batch
-    from groq_batch.estimate import estimate
+    from groq_batch.costs import estimate
     from groq_batch.tables import prompt_table
 
     table = prompt_table(

@@ -15,7 +15,7 @@ import pytest
 
 import groq_batch_cli as cli
 from groq_batch import Groq, RequestTooLargeError, ValidationError
-from groq_batch.estimate import estimate
+from groq_batch.costs import estimate
 from groq_batch.jsonl import chat_request, dump_line
 from groq_batch_server import LocalServer
 from tests.cli_support import MODEL, isolated_home, main, remote, run_cli

@@ -36,3 +36,27 @@ def test_a_loaded_name_is_kept_and_an_unknown_one_is_an_attribute_error() -> Non
     assert vars(groq_batch)["GroqError"] is value
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         _ = groq_batch.Nope  # type: ignore[attr-defined]
+
+
+def test_no_exported_name_is_shadowed_by_a_submodule_of_the_same_name() -> None:
+    # Importing a submodule sets it as an attribute of the package: a module named like an
+    # exported function (the old groq_batch/estimate.py) replaced `groq_batch.estimate` with the
+    # module for anyone who had imported it first, and calling it failed.
+    code = (
+        "import importlib, pkgutil, groq_batch\n"
+        "for info in pkgutil.iter_modules(groq_batch.__path__):\n"
+        "    if info.name in groq_batch.__all__:\n"
+        "        print(info.name)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == []
+
+
+def test_estimate_is_callable_after_its_module_was_imported() -> None:
+    code = "import groq_batch.costs, groq_batch\nprint(callable(groq_batch.estimate))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "True"

@@ -42,7 +42,7 @@ def test_download_and_resubmit_act_through_the_library_and_record_the_retry(
             with httpx.Client(base_url=f"http://127.0.0.1:{ui.port}") as http:
                 assert http.get(ui.login_url()).status_code == 303  # the cookie
                 # The cost slot shows the offline estimate of the recorded input.
-                from groq_batch.estimate import estimate
+                from groq_batch.costs import estimate
 
                 high = estimate(source).batch_cost_high
                 page = http.get("/job/mixed")

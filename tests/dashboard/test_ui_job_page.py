@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from groq_batch import Groq
-from groq_batch.estimate import CostTally, estimate
+from groq_batch.costs import CostTally, estimate
 from groq_batch.jobs import JobRegistry
 from groq_batch_cli.ui import UIServer
 from groq_batch_server import LocalServer

@@ -7,7 +7,7 @@ session. The line before a block may hold a marker:
 - ``<!-- docs-test: skip REASON -->``: not run; the reason is required.
 - ``<!-- docs-test: requires NAME ... -->``: run on its own (fresh directory and namespace) when
   every ``NAME`` exists, skipped (visibly) when one does not, for a feature landing separately.
-  A ``NAME`` is a module (``groq_batch.estimate``) or a module and an attribute path
+  A ``NAME`` is a module (``groq_batch.costs``) or a module and an attribute path
   (``groq_batch_api.types:WireModel.to_json``).
 - ``<!-- docs-test: pytest -->``: the block is a test module; it is written to a file and run by
   pytest in a subprocess, which must pass.

@@ -25,7 +25,7 @@ import pytest
 import groq_batch_cli as cli
 from groq_batch import Groq
 from groq_batch._tokens import count_tokens, is_rough
-from groq_batch.estimate import (
+from groq_batch.costs import (
     DEFAULT_TYPICAL_COMPLETION_TOKENS,
     MESSAGE_OVERHEAD,
     REASONING_TYPICAL_COMPLETION_TOKENS,
@@ -315,7 +315,7 @@ def test_run_prints_the_estimate_then_the_actual_cost(tmp_path: Path) -> None:
 
 
 def test_reprs_are_short_and_money_is_rounded_for_display_only() -> None:
-    from groq_batch.estimate import CostTally, actual_cost
+    from groq_batch.costs import CostTally, actual_cost
 
     est = estimate([chat(f"r{i}", max_tokens=7) for i in range(3)])
     tally = CostTally.for_provider("groq")

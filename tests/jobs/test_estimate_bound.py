@@ -16,7 +16,7 @@ import pytest
 
 import groq_batch_cli as cli
 from groq_batch._tokens import count_tokens
-from groq_batch.estimate import estimate
+from groq_batch.costs import estimate
 from groq_batch.pricing import load_pricing
 
 MODEL = "llama-3.1-8b-instant"

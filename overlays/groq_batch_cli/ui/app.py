@@ -356,7 +356,7 @@ class Dashboard:
             return None
         key = record.input_sha256 if record is not None and record.input_sha256 else path
         if key not in self._highs:
-            from groq_batch.estimate import estimate
+            from groq_batch.costs import estimate
 
             provider = os.environ.get("GROQ_BATCH_PROVIDER") or "groq"
             try:
@@ -946,7 +946,7 @@ def _error_response(request: Request, exc: Exception, endpoint: str) -> Starlett
 
 def _estimate_text(path: str) -> str:
     """An input file's batch cost range, as text; ``-`` when nothing in it has a price."""
-    from groq_batch.estimate import estimate
+    from groq_batch.costs import estimate
 
     provider = os.environ.get("GROQ_BATCH_PROVIDER") or "groq"
     try:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from groq_batch.estimate import CostTally
+from groq_batch.costs import CostTally
 from groq_batch.local import private_database, private_dir
 from groq_batch.results import BatchResult
 
