@@ -672,14 +672,20 @@ class InputIndex:
         for _, custom_id, source in self._unseen_entries(seen):
             yield custom_id, source
 
-    def _unseen_entries(self, seen: bytearray) -> Iterator[tuple[int, str, BatchRequest | bytes]]:
-        """Like ``_unseen``, with each entry's number first."""
+    def _unseen_entries(
+        self, seen: bytearray, entries: range | None = None
+    ) -> Iterator[tuple[int, str, BatchRequest | bytes]]:
+        """Like ``_unseen``, with each entry's number first; only ``entries`` when given."""
         if self._handle is None:
-            for position, request in enumerate(self._requests):
-                if not seen[position]:
+            for position in entries if entries is not None else range(len(self._requests)):
+                if position < len(self._requests) and not seen[position]:
+                    request = self._requests[position]
                     yield position, request.custom_id, request
             return
-        for line, kind in enumerate(self._kinds):
+        for line in entries if entries is not None else range(len(self._kinds)):
+            if line >= len(self._kinds):
+                return
+            kind = self._kinds[line]
             if kind and not seen[line]:
                 if self.closed:
                     return  # closed while iterating
@@ -871,16 +877,19 @@ class ResultJoiner:
             self.stats.unknown += 1
         return result
 
-    def missing(self) -> Iterator[BatchResult]:
+    def missing(self, entries: range | None = None) -> Iterator[BatchResult]:
         """Yield a result for every input that no line mentioned, in input order.
 
         Also logs, once, a warning with the duplicates and malformed lines met, if any.
+
+        Args:
+            entries: Only these input lines (from 0): one part of a split job.
         """
         if not self.stats.clean:
             logger.warning("%s", self.stats)
         if self.inputs is None:
             return
-        for entry, custom_id, source in self.inputs._unseen_entries(self._seen_entries):
+        for entry, custom_id, source in self.inputs._unseen_entries(self._seen_entries, entries):
             result = BatchResult(
                 custom_id,
                 self.missing_outcome,

@@ -33,7 +33,14 @@ from groq_batch_cli.output import (
     report_invalid,
 )
 from groq_batch_cli.registry import Registry, announce, reserve_name
-from groq_batch_cli.result_writing import output_format, print_summary, write_results, write_table
+from groq_batch_cli.result_writing import (
+    DatasetWriter,
+    is_dataset_output,
+    output_format,
+    print_summary,
+    write_results,
+    write_table,
+)
 from groq_batch_cli.table_input import read_table_input
 from groq_batch_cli.waiting import JobRef, hint_resubmit, hint_results, recovery, wait_for_batches
 
@@ -168,9 +175,12 @@ def run_command(args: argparse.Namespace, out: Output) -> int:
         out = Output(out.as_json, sys.stderr)
     require_file(args.file)
     check_provider(args)
-    check_output(args.output, args.file)
+    # A table of prompts can become a dataset: -o names a folder, a file per part.
+    table_input = args.prompt_column is not None or args.template is not None
+    check_output(args.output, args.file, dataset=table_input)
     table = read_table_input(args, out)
-    table_format = output_format(args, table)
+    dataset = table is not None and is_dataset_output(args.output)
+    table_format = "parquet" if dataset else output_format(args, table)
     registry = Registry()
     check_metadata(args)
     require_key(args)
@@ -244,9 +254,18 @@ def _run_job(
                 Output.note(
                     f"re-attached to job {ref.name}: {', '.join(job.ids)} (--new submits again)"
                 )
-            wait_for_batches(job, args, out)
+            parts = None
+            if table is not None and is_dataset_output(args.output):
+                parts = DatasetWriter(
+                    client, args.output, table, args.requests_file, provider_name(args)
+                )
+            batches = wait_for_batches(
+                job, args, out, on_update=None if parts is None else parts.update
+            )
             registry.set_state(ref.name, FINISHED)
-            if table_format is None:
+            if parts is not None:
+                summary, cost = parts.finish(batches)
+            elif table_format is None:
                 summary, cost = write_results(
                     job, args.output, args.requests_file, provider_name(args)
                 )
