@@ -397,10 +397,8 @@ def _read(source: Any, format: str | None) -> tuple[pa.Table, list[int] | None]:
             return _read_csv(path)
         if fmt == "jsonl":
             return _read_records(path)
-        import pyarrow.parquet as pq
-
         try:
-            return pq.read_table(path), None
+            return _read_parquet(path), None
         except (pa.ArrowInvalid, OSError) as exc:
             raise TableInputError(
                 [TableProblem(None, None, f"not a Parquet file: {exc}")], source=str(path)
@@ -418,6 +416,22 @@ def _read(source: Any, format: str | None) -> tuple[pa.Table, list[int] | None]:
 
 
 # ---------------------------------------------------------------------------------- requests
+
+
+def _read_parquet(path: str | os.PathLike[str]) -> pa.Table:
+    """A Parquet file as a table, read a row group at a time.
+
+    ``pq.read_table`` imports pandas (about 50 MB of RSS, for nothing here) and decodes every
+    column at once on a thread each; row groups in turn keep the peak near the table's size.
+    """
+    import pyarrow.parquet as pq
+
+    pa = _pyarrow()
+    file = pq.ParquetFile(path)
+    return pa.Table.from_batches(
+        file.iter_batches(batch_size=_CHUNK_ROWS, use_pandas_metadata=False),
+        schema=file.schema_arrow,
+    )
 
 
 def _template_columns(template: str) -> list[str]:
@@ -505,9 +519,9 @@ class TextColumn(Sequence[str]):
             values: A PyArrow array or chunked array of strings, or an iterable of ``str``.
         """
         pa = _pyarrow()
-        if isinstance(values, pa.ChunkedArray):
-            values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
-        elif not isinstance(values, pa.Array):
+        if isinstance(values, pa.ChunkedArray) and values.num_chunks == 1:
+            values = values.chunk(0)
+        elif not isinstance(values, pa.Array | pa.ChunkedArray):
             values = pa.array(list(values), pa.large_string())
         self._array: Any = values
 
@@ -519,7 +533,7 @@ class TextColumn(Sequence[str]):
 
     @property
     def arrow(self) -> Any:
-        """The values as a PyArrow array."""
+        """The values as a PyArrow array (or chunked array)."""
         return self._array
 
     def __len__(self) -> int:
@@ -677,6 +691,8 @@ def prompt_table(
     prompt_chunks: list[list[str]] = []
     if prompt is not None:
         column = table.column(prompt)
+        # A text column is its own prompts (no copy); other types are turned into text.
+        as_is = _text_as_is(column)
         empty_prompts = 0
         for start in range(0, table.num_rows, _CHUNK_ROWS):
             texts: list[str] = []
@@ -687,8 +703,10 @@ def prompt_table(
                     empty_prompts += 1
                     if empty_prompts <= MAX_PROBLEMS:
                         problems.append(TableProblem(row, prompt, "the prompt is empty"))
-                texts.append(text)
-            prompt_chunks.append(texts)
+                if as_is is None:
+                    texts.append(text)
+            if as_is is None:
+                prompt_chunks.append(texts)
     else:
         fields = _template_columns(template or "")
         for start in range(0, table.num_rows, _CHUNK_ROWS):
@@ -720,7 +738,11 @@ def prompt_table(
             prompt_chunks.append(texts)
             if len(problems) > MAX_PROBLEMS:
                 del problems[MAX_PROBLEMS:]
-    prompts = TextColumn._of_chunks(prompt_chunks)
+    prompts = (
+        TextColumn(as_is)
+        if prompt is not None and as_is is not None
+        else TextColumn._of_chunks(prompt_chunks)
+    )
     del prompt_chunks
     ids: Sequence[str]
     if id_column is not None:
@@ -755,6 +777,14 @@ def prompt_table(
     return PromptTable(table, ids, prompts, model, system, chat)
 
 
+def _text_as_is(column: Any) -> Any:
+    """A string column with nulls as empty text, or None for a column of another type."""
+    pa = _pyarrow()
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return None
+    return column if column.null_count == 0 else column.fill_null("")
+
+
 def _checked_ids(table: pa.Table, id_column: str, problems: list[TableProblem]) -> TextColumn:
     """The id column as text; an empty or duplicate id adds a problem (the first few of each).
 
@@ -764,6 +794,7 @@ def _checked_ids(table: pa.Table, id_column: str, problems: list[TableProblem]) 
     import pyarrow.compute as pc
 
     column = table.column(id_column)
+    as_is = _text_as_is(column)
     chunks: list[list[str]] = []
     empty_ids = 0
     for start in range(0, table.num_rows, _CHUNK_ROWS):
@@ -774,13 +805,15 @@ def _checked_ids(table: pa.Table, id_column: str, problems: list[TableProblem]) 
                 empty_ids += 1
                 if empty_ids <= MAX_PROBLEMS:
                     problems.append(TableProblem(row, id_column, "the id is empty"))
-            texts.append(custom_id)
-        chunks.append(texts)
-    ids = TextColumn._of_chunks(chunks)
+            if as_is is None:
+                texts.append(custom_id)
+        if as_is is None:
+            chunks.append(texts)
+    ids = TextColumn(as_is) if as_is is not None else TextColumn._of_chunks(chunks)
     del chunks
     if not len(ids):
         return ids
-    counts = pc.value_counts(ids.arrow)
+    counts = pc.value_counts(ids.arrow.cast(pa.large_string()))
     repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
     repeated = [v for v in repeated.to_pylist() if v.strip()]
     if repeated:
@@ -837,9 +870,7 @@ def load_inputs(path: str | os.PathLike[str]) -> PromptTable:
     Returns:
         A prompt table for joining (its prompts and model are not kept).
     """
-    import pyarrow.parquet as pq
-
-    data = pq.read_table(path)
+    data = _read_parquet(path)
     ids = TextColumn(data.column(_SAVED_IDS))
     params = json.loads((data.schema.metadata or {}).get(_SAVED_PARAMS, b"{}"))
     data = data.drop_columns([_SAVED_IDS]).replace_schema_metadata(None)
