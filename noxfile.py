@@ -27,13 +27,17 @@ def _install_dev(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
 
 
-def _npm_ci(session: nox.Session) -> None:
-    """Install the pinned npm tools from the lockfile, or fail saying how to get Node."""
+# axe-core for the dashboard's accessibility tests, pinned by its own small lockfile.
+DASHBOARD_TOOLS = "tests/dashboard"
+
+
+def _npm_ci(session: nox.Session, prefix: str = TS_TOOLS) -> None:
+    """Install pinned npm tools from a lockfile, or fail saying how to get Node."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         session.error(
             "Node.js 20+ and npm are needed: `apt-get install nodejs npm` (or https://nodejs.org)"
         )
-    session.run("npm", "ci", "--no-audit", "--no-fund", "--prefix", TS_TOOLS, external=True)
+    session.run("npm", "ci", "--no-audit", "--no-fund", "--prefix", prefix, external=True)
 
 
 def _npm_run(session: nox.Session, script: str, *args: str) -> None:
@@ -42,8 +46,12 @@ def _npm_run(session: nox.Session, script: str, *args: str) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the test suite, offline: cassettes replay only and the network is blocked."""
+    """Run the test suite, offline: cassettes replay only and the network is blocked.
+
+    The dashboard's accessibility tests inject axe-core, installed here from its lockfile.
+    """
     _install_dev(session)
+    _npm_ci(session, DASHBOARD_TOOLS)
     session.run(
         "pytest",
         "--record-mode=none",
@@ -115,7 +123,7 @@ def generate(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def drift(session: nox.Session) -> None:
-    """Fail when generated/ (Python or TypeScript) or the sync client differs from a fresh run."""
+    """Fail when generated/ (Python or TypeScript), the sync client or its sync tests are stale."""
     session.install("-e", ".[generate]")
     # Every check runs, so one drift does not hide another.
     failed = []
@@ -126,7 +134,7 @@ def drift(session: nox.Session) -> None:
     try:
         session.run("python", "generator/unasync.py", "--check")
     except nox.command.CommandFailed:
-        failed.append("sync client")
+        failed.append("sync client and tests")
     _npm_ci(session)
     try:
         _npm_run(session, "drift")

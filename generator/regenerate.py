@@ -1,4 +1,8 @@
-"""Regenerate ``generated/groq_batch_api`` from ``spec/openapi.yaml``.
+"""Regenerate ``generated/groq_batch_api`` and the server's line schema from ``spec/openapi.yaml``.
+
+The local server checks each input line against the spec's ``BatchRequestLine``; an installed
+wheel has no ``spec/``, so that schema is copied, self-contained, into the server package
+(``REQUEST_LINE_SCHEMA``), and drift-checked like ``generated/``: the spec stays the one source.
 
 Run it through ``nox -s generate``, which installs the pinned generator and ruff. The output is
 written to a temporary directory first and moved into place only when generation succeeded, so a
@@ -16,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.yaml"
@@ -23,6 +28,9 @@ CONFIG = ROOT / "generator" / "config.yaml"
 TEMPLATES = ROOT / "generator" / "templates"
 TARGET = ROOT / "generated" / "groq_batch_api"
 PROVENANCE = ROOT / "generated" / "PROVENANCE.json"
+REQUEST_LINE_SCHEMA = ROOT / "overlays" / "groq_batch_server" / "request_line.schema.json"
+REQUEST_LINE = "BatchRequestLine"
+ANNOTATIONS = frozenset({"description", "examples", "example", "title", "$comment"})
 PINNED = {"openapi-python-client": "0.29.1", "ruff": "0.17.6"}
 # The upstream templates our overrides in generator/templates/ were copied from. If the installed
 # generator's copy differs, the overrides must be re-made from the new upstream (README.md).
@@ -99,6 +107,55 @@ def _generate_into(dest: Path) -> None:
     (dest / PROVENANCE.name).write_text(json.dumps(stamp, indent=2) + "\n")
 
 
+def request_line_schema() -> str:
+    """``BatchRequestLine`` as a standalone JSON Schema (2020-12), with what it refers to.
+
+    The referenced components go under ``$defs`` and every ``$ref`` is pointed there, so any
+    JSON Schema validator reads the file without the rest of the spec. Key order is the spec's,
+    so a validator reports a line's problems in the order the spec lists the fields. Only the
+    keywords that validate are kept: annotations (``description``, ``examples``, ``x-*``) change
+    no verdict, and the spec is where a reader finds them.
+
+    Returns:
+        The schema's text, as it is written to `REQUEST_LINE_SCHEMA`.
+    """
+    import yaml
+
+    components = yaml.safe_load(SPEC.read_text(encoding="utf-8"))["components"]["schemas"]
+    prefix = "#/components/schemas/"
+    wanted: dict[str, Any] = {}
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key in ANNOTATIONS or key.startswith("x-"):
+                    continue
+                if key == "$ref" and isinstance(value, str) and value.startswith(prefix):
+                    name = value[len(prefix) :]
+                    if name not in wanted:
+                        wanted[name] = None  # claimed before the walk, so a cycle ends
+                        wanted[name] = rewrite(components[name])
+                    value = f"#/$defs/{name}"
+                out[key] = rewrite(value)
+            return out
+        if isinstance(node, list):
+            return [rewrite(item) for item in node]
+        return node
+
+    root = rewrite(components[REQUEST_LINE])
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$comment": (
+            f"Generated from spec/openapi.yaml#/components/schemas/{REQUEST_LINE} by "
+            "generator/regenerate.py; do not edit."
+        ),
+        **root,
+        "$defs": {name: wanted[name] for name in sorted(wanted)},
+    }
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
 def _tree(root: Path) -> dict[str, bytes]:
     if not root.exists():
         return {}
@@ -122,6 +179,8 @@ def check() -> int:
         _generate_into(fresh)
         want = {**_tree(fresh / TARGET.name), **_tree(fresh / PROVENANCE.name)}
         have = {**_tree(TARGET), **_tree(PROVENANCE)}
+    want[REQUEST_LINE_SCHEMA.name] = request_line_schema().encode()
+    have.update(_tree(REQUEST_LINE_SCHEMA))
     changed = sorted(name for name in want.keys() & have.keys() if want[name] != have[name])
     missing = sorted(want.keys() - have.keys())
     extra = sorted(have.keys() - want.keys())
@@ -133,8 +192,9 @@ def check() -> int:
             print(f"  {label}: {name}")
     print(
         "generated/ differs from a fresh regeneration of spec/openapi.yaml.\n"
-        "Fix: run `nox -s generate` and commit generated/ together with your spec/ or "
-        "generator/ change. Never edit generated/ by hand."
+        "Fix: run `nox -s generate` and commit generated/ (and the server's "
+        f"{REQUEST_LINE_SCHEMA.name}) together with your spec/ or generator/ change. Never "
+        "edit generated files by hand."
     )
     return 1
 
@@ -152,7 +212,8 @@ def main() -> None:
         TARGET.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(fresh / TARGET.name), str(TARGET))
         shutil.move(str(fresh / PROVENANCE.name), str(PROVENANCE))
-    print(f"regenerated {TARGET.relative_to(ROOT)}")
+    REQUEST_LINE_SCHEMA.write_text(request_line_schema(), encoding="utf-8")
+    print(f"regenerated {TARGET.relative_to(ROOT)} and {REQUEST_LINE_SCHEMA.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

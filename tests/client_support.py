@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 import httpx
 
-from groq_batch import AsyncGroq, Groq
+from groq_batch import AsyncGroq, AsyncTiming, Groq, Timing
 
 API_KEY = "gsk_test_0123456789abcdefghijklmnopqrstuv"
 BASE_URL = "https://api.groq.test"
@@ -71,20 +73,36 @@ class AsyncSleeps(list[float]):
 def make_client(handler: Handler, **options: Any) -> tuple[Groq, Sleeps]:
     options.setdefault("api_key", API_KEY)
     options.setdefault("base_url", BASE_URL)
-    client = Groq(http_client=httpx.Client(transport=httpx.MockTransport(handler)), **options)
     sleeps = Sleeps()
-    client._transport.sleep = sleeps
-    client._transport.jitter = lambda: 0.0
+    options.setdefault("timing", Timing(sleep=sleeps, jitter=lambda: 0.0))
+    client = Groq(http_client=httpx.Client(transport=httpx.MockTransport(handler)), **options)
     return client, sleeps
 
 
 def make_async_client(handler: Handler, **options: Any) -> tuple[AsyncGroq, AsyncSleeps]:
     options.setdefault("api_key", API_KEY)
     options.setdefault("base_url", BASE_URL)
+    sleeps = AsyncSleeps()
+    options.setdefault("timing", AsyncTiming(sleep=sleeps, jitter=lambda: 0.0))
     client = AsyncGroq(
         http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)), **options
     )
-    sleeps = AsyncSleeps()
-    client._transport.sleep = sleeps
-    client._transport.jitter = lambda: 0.0
     return client, sleeps
+
+
+def no_wait(seconds: float) -> None:
+    """A sleep that returns at once, for clients whose waits a test does not look at."""
+
+
+async def async_no_wait(seconds: float) -> None:
+    """The async flavour's `no_wait`."""
+
+
+def pause(seconds: float) -> None:
+    """Let real time pass between polls of a condition (never as a synchronisation)."""
+    time.sleep(seconds)
+
+
+async def async_pause(seconds: float) -> None:
+    """The async flavour's `pause`."""
+    await anyio.sleep(seconds)

@@ -18,6 +18,16 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(autouse=True)
+def _private_data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real per-user data dir (job registry, ``--local`` server).
+
+    A test that runs a command without choosing a data home would otherwise use (and leave
+    records in) the developer's own ``~/.local/share/groq-batch``; a test that sets its own wins.
+    """
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
 # --------------------------------------------------------------------------- local server
 @pytest.fixture
 def make_local_server(tmp_path: Path) -> Iterator[Callable[..., LocalServer]]:

@@ -388,6 +388,68 @@ export type BatchRequestInput = {
 };
 
 /**
+ * What one line of a batch's input file must be to pass validation (status `validating`).
+ * A line that breaks a rule here fails the whole batch, with a `BatchError` naming the line
+ * and the field (`param`). `BatchRequestInput` types a line for programs that read and
+ * write them and stays open to values added later; this schema is the closed check that
+ * a validator applies, and it names only what Groq documents.
+ *
+ * Rules beyond a schema are checked beside it: each `custom_id` is unique within the file;
+ * the file keeps to the batch's line and byte limits (`CreateBatchRequest`); and a line is
+ * JSON that any store can keep (no `NaN` or `Infinity`, no lone UTF-16 surrogate, bounded
+ * nesting). What the endpoint itself needs beyond `model` (a chat line's `messages`, an
+ * audio line's `url`) is that endpoint's business: a line without it passes validation
+ * and fails as its own request.
+ *
+ */
+export type BatchRequestLine = {
+    /**
+     * The caller's id for the request, unique within the file.
+     */
+    custom_id: string;
+    /**
+     * Always `POST`.
+     */
+    method: 'POST';
+    url: BatchEndpoint;
+    /**
+     * The request body; every endpoint needs `model`.
+     */
+    body: {
+        /**
+         * The model that runs the request.
+         */
+        model: string;
+    };
+};
+
+/**
+ * The options an audio line's body may set, each checked only when present: a value
+ * outside these is refused at validation, and `null` counts as absent. (`AudioRequest`
+ * types the whole body.)
+ *
+ */
+export type AudioRequestOptions = {
+    /**
+     * The spoken language as ISO-639-1 (`en`).
+     */
+    language?: string | null;
+    /**
+     * Text to guide the model's style.
+     */
+    prompt?: string | null;
+    response_format?: AudioResponseFormat | null;
+    /**
+     * Sampling temperature.
+     */
+    temperature?: number | null;
+    /**
+     * `segment` and/or `word`.
+     */
+    timestamp_granularities?: Array<'segment' | 'word'> | null;
+};
+
+/**
  * The body of a `/v1/audio/transcriptions` or `/v1/audio/translations` line. The audio is
  * fetched from `url`; a batch cannot carry the audio bytes themselves.
  *

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from groq_batch._sync.pagination import SyncPage as SyncPage
     from groq_batch._sync.response import APIResponse as APIResponse
     from groq_batch._sync.workflow import BatchJob as BatchJob
+    from groq_batch._timing import AsyncTiming as AsyncTiming
+    from groq_batch._timing import Timing as Timing
     from groq_batch._types import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
     from groq_batch._types import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
     from groq_batch._types import NOT_GIVEN as NOT_GIVEN
@@ -97,6 +99,7 @@ _LAZY: dict[str, str] = {
     "AsyncBinaryContent": "groq_batch._async.content",
     "AsyncGroq": "groq_batch._async.client",
     "AsyncPage": "groq_batch._async.pagination",
+    "AsyncTiming": "groq_batch._timing",
     "AuthenticationError": "groq_batch._errors",
     "BadRequestError": "groq_batch._errors",
     "BatchJob": "groq_batch._sync.workflow",
@@ -126,6 +129,7 @@ _LAZY: dict[str, str] = {
     "RequestTooLargeError": "groq_batch._errors",
     "ResultSummary": "groq_batch.results",
     "SyncPage": "groq_batch._sync.pagination",
+    "Timing": "groq_batch._timing",
     "UnprocessableEntityError": "groq_batch._errors",
     "UploadProgress": "groq_batch._workflow_core",
     "ValidationError": "groq_batch.validation",
@@ -161,6 +165,7 @@ __all__ = [
     "AsyncBinaryContent",
     "AsyncGroq",
     "AsyncPage",
+    "AsyncTiming",
     "AuthenticationError",
     "BadRequestError",
     "BatchJob",
@@ -194,6 +199,7 @@ __all__ = [
     "ResultSummary",
     "SyncPage",
     "Timeout",
+    "Timing",
     "UnprocessableEntityError",
     "UploadProgress",
     "ValidationError",

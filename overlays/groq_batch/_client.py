@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from groq_batch import _flavours
+from groq_batch import _flavours, _secrets
 from groq_batch._errors import GroqError
 from groq_batch._http import Settings
 from groq_batch._types import (
@@ -68,6 +68,9 @@ def _resolve(
     profile = get_provider(provider if provider is not None else os.environ.get(PROVIDER_ENV))
     raw_key = api_key if api_key is not None else os.environ.get(profile.api_key_env)
     key = _clean_key(raw_key, profile.api_key_env)
+    # Held for the life of the process: no error, traceback or log line will show it, even if
+    # a server echoes it back.
+    _secrets.hold(key)
     url, prefix = split_base_url(
         base_url or os.environ.get(profile.base_url_env) or profile.base_url, profile
     )

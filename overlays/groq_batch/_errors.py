@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
+from groq_batch import _secrets
+
 if TYPE_CHECKING:
     from groq_batch_api.models import Error
 
@@ -57,10 +59,14 @@ class APIError(GroqError):
     body: object | None
 
     def __init__(self, message: str, request: httpx.Request, *, body: object | None) -> None:
+        # Whatever a server put in its answer (an echoed Authorization header, a key pasted as
+        # an id), no held secret and no value of the request's headers survives into the error.
+        extra = _request_values(request)
+        message = _secrets.scrub(message, extra)
         super().__init__(message)
         self.message = message
         self.request = request
-        self.body = body
+        self.body = _secrets.scrub_data(body, extra)
 
 
 class APIResponseValidationError(APIError):
@@ -249,6 +255,22 @@ def _parse_envelope(body: object | None) -> Error | None:
     return error if isinstance(error.message, str) else None
 
 
+def _request_values(request: httpx.Request | None) -> list[str]:
+    """The values of a request's secret headers (the key), and their part after a scheme."""
+    if not isinstance(request, httpx.Request):
+        return []
+    values = [v for k, v in request.headers.multi_items() if _secrets.is_secret_header(k)]
+    return values + [v.partition(" ")[2] for v in values]
+
+
+def _header_values(response: httpx.Response) -> list[str]:
+    """`_request_values` of the response's request, if it has one."""
+    try:
+        return _request_values(response.request)
+    except RuntimeError:  # a response built without a request
+        return []
+
+
 def make_status_error(response: httpx.Response) -> APIStatusError:
     """Build the `APIStatusError` subclass for an error response.
 
@@ -260,7 +282,9 @@ def make_status_error(response: httpx.Response) -> APIStatusError:
     Returns:
         The exception to raise.
     """
-    body = _decode_body(response)
+    # A server may echo the request's Authorization header (or any held key) in its error: the
+    # body is scrubbed before anything, message or parsed envelope, is made of it.
+    body = _secrets.scrub_data(_decode_body(response), _header_values(response))
     error = _parse_envelope(body)
     detail: Any = error.message if error is not None else body
     message = f"Error code: {response.status_code} - {detail}"

@@ -19,6 +19,7 @@ from typing import Any, Final, Generic, TypeVar
 
 import httpx
 
+from groq_batch import _secrets
 from groq_batch._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -50,17 +51,7 @@ log: Final = logging.getLogger("groq_batch")
 _REDACTED: Final = "<redacted>"
 # What HTTP/1.1 forbids in a field value (RFC 9110 5.5): control characters other than tab.
 _ILLEGAL_IN_HEADER: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-# Header names whose values are secrets; compared lower-case.
-_SENSITIVE_HEADERS: Final = frozenset(
-    {"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie", "set-cookie"}
-)
-# A caller's own header whose name says it carries a credential is redacted too.
-_SENSITIVE_WORDS: Final = ("key", "token", "secret", "auth", "cookie", "session", "password")
-
-
-def _is_sensitive(name: str) -> bool:
-    lower = name.lower()
-    return lower in _SENSITIVE_HEADERS or any(word in lower for word in _SENSITIVE_WORDS)
+_is_sensitive: Final = _secrets.is_secret_header
 
 
 def _user_agent() -> str:
@@ -336,7 +327,7 @@ def scrub(text: str, headers: Mapping[str, str] | httpx.Headers) -> str:
                 forms.update({part, repr(part.encode("utf-8", "replace"))[2:-1], repr(part)[1:-1]})
     for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, _REDACTED)
-    return text
+    return _secrets.scrub(text)
 
 
 def map_transport_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:

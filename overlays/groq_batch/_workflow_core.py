@@ -24,8 +24,9 @@ from groq_batch._errors import (
     GroqError,
     IncompleteContentError,
 )
-from groq_batch.jsonl import BatchRequest, dump_line
+from groq_batch.jsonl import CHAT_COMPLETIONS, BatchRequest, as_requests, dump_line
 from groq_batch.providers import Provider, get_provider
+from groq_batch.results import Outcome
 from groq_batch.validation import (
     Problem,
     ValidationError,
@@ -124,11 +125,14 @@ def is_terminal(batch: Batch) -> bool:
     return status_of(batch) in TERMINAL_STATUSES
 
 
-def poll_delays(poll_interval: float | None) -> Iterable[float]:
+def poll_delays(
+    poll_interval: float | None, jitter: Callable[[], float] = random.random
+) -> Iterable[float]:
     """Yield the waits between polls: about 1 s at first, growing to about 60 s.
 
     Args:
         poll_interval: A fixed interval instead of the backoff, if given.
+        jitter: A random draw in [0, 1), which spreads each wait by up to 10% either way.
 
     Yields:
         Seconds to wait before each next poll.
@@ -139,7 +143,7 @@ def poll_delays(poll_interval: float | None) -> Iterable[float]:
     delay = FIRST_POLL
     while True:
         # A little jitter keeps many waiting clients from polling in lockstep.
-        yield delay * (0.9 + 0.2 * random.random())  # noqa: S311 - jitter, not security
+        yield delay * (0.9 + 0.2 * jitter())
         delay = min(delay * 1.5, MAX_POLL)
 
 
@@ -195,6 +199,97 @@ def check_job_metadata(metadata: Mapping[str, str] | None, parts: int) -> None:
         raise ValidationError(problems, source="metadata")
 
 
+@dataclass(frozen=True, slots=True)
+class RegistryEntry:
+    """How ``submit`` finds and records a job in the job registry (``name=`` or ``reuse=``)."""
+
+    name: str | None
+    run_key: str
+    endpoint: str
+    input_path: str | None
+    input_sha256: str
+
+
+def registry_entry(
+    source: Source,
+    plan: ShardPlan,
+    *,
+    name: str | None,
+    endpoint: str | None,
+    completion_window: str,
+    metadata: Mapping[str, str] | None,
+    provider: Provider,
+    base_url: str,
+) -> RegistryEntry:
+    """The registry's view of a submission: its run key (as ``groq-batch run`` computes it)."""
+    from groq_batch.jobs import endpoint_label, file_sha256, run_key
+
+    assert plan.whole is not None
+    sha = file_sha256(plan.whole)
+    key = run_key(
+        sha,
+        endpoint=endpoint,
+        completion_window=completion_window,
+        metadata=sorted((metadata or {}).items()),
+        provider=provider.name,
+    )
+    path = os.fspath(source) if isinstance(source, str | os.PathLike) else None
+    return RegistryEntry(
+        name, key, endpoint_label(local_data_dir=None, base_url=base_url), path, sha
+    )
+
+
+def find_same_run(entry: RegistryEntry) -> list[str] | None:
+    """The batch ids of a job of the same run on the same server that was not cancelled."""
+    from groq_batch.jobs import FINISHED, SUBMITTED, WRITTEN, JobRegistry
+
+    found = JobRegistry().find_run(
+        entry.run_key, endpoint=entry.endpoint, states=(SUBMITTED, FINISHED, WRITTEN)
+    )
+    return None if found is None else list(found.batch_ids)
+
+
+def check_name_free(name: str | None) -> None:
+    """Refuse, before any upload, a job name the registry already holds."""
+    from groq_batch.jobs import JobNameError, JobRegistry, is_valid_name
+
+    if name is None:
+        return
+    if not is_valid_name(name):
+        raise JobNameError(
+            f"invalid job name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
+            "not starting with 'batch_'"
+        )
+    if JobRegistry().name_taken(name):
+        raise JobNameError(f"a job named {name!r} already exists")
+
+
+def record_job(entry: RegistryEntry, batch_ids: Sequence[str]) -> str | None:
+    """Record a submitted job; a registry that cannot be written is a warning, not a lost job."""
+    import sqlite3
+    import warnings
+
+    from groq_batch.jobs import JobRegistry
+
+    try:
+        record = JobRegistry().record(
+            batch_ids,
+            name=entry.name,
+            endpoint=entry.endpoint,
+            input_path=entry.input_path,
+            input_sha256=entry.input_sha256,
+            run_key=entry.run_key,
+        )
+    except (sqlite3.Error, OSError, ValueError) as exc:
+        warnings.warn(
+            f"the job is not in the registry ({exc}); its batch ids: {', '.join(batch_ids)}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
+    return record.name
+
+
 @dataclass(slots=True)
 class Shard:
     """One part of a job's input, as a file on disk."""
@@ -210,6 +305,9 @@ class ShardPlan:
 
     shards: list[Shard] = field(default_factory=list)
     tmpdir: tempfile.TemporaryDirectory[str] | None = None
+    endpoint: str = CHAT_COMPLETIONS
+    whole: Path | None = None
+    """The whole input as validated (the user's file, or the spooled requests)."""
 
     def cleanup(self) -> None:
         """Remove the temporary part files, if any were written."""
@@ -236,7 +334,7 @@ def _spool(source: Iterable[BatchRequest | Mapping[str, Any]], path: Path) -> No
 def plan_shards(
     source: Source,
     *,
-    endpoint: str,
+    endpoint: str | None,
     max_lines: int | None = None,
     max_bytes: int | None = None,
     provider: Provider | None = None,
@@ -250,7 +348,8 @@ def plan_shards(
 
     Args:
         source: A JSONL path or requests.
-        endpoint: The batch endpoint every line must use.
+        endpoint: The batch endpoint, which some line must use; None follows the lines
+            (``validation.batch_endpoint``). ``plan.endpoint`` holds the one to create with.
         max_lines: Lines per batch at most; the provider's (50,000) when None.
         max_bytes: Bytes per batch file at most; the provider's (200 MB) when None.
         provider: The provider profile whose limits, endpoints and windows apply; Groq's when
@@ -281,7 +380,7 @@ def plan_shards(
             path, name = Path(source), os.fspath(source)
         else:
             path, name = Path(tmpdir.name) / "requests.jsonl", "requests"
-            _spool(source, path)
+            _spool(as_requests(source), path)
         # The limits are applied by splitting, so validation runs without them.
         report = validate_path(
             path,
@@ -290,9 +389,12 @@ def plan_shards(
             max_bytes=2**62,
             urls=profile.endpoints,
             source=name,
+            endpoint_used=True,
         )
         if report.problems:
             raise ValidationError(report.problems, source=name)
+        plan.endpoint = report.endpoint
+        plan.whole = path
         if report.lines <= max_lines and report.bytes <= max_bytes:
             plan.shards.append(Shard(path, report.lines, report.bytes))
             return plan
@@ -509,6 +611,20 @@ class JobBase:
             f"Batches not finished yet: {', '.join(unfinished)}; wait for them first"
         )
 
+    def missing_outcome(self) -> Outcome:
+        """What an input in neither the output nor the error file is, from the batches' status.
+
+        Rows of an expired or cancelled batch that never ran are ``expired`` / ``cancelled``:
+        the batch's own final status says why. When the batches that did not complete all
+        ended one way, that is the reason; otherwise (or none is known) ``missing``.
+        """
+        ended = {status_of(b) for b in self.batches if isinstance(b, Batch)} - {"completed"}
+        if ended == {"expired"}:
+            return Outcome.EXPIRED
+        if ended == {"cancelled"}:
+            return Outcome.CANCELLED
+        return Outcome.MISSING
+
     def resubmit_metadata(self) -> dict[str, str]:
         """Return the metadata for a job built from this one's failures.
 
@@ -527,12 +643,16 @@ class Poller:
     """The waiting half of ``wait``: when to poll next, and when the deadline has passed."""
 
     def __init__(
-        self, timeout: float | None, poll_interval: float | None, clock: Callable[[], float]
+        self,
+        timeout: float | None,
+        poll_interval: float | None,
+        clock: Callable[[], float],
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self._timeout = timeout
         self._clock = clock
         self._deadline = None if timeout is None else clock() + timeout
-        self._delays = iter(poll_delays(poll_interval))
+        self._delays = iter(poll_delays(poll_interval, jitter))
 
     def next_delay(self, batches: Sequence[Batch]) -> float:
         """Return how long to sleep before the next poll, trimmed to the deadline.

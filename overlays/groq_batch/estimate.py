@@ -6,9 +6,10 @@ model, the prompt tokens are counted offline with `groq_batch._tokens` (a real B
 marked *rough* otherwise). A chat prompt counts as the chat template sends it: the text of every
 message, plus `MESSAGE_OVERHEAD` tokens of framing per message (Llama 3's template wraps each
 message in ``<|start_header_id|>role<|end_header_id|>``, two newlines, the text and
-``<|eot_id|>``), plus the JSON of any ``tools``. Image parts are not counted. Audio lines have
-no prompt tokens: Groq bills Whisper by the hour of audio, which is not known before the run,
-so their cost is unknown.
+``<|eot_id|>``), plus the JSON of any ``tools``. Image parts cannot be counted as text, so a
+line with one is listed in ``unboundable``. Audio lines have no prompt tokens: Groq bills
+Whisper by the hour of audio, which is not known before the run, so their cost is unknown (and
+the line is listed in ``unboundable``).
 
 Expected error of the prompt count against a real provider: exact vocabulary for OpenAI's
 models; for Llama 3 models ``cl100k_base`` is a subset of the real vocabulary, so English counts
@@ -16,11 +17,23 @@ are within a few percent (slightly high for other languages), but the provider's
 add a fixed preamble per request (Groq's Llama 3.1 template adds a knowledge-cutoff and date
 line to the system message, about 20 tokens) that this count does not include.
 
-Completion tokens are unknown before the run. Per request the range is:
+Every prompt field of every endpoint is counted: chat ``messages`` (and ``tools``), a
+completion's ``prompt`` (text, a list of texts, or token ids) and ``suffix``, a response's
+``input`` and ``instructions``, an embedding's ``input``. What the count cannot bound (an image
+or file part, a ``prompt`` that is neither text nor tokens, an endpoint it does not know, an
+``n`` that is not a positive integer, audio billed by a duration not known before the run) is
+listed in ``unboundable`` with its line: ``--max-cost`` refuses such a file rather than guess.
 
-- with ``max_completion_tokens`` (or ``max_tokens``): from ``min(typical, limit)`` to the limit;
+Completion tokens are unknown before the run. Per generated output the range is:
+
+- with ``max_completion_tokens`` (or ``max_tokens``, or a response's ``max_output_tokens``):
+  from ``min(typical, limit)`` to the limit;
 - without: the model's typical value for both ends (`typical_completion_tokens`), and the
   request is counted in ``unbounded``, since nothing stops it from going higher.
+
+A request generates ``n`` outputs (``max(n, best_of)`` for a completion, whose ``best_of``
+candidates are all billed), once per prompt of a completion's prompt list; an embedding
+generates none.
 
 Costs are at batch prices (the synchronous price less the provider's batch discount), with the
 saving against the synchronous API, per model and in total. A model whose price is unknown gets
@@ -39,8 +52,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from groq_batch._tokens import MESSAGE_OVERHEAD, count_chat_prompt, is_rough
-from groq_batch.jsonl import AUDIO_URLS, BatchRequest
+from groq_batch._tokens import MESSAGE_OVERHEAD, count_chat_prompt, count_tokens_many, is_rough
+from groq_batch.jsonl import AUDIO_URLS, BatchRequest, as_requests
 from groq_batch.pricing import ModelPrice, ProviderPricing, load_pricing
 from groq_batch.validation import MAX_DEPTH, _depth_scan
 
@@ -73,6 +86,14 @@ REASONING_TYPICAL_COMPLETION_TOKENS = 1024
 _REASONING_PREFIXES = ("openai/gpt-oss", "qwen/qwen3", "gpt-5", "o1", "o3", "o4")
 
 _UNKNOWN_MODEL = "(no model)"
+
+_CHAT = "/v1/chat/completions"
+_COMPLETIONS = "/v1/completions"
+_RESPONSES = "/v1/responses"
+_EMBEDDINGS = "/v1/embeddings"
+
+# At most this many reasons are kept (each with its line); the count covers them all.
+_REASONS_KEPT = 10
 
 
 def typical_completion_tokens(model: str | None) -> int:
@@ -113,14 +134,142 @@ def prompt_tokens(body: Mapping[str, Any], *, rough: bool = False) -> int:
 
 
 def _limit_of(body: Mapping[str, Any]) -> int | None:
-    limit = body.get("max_completion_tokens", body.get("max_tokens"))
+    limit = body.get("max_completion_tokens", body.get("max_tokens", body.get("max_output_tokens")))
     if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:
         return limit
     return None
 
 
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+@dataclass
+class _Bill:
+    """What one request is billed for: its prompt, and how many outputs it generates."""
+
+    prompt: int
+    outputs: int
+
+
+class _Unboundable(Exception):
+    """The line's cost has no upper bound the estimate can state; the message says why."""
+
+
+def _choices(body: Mapping[str, Any], *names: str) -> int:
+    """How many outputs each prompt generates: the largest of ``n`` (and ``best_of``), else 1."""
+    count = 1
+    for name in names:
+        value = body.get(name)
+        if value is None:
+            continue
+        if not _positive_int(value):
+            raise _Unboundable(f"{name} is not a positive integer ({value!r})")
+        count = max(count, value)
+    return count
+
+
+def _texts_or_tokens(value: Any, field: str) -> tuple[list[str], int, int]:
+    """Texts, token ids and prompt count of a completion's ``prompt`` or an embedding's ``input``.
+
+    Returns:
+        The texts to count, the number of token ids given as ids, and how many prompts.
+    """
+    if isinstance(value, str):
+        return [value], 0, 1
+    if isinstance(value, list):
+        if all(isinstance(v, str) for v in value):
+            return list(value), 0, len(value)
+        if all(_is_token(v) for v in value):
+            return [], len(value), 1 if value else 0
+        if all(isinstance(v, list) and all(_is_token(t) for t in v) for v in value):
+            return [], sum(len(v) for v in value), len(value)
+    raise _Unboundable(f"{field} is neither text nor token ids")
+
+
+def _is_token(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _non_text_part(content: Any) -> str | None:
+    """The type of the first part of a message's content that is not text, if any."""
+    if not isinstance(content, list):
+        return None
+    for part in content:
+        kind = part.get("type") if isinstance(part, Mapping) else None
+        if kind not in ("text", "input_text", "output_text"):
+            return str(kind or "untyped")
+    return None
+
+
+def _bill(url: Any, body: Mapping[str, Any], model: str | None, rough: bool) -> _Bill:
+    """Count what one request is billed for, or raise `_Unboundable` saying why it cannot be."""
+    if url == _CHAT or url is None:
+        messages = body.get("messages")
+        if not isinstance(messages, list):
+            raise _Unboundable("a chat request without a messages list")
+        for message in messages:
+            part = _non_text_part(message.get("content") if isinstance(message, Mapping) else None)
+            if part is not None:
+                raise _Unboundable(f"a message has a {part} part (an image is billed, not counted)")
+        return _Bill(prompt_tokens(body, rough=rough), _choices(body, "n"))
+    if url == _COMPLETIONS:
+        texts, ids, prompts = _texts_or_tokens(body.get("prompt"), "prompt")
+        suffix = body.get("suffix")
+        if isinstance(suffix, str):
+            texts.append(suffix)
+        tokens = sum(count_tokens_many(texts, model, rough=rough)) + ids if texts else ids
+        return _Bill(tokens, prompts * _choices(body, "n", "best_of"))
+    if url == _RESPONSES:
+        if body.get("previous_response_id") is not None:
+            raise _Unboundable("previous_response_id bills an earlier conversation, not counted")
+        given = body.get("input")
+        items = given if isinstance(given, list) else [given]
+        parts: list[str] = []
+        for item in items:
+            if isinstance(item, str):
+                parts.append(item)
+            elif isinstance(item, Mapping):
+                part = _non_text_part(item.get("content"))
+                if part is not None:
+                    raise _Unboundable(f"an input item has a {part} part, which is not counted")
+                # The item's whole JSON: more than its text, so never less than what is billed.
+                parts.append(json.dumps(item, sort_keys=True))
+            else:
+                raise _Unboundable("input is neither text nor a list of input items")
+        if isinstance(body.get("instructions"), str):
+            parts.append(body["instructions"])
+        if body.get("tools") is not None:
+            parts.append(json.dumps(body["tools"], sort_keys=True))
+        return _Bill(sum(count_tokens_many(parts, model, rough=rough)), 1)
+    if url == _EMBEDDINGS:
+        texts, ids, _ = _texts_or_tokens(body.get("input"), "input")
+        return _Bill(sum(count_tokens_many(texts, model, rough=rough)) + ids, 0)
+    raise _Unboundable(f"the endpoint {url!r} is not one the estimate can price")
+
+
 def _money(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
+
+
+def format_usd(value: float | None) -> str:
+    """A cost in US dollars for people: rounded for display (the data keeps the exact float).
+
+    Args:
+        value: Dollars, or None for unknown.
+
+    Returns:
+        ``$0.000011`` below a cent, ``$1.2345`` below $100, ``$1,234.56`` above; ``unknown``.
+    """
+    if value is None:
+        return "unknown"
+    if abs(value) < 0.01:
+        return f"${value:.6f}"
+    return f"${value:.4f}" if abs(value) < 100 else f"${value:,.2f}"
+
+
+def _span_usd(low: float | None, high: float | None) -> str:
+    return format_usd(low) if low == high else f"{format_usd(low)} - {format_usd(high)}"
 
 
 @dataclass
@@ -148,6 +297,12 @@ class ModelEstimate:
     unbounded: int = 0
     price: ModelPrice | None = None
     discount: float = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelEstimate(model={self.model!r}, requests={self.requests}, "
+            f"batch_cost={_span_usd(self.batch_cost_low, self.batch_cost_high)})"
+        )
 
     @property
     def priced(self) -> bool:
@@ -221,12 +376,39 @@ class Estimate:
         models: Per-model estimates, by model id.
         unreadable_lines: Lines that are not a JSON request (left out; ``validate`` names them).
         rough: True when tokens were counted by the character rule, not a tokenizer.
+        unboundable_lines: Lines whose cost the estimate cannot bound (see ``unboundable``).
+        unboundable: Why, as ``line N: reason``, for the first few such lines.
     """
 
     pricing: ProviderPricing
     models: dict[str, ModelEstimate] = field(default_factory=dict)
     unreadable_lines: int = 0
     rough: bool = False
+    unboundable_lines: int = 0
+    unboundable: list[str] = field(default_factory=list)
+
+    def _cannot_bound(self, line: int, reason: str) -> None:
+        self.unboundable_lines += 1
+        if len(self.unboundable) < _REASONS_KEPT:
+            self.unboundable.append(f"line {line}: {reason}")
+
+    def __repr__(self) -> str:
+        return (
+            f"Estimate(requests={self.requests}, "
+            f"batch_cost={_span_usd(self.batch_cost_low, self.batch_cost_high)}, "
+            f"models={sorted(self.models)}, pricing={self.pricing.provider!r} "
+            f"checked {self.pricing.checked})"
+        )
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.requests} request(s), {self.prompt_tokens} prompt tokens: "
+            f"{_span_usd(self.batch_cost_low, self.batch_cost_high)} at "
+            f"{self.pricing.provider} batch prices"
+        )
+        if self.unpriced_models:
+            text += f" (cost unknown for {', '.join(self.unpriced_models)})"
+        return text
 
     @property
     def requests(self) -> int:
@@ -301,16 +483,20 @@ class Estimate:
             "currency": "USD",
             "unpriced_models": self.unpriced_models,
             "unreadable_lines": self.unreadable_lines,
+            "unboundable_lines": self.unboundable_lines,
+            "unboundable": list(self.unboundable),
             "rough": self.rough,
             "pricing": self.pricing.as_dict(),
             "models": [m.as_dict() for _, m in sorted(self.models.items())],
         }
 
 
-def _read_lines(path: str | os.PathLike[str], skipped: list[int]) -> Iterator[Mapping[str, Any]]:
-    """Yield each line that parses as a JSON object; count the others in ``skipped``."""
+def _read_lines(
+    path: str | os.PathLike[str], skipped: list[int]
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """Yield each line that parses as a JSON object, numbered; count the others in ``skipped``."""
     with open(path, "rb") as fh:
-        for raw in fh:
+        for number, raw in enumerate(fh, 1):
             if not raw.strip():
                 continue
             # The validator's depth rule first: a line nested past it would overflow the parser
@@ -322,11 +508,11 @@ def _read_lines(path: str | os.PathLike[str], skipped: list[int]) -> Iterator[Ma
                 continue
             try:
                 value = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 skipped[0] += 1
                 continue
             if isinstance(value, dict):
-                yield value
+                yield number, value
             else:
                 skipped[0] += 1
 
@@ -358,13 +544,13 @@ def estimate(
     table = pricing if pricing is not None else load_pricing(provider)
     result = Estimate(pricing=table, rough=is_rough(rough=rough))
     skipped = [0]
-    lines: Iterable[Mapping[str, Any]]
+    lines: Iterable[tuple[int, Mapping[str, Any]]]
     if isinstance(requests_or_path, str | os.PathLike):
         lines = _read_lines(requests_or_path, skipped)
     else:
-        lines = (_as_line(item) for item in requests_or_path)
+        lines = enumerate((_as_line(item) for item in as_requests(requests_or_path)), 1)
     discount = table.batch_discount or 0.0
-    for line in lines:
+    for number, line in lines:
         body = line.get("body")
         if not isinstance(body, Mapping):
             skipped[0] += 1
@@ -377,19 +563,28 @@ def estimate(
                 model=key, price=table.price(key), discount=discount
             )
         entry.requests += 1
-        if line.get("url") in AUDIO_URLS:
+        url = line.get("url")
+        if url in AUDIO_URLS:
             entry.audio_requests += 1
+            result._cannot_bound(number, "audio is billed by its duration, unknown before the run")
             continue
-        entry.prompt_tokens += prompt_tokens(body, rough=rough)
+        try:
+            bill = _bill(url, body, model if isinstance(model, str) else None, rough)
+        except _Unboundable as exc:
+            result._cannot_bound(number, str(exc))
+            continue
+        entry.prompt_tokens += bill.prompt
+        if not bill.outputs:
+            continue
         typical = typical_completion_tokens(key)
         limit = _limit_of(body)
         if limit is None:
             entry.unbounded += 1
-            entry.completion_tokens_low += typical
-            entry.completion_tokens_high += typical
+            entry.completion_tokens_low += typical * bill.outputs
+            entry.completion_tokens_high += typical * bill.outputs
         else:
-            entry.completion_tokens_low += min(typical, limit)
-            entry.completion_tokens_high += limit
+            entry.completion_tokens_low += min(typical, limit) * bill.outputs
+            entry.completion_tokens_high += limit * bill.outputs
     result.unreadable_lines = skipped[0]
     return result
 
@@ -420,6 +615,12 @@ class ModelActual:
     audio_requests: int = 0
     price: ModelPrice | None = None
     discount: float = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelActual(model={self.model!r}, billed_requests={self.billed_requests}, "
+            f"batch_cost={format_usd(self.batch_cost)})"
+        )
 
     @property
     def priced(self) -> bool:
@@ -584,6 +785,24 @@ class ActualCost:
 
     pricing: ProviderPricing
     models: dict[str, ModelActual] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"ActualCost(billed_requests={self.billed_requests}, "
+            f"batch_cost={format_usd(self.batch_cost)}, saving={format_usd(self.saving)}, "
+            f"models={sorted(self.models)}, pricing={self.pricing.provider!r} "
+            f"checked {self.pricing.checked})"
+        )
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.billed_requests} billed request(s), {self.prompt_tokens} prompt + "
+            f"{self.completion_tokens} completion tokens: {format_usd(self.batch_cost)} at "
+            f"{self.pricing.provider} batch prices (saving {format_usd(self.saving)})"
+        )
+        if self.unpriced_models:
+            text += f"; cost unknown for {', '.join(self.unpriced_models)}"
+        return text
 
     @property
     def billed_requests(self) -> int:

@@ -3,16 +3,21 @@
 Every ``groq-batch submit`` and ``run`` records one row in a SQLite file in the per-user data
 dir (``$XDG_DATA_HOME/groq-batch/jobs.sqlite3``): a short name, the batch ids, the input path
 and its SHA-256, the output path, where the batches live (``groq``, ``local:<data dir>`` or a
-base URL; never a key) and a state. Later commands accept the name wherever a batch id goes,
-and ``run`` uses the registry to re-attach to an unfinished job instead of paying for it twice.
+base URL; never a key), the provider it ran on with the name of its key variable, and a
+state. Later commands accept the name wherever a batch id goes, and ``run`` uses the registry
+to re-attach to an unfinished job instead of paying for it twice.
 
 The registry is a convenience, never the only copy of an id: callers print the batch ids
 before they record them, so a failed write loses nothing.
+
+A command on a recorded job reconnects where the job ran; `job_connection` alone decides which
+key goes there, so that a key is never sent to a URL its provider does not own.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -20,18 +25,24 @@ import socket
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from groq_batch._errors import GroqError
+from groq_batch.providers import PROVIDERS, Provider, get_provider, provider_owning
 
 __all__ = [
     "CANCELLED",
     "DB_NAME",
     "FINISHED",
+    "SCHEMA_VERSION",
     "STATES",
     "SUBMITTED",
     "WRITTEN",
+    "JobConnection",
+    "JobKeyError",
     "JobNameError",
     "JobRecord",
     "JobRegistry",
@@ -40,6 +51,8 @@ __all__ = [
     "endpoint_label",
     "file_sha256",
     "is_valid_name",
+    "job_connection",
+    "run_key",
 ]
 
 DB_NAME = "jobs.sqlite3"
@@ -67,7 +80,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     state TEXT NOT NULL,
     retry_of TEXT,
     created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    provider TEXT,
+    key_env TEXT
 );
 CREATE TABLE IF NOT EXISTS job_batches (
     batch_id TEXT NOT NULL,
@@ -85,12 +100,84 @@ CREATE TABLE IF NOT EXISTS reservations (
 );
 """
 
+SCHEMA_VERSION = 1
+"""The registry's schema (``PRAGMA user_version``). 1: each job records its provider and the
+name of its key variable; rows from before are given a provider inferred from their URL."""
+
+# Columns by name, never `*`: a migrated table has the new columns in the same order, but
+# naming them keeps every query right whatever the table's history.
+_SELECT = (
+    "SELECT jobs.name, jobs.batch_ids, jobs.input_path, jobs.input_sha256, jobs.output_path, "
+    "jobs.endpoint, jobs.state, jobs.retry_of, jobs.created_at, jobs.updated_at, jobs.provider, "
+    "jobs.key_env, jobs.run_key, jobs.source_path FROM jobs"
+)
+_INSERT = (
+    "INSERT INTO jobs (name, batch_ids, input_path, input_sha256, output_path, endpoint, state, "
+    "retry_of, created_at, updated_at, provider, key_env, run_key, source_path) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+# Columns added beside the versioned schema, each by ALTER TABLE where missing (a small step of
+# its own, so it merges with `_migrate`). run_key: the hash of the submitted requests and the
+# options (`run_key`), so that the same run is not paid for twice; source_path: the user's
+# input (a table), when the submitted requests were built from it.
+_ADDED_COLUMNS = (("run_key", "TEXT"), ("source_path", "TEXT"))
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    for name, kind in _ADDED_COLUMNS:
+        if name not in have:
+            db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
+
+
 RESERVATION_TTL = 24 * 3600.0
 """Seconds after which a reservation whose owner cannot be checked (another host) lapses."""
 
 
 class JobNameError(ValueError):
     """A job name that is malformed, looks like a batch id, or is already taken."""
+
+
+class JobKeyError(GroqError):
+    """No key may be sent to where a recorded job lives: it is missing, or not that URL's."""
+
+
+def _inferred_provider(endpoint: str) -> tuple[str | None, str | None]:
+    """A pre-1 row's provider and key variable, from its endpoint alone, conservatively.
+
+    Only a URL a built-in provider owns (Groq's, OpenAI's) gets that provider; a local job needs
+    no key; any other URL gets none, so no key is sent there without the user saying which.
+    """
+    if endpoint.startswith("local:"):
+        return None, None
+    profile = get_provider("groq") if endpoint == "groq" else provider_owning(endpoint)
+    if profile is None:
+        return None, None
+    return profile.name, profile.api_key_env
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a registry written by an older groq-batch to `SCHEMA_VERSION`, in one transaction."""
+    if db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return
+    with db:
+        db.execute("BEGIN IMMEDIATE")
+        # Re-read under the write lock: another process may have migrated meanwhile.
+        if db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+            return
+        have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+        for column in ("provider", "key_env"):
+            if column not in have:
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {column} TEXT")
+        rows = db.execute("SELECT name, endpoint FROM jobs WHERE provider IS NULL").fetchall()
+        for name, endpoint in rows:
+            provider, key_env = _inferred_provider(str(endpoint))
+            db.execute(
+                "UPDATE jobs SET provider = ?, key_env = ? WHERE name = ?",
+                (provider, key_env, name),
+            )
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _process_started(pid: int) -> str | None:
@@ -170,6 +257,25 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+def run_key(input_sha256: str, **options: object) -> str:
+    """The identity of a run: what it sends and how, so that the same run is found again.
+
+    Two submissions with the same key would make the same batches and cost the same again:
+    ``groq-batch run`` re-uses a finished job with the key instead (``--again`` submits anew),
+    and ``batches.submit(..., name=..., reuse=True)`` does the same from Python.
+
+    Args:
+        input_sha256: The SHA-256 of the requests file as submitted.
+        **options: Whatever else changes the batches (endpoint, completion window, metadata,
+            provider); values are compared as JSON.
+
+    Returns:
+        A hex digest.
+    """
+    text = json.dumps([input_sha256, options], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def endpoint_label(*, local_data_dir: str | os.PathLike[str] | None, base_url: str | None) -> str:
     """Describe where a job's batches live, without any credential.
 
@@ -221,6 +327,11 @@ class JobRecord:
         retry_of: The batch ids (comma-separated) this job resubmits, if it is a retry.
         created_at: When it was recorded (epoch seconds).
         updated_at: When it last changed (epoch seconds).
+        provider: The provider it ran on (``groq``, ``openai``, ``openai-compatible``), or None
+            when unknown (a row from before providers were recorded, on a URL no built-in
+            provider owns).
+        key_env: The environment variable whose key it was submitted with; None for a local job
+            or an unknown provider.
     """
 
     name: str
@@ -233,6 +344,10 @@ class JobRecord:
     retry_of: str | None
     created_at: float
     updated_at: float
+    provider: str | None = None
+    key_env: str | None = None
+    run_key: str | None = None
+    source_path: str | None = None
 
     @property
     def local_data_dir(self) -> Path | None:
@@ -282,6 +397,10 @@ class JobRecord:
             "retry_of": self.retry_of,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "provider": self.provider,
+            "key_env": self.key_env,
+            "run_key": self.run_key,
+            "source_path": self.source_path,
         }
 
 
@@ -315,6 +434,10 @@ class JobRegistry:
         with closing(db):
             db.execute("PRAGMA foreign_keys = ON")
             db.executescript(_SCHEMA)
+            if target == ":memory:":
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            _migrate(db)
+            _add_columns(db)
             with db:
                 yield db
 
@@ -329,6 +452,10 @@ class JobRegistry:
         output_path: str | os.PathLike[str] | None = None,
         state: str = SUBMITTED,
         retry_of: Sequence[str] | None = None,
+        provider: str | Provider | None = None,
+        key_env: str | None = None,
+        run_key: str | None = None,
+        source_path: str | os.PathLike[str] | None = None,
     ) -> JobRecord:
         """Record a job.
 
@@ -341,6 +468,13 @@ class JobRegistry:
             output_path: Where results go, if known (stored absolute).
             state: The initial state.
             retry_of: The batch ids this job resubmits, if it is a retry.
+            provider: The provider it runs on; inferred from ``endpoint`` when None (only a URL
+                a built-in provider owns gets one).
+            key_env: The variable its key came from; the provider's own when None. Not stored
+                for a local job, which needs no key.
+            run_key: The run's identity (``run_key``), to find the same run again.
+            source_path: The user's input, when the requests were built from it (stored
+                absolute).
 
         Returns:
             The record as stored.
@@ -360,6 +494,13 @@ class JobRegistry:
             if input_sha256 is None and os.path.isfile(input_path):
                 input_sha256 = file_sha256(input_path)
         out = os.path.abspath(output_path) if output_path is not None else None
+        if provider is None:
+            provider_name, key_env = _inferred_provider(endpoint)
+        else:
+            profile = get_provider(provider)
+            provider_name, key_env = profile.name, key_env or profile.api_key_env
+        if endpoint.startswith("local:"):
+            key_env = None
         now = time.time()
         with self._connect(write=True) as db:
             # Taken before reading: the reservation check and the insert are one step.
@@ -368,7 +509,7 @@ class JobRegistry:
             self._claim(db, chosen, now)
             try:
                 db.execute(
-                    "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    _INSERT,
                     (
                         chosen,
                         ",".join(batch_ids),
@@ -380,6 +521,10 @@ class JobRegistry:
                         ",".join(retry_of) if retry_of else None,
                         now,
                         now,
+                        provider_name,
+                        key_env,
+                        run_key,
+                        os.path.abspath(source_path) if source_path is not None else None,
                     ),
                 )
             except sqlite3.IntegrityError as exc:
@@ -534,10 +679,10 @@ class JobRegistry:
             The record, or None.
         """
         with self._connect(write=False) as db:
-            row = db.execute("SELECT * FROM jobs WHERE name = ?", (name_or_id,)).fetchone()
+            row = db.execute(_SELECT + " WHERE name = ?", (name_or_id,)).fetchone()
             if row is None:
                 row = db.execute(
-                    "SELECT jobs.* FROM jobs JOIN job_batches USING (name) "
+                    _SELECT + " JOIN job_batches USING (name) "
                     "WHERE job_batches.batch_id = ? ORDER BY created_at DESC LIMIT 1",
                     (name_or_id,),
                 ).fetchone()
@@ -575,7 +720,7 @@ class JobRegistry:
         """
         with self._connect(write=False) as db:
             rows = db.execute(
-                "SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                _SELECT + " ORDER BY created_at DESC, rowid DESC LIMIT ?",
                 (-1 if limit is None else limit,),
             ).fetchall()
         return [_record(r) for r in rows]
@@ -619,7 +764,7 @@ class JobRegistry:
         """
         with self._connect(write=False) as db:
             row = db.execute(
-                "SELECT * FROM jobs WHERE input_path = ? AND output_path = ? AND input_sha256 = ? "
+                _SELECT + " WHERE input_path = ? AND output_path = ? AND input_sha256 = ? "
                 "AND endpoint = ? AND state IN (?, ?) ORDER BY created_at DESC LIMIT 1",
                 (
                     os.path.abspath(input_path),
@@ -632,6 +777,28 @@ class JobRegistry:
             ).fetchone()
         return _record(row) if row is not None else None
 
+    def find_run(
+        self, run_key: str, *, endpoint: str, states: Sequence[str] = (FINISHED, WRITTEN)
+    ) -> JobRecord | None:
+        """Find the newest job of the same run (``run_key``) on the same server.
+
+        Args:
+            run_key: The run's identity.
+            endpoint: Where the batches would run (``endpoint_label``).
+            states: The states that count; by default a finished job (results there to re-use).
+
+        Returns:
+            The job, or None.
+        """
+        with self._connect(write=False) as db:
+            rows = db.execute(
+                _SELECT
+                + " WHERE run_key = ? AND endpoint = ? ORDER BY created_at DESC, rowid DESC",
+                (run_key, endpoint),
+            ).fetchall()
+        found = [_record(r) for r in rows]
+        return next((r for r in found if r.state in states), None)
+
     def find_retry(self, batch_ids: Sequence[str]) -> JobRecord | None:
         """Find the newest job recorded as resubmitting exactly these batches.
 
@@ -643,14 +810,15 @@ class JobRegistry:
         """
         with self._connect(write=False) as db:
             row = db.execute(
-                "SELECT * FROM jobs WHERE retry_of = ? ORDER BY created_at DESC LIMIT 1",
+                _SELECT + " WHERE retry_of = ? ORDER BY created_at DESC LIMIT 1",
                 (",".join(batch_ids),),
             ).fetchone()
         return _record(row) if row is not None else None
 
 
 def _record(row: tuple[object, ...]) -> JobRecord:
-    name, ids, input_path, sha, output, endpoint, state, retry_of, created, updated = row
+    name, ids, input_path, sha, output, endpoint, state, retry_of, created, updated = row[:10]
+    provider, key_env, key, source = row[10:14]
     return JobRecord(
         name=str(name),
         batch_ids=tuple(str(ids).split(",")),
@@ -662,4 +830,96 @@ def _record(row: tuple[object, ...]) -> JobRecord:
         retry_of=None if retry_of is None else str(retry_of),
         created_at=float(created),  # type: ignore[arg-type]
         updated_at=float(updated),  # type: ignore[arg-type]
+        provider=None if provider is None else str(provider),
+        key_env=None if key_env is None else str(key_env),
+        run_key=None if key is None else str(key),
+        source_path=None if source is None else str(source),
     )
+
+
+@dataclass(frozen=True)
+class JobConnection:
+    """Where a recorded job lives and the key that may go there.
+
+    Attributes:
+        provider: The provider profile to connect with.
+        base_url: The base URL; None for a local job.
+        api_key: The key to send; None for a local job. Never shown in a repr.
+        local_data_dir: The local server's data dir, for a ``--local`` job.
+    """
+
+    provider: Provider
+    base_url: str | None
+    api_key: str | None = field(repr=False)
+    local_data_dir: Path | None = None
+
+
+def job_connection(
+    record: JobRecord,
+    *,
+    provider: str | Provider | None = None,
+    api_key: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> JobConnection:
+    """Decide which key goes to a recorded job, and where: the one rule every reconnect follows.
+
+    The job's recorded provider says which variable holds the key (never Groq's key for a job
+    that ran elsewhere). The key goes only to a URL that provider owns (its own host over
+    https, or a loopback server; any URL for ``openai-compatible``, whose URL the user gave).
+    A job whose provider is unknown (recorded before providers were) gets no key unless the
+    user names the provider or gives the key for this command.
+
+    Args:
+        record: The job.
+        provider: The provider the user named for this command, if any.
+        api_key: The key the user gave for this command, if any: it goes where the job lives.
+        environ: Where key variables are read; ``os.environ`` when None.
+
+    Returns:
+        The provider, URL and key to connect with.
+
+    Raises:
+        JobKeyError: No key may be sent: the named provider is not the job's, the job's
+            provider is unknown, its URL is not its provider's, or its key variable is unset.
+    """
+    env = os.environ if environ is None else environ
+    named = get_provider(provider) if provider is not None else None
+    recorded = get_provider(record.provider) if record.provider in PROVIDERS else None
+    if record.local_data_dir is not None:
+        local = recorded or named or get_provider(None)
+        return JobConnection(local, None, None, local_data_dir=record.local_data_dir)
+    if named is not None and recorded is not None and named.name != recorded.name:
+        raise JobKeyError(
+            f"job {record.name} ran on {recorded.name}, not {named.name}: drop --provider, "
+            "or pass --base-url to connect elsewhere"
+        )
+    profile: Provider | None = recorded or named
+    if profile is None:
+        if api_key is None:
+            raise JobKeyError(
+                f"job {record.name} was recorded without its provider and its URL "
+                f"{record.endpoint} belongs to no known provider, so no key is sent there: "
+                "name the provider (--provider) or give the key (--api-key) for it"
+            )
+        profile = get_provider(None)
+    url = record.base_url or profile.base_url
+    if url is None:  # an openai-compatible job always records its URL; never guess one
+        raise JobKeyError(f"job {record.name} has no recorded URL; pass --base-url")
+    if api_key is not None:
+        return JobConnection(profile, url, api_key)
+    if not profile.owns_url(url):
+        raise JobKeyError(
+            f"job {record.name} is at {url}, which is not {profile.name}'s, so "
+            f"${profile.api_key_env} is not sent there: pass --base-url {url} (or --api-key) "
+            "to send a key there"
+        )
+    # The provider's own variable, whatever the row says: a row is not trusted to choose which
+    # of the user's variables is read (it could name a password).
+    variable = profile.api_key_env
+    key = (env.get(variable) or "").strip()
+    if not key:
+        raise JobKeyError(
+            f"no API key for job {record.name}: it ran on {profile.name} ({url}); set "
+            f"{variable} or pass --api-key"
+        )
+    return JobConnection(profile, url, key)

@@ -210,6 +210,53 @@ def translation_request(
     )
 
 
+_BATCH_COLUMNS = frozenset({"custom_id", "method", "url", "body"})
+
+
+def as_requests(source: Any) -> Iterable[Any]:
+    """The requests in an in-memory input, which may also be a table (pyarrow, pandas, polars).
+
+    A table whose columns are a batch line's (``custom_id``, ``method``, ``url``, ``body``)
+    gives one line per row. A table of plain records needs to say how its rows become prompts:
+    ``groq_batch.tables.prompt_table(table, prompt=..., model=...)``, which this refuses with
+    that hint. Anything else (requests, dicts, a ``PromptTable``) is returned as it is.
+
+    Args:
+        source: Requests, or a table.
+
+    Returns:
+        Something to iterate for the requests.
+
+    Raises:
+        ValidationError: A table of plain records.
+    """
+    module = type(source).__module__.split(".")[0]
+    if module not in ("pyarrow", "pandas", "polars"):
+        requests: Iterable[Any] = source
+        return requests
+    from groq_batch.tables import read_table
+    from groq_batch.validation import Problem, ValidationError
+
+    table = read_table(source)
+    if not _BATCH_COLUMNS.issubset(table.column_names):
+        raise ValidationError(
+            [
+                Problem(
+                    None,
+                    None,
+                    "table_of_prompts",
+                    "A table of prompts (columns: "
+                    + ", ".join(table.column_names)
+                    + "): say how its rows become requests with "
+                    "groq_batch.tables.prompt_table(table, prompt=COLUMN, model=MODEL)",
+                )
+            ],
+            source="table",
+        )
+    rows: list[dict[str, Any]] = table.to_pylist()
+    return rows
+
+
 def dump_line(request: BatchRequest | Mapping[str, Any]) -> bytes:
     """Serialise one request as a JSONL line, newline included.
 

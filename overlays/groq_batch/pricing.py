@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 from collections.abc import Mapping
@@ -23,9 +24,18 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-__all__ = ["ModelPrice", "ProviderPricing", "load_pricing", "priced_providers"]
+__all__ = [
+    "STALE_AFTER_DAYS",
+    "ModelPrice",
+    "ProviderPricing",
+    "load_pricing",
+    "priced_providers",
+]
 
 _MILLION = 1_000_000
+
+STALE_AFTER_DAYS = 180
+"""Prices checked longer ago than this are said to be possibly out of date."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,14 @@ class ProviderPricing:
     audio: str | None = None
     models: Mapping[str, ModelPrice] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        # The facts that say which prices these are; not every model's entry (25 of them).
+        return (
+            f"ProviderPricing(provider={self.provider!r}, source={self.source!r}, "
+            f"checked={self.checked!r}, batch_discount={self.batch_discount!r}, "
+            f"models={len(self.models)})"
+        )
+
     def price(self, model: str | None) -> ModelPrice | None:
         """A model's prices, or None when the table does not list the model.
 
@@ -110,16 +128,48 @@ class ProviderPricing:
             return None
         return self.models.get(model)
 
+    def age_days(self, today: datetime.date | None = None) -> int | None:
+        """How many days ago the prices were checked, or None when no date is known.
+
+        Args:
+            today: The date to count to; the local date when None.
+
+        Returns:
+            Whole days.
+        """
+        if not self.checked:
+            return None
+        try:
+            checked = datetime.date.fromisoformat(self.checked)
+        except ValueError:
+            return None
+        return ((today or datetime.date.today()) - checked).days
+
+    def is_stale(self, today: datetime.date | None = None) -> bool:
+        """Whether the prices were checked more than ``STALE_AFTER_DAYS`` (180) days ago.
+
+        Args:
+            today: The date to count to; the local date when None.
+
+        Returns:
+            True when they are that old; False when fresher or undated.
+        """
+        age = self.age_days(today)
+        return age is not None and age > STALE_AFTER_DAYS
+
     def as_dict(self) -> dict[str, Any]:
         """The provenance of the table, JSON-ready (without the per-model prices).
 
         Returns:
-            Provider, source, date checked, copy read and batch discount.
+            Provider, source, date checked (and how many days ago, and whether that is past
+            ``STALE_AFTER_DAYS``), copy read and batch discount.
         """
         return {
             "provider": self.provider,
             "source": self.source,
             "checked": self.checked,
+            "checked_days_ago": self.age_days(),
+            "stale": self.is_stale(),
             "read_via": self.read_via,
             "batch_discount": self.batch_discount,
         }

@@ -13,7 +13,9 @@ Every value can be overridden: ``get_provider("openai").replace(max_lines=1000)`
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -23,6 +25,8 @@ __all__ = [
     "PROVIDER_ENV",
     "Provider",
     "get_provider",
+    "is_loopback_url",
+    "provider_owning",
     "window_hours",
 ]
 
@@ -105,6 +109,45 @@ class Provider:
             return f"completion window {window!r} is not accepted by {self.name}: {self.windows}"
         return None
 
+    def owns_url(self, url: str) -> bool:
+        """Whether this provider's key may go to ``url``: whether the URL is the provider's.
+
+        A provider with a URL of its own (Groq, OpenAI) owns that host over https, and a
+        loopback server (a local server or gateway the user runs). One without
+        (``openai-compatible``) owns the URL the user gives it, which is any URL.
+
+        Args:
+            url: A base URL.
+
+        Returns:
+            True if the provider's key may be sent there.
+        """
+        if self.base_url is None:
+            return True
+        if is_loopback_url(url):
+            return True
+        own = urllib.parse.urlsplit(self.base_url)
+        given = urllib.parse.urlsplit(url)
+        return given.scheme == own.scheme == "https" and given.hostname == own.hostname
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` names a server on this machine (``localhost``, ``127.0.0.1``, ``[::1]``).
+
+    Args:
+        url: A URL.
+
+    Returns:
+        True for a loopback host.
+    """
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
 
 def _fmt_hours(hours: int) -> str:
     return f"{hours // 24}d" if hours % 24 == 0 and hours > 24 else f"{hours}h"
@@ -162,6 +205,24 @@ PROVIDERS: Final[Mapping[str, Provider]] = {
 """Every built-in profile, by name."""
 
 DEFAULT_PROVIDER: Final = "groq"
+
+
+def provider_owning(url: str) -> Provider | None:
+    """The built-in provider whose own URL this is (``https://api.openai.com/v1``: OpenAI).
+
+    Args:
+        url: A base URL.
+
+    Returns:
+        The provider, or None for any other URL (a gateway, a loopback server).
+    """
+    given = urllib.parse.urlsplit(url)
+    for profile in PROVIDERS.values():
+        if profile.base_url is None or given.scheme != "https":
+            continue
+        if given.hostname == urllib.parse.urlsplit(profile.base_url).hostname:
+            return profile
+    return None
 
 
 def get_provider(provider: str | Provider | None = None) -> Provider:

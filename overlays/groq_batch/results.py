@@ -43,6 +43,7 @@ __all__ = [
     "ResultSummary",
     "Transcription",
     "classify",
+    "is_permanent_failure",
     "join_results",
 ]
 
@@ -94,6 +95,34 @@ class Outcome(StrEnum):
 
 
 FAILED_OUTCOMES = frozenset(Outcome) - {Outcome.SUCCEEDED}
+
+# A request refused for what it is (an unknown model, a malformed body) fails the same way on a
+# retry; a timeout (408), a conflict (409) or a rate limit (429) may not.
+_PERMANENT_CODES = frozenset(
+    {"model_not_found", "model_decommissioned", "invalid_request_error", "invalid_request"}
+)
+_TRANSIENT_STATUSES = frozenset({408, 409, 429})
+
+
+def is_permanent_failure(result: BatchResult) -> bool:
+    """Whether a failed request would fail the same way if sent again.
+
+    A ``request_error`` with a 4xx status (but 408, 409 and 429) or an error code such as
+    ``model_not_found`` is the request's own fault: ``resubmit`` leaves it out by default.
+
+    Args:
+        result: A result.
+
+    Returns:
+        True for such a failure; False for any other outcome.
+    """
+    if result.outcome is not Outcome.REQUEST_ERROR:
+        return False
+    if result.error is not None and result.error.code in _PERMANENT_CODES:
+        return True
+    status = result.status_code
+    return status is not None and 400 <= status < 500 and status not in _TRANSIENT_STATUSES
+
 
 # Error codes Groq (and OpenAI, whose format Groq follows) use for lines that never ran.
 _EXPIRED_CODES = frozenset({"batch_expired", "expired", "request_expired"})
@@ -890,12 +919,16 @@ class ResultJoiner:
         if self.inputs is None:
             return
         for entry, custom_id, source in self.inputs._unseen_entries(self._seen_entries, entries):
+            reason = {
+                Outcome.EXPIRED: " (the batch expired before it ran)",
+                Outcome.CANCELLED: " (the batch was cancelled before it ran)",
+            }.get(self.missing_outcome, "")
             result = BatchResult(
                 custom_id,
                 self.missing_outcome,
                 error=ResultError(
-                    code="missing",
-                    message="The request appears in neither the output nor the error file",
+                    code=self.missing_outcome.value,
+                    message="The request appears in neither the output nor the error file" + reason,
                 ),
             )
             _attach(result, source, entry)

@@ -239,7 +239,9 @@ def _undecodable(cell: str) -> str | None:
     return f"0x{ord(match.group()) - 0xDC00:02x}"
 
 
-def _read_csv(path: Path) -> tuple[pa.Table, list[int]]:
+def _read_csv(path: Path) -> tuple[pa.Table, list[int], list[TableProblem]]:
+    # Row problems are returned, not raised, so that `prompt_table` reports them together with
+    # its own (an empty prompt on row 9 as well as a ragged row 3); the header's are raised.
     pa = _pyarrow()
     source = os.fspath(path)
     problems: list[TableProblem] = []
@@ -306,7 +308,8 @@ def _read_csv(path: Path) -> tuple[pa.Table, list[int]]:
                         reader.line_num,
                     )
                 )
-                continue
+                # The row keeps its place (later rows keep their numbers), its cells unread.
+                cells = [""] * len(header)
             for name, cell, column in zip(header, cells, columns, strict=True):
                 bad = _undecodable(cell)
                 if bad is not None:
@@ -318,16 +321,15 @@ def _read_csv(path: Path) -> tuple[pa.Table, list[int]]:
                             reader.line_num,
                         )
                     )
+                    cell = ""  # reported; the row stays, so later rows keep their numbers
                 column.append(cell)
-    if problems:
-        raise TableInputError(problems, source=source)
     table = pa.table(
         {name: pa.array(col, pa.string()) for name, col in zip(header, columns, strict=True)}
     )
-    return table, lines
+    return table, lines, problems
 
 
-def _read_records(path: Path) -> tuple[pa.Table, list[int]]:
+def _read_records(path: Path) -> tuple[pa.Table, list[int], list[TableProblem]]:
     pa = _pyarrow()
     source = os.fspath(path)
     problems: list[TableProblem] = []
@@ -356,12 +358,10 @@ def _read_records(path: Path) -> tuple[pa.Table, list[int]]:
                 records.append({})
                 continue
             records.append(value)
-    if problems:
-        raise TableInputError(problems, source=source)
     if not records:
-        return pa.table({}), lines
+        return pa.table({}), lines, problems
     try:
-        return pa.Table.from_pylist(records), lines
+        return pa.Table.from_pylist(records), lines, problems
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise TableInputError(
             [TableProblem(None, None, f"the records do not make one table: {exc}")], source=source
@@ -382,11 +382,21 @@ def read_table(source: Any, *, format: str | None = None) -> pa.Table:
     Raises:
         TableInputError: The file cannot be read as a table; the error names row and column.
     """
-    return _read(source, format)[0]
+    table, _, problems = _read(source, format)
+    if problems:
+        raise TableInputError(problems, source=_label(source))
+    return table
 
 
-def _read(source: Any, format: str | None) -> tuple[pa.Table, list[int] | None]:
-    """The table, and each row's line in its file (CSV and JSON Lines)."""
+def _label(source: Any) -> str:
+    return os.fspath(source) if isinstance(source, str | os.PathLike) else "table"
+
+
+def _read(source: Any, format: str | None) -> tuple[pa.Table, list[int] | None, list[TableProblem]]:
+    """The table, each row's line in its file (CSV and JSON Lines), and the bad rows.
+
+    A bad row is still a row of the table (its cells empty), so that row numbers hold.
+    """
     pa = _pyarrow()
     if isinstance(source, str | os.PathLike):
         path = Path(source)
@@ -398,21 +408,21 @@ def _read(source: Any, format: str | None) -> tuple[pa.Table, list[int] | None]:
         if fmt == "jsonl":
             return _read_records(path)
         try:
-            return _read_parquet(path), None
+            return _read_parquet(path), None, []
         except (pa.ArrowInvalid, OSError) as exc:
             raise TableInputError(
                 [TableProblem(None, None, f"not a Parquet file: {exc}")], source=str(path)
             ) from None
     if isinstance(source, pa.Table):
-        return source, None
+        return source, None, []
     if isinstance(source, pa.RecordBatch):
-        return pa.Table.from_batches([source]), None
+        return pa.Table.from_batches([source]), None, []
     module = type(source).__module__.split(".")[0]
     if module == "pandas":
-        return pa.Table.from_pandas(source, preserve_index=False), None
+        return pa.Table.from_pandas(source, preserve_index=False), None, []
     if module == "polars":
-        return source.to_arrow(), None
-    return pa.table(source), None
+        return source.to_arrow(), None, []
+    return pa.table(source), None, []
 
 
 # ---------------------------------------------------------------------------------- requests
@@ -609,6 +619,11 @@ class PromptTable:
             return entry
         return self.row_of(result.custom_id)
 
+    def __iter__(self) -> Iterator[BatchRequest]:
+        # So that `validate`, `estimate` and `batches.submit` take a prompt table as they take
+        # any requests, and the CLI's table input and Python's are one reader.
+        return self.requests()
+
     def requests(self) -> Iterator[BatchRequest]:
         """Build the requests, one per row, in row order.
 
@@ -662,8 +677,8 @@ def prompt_table(
     """
     if (prompt is None) == (template is None):
         raise ValueError("give exactly one of prompt (a column) and template")
-    label = os.fspath(source) if isinstance(source, str | os.PathLike) else "table"
-    table, lines = _read(source, format)
+    label = _label(source)
+    table, lines, unread = _read(source, format)
     names = list(table.column_names)
     wanted = [prompt] if prompt is not None else _template_columns(template or "")
     if id_column is not None:
@@ -672,7 +687,11 @@ def prompt_table(
     if missing:
         listing = ", ".join(names) if names else "none"
         raise TableInputError(
-            [TableProblem(None, c, f"no such column; the columns are: {listing}") for c in missing],
+            unread
+            + [
+                TableProblem(None, c, f"no such column; the columns are: {listing}")
+                for c in missing
+            ],
             source=label,
         )
     unusable = [
@@ -757,14 +776,18 @@ def prompt_table(
                 for start in range(0, table.num_rows, _CHUNK_ROWS)
             ]
         )
-    if table.num_rows == 0:
+    if table.num_rows == 0 and not unread:
         problems.append(TableProblem(None, None, "the table has no rows"))
+    if unread:
+        # A row that could not be read has only that problem, not also an empty prompt.
+        bad_rows = {p.row for p in unread}
+        problems = unread + [p for p in problems if p.row is None or p.row not in bad_rows]
     if problems:
         problems.sort(key=lambda p: p.row or 0)
         if lines is not None:
             problems = [
                 TableProblem(p.row, p.column, p.message, lines[p.row - 1])
-                if p.row is not None and p.row != lines[p.row - 1]
+                if p.row is not None and p.row <= len(lines) and p.row != lines[p.row - 1]
                 else p
                 for p in problems
             ]

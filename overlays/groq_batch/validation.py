@@ -1,7 +1,8 @@
 r"""Find everything Groq would reject in a batch input file, before anything is uploaded.
 
-The same rules serve the client (``groq_batch.validate``, which ``submit`` runs first) and the
-local server's validating stage, so the two can never disagree about what a valid line is.
+These rules serve the client (``groq_batch.validate``, which ``submit`` runs first). The local
+server judges lines by its own reading of the spec (``groq_batch_server.judge``), never by these
+rules, so a bug here shows as a disagreement; a test holds the two to one verdict on the corpus.
 
 Beyond Groq's own rules, a line is refused when it holds something no JSON store keeps: ``NaN``
 or ``Infinity`` (not JSON at all), a lone UTF-16 surrogate escape (``"\ud800"``, which has no
@@ -13,6 +14,7 @@ here can follow.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -27,6 +29,7 @@ from groq_batch.jsonl import (
     CHAT_COMPLETIONS,
     SUPPORTED_URLS,
     BatchRequest,
+    as_requests,
     dump_line,
 )
 
@@ -104,6 +107,8 @@ class ValidationReport:
         bytes: The input's size in bytes, as it would be uploaded.
         parts: How many batches ``submit`` would make of the input (1 when it fits one).
         source: A name for the input, used in messages.
+        endpoint: The batch's endpoint: the one given, or the one the lines' ``url`` values
+            lead to (see ``batch_endpoint``).
     """
 
     problems: list[Problem] = field(default_factory=list)
@@ -112,6 +117,7 @@ class ValidationReport:
     source: str = "requests"
     warnings: list[Problem] = field(default_factory=list)
     parts: int = 1
+    endpoint: str = CHAT_COMPLETIONS
 
     @property
     def ok(self) -> bool:
@@ -419,7 +425,7 @@ class _LineChecker:
     def __init__(
         self,
         *,
-        endpoint: str,
+        endpoint: str | None,
         require_messages: bool,
         urls: Collection[str],
         max_depth: int,
@@ -427,6 +433,8 @@ class _LineChecker:
         seen: _SeenIds,
     ) -> None:
         self.endpoint = endpoint
+        # Each supported url the lines use, with the first line using it.
+        self.line_urls: dict[str, int] = {}
         self.require_messages = require_messages
         self.urls = frozenset(urls)
         self.max_depth = max_depth
@@ -559,6 +567,8 @@ class _LineChecker:
                 "invalid_url",
                 f"Invalid value: {_short(url)}. Supported values are: {supported}",
             )
+        else:
+            self.line_urls.setdefault(url, number)
 
         body = line.get("body")
         if body is None:
@@ -654,13 +664,30 @@ class _LineChecker:
             )
 
 
+def batch_endpoint(urls: Collection[str]) -> str:
+    """The batch endpoint for lines with these ``url`` values, when none is given.
+
+    All lines on one url: that url. Lines on several (chat and audio mixed, which Groq's batch
+    guide allows): ``/v1/chat/completions``, the endpoint the guide's "Mixed Batch" example
+    creates its batch with. No line at all: ``/v1/chat/completions``.
+
+    Args:
+        urls: The distinct ``url`` values of the lines.
+
+    Returns:
+        The endpoint to create the batch with.
+    """
+    distinct = set(urls)
+    return next(iter(distinct)) if len(distinct) == 1 else CHAT_COMPLETIONS
+
+
 class _Validation:
     """Accumulates one input's report line by line, then applies the file-level limits."""
 
     def __init__(
         self,
         *,
-        endpoint: str,
+        endpoint: str | None,
         require_messages: bool,
         max_lines: int,
         max_bytes: int,
@@ -670,8 +697,10 @@ class _Validation:
         max_depth: int,
         known_models: Collection[str] | None,
         seen: _SeenIds | None = None,
+        endpoint_used: bool = False,
     ) -> None:
         self.report = ValidationReport(source=source)
+        self.endpoint_used = endpoint_used
         self.checker = _LineChecker(
             endpoint=endpoint,
             require_messages=require_messages,
@@ -734,7 +763,10 @@ class _Validation:
             report.problems = sorted(
                 later + report.problems, key=lambda p: (p.line is None, p.line or 0)
             )
-        if self.endpoint not in self.urls:
+        used = list(self.checker.line_urls)
+        if self.endpoint is None:
+            report.endpoint = batch_endpoint(used)
+        elif self.endpoint not in self.urls:
             report.problems.append(
                 Problem(
                     None,
@@ -744,6 +776,18 @@ class _Validation:
                     + ", ".join(sorted(self.urls)),
                 )
             )
+        else:
+            report.endpoint = self.endpoint
+            if self.endpoint_used and used and self.endpoint not in used:
+                report.problems.append(
+                    Problem(
+                        None,
+                        "endpoint",
+                        "endpoint_unused",
+                        f"The batch endpoint {self.endpoint} is the url of no line; the lines "
+                        f"use {', '.join(used)}. Leave the endpoint out to follow the lines",
+                    )
+                )
         if report.lines == 0:
             report.problems.append(Problem(None, None, "empty_file", "The file has no requests"))
         if self.split:
@@ -779,14 +823,19 @@ class _Validation:
                         f"bytes, and line {self.crossed_bytes_at} crosses that limit",
                     )
                 )
+        known = sorted(self.checker.known_models or ())
         for model, line in self.checker.unknown_models.items():
+            # A misspelling (llama-3.1-8b-instnat) fails only after the batch ran: name the
+            # nearest known model, so that it is fixed before.
+            close = difflib.get_close_matches(model, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else "."
             report.warnings.append(
                 Problem(
                     line,
                     "body.model",
                     "unknown_model",
-                    f"Model {_short(model)} is not in the known list (first used here); "
-                    "it is sent as it is",
+                    f"Model {_short(model)} is not in the known list (first used here){hint} "
+                    "It is sent as it is",
                 )
             )
         return report
@@ -795,7 +844,7 @@ class _Validation:
 def validate_lines(
     lines: Iterable[bytes],
     *,
-    endpoint: str = CHAT_COMPLETIONS,
+    endpoint: str | None = None,
     require_messages: bool = True,
     max_lines: int = MAX_LINES,
     max_bytes: int = MAX_BYTES,
@@ -804,13 +853,15 @@ def validate_lines(
     urls: Collection[str] = SUPPORTED_URLS,
     max_depth: int = MAX_DEPTH,
     known_models: Collection[str] | None = None,
+    endpoint_used: bool = False,
 ) -> ValidationReport:
     """Validate raw JSONL lines, streaming.
 
     Args:
         lines: The raw lines, each with or without its trailing newline.
-        endpoint: The batch's endpoint; it must be one of ``urls``. Lines may use any of
-            ``urls``, mixed in one file, as Groq's batch guide does.
+        endpoint: The batch's endpoint; it must be one of ``urls`` and the ``url`` of at least
+            one line. Lines may use any of ``urls``, mixed in one file, as Groq's batch guide
+            does. None follows the lines (``batch_endpoint``); ``report.endpoint`` says which.
         require_messages: Whether request bodies must carry what their endpoint needs beyond
             ``model``: ``messages`` for chat, the audio's ``url`` for audio lines.
         max_lines: The most lines one batch accepts.
@@ -823,6 +874,9 @@ def validate_lines(
         max_depth: The deepest nesting a line may have.
         known_models: Model names to check against. An unknown one is a warning, never a
             problem. None skips the check.
+        endpoint_used: Whether a given ``endpoint`` must be the ``url`` of some line
+            (``endpoint_unused`` otherwise). ``validate`` and ``submit`` ask for it; whether
+            Groq itself refuses such a batch is not documented, so the local server does not.
 
     Returns:
         The report, with every problem found.
@@ -837,6 +891,7 @@ def validate_lines(
         urls=urls,
         max_depth=max_depth,
         known_models=known_models,
+        endpoint_used=endpoint_used,
     )
     for raw in lines:
         run.add_line(raw)
@@ -846,7 +901,7 @@ def validate_lines(
 def validate_path(
     path: str | os.PathLike[str],
     *,
-    endpoint: str = CHAT_COMPLETIONS,
+    endpoint: str | None = None,
     require_messages: bool = True,
     max_lines: int = MAX_LINES,
     max_bytes: int = MAX_BYTES,
@@ -855,6 +910,7 @@ def validate_path(
     max_depth: int = MAX_DEPTH,
     known_models: Collection[str] | None = None,
     source: str | None = None,
+    endpoint_used: bool = False,
 ) -> ValidationReport:
     """Validate a JSONL file on disk, streaming, in about 16 bytes of memory a line.
 
@@ -869,6 +925,8 @@ def validate_path(
         max_depth: The deepest nesting a line may have.
         known_models: Model names to warn about when a line uses another.
         source: A name for the input, used in messages; the path when None.
+        endpoint_used: Whether a given ``endpoint`` must be some line's ``url`` (see
+            ``validate_lines``).
 
     Returns:
         The report, with every problem found.
@@ -893,6 +951,7 @@ def validate_path(
             max_depth=max_depth,
             known_models=known_models,
             seen=_SeenIdsOnDisk(id_of_line),
+            endpoint_used=endpoint_used,
         )
         offset = 0
         for raw in lines:
@@ -906,7 +965,7 @@ def validate_path(
 def validate(
     source: str | os.PathLike[str] | Iterable[BatchRequest | Mapping[str, Any]],
     *,
-    endpoint: str = CHAT_COMPLETIONS,
+    endpoint: str | None = None,
     require_messages: bool = True,
     max_lines: int = MAX_LINES,
     max_bytes: int = MAX_BYTES,
@@ -922,7 +981,9 @@ def validate(
 
     Args:
         source: A path to a JSONL file, or requests (``BatchRequest`` objects or dicts).
-        endpoint: The batch's endpoint; lines may use any of ``urls``.
+        endpoint: The batch's endpoint; it must be the ``url`` of at least one line, and
+            lines may use any of ``urls``. None (the default) follows the lines: see
+            ``batch_endpoint``; ``report.endpoint`` says which it is.
         require_messages: Whether bodies must carry ``messages`` (chat) or ``url`` (audio).
         max_lines: The most lines one batch accepts.
         max_bytes: The largest file one batch accepts.
@@ -944,11 +1005,12 @@ def validate(
         "urls": urls,
         "max_depth": max_depth,
         "known_models": known_models,
+        "endpoint_used": True,
     }
     if isinstance(source, str | os.PathLike):
         return validate_path(source, **options)
     run = _Validation(source="requests", **options)
-    for request in source:
+    for request in as_requests(source):
         try:
             raw = dump_line(request)
         except (TypeError, ValueError) as exc:

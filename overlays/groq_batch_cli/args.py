@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -49,7 +50,9 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Print the usage and exit 2, with every API key in the message redacted."""
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {redact(message)}\n")
+        # One prefix for every error, whichever subcommand's parser met it (not "groq-batch
+        # run: error:"): scripts and people grep for one.
+        self.exit(EXIT_USAGE, f"groq-batch: error: {redact(message)}\n")
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -191,6 +194,20 @@ def add_output(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
+def add_input(p: argparse.ArgumentParser) -> None:
+    """Add the input every reading command takes alike: validate, estimate, submit and run.
+
+    The file is a batch input (JSONL requests) or a table of prompts, with the table options;
+    `table_input.read_input` reads it the same way for each of them.
+    """
+    p.add_argument(
+        "file",
+        type=Path,
+        help="the batch input (JSONL), or a table of prompts (.csv, .parquet, .jsonl records)",
+    )
+    add_table_input(p)
+
+
 def add_table_input(p: argparse.ArgumentParser) -> None:
     """Add the options that turn a table of prompts into requests."""
     group = p.add_argument_group(
@@ -232,9 +249,10 @@ def add_endpoint(p: argparse.ArgumentParser) -> None:
     """Add ``--endpoint``."""
     p.add_argument(
         "--endpoint",
-        default=ENDPOINTS[0],
+        default=None,
         choices=ENDPOINTS,
-        help="the endpoint every request runs against",
+        help="the batch's endpoint; some line's url must be it (default: the lines' url, or "
+        "/v1/chat/completions when chat and audio lines are mixed, as Groq's guide does)",
     )
 
 
@@ -254,27 +272,39 @@ def add_limits(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_waiting(p: argparse.ArgumentParser) -> None:
-    """Add ``--timeout`` and ``--poll-interval``."""
+def add_waiting(p: argparse.ArgumentParser, *, only_with: str | None = None) -> None:
+    """Add ``--timeout`` and ``--poll-interval``; ``only_with`` names the option they need."""
+    tail = f"; only with {only_with}" if only_with else ""
     p.add_argument(
         "--timeout",
         type=positive_seconds,
         metavar="SECONDS",
-        help="stop waiting after this long; the batches keep running (default: no limit)",
+        help=f"stop waiting after this long; the batches keep running (default: no limit){tail}",
     )
     p.add_argument(
         "--poll-interval",
         type=positive_seconds,
         metavar="SECONDS",
-        help="a fixed time between polls (default: back off from 1 s to 60 s)",
+        help=f"a fixed time between polls (default: back off from 1 s to 60 s){tail}",
     )
+
+
+def money(text: str) -> float:
+    """A US-dollar amount: finite and not negative (``nan`` would compare false with any cost)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of US dollars: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite amount of 0 or more; got {text!r}")
+    return value
 
 
 def add_max_cost(p: argparse.ArgumentParser) -> None:
     """Add ``--max-cost``."""
     p.add_argument(
         "--max-cost",
-        type=float,
+        type=money,
         metavar="USD",
         help="refuse (exit 2, nothing uploaded) if the estimate's upper bound is higher",
     )

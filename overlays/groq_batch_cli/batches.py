@@ -25,7 +25,7 @@ from groq_batch.jobs import (
 from groq_batch_cli.checks import check_output, require_key
 from groq_batch_cli.connect import endpoint_of, open_client, provider_name
 from groq_batch_cli.errors import EXIT_FAILED_ROWS, EXIT_OK, CliError
-from groq_batch_cli.output import Output, batches_exit, local_time, print_batches
+from groq_batch_cli.output import Output, batches_exit, local_time, print_batches, short_path
 from groq_batch_cli.registry import Registry, announce, reserve_name, resolve_ids
 from groq_batch_cli.result_writing import (
     print_summary,
@@ -69,6 +69,12 @@ def list_command(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def _short_endpoint(endpoint: str) -> str:
+    if endpoint.startswith("local:"):
+        return "local:" + short_path(endpoint.removeprefix("local:"))
+    return endpoint
+
+
 def jobs_command(args: argparse.Namespace, out: Output) -> int:
     """``groq-batch jobs``."""
     registry = JobRegistry()
@@ -82,19 +88,28 @@ def jobs_command(args: argparse.Namespace, out: Output) -> int:
     if not records:
         out.line(f"no jobs yet (the registry is {registry.path})")
         return EXIT_OK
+    # On a terminal, a cell may hold lines: the date over the time, one batch id a line.
+    cell_break = "\n" if out.interactive else " "
+    endpoints = {r.endpoint for r in records}
+    # One server for every job (the usual case): say it once, in the title, not on every row.
+    title = f"jobs on {_short_endpoint(records[0].endpoint)}" if len(endpoints) == 1 else "jobs"
     rows = [
         (
             r.name,
             r.state,
-            local_time(r.created_at),
-            ", ".join(r.batch_ids),
-            r.input_path or "-",
-            r.output_path or "-",
-            r.endpoint,
-        )
+            # Date and time on two lines at most, never broken inside either.
+            local_time(r.created_at).replace(" ", cell_break),
+            # One id a line: a cell of several ids would be wider than any terminal.
+            (cell_break if out.interactive else ", ").join(r.batch_ids),
+            # The user's own input (a CSV), not the requests built from it in the data dir.
+            short_path(r.source_path or r.input_path),
+            short_path(r.output_path),
+            _short_endpoint(r.endpoint),
+        )[: 6 if len(endpoints) == 1 else 7]
         for r in records
     ]
-    out.table("jobs", ("name", "state", "created", "batches", "input", "output", "endpoint"), rows)
+    columns = ("name", "state", "created", "batches", "input", "output", "endpoint")
+    out.table(title, columns[: len(rows[0])], rows, whole=("name", "state", "created", "batches"))
     return EXIT_OK
 
 
@@ -119,7 +134,7 @@ def wait_command(args: argparse.Namespace, out: Output) -> int:
         print_batches(out, batches)
     if record is not None and record.state not in (WRITTEN, CANCELLED):
         registry.set_state(record.name, FINISHED)
-    hint_results(name, ids, args)
+    hint_results(name, ids, args, record.output_path if record is not None else None)
     return batches_exit(batches)
 
 
@@ -223,13 +238,28 @@ def resubmit_command(args: argparse.Namespace, out: Output) -> int:
         inputs = _recorded_inputs(record)
         if inputs is not None:
             kwargs["inputs"] = inputs
+        left_out: list[str] = []
         # Reserved before the retry's upload; freed if nothing is created.
         reserved = reserve_name(args, registry, None)
         try:
-            new = job.resubmit(**kwargs)
+            new = job.resubmit(
+                include_permanent=args.include_permanent,
+                on_left_out=lambda r: left_out.append(
+                    f"{r.custom_id} ({r.error.code if r.error is not None else r.status_code})"
+                ),
+                **kwargs,
+            )
+            if left_out:
+                shown = ", ".join(left_out[:5]) + (", ..." if len(left_out) > 5 else "")
+                Output.note(
+                    f"{len(left_out)} request(s) left out: their error cannot change on a retry "
+                    f"({shown}); fix them, or pass --include-permanent"
+                )
             if new is None:
                 if out.as_json:
                     out.json({"already": False, "retry_of": list(job.ids), "batch_ids": []})
+                elif left_out:
+                    Output.note("nothing else to resubmit")
                 else:
                     Output.note("nothing to resubmit: every request succeeded")
                 return EXIT_OK
@@ -239,6 +269,7 @@ def resubmit_command(args: argparse.Namespace, out: Output) -> int:
                 new.ids,
                 name=reserved,
                 endpoint=endpoint_of(args),
+                provider=provider_name(args),
                 retry_of=job.ids,
                 event="resubmitted",
             )

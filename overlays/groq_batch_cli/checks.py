@@ -19,13 +19,26 @@ def check_provider(args: argparse.Namespace) -> Provider:
     reason = None if window is None else profile.check_window(window)
     if reason is not None:
         raise CliError(f"--window: {reason}; nothing was uploaded", EXIT_USAGE)
-    if args.endpoint not in profile.endpoints:
+    if args.endpoint is not None and args.endpoint not in profile.endpoints:
         raise CliError(
             f"--endpoint {args.endpoint} is not a {profile.name} batch endpoint; one of: "
             + ", ".join(repr(e) for e in profile.endpoints),
             EXIT_USAGE,
         )
     return profile
+
+
+def require_base_url(args: argparse.Namespace) -> None:
+    """Refuse, before anything else (the estimate included), a provider with no URL to reach."""
+    if getattr(args, "local", False):
+        return
+    profile = provider_of(args)
+    if profile.base_url is None and not (args.base_url or os.environ.get(profile.base_url_env)):
+        raise CliError(
+            f"--provider {profile.name} has no default URL: pass --base-url URL "
+            f"(or set {profile.base_url_env})",
+            EXIT_USAGE,
+        )
 
 
 def require_file(path: Path) -> None:
@@ -37,8 +50,8 @@ def require_file(path: Path) -> None:
 
 def require_key(args: argparse.Namespace) -> None:
     """Refuse a remote command with no API key."""
-    if args.local:
-        return
+    if args.local or getattr(args, "recorded", None) is not None:
+        return  # a recorded job's key was found (or refused) by `job_connection`
     env = provider_of(args).api_key_env
     key = args.api_key if args.api_key is not None else os.environ.get(env)
     if not (key or "").strip():

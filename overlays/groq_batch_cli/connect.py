@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from groq_batch.jobs import (
+    JobConnection,
     default_data_dir,
     endpoint_label,
 )
@@ -25,7 +26,15 @@ if TYPE_CHECKING:
 
 
 def provider_of(args: argparse.Namespace) -> Provider:
-    """The provider profile the command runs with, its limits overridden by the options."""
+    """The provider profile the command runs with, its limits overridden by the options.
+
+    A command on a recorded job runs with the job's provider.
+    """
+    recorded: JobConnection | None = getattr(args, "recorded", None)
+    if recorded is not None:
+        return recorded.provider.replace(
+            max_lines=getattr(args, "max_lines", None), max_bytes=getattr(args, "max_bytes", None)
+        )
     try:
         profile = get_provider(getattr(args, "provider", None) or os.environ.get(PROVIDER_ENV))
     except ValueError as exc:  # only the variable can name an unknown one: --provider has choices
@@ -44,6 +53,9 @@ def endpoint_of(args: argparse.Namespace) -> str:
     """The label of the server the command connects to, as the registry records it."""
     if args.local:
         return endpoint_label(local_data_dir=args.data_dir or default_data_dir(), base_url=None)
+    recorded: JobConnection | None = getattr(args, "recorded", None)
+    if recorded is not None:
+        return endpoint_label(local_data_dir=None, base_url=recorded.base_url)
     profile = provider_of(args)
     # The URL as given (or the provider's default): with the same --provider it reaches the
     # same routes again, a version path (/v1) included.
@@ -72,6 +84,14 @@ def open_client(args: argparse.Namespace) -> Iterator[Groq]:
     """A client connected where the options say: the API, or the per-user local server."""
     from groq_batch import Groq
 
+    recorded: JobConnection | None = getattr(args, "recorded", None)
+    if recorded is not None and not args.local:
+        # A recorded job: the key and URL `job_connection` chose, never the default provider's.
+        with Groq(
+            api_key=recorded.api_key, base_url=recorded.base_url, provider=provider_of(args)
+        ) as client:
+            yield client
+        return
     if not args.local:
         with Groq(
             api_key=args.api_key, base_url=args.base_url, provider=provider_of(args)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import os
+import sys
+import threading
+import traceback
 from collections.abc import Sequence
+from types import TracebackType
 
-from groq_batch.providers import PROVIDERS
+from groq_batch import _secrets
 
 EXIT_OK = 0
 
@@ -33,11 +36,12 @@ class CliError(Exception):
         self.code = code
 
 
-_secrets: list[str] = []
-
-
 def collect_secrets(argv: Sequence[str]) -> None:
-    """Remember every API key the user gave, so that no message can print one."""
+    """Remember every API key the user gave, so that no message can print one.
+
+    They join the process's one registry of held secrets (`groq_batch._secrets`), beside each
+    key given to a client and every provider's key variable.
+    """
     found = []
     for i, token in enumerate(argv):
         option, eq, value = token.partition("=")
@@ -47,22 +51,32 @@ def collect_secrets(argv: Sequence[str]) -> None:
                 found.append(value)
             elif i + 1 < len(argv):
                 found.append(argv[i + 1])
-    for profile in PROVIDERS.values():
-        env = os.environ.get(profile.api_key_env)
-        if env:
-            found.append(env)
-    # A real key is long; redacting a one-letter test key would mangle every message instead.
-    _secrets[:] = sorted(
-        {s for f in found for s in (f, f.strip()) if len(s) >= 6}, key=len, reverse=True
-    )
+    _secrets.hold(*found)
 
 
 def redact(text: str) -> str:
-    """Replace every remembered API key in ``text``."""
-    for secret in _secrets:
-        for form in (secret, repr(secret)[1:-1]):
-            text = text.replace(form, "<redacted>")
-    return text
+    """Replace every secret the process holds in ``text``, however it is quoted."""
+    return _secrets.scrub(text)
+
+
+def _print_scrubbed(
+    kind: type[BaseException], value: BaseException, tb: TracebackType | None
+) -> None:
+    sys.stderr.write(redact("".join(traceback.format_exception(kind, value, tb))))
+
+
+def _print_scrubbed_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        _print_scrubbed(args.exc_type, args.exc_value, args.exc_traceback)
+
+
+def scrub_tracebacks() -> None:
+    """Print every uncaught exception's traceback (``--debug``, a bug) scrubbed of secrets.
+
+    A traceback carries the messages of the whole chain: an echoed key, a key pasted as an id.
+    """
+    sys.excepthook = _print_scrubbed
+    threading.excepthook = _print_scrubbed_thread
 
 
 def explain_api(exc: BaseException) -> str:

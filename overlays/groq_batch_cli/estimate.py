@@ -9,6 +9,7 @@ from groq_batch_cli.checks import require_file
 from groq_batch_cli.connect import provider_name
 from groq_batch_cli.errors import EXIT_OK, EXIT_USAGE, CliError
 from groq_batch_cli.output import Output, usd
+from groq_batch_cli.table_input import read_table_input
 
 
 def _span(low: Any, high: Any, fmt: Any = str) -> str:
@@ -65,12 +66,30 @@ def _print_estimate(target: Output, est: Any) -> None:
         )
     if est.unpriced_models:
         notes.append(f"cost unknown for {', '.join(est.unpriced_models)} (left out of total)")
+    if est.unboundable_lines:
+        notes.append(
+            f"{est.unboundable_lines} line(s) cannot be bounded: " + "; ".join(est.unboundable)
+        )
     if est.unreadable_lines:
         notes.append(f"{est.unreadable_lines} unreadable line(s) left out (see validate)")
     if pricing.source:
         notes.append(f"prices from {pricing.source}, checked {pricing.checked}")
+    stale = stale_prices_note(pricing.as_dict())
+    if stale:
+        notes.append(stale)
     for note in notes:
         target.line(f"note: {note}")
+
+
+def stale_prices_note(pricing: dict[str, Any]) -> str | None:
+    """A warning when the price table is older than 180 days, or None."""
+    if not pricing.get("stale"):
+        return None
+    return (
+        f"the {pricing['provider']} prices were checked {pricing['checked']}, "
+        f"{pricing['checked_days_ago']} days ago, and may have changed: check "
+        f"{pricing['source']} (docs/guides/cost.md says how to update the price file)"
+    )
 
 
 def _diff(a: float | None, b: float | None) -> float | None:
@@ -82,12 +101,21 @@ def estimate_command(args: argparse.Namespace, out: Output) -> int:
     from groq_batch.estimate import estimate
 
     require_file(args.file)
-    # A table of prompts was turned into requests (`requests_file`): estimate those.
-    est = estimate(getattr(args, "requests_file", None) or args.file, provider=provider_name(args))
+    table = read_table_input(args, out, keep=False)
+    est = estimate(args.file if table is None else table.requests(), provider=provider_name(args))
+    if est.requests == 0:
+        # Nothing read is not a $0 batch: say so rather than print an estimate of nothing.
+        raise CliError(
+            f"{args.file}: no request could be read ({est.unreadable_lines} unreadable "
+            f"line(s)); see: groq-batch validate {args.file}",
+            EXIT_USAGE,
+        )
     if out.as_json:
         out.json(est.as_dict())
     else:
         _print_estimate(out, est)
+    # Some unreadable lines: the estimate of the rest stands, with a note naming them (the
+    # submission itself refuses the file until `validate` passes).
     return EXIT_OK
 
 
@@ -105,6 +133,19 @@ def preflight_cost(args: argparse.Namespace, out: Output) -> None:
     limit = getattr(args, "max_cost", None)
     if limit is None:
         return
+    if est.unboundable_lines or est.unreadable_lines:
+        # A line the estimate cannot bound (or read) could cost anything: no budget rests on it.
+        reasons = list(est.unboundable)
+        if est.unreadable_lines:
+            reasons.append(f"{est.unreadable_lines} line(s) are not JSON requests")
+        more = est.unboundable_lines - len(est.unboundable)
+        raise CliError(
+            "--max-cost: the cost has no upper bound: "
+            + "; ".join(reasons)
+            + (f"; and {more} more line(s)" if more > 0 else "")
+            + "; nothing was uploaded",
+            EXIT_USAGE,
+        )
     if est.unpriced_models:
         raise CliError(
             f"--max-cost: the cost of {', '.join(est.unpriced_models)} is unknown; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +26,7 @@ from groq_batch_cli.errors import (
     collect_secrets,
     explain_api,
     redact,
+    scrub_tracebacks,
 )
 from groq_batch_cli.estimate import estimate_command
 from groq_batch_cli.output import Output
@@ -71,6 +73,23 @@ def _explain(exc: BaseException) -> CliError | None:
     return None
 
 
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what git and ls exit with when the reader of their output goes away."""
+
+
+def _reader_went_away() -> int:
+    # `groq-batch jobs | head -2`: the reader has all it wanted. Quiet, as git and ls are; stdout
+    # points at /dev/null so that the interpreter's final flush cannot fail again at exit.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line.
 
@@ -84,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["serve"]:
         return serve_command(argv[1:])
     collect_secrets(argv)
+    scrub_tracebacks()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "serve":
@@ -91,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Output(args.json)
     try:
         return COMMANDS[args.command](args, out)
+    except BrokenPipeError:
+        return _reader_went_away()
     except KeyboardInterrupt:
         Output.note("interrupted")
         return EXIT_INTERRUPTED

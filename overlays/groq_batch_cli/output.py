@@ -15,6 +15,20 @@ if TYPE_CHECKING:
     from groq_batch_api.models import Batch
 
 
+def has_rich() -> bool:
+    """Whether rich (the ``cli`` extra) is installed: without it, a terminal gets plain text.
+
+    The ``groq-batch`` command is installed with or without the extra, so every command must
+    work without rich, only plainer.
+    """
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("rich") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 class Output:
     """Where a command's words go: JSON for scripts, rich for people, plain text otherwise.
 
@@ -24,7 +38,7 @@ class Output:
     def __init__(self, as_json: bool, stream: TextIO | None = None) -> None:
         self.as_json = as_json
         self.stream = stream or sys.stdout
-        self.interactive = self.stream.isatty() and not as_json
+        self.interactive = self.stream.isatty() and not as_json and has_rich()
 
     def json(self, data: Any) -> None:
         """Print data as indented JSON."""
@@ -47,18 +61,39 @@ class Output:
         sys.stderr.write(text + "\n")
         sys.stderr.flush()
 
-    def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """Print a table: rich on a terminal, aligned plain text otherwise."""
+    def table(
+        self,
+        title: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        whole: Sequence[str] = (),
+    ) -> None:
+        """Print a table: rich on a terminal, aligned plain text otherwise.
+
+        ``whole`` names the columns whose words must never be broken (names, ids): a narrow
+        terminal folds the other columns instead.
+        """
         if self.as_json:
             return
         if self.interactive:
+            from rich import box
             from rich.console import Console
             from rich.table import Table
 
-            table = Table(title=title)
+            # Without vertical rules when some columns must stay whole: more room for them.
+            table = (
+                Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+                if whole
+                else Table(title=title)
+            )
             for column in columns:
-                # Fold, never truncate: an id cut to "batch_01m8…" is useless.
-                table.add_column(column, overflow="fold")
+                # Fold, never truncate: an id cut to "batch_01m8…" is useless. A name or an id
+                # is never folded either: one broken mid-word cannot be copied.
+                if column in whole:
+                    table.add_column(column, no_wrap=True, overflow="fold")
+                else:
+                    table.add_column(column, overflow="fold")
             for row in rows:
                 table.add_row(*(str(c) for c in row))
             Console(file=self.stream).print(table)
@@ -71,6 +106,21 @@ class Output:
             self.stream.write(
                 "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip() + "\n"
             )
+
+
+def short_path(path: str | None) -> str:
+    """A path for people: relative under the current directory, ``~`` for the home directory."""
+    if not path:
+        return "-"
+    import os
+
+    relative = os.path.relpath(path)
+    if not relative.startswith(".."):
+        return relative
+    home = os.path.expanduser("~")
+    if home not in ("", "/") and (path == home or path.startswith(home + os.sep)):
+        return "~" + path[len(home) :]
+    return path
 
 
 def local_time(epoch: float | int | None) -> str:
@@ -158,9 +208,7 @@ def problem_json(p: Problem) -> dict[str, Any]:
 
 
 def usd(value: float | None) -> str:
-    """A price in dollars, with as many decimals as it needs."""
-    if value is None:
-        return "unknown"
-    if value < 0.01:
-        return f"${value:.6f}"
-    return f"${value:.4f}" if value < 100 else f"${value:,.2f}"
+    """A price in dollars, with as many decimals as it needs (one rule with the library's)."""
+    from groq_batch.estimate import format_usd
+
+    return format_usd(value)

@@ -18,10 +18,10 @@ from groq_batch_cli.args import (
     Parser,
     add_connection,
     add_endpoint,
+    add_input,
     add_limits,
     add_max_cost,
     add_output,
-    add_table_input,
     add_waiting,
     completion_window,
     job_name,
@@ -97,8 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_validate(add: _AddCommand) -> None:
     """`validate`: check a JSONL file offline."""
-    p = add("validate", "report every problem in a JSONL file, with line and field", connects=False)
-    p.add_argument("file", type=Path, help="the batch input (JSONL)")
+    p = add(
+        "validate",
+        "report every problem in a batch input or a table of prompts, with line and field",
+        connects=False,
+    )
+    add_input(p)
     add_endpoint(p)
     add_limits(p)
     p.add_argument(
@@ -126,11 +130,7 @@ def _add_submit_and_run(add: _AddCommand) -> None:
         ("run", "the whole job: validate, submit, wait, and write joined results"),
     ):
         p = add(name, help_)
-        p.add_argument(
-            "file",
-            type=Path,
-            help="the batch input (JSONL), or a table of prompts (.csv, .parquet, .jsonl records)",
-        )
+        add_input(p)
         if name == "run":
             p.add_argument(
                 "-o",
@@ -146,7 +146,6 @@ def _add_submit_and_run(add: _AddCommand) -> None:
                 help="write the results as this table format (default: from OUT's extension)",
             )
             add_csv_raw(p)
-        add_table_input(p)
         p.add_argument(
             "--window",
             type=completion_window,
@@ -169,7 +168,7 @@ def _add_submit_and_run(add: _AddCommand) -> None:
             type=job_name,
             help="the job's name in the registry (default: generated from the file's name)",
         )
-        add_waiting(p)
+        add_waiting(p, only_with="--wait" if name == "submit" else None)
         add_max_cost(p)
         if name == "submit":
             p.add_argument("--wait", action="store_true", help="wait until the batches finish")
@@ -181,9 +180,12 @@ def _add_submit_and_run(add: _AddCommand) -> None:
                 help="re-attach to an unfinished job on the same input and output, unasked",
             )
             choice.add_argument(
+                "--again",
                 "--new",
+                dest="new",
                 action="store_true",
-                help="submit a new job even if an unfinished one has the same input and output",
+                help="submit a new job even if one with the same input and options finished "
+                "(its results are re-used by default) or is unfinished on the same output",
             )
 
 
@@ -191,10 +193,11 @@ def _add_estimate(add: _AddCommand) -> None:
     """`estimate`: tokens and cost, offline."""
     p = add(
         "estimate",
-        "estimate tokens and cost of a JSONL file, offline (nothing is sent)",
+        "estimate tokens and cost of a batch input or a table of prompts, offline "
+        "(nothing is sent)",
         connects=False,
     )
-    p.add_argument("file", type=Path, help="the batch input (JSONL)")
+    add_input(p)
     p.add_argument(
         "--provider",
         choices=tuple(PROVIDERS),
@@ -218,7 +221,10 @@ def _add_batch_commands(add: _AddCommand) -> None:
     p = add("wait", "wait until batches finish")
     p.add_argument("ids", nargs="+", metavar="JOB_OR_ID", help=ids_help)
     add_waiting(p)
-    p = add("results", "write results joined to inputs as JSONL")
+    p = add(
+        "results",
+        "write results joined to inputs: JSONL, or a table by OUT's extension (.csv, .parquet)",
+    )
     p.add_argument("ids", nargs="+", metavar="JOB_OR_ID", help=ids_help)
     p.add_argument(
         "-o",
@@ -252,6 +258,12 @@ def _add_batch_commands(add: _AddCommand) -> None:
         "--again",
         action="store_true",
         help="submit another retry even if one already exists for these batches",
+    )
+    p.add_argument(
+        "--include-permanent",
+        action="store_true",
+        help="also resubmit requests whose error cannot change on a retry (an unknown model, "
+        "an invalid request), which are left out by default",
     )
     p.add_argument("--name", type=job_name, help="the retry job's name (default: generated)")
 

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from groq_batch.jobs import (
+    JobKeyError,
     JobNameError,
     JobRecord,
     JobRegistry,
+    job_connection,
 )
 from groq_batch_cli.errors import EXIT_USAGE, CliError
 from groq_batch_cli.output import Output
@@ -59,14 +61,23 @@ def _connection_given(args: argparse.Namespace) -> bool:
 
 
 def _use_recorded_endpoint(args: argparse.Namespace, record: JobRecord) -> None:
-    """Connect where the job's batches live, unless the user said where to connect."""
+    """Connect where the job's batches live, unless the user said where to connect.
+
+    Which key goes there is `job_connection`'s to decide (the dashboard follows it too): the
+    job's provider's key, to a URL that provider owns, or a refusal (exit 2).
+    """
     if _connection_given(args):
         return
     if record.local_data_dir is not None:
         args.local = True
         args.data_dir = record.local_data_dir
-    elif record.base_url is not None:
-        args.base_url = record.base_url
+        return
+    try:
+        args.recorded = job_connection(
+            record, provider=getattr(args, "provider", None), api_key=args.api_key
+        )
+    except JobKeyError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
 
 
 def resolve_ids(args: argparse.Namespace, registry: Registry) -> tuple[list[str], JobRecord | None]:
@@ -112,12 +123,15 @@ def announce(
     *,
     name: str,
     endpoint: str,
+    provider: str | None = None,
     input_path: Path | None = None,
     input_sha256: str | None = None,
     output_path: str | None = None,
     retry_of: Sequence[str] | None = None,
     event: str = "submitted",
     ref: JobRef | None = None,
+    run_key: str | None = None,
+    source_path: Path | None = None,
 ) -> str | None:
     """Print the new batch ids (flushed, first), then record the job; Ctrl-C waits for both.
 
@@ -134,10 +148,13 @@ def announce(
                 batch_ids,
                 name=name,
                 endpoint=endpoint,
+                provider=provider,
                 input_path=input_path,
                 input_sha256=input_sha256,
                 output_path=output_path if output_path != "-" else None,
                 retry_of=retry_of,
+                run_key=run_key,
+                source_path=source_path,
             ),
             "write",
         )

@@ -260,6 +260,11 @@ def print_summary(
         ("wall time", f"{elapsed:.1f} s"),
     ]
     out.table("job", ("", "value"), rows)
+    from groq_batch_cli.estimate import stale_prices_note
+
+    stale = stale_prices_note(cost.get("pricing") or {}) if cost else None
+    if stale:
+        out.line(f"note: {stale}")
 
 
 def _actual_cost_rows(cost: dict[str, Any] | None) -> list[tuple[str, Any]]:

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from groq_batch.jobs import (
@@ -13,11 +14,13 @@ from groq_batch.jobs import (
     WRITTEN,
     JobRecord,
     file_sha256,
+    run_key,
 )
 from groq_batch_cli.checks import (
     check_metadata,
     check_output,
     check_provider,
+    require_base_url,
     require_file,
     require_key,
 )
@@ -100,8 +103,28 @@ def _validate_first(args: argparse.Namespace, out: Output) -> None:
         raise CliError(f"{len(report.problems)} problem(s); nothing was uploaded", EXIT_USAGE)
 
 
+def _run_key(args: argparse.Namespace, sha: str) -> str:
+    """The run's identity: the requests as submitted, and every option that changes the batches.
+
+    A table's options are in its requests (model, prompts, parameters), so its sha covers them.
+    """
+    return run_key(
+        sha,
+        endpoint=args.endpoint,
+        completion_window=args.window,
+        metadata=sorted(dict(args.metadata).items()),
+        provider=provider_name(args),
+    )
+
+
+def _source_path(args: argparse.Namespace) -> Path | None:
+    """The user's input, when the submitted requests were built from it (a table)."""
+    return args.file if args.requests_file != args.file else None
+
+
 def submit_command(args: argparse.Namespace, out: Output) -> int:
     """``groq-batch submit``."""
+    require_base_url(args)
     require_file(args.file)
     check_provider(args)
     read_table_input(args, out)
@@ -130,9 +153,12 @@ def _submit_reserved(args: argparse.Namespace, out: Output, registry: Registry, 
                 job.ids,
                 name=fresh,
                 endpoint=endpoint_of(args),
+                provider=provider_name(args),
                 input_path=args.requests_file,
                 input_sha256=sha,
                 ref=ref,
+                run_key=_run_key(args, sha),
+                source_path=_source_path(args),
             )
             batches = job.batches
             if args.wait:
@@ -167,12 +193,61 @@ def _ask_reattach(record: JobRecord) -> bool:
     return answer in ("", "y", "yes")
 
 
+def _reuse_finished(
+    args: argparse.Namespace,
+    out: Output,
+    registry: Registry,
+    record: JobRecord,
+    table: PromptTable | None,
+    table_format: str | None,
+    started: float,
+) -> int:
+    """Write a finished job's results again instead of paying for the same run twice."""
+    from groq_batch._errors import NotFoundError
+
+    if out.as_json:
+        out.event({"event": "reused", "job": record.name, "batch_ids": list(record.batch_ids)})
+    else:
+        Output.note(
+            f"job {record.name} already ran this input with these options "
+            f"({', '.join(record.batch_ids)}): writing its results, nothing is submitted "
+            "(--again submits anew)"
+        )
+    with open_client(args) as client:
+        job = client.batches.job(list(record.batch_ids))
+        try:
+            if table is not None and is_dataset_output(args.output):
+                parts = DatasetWriter(
+                    client, args.output, table, args.requests_file, provider_name(args)
+                )
+                summary, cost = parts.finish(job.refresh())
+            elif table_format is None:
+                summary, cost = write_results(
+                    job, args.output, args.requests_file, provider_name(args)
+                )
+            else:
+                summary, cost = write_table(
+                    job, args.output, table_format, table, args.requests_file, provider_name(args)
+                )
+        except NotFoundError as exc:
+            raise CliError(
+                f"the results of job {record.name} are no longer on the server ({exc.message}); "
+                "--again submits anew"
+            ) from exc
+    registry.set_state(record.name, WRITTEN)
+    elapsed = time.monotonic() - started
+    print_summary(out, summary, args.output, elapsed, job.ids, record.name, cost)
+    hint_resubmit(summary, record.name, job.ids, args)
+    return EXIT_FAILED_ROWS if summary.failed else EXIT_OK
+
+
 def run_command(args: argparse.Namespace, out: Output) -> int:
     """``groq-batch run``."""
     started = time.monotonic()
     if args.output == "-":
         # stdout carries the results; events and the summary go to stderr.
         out = Output(out.as_json, sys.stderr)
+    require_base_url(args)
     require_file(args.file)
     check_provider(args)
     # A table of prompts can become a dataset: -o names a folder, a file per part.
@@ -186,6 +261,12 @@ def run_command(args: argparse.Namespace, out: Output) -> int:
     require_key(args)
     sha = file_sha256(args.requests_file)
     endpoint = endpoint_of(args)
+    key = _run_key(args, sha)
+    if not (args.new or args.resume):
+        # --resume asks for the unfinished job on this output, even if the same run finished.
+        done = registry.safely(lambda: registry.db.find_run(key, endpoint=endpoint), "read")
+        if done is not None:
+            return _reuse_finished(args, out, registry, done, table, table_format, started)
     existing = None
     if not args.new and args.output != "-":
         existing = registry.safely(
@@ -224,6 +305,7 @@ def _run_job(
 ) -> int:
     """``run`` once it knows its job: an unfinished one to re-attach to, or a reserved name."""
     endpoint = endpoint_of(args)
+    key = _run_key(args, sha)
     if existing is None:
         # Only a new job spends anything, so only it gets an estimate (and --max-cost).
         _validate_first(args, out)
@@ -243,16 +325,19 @@ def _run_job(
                     job.ids,
                     name=fresh,
                     endpoint=endpoint,
+                    provider=provider_name(args),
                     input_path=args.requests_file,
                     input_sha256=sha,
                     output_path=args.output,
                     ref=ref,
+                    run_key=key,
+                    source_path=_source_path(args),
                 )
             elif out.as_json:
                 out.event({"event": "reattached", "job": ref.name, "batch_ids": list(job.ids)})
             else:
                 Output.note(
-                    f"re-attached to job {ref.name}: {', '.join(job.ids)} (--new submits again)"
+                    f"re-attached to job {ref.name}: {', '.join(job.ids)} (--again submits anew)"
                 )
             parts = None
             if table is not None and is_dataset_output(args.output):

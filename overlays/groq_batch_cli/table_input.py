@@ -40,11 +40,18 @@ def table_flags(args: argparse.Namespace) -> list[str]:
     return flags
 
 
-def read_table_input(args: argparse.Namespace, out: Output) -> PromptTable | None:
+def read_table_input(
+    args: argparse.Namespace, out: Output, *, keep: bool = True
+) -> PromptTable | None:
     """Read a table of prompts, if that is the input; set ``args.requests_file`` either way.
 
-    A table becomes a JSONL of requests in the data dir, named by the table's bytes and the
-    options, so that the same command re-attaches to its job and `results` can join later.
+    Every command that reads an input (validate, estimate, submit, run) reads it here, so that
+    each takes the same files with the same options, and a table that cannot be read is exit 2
+    with every bad row named.
+
+    With ``keep`` (submit, run), a table becomes a JSONL of requests in the data dir, named by
+    the table's bytes and the options, so that the same command re-attaches to its job and
+    `results` can join later. Without it (validate, estimate), nothing is written.
     """
     args.requests_file = args.file
     suffix = args.file.suffix.lower()
@@ -98,7 +105,10 @@ def read_table_input(args: argparse.Namespace, out: Output) -> PromptTable | Non
             for p in exc.problems
         ]
         report_invalid(out, exc.source, exc.problems, rows)
-        raise CliError(f"{len(exc.problems)} problem(s); nothing was uploaded", EXIT_USAGE) from exc
+        tail = "; nothing was uploaded" if keep else ""
+        raise CliError(f"{len(exc.problems)} problem(s){tail}", EXIT_USAGE) from exc
+    if not keep:
+        return table
     import hashlib
 
     from groq_batch.jsonl import write_jsonl

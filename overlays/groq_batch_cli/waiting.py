@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from groq_batch_cli.errors import (
     explain_api,
     redact,
 )
-from groq_batch_cli.output import Output, request_counts
+from groq_batch_cli.output import Output, has_rich, request_counts
 from groq_batch_cli.table_input import table_flags
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class _Progress:
     """A live bar of finished requests, with rate, ETA and failures, on a terminal only."""
 
     def __init__(self, out: Output) -> None:
-        self.enabled = not out.as_json and sys.stderr.isatty()
+        self.enabled = not out.as_json and sys.stderr.isatty() and has_rich()
         self._progress: Any = None
         self._task: Any = None
 
@@ -181,10 +182,17 @@ def recovery(
         raise CliError(redact(reason) + "\n" + "\n".join(lines), code) from exc
 
 
-def hint_results(name: str | None, ids: Sequence[str], args: argparse.Namespace) -> None:
-    """Say how to write the results."""
+def hint_results(
+    name: str | None, ids: Sequence[str], args: argparse.Namespace, output: str | None = None
+) -> None:
+    """Say how to write the results: to the job's recorded output, if it has one."""
     ref = [name] if name else [*ids, *connection_flags(args)]
-    Output.note(f"next: {shell_command('results', *ref, '-o', 'results.jsonl')}")
+    target = "results.jsonl"
+    if output:
+        # Relative when under the current directory, as the user most likely typed it.
+        relative = os.path.relpath(output)
+        target = output if relative.startswith("..") else relative
+    Output.note(f"next: {shell_command('results', *ref, '-o', target)}")
 
 
 def hint_resubmit(

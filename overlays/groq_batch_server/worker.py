@@ -42,9 +42,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
-from groq_batch.validation import Problem, validate_path
+from groq_batch_server.catalog import load_catalog
 from groq_batch_server.executors import ExecRequest, Executor, Interrupted, Outcome
 from groq_batch_server.ids import new_id
+from groq_batch_server.judge import LineError, judge_path
 from groq_batch_server.store import (
     BatchRow,
     FileRow,
@@ -183,11 +184,11 @@ def request_cancel(store: Store, batch_id: str) -> BatchRow | None:
     return store.get_batch(batch_id)
 
 
-def _batch_error(problem: Problem) -> dict[str, Any]:
+def _batch_error(problem: LineError) -> dict[str, Any]:
     return {
         "code": problem.code,
         "message": _safe_text(problem.message),
-        "param": problem.field,
+        "param": problem.param,
         "line": problem.line,
     }
 
@@ -466,20 +467,10 @@ class Worker:
         blob = self.store.blob_path(row.input_file_id)
         if self.store.get_file(row.input_file_id) is None or not blob.exists():
             return
-        try:
-            report = validate_path(
-                blob,
-                endpoint=row.endpoint,
-                require_messages=False,
-                max_lines=self.max_lines,
-                max_bytes=self.max_bytes,
-            )
-        except RecursionError:
-            return
-        if report.problems:
+        if self._judge(row, blob):
             return
         refused: list[ResultRow] = []
-        unusable: list[Problem] = []
+        unusable: list[LineError] = []
         try:
             with self.store.transaction() as conn:
                 current = self.store.get_batch(row.id, conn)
@@ -496,30 +487,30 @@ class Worker:
             return
 
     # ---------------------------------------------------------------------------- validating
+    def _judge(self, row: BatchRow, blob: Path) -> list[LineError]:
+        """The server's own rules (the spec's line schema and its checks), never the client's."""
+        return judge_path(
+            blob,
+            endpoint=row.endpoint,
+            endpoints=load_catalog().batch_endpoints,
+            max_lines=self.max_lines,
+            max_bytes=self.max_bytes,
+        )
+
     def _validate(self, row: BatchRow) -> None:
         file = self.store.get_file(row.input_file_id)
         blob = self.store.blob_path(row.input_file_id)
         if file is None or not blob.exists():
             problems = [
-                Problem(
+                LineError(
                     None, "input_file_id", "file_not_found", f"File {row.input_file_id} not found"
                 )
             ]
         else:
-            try:
-                problems = validate_path(
-                    blob,
-                    endpoint=row.endpoint,
-                    require_messages=False,
-                    max_lines=self.max_lines,
-                    max_bytes=self.max_bytes,
-                ).problems
-            except RecursionError:
-                # The parse below names the line that is nested too deeply.
-                problems = []
+            problems = self._judge(row, blob)
         if not problems:
             refused: list[ResultRow] = []
-            unusable: list[Problem] = []
+            unusable: list[LineError] = []
             try:
                 with self.store.transaction() as conn:
                     lines = _parse_lines(blob, refused, unusable)
@@ -734,7 +725,7 @@ def _refused_row(line: int, message: str) -> ResultRow:
 
 
 def _parse_lines(
-    path: Path, refused: list[ResultRow], unusable: list[Problem]
+    path: Path, refused: list[ResultRow], unusable: list[LineError]
 ) -> Iterator[tuple[int, str, str, str | None]]:
     """``(line, custom_id, body, url)`` for each line of a file that passed validation.
 
@@ -749,14 +740,14 @@ def _parse_lines(
                 body = _dumps(value["body"])
             except RecursionError:
                 unusable.append(
-                    Problem(number, "body", "nesting_too_deep",
+                    LineError(number, "body", "nesting_too_deep",
                             f"Line {number}: the JSON is nested too deeply to process")
                 )  # fmt: skip
                 continue
             custom_id = value["custom_id"]
             if _safe_text(custom_id) != custom_id:
                 unusable.append(
-                    Problem(number, "custom_id", "invalid_unicode",
+                    LineError(number, "custom_id", "invalid_unicode",
                             f"Line {number}: custom_id holds a lone surrogate, "
                             "which is not valid Unicode")
                 )  # fmt: skip

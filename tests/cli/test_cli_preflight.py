@@ -208,7 +208,7 @@ def test_help_documents_every_option_its_default_the_environment_and_exit_codes(
     code, out, _ = main(capsys, "run", "--help")
     out = " ".join(out.split())
     assert "(default: 24h)" in out
-    assert "(default: /v1/chat/completions)" in out
+    assert "(default: the lines' url, or /v1/chat/completions when chat and audio" in out
     code, out, _ = main(capsys, "validate", "--help")
     assert "--json" in out
     for option in ("--local", "--api-key", "--base-url", "--data-dir"):

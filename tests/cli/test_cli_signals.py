@@ -113,7 +113,12 @@ def test_ctrl_c_during_run_says_how_to_continue_and_rerunning_reattaches(
     assert Counter(r["custom_id"] for r in iter_jsonl(out)) == {f"r{i}": 1 for i in range(30)}
     code, stdout, _ = main(capsys, "jobs", "--json")
     assert json.loads(stdout)[0]["state"] == "written"
-    # Written jobs are not re-attached: the same command now submits a new job.
+    # A written job is the same run done: the same command re-uses its results (issue 26),
+    # and --again submits a new job.
     code, stdout, err = main(capsys, *argv, "--json")
+    assert code == cli.EXIT_OK, err
+    assert [e["event"] for e in events(stdout)][:2] == ["reused", "finished"]
+    assert batch_ids_on(url) == job["batch_ids"]
+    code, stdout, err = main(capsys, *argv, "--json", "--again")
     assert code == cli.EXIT_OK, err
     assert [e["event"] for e in events(stdout)][:2] == ["estimate", "submitted"]

@@ -1,30 +1,27 @@
-"""Hardening of the client (issue 9): the key never leaks, plain http is flagged, an ambiguous
-upload is never stored twice, and `wait` outlives an outage. Against the real local server."""
+"""Hardening of the client (issue 9): the key never leaks and plain http is flagged. Against the
+real local server. An ambiguous upload and `wait` through an outage, the I/O half of the same
+issue, are in `_async/test_upload_and_wait_faults.py`, written once for both flavours."""
 
 from __future__ import annotations
 
 import logging
-import time
 import traceback
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import anyio
 import pytest
 
 from groq_batch import (
     APIConnectionError,
-    APITimeoutError,
     AsyncGroq,
     AuthenticationError,
     Groq,
     GroqError,
     InsecureTransportWarning,
-    WaitTimeoutError,
+    Timing,
 )
-from tests.client_support import API_KEY, AsyncSleeps, Sleeps
-from tests.server_support import jsonl, request_line
+from tests.client_support import API_KEY, Sleeps
 
 if TYPE_CHECKING:
     from groq_batch_server import LocalServer
@@ -50,9 +47,9 @@ def shown(exc: BaseException) -> str:
 
 def client_for(server: LocalServer, **options: object) -> tuple[Groq, Sleeps]:
     options.setdefault("api_key", API_KEY)
-    client = Groq(base_url=server.base_url, **options)  # type: ignore[arg-type]
     sleeps = Sleeps()
-    client._transport.sleep = sleeps
+    options.setdefault("timing", Timing(sleep=sleeps))
+    client = Groq(base_url=server.base_url, **options)  # type: ignore[arg-type]
     return client, sleeps
 
 
@@ -171,149 +168,3 @@ def test_require_https_refuses_plain_http_to_another_host(monkeypatch: pytest.Mo
     assert API_KEY not in shown(info.value)
     # Loopback stays allowed: the local server is plain http.
     Groq(api_key=API_KEY, base_url="http://127.0.0.1:1").close()
-
-
-# ------------------------------------------------------------------- an ambiguous upload
-FILES = r"/openai/v1/files$"
-
-
-def _upload(client: Groq) -> str:
-    return client.files.create(file=("in.jsonl", jsonl([request_line(1), request_line(2)]))).id
-
-
-def test_a_5xx_after_the_upload_was_stored_does_not_store_it_twice(
-    local_server: LocalServer,
-) -> None:
-    client, sleeps = client_for(local_server)
-    fault(local_server, kind="status", status=502, method="POST", path=FILES, after_handler=True)
-    file_id = _upload(client)
-    assert [f.id for f in client.files.list().data] == [file_id]
-    assert len(sleeps) == 1
-
-
-def test_a_read_timeout_after_the_upload_is_raised_not_sent_again(
-    local_server: LocalServer,
-) -> None:
-    client, sleeps = client_for(local_server, timeout=0.3)
-    fault(local_server, kind="delay", seconds=1.0, method="POST", path=FILES, after_handler=True)
-    with pytest.raises(APITimeoutError):
-        _upload(client)
-    assert len(client.files.list().data) == 1
-    assert sleeps == []
-
-
-def test_a_503_on_an_upload_is_sent_again_without_a_look_up(local_server: LocalServer) -> None:
-    client, sleeps = client_for(local_server)
-    fault(local_server, kind="status", status=503, method="POST", path=FILES)
-    fault(local_server, kind="status", status=500, method="GET", path=FILES)  # a look-up would fail
-    file_id = _upload(client)
-    assert len(sleeps) == 1
-    assert [f.id for f in client.files.list().data] == [file_id]
-
-
-def test_a_same_name_same_size_file_with_other_bytes_is_not_taken_for_ours(
-    local_server: LocalServer,
-) -> None:
-    client, _ = client_for(local_server)
-    other = client.files.create(file=("in.jsonl", jsonl([request_line(3), request_line(4)]))).id
-    fault(local_server, kind="status", status=500, method="POST", path=FILES)
-    mine = _upload(client)
-    assert mine != other
-    assert sorted(f.id for f in client.files.list().data) == sorted([mine, other])
-
-
-@pytest.mark.anyio
-async def test_the_async_upload_recovers_too(local_server: LocalServer) -> None:
-    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url)
-    client._transport.sleep = AsyncSleeps()
-    fault(local_server, kind="status", status=504, method="POST", path=FILES, after_handler=True)
-    stored = await client.files.create(file=("in.jsonl", jsonl([request_line(1)])))
-    assert [f.id for f in (await client.files.list()).data] == [stored.id]
-    await client.close()
-
-
-# ------------------------------------------------------------------------ wait vs an outage
-BATCH = r"/openai/v1/batches/batch_"
-
-
-def _submitted(client: Groq) -> str:
-    batch = client.batches.create(
-        input_file_id=_upload(client), endpoint="/v1/chat/completions", completion_window="24h"
-    )
-    return batch.id
-
-
-def test_wait_outlives_polls_that_fail_on_the_connection(
-    make_local_server: Callable[..., LocalServer],
-) -> None:
-    server = make_local_server(api_key=None)
-    client, transport_sleeps = client_for(server, max_retries=1)
-    batch_id = _submitted(client)
-    # Three polls in a row fail (each after its own retry): more than one call's budget.
-    fault(server, kind="drop", times=6, method="GET", path=BATCH)
-    retries: list[tuple[str, float]] = []
-    waits: list[float] = []
-
-    def pace(seconds: float) -> None:
-        # Record the wait asked for; pace the polls briefly instead of waiting it out.
-        waits.append(seconds)
-        time.sleep(0.02)
-
-    done = client.batches.job(batch_id).wait(
-        on_retry=lambda exc, delay: retries.append((type(exc).__name__, delay)),
-        sleep=pace,
-        poll_interval=0.05,
-    )
-    assert [b.status for b in done] == ["completed"]
-    assert retries == [("APIConnectionError", 1.0), ("APIConnectionError", 2.0),
-                       ("APIConnectionError", 4.0)]  # fmt: skip
-    assert waits[:3] == [1.0, 2.0, 4.0]
-    assert len(transport_sleeps) == 3  # each failed poll used its one retry, no more
-
-
-def test_an_outage_longer_than_the_deadline_ends_in_wait_timeout(local_server: LocalServer) -> None:
-    client, _ = client_for(local_server, max_retries=0)
-    batch_id = _submitted(client)
-    fault(local_server, kind="drop", times=-1, method="GET", path=BATCH)
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
-
-    retries: list[float] = []
-    with pytest.raises(WaitTimeoutError) as info:
-        client.batches.job(batch_id).wait(
-            timeout=20, on_retry=lambda exc, d: retries.append(d), sleep=sleep, clock=lambda: now[0]
-        )
-    assert retries == [1.0, 2.0, 4.0, 8.0, 5.0]  # the last wait is trimmed to the deadline
-    assert isinstance(info.value.__context__, APIConnectionError)
-
-
-def test_an_error_the_server_means_still_ends_the_wait(local_server: LocalServer) -> None:
-    client, _ = client_for(local_server)
-    from groq_batch import NotFoundError
-
-    with pytest.raises(NotFoundError):
-        client.batches.job("batch_doesnotexist").wait(on_retry=lambda exc, d: None)
-
-
-@pytest.mark.anyio
-async def test_async_wait_outlives_an_outage(local_server: LocalServer) -> None:
-    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url, max_retries=0)
-    client._transport.sleep = AsyncSleeps()
-    file = await client.files.create(file=("in.jsonl", jsonl([request_line(1)])))
-    batch = await client.batches.create(
-        input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h"
-    )
-    fault(local_server, kind="drop", times=2, method="GET", path=BATCH)
-    retries: list[float] = []
-
-    async def pace(seconds: float) -> None:
-        await anyio.sleep(0.02)
-
-    done = await client.batches.job(batch.id).wait(
-        on_retry=lambda exc, d: retries.append(d), sleep=pace, poll_interval=0.05
-    )
-    assert [b.status for b in done] == ["completed"]
-    assert retries == [1.0, 2.0]
-    await client.close()

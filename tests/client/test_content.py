@@ -1,7 +1,7 @@
 """Streamed content: the pure resume rules, and what the local server cannot do.
 
 Downloads from the real server (lines, files, Range resumes after a cut, typed errors) are in
-`test_content_server.py`. Here a mock transport plays a server that ignores Range, refuses a
+`_async/test_content_server.py`. Here a mock transport plays a server that ignores Range, refuses a
 resume, ends a body early without an error, or streams 32 MB for the memory check.
 """
 

@@ -1,7 +1,7 @@
 """The retry policy: its pure decisions, and the few send-loop cases the local server cannot make.
 
 Everything the local server's fault rules can produce (statuses, Retry-After, delays, drops, cuts,
-ambiguous creates and uploads) is tested against it in `test_retries_server.py` and
+ambiguous creates and uploads) is tested against it in `_async/test_retries_server.py` and
 `test_fault_matrix.py`. What stays here needs a mock transport: `retry-after-ms`, a connection
 refused and then accepted, a day-old batch, and look-ups racing other clients' batches.
 """
@@ -16,6 +16,7 @@ import pytest
 
 from groq_batch import (
     IDEMPOTENCY_METADATA_KEY,
+    Timing,
 )
 from groq_batch._retry import (
     INITIAL_RETRY_DELAY,
@@ -28,6 +29,7 @@ from groq_batch._retry import (
 )
 from tests.client_support import (
     FILE,
+    Sleeps,
     batch,
     body_of,
     error,
@@ -202,8 +204,7 @@ def test_create_stops_looking_at_batches_older_than_the_window() -> None:
             200, json={"object": "list", "data": [old], "has_more": True, "last_id": "batch_old"}
         )
 
-    client, _ = make_client(handler)
-    client._transport.clock = lambda: NOW
+    client, _ = make_client(handler, timing=Timing(sleep=Sleeps(), time=lambda: NOW))
     assert (
         client.batches.create(
             input_file_id="f", endpoint="/v1/chat/completions", completion_window="24h"
@@ -246,8 +247,7 @@ def test_create_looks_past_other_recent_batches_to_find_its_own(
             200, json={"object": "list", "data": [other, *created], "has_more": False}
         )
 
-    client, _ = make_client(handler)
-    client._transport.clock = lambda: clock
+    client, _ = make_client(handler, timing=Timing(sleep=Sleeps(), time=lambda: clock))
     result = client.batches.create(
         input_file_id="file_1", endpoint="/v1/chat/completions", completion_window="24h"
     )
@@ -256,3 +256,21 @@ def test_create_looks_past_other_recent_batches_to_find_its_own(
 
 
 # ---------------------------------------------------------------------- async send loop
+
+
+def test_a_copy_keeps_the_clients_timing_unless_given_one() -> None:
+    answers = iter([error(500), httpx.Response(200, json=FILE)] * 2)
+    client, sleeps = make_client(lambda request: next(answers))
+    client.copy(max_retries=1).files.info("f")
+    assert sleeps == [INITIAL_RETRY_DELAY]  # the copy's retry waited on the original's sleep
+    own = Sleeps()
+    client.copy(timing=Timing(sleep=own, jitter=lambda: 0.0)).files.info("f")
+    assert (sleeps, own) == ([INITIAL_RETRY_DELAY], [INITIAL_RETRY_DELAY])
+
+
+def test_the_marker_is_counted_where_it_joins_the_metadata() -> None:
+    from groq_batch.resources.batches import with_marker
+
+    pairs = {f"k{i}": "v" for i in range(15)}
+    assert len(with_marker(pairs, "gb_x")) == 16
+    assert len(with_marker(pairs, None)) == 15

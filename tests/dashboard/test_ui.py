@@ -7,9 +7,7 @@ visibly running while the page polls it.
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-from collections.abc import Callable, Iterator
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,74 +18,8 @@ from groq_batch import Groq
 from groq_batch.jobs import JobRegistry
 from groq_batch_cli.ui import UIServer
 from groq_batch_server import LocalServer
+from tests.dashboard.conftest import SECRET, base, logged_in
 from tests.ui_support import write_job
-
-CHROMIUM = "/usr/bin/chromium"
-SECRET = "gsk_ui_SECRET_never_in_a_page_77"
-
-
-@pytest.fixture
-def dashboard(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    make_local_server: Callable[..., LocalServer],
-) -> Iterator[tuple[UIServer, Groq, LocalServer]]:
-    """A dashboard on a key-protected local server whose requests take a little while.
-
-    Parametrize it indirectly with a session token to pin one; by default it is random.
-    """
-    server = make_local_server(api_key=SECRET, request_latency=0.02, chunk_size=10)
-    with Groq(api_key=SECRET, base_url=server.base_url) as client:
-        ui = UIServer(
-            client,
-            endpoint=server.base_url,
-            registry=JobRegistry(tmp_path / "jobs.sqlite3"),
-            cache_dir=tmp_path / "cache",
-            download_dir=tmp_path / "downloads",
-            token=getattr(request, "param", None),
-        ).start()
-        try:
-            yield ui, client, server
-        finally:
-            ui.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.fail(
-            f"the dashboard tests need Debian's Chromium at {CHROMIUM}: "
-            "apt-get install chromium (CI's .ci/run installs it)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-def base(ui: UIServer) -> str:
-    return f"http://127.0.0.1:{ui.port}"
 
 
 def other_than(secret: str) -> str:
@@ -97,16 +29,6 @@ def other_than(secret: str) -> str:
     ends in that character (1 run in 64 for a random url-safe token).
     """
     return ("A" if secret[0] != "A" else "B") + secret[1:]
-
-
-@contextlib.contextmanager
-def logged_in(ui: UIServer) -> Iterator[httpx.Client]:
-    """An HTTP client holding the dashboard's cookie, got the way a browser gets it."""
-    with httpx.Client(base_url=base(ui)) as http:
-        answer = http.get(ui.login_url())
-        assert answer.status_code == 303, answer.text
-        assert answer.headers["location"] == "/"
-        yield http
 
 
 @pytest.mark.parametrize(
@@ -249,21 +171,22 @@ def test_results_filter_by_outcome_and_a_row_opens_its_json(
     page.goto(base(ui) + "/job/mixed/results")
     # The first view joins and indexes the results in the background; the page reloads itself.
     page.locator("#results").wait_for()
-    assert page.locator("#pager").first.inner_text().endswith("(120 rows) next →")
+    assert page.locator("#pager-top").inner_text().endswith("(120 rows) next →")
     assert page.locator("#results tr.row").count() == 50  # one page, not the whole file
     page.select_option("#outcome", "failed")
+    page.click("#filter-button")
     page.wait_for_url("**outcome=failed**")
     outcomes = page.locator("#results tr.row td:nth-child(2)").all_inner_texts()
     assert outcomes == ["request_error"] * 30
-    ids = page.locator("#results tr.row td:nth-child(1)").all_inner_texts()
+    ids = page.locator("#results tr.row th").all_inner_texts()
     assert ids[:2] == ["row-00003", "row-00007"]
     assert "model_not_found" in page.locator("#results tr.row").first.inner_text()
 
     page.fill("#q", "number 11")
-    page.click("#filter button")
+    page.click("#filter-button")
     page.wait_for_url("**q=number**")
     # The search keeps the outcome filter: failed rows whose text has "number 11".
-    assert page.locator("#results tr.row td:nth-child(1)").all_inner_texts() == [
+    assert page.locator("#results tr.row th").all_inner_texts() == [
         "row-00011",
         "row-00111",
         "row-00115",
@@ -273,10 +196,24 @@ def test_results_filter_by_outcome_and_a_row_opens_its_json(
     page.locator("#results tr.row").first.click()
     dialog = page.locator("#row-dialog")
     dialog.wait_for(state="visible")
-    shown = page.locator("#row-json").inner_text()
-    assert '"custom_id": "row-00011"' in shown
-    assert '"content": "question number 11"' in shown  # the request
-    assert '"code": "model_not_found"' in shown  # the response
+    # The request and the answer side by side.
+    assert "row-00011" in page.locator("#row-title").inner_text()
+    assert '"content": "question number 11"' in page.locator("#row-request").inner_text()
+    assert '"code": "model_not_found"' in page.locator("#row-answer").inner_text()
+    # Each side leads with its text, the JSON below it.
+    assert page.locator("#row-prompt-text").inner_text() == "question number 11"
+    assert page.locator("#row-answer-text").inner_text().startswith("model_not_found: ")
+    request_box = page.locator("#row-request").bounding_box()
+    answer_box = page.locator("#row-answer").bounding_box()
+    assert request_box is not None
+    assert answer_box is not None
+    assert request_box["x"] + request_box["width"] <= answer_box["x"]
+    # Side by side: both sides start at the same height.
+    request_top = page.locator("#row-prompt-text").bounding_box()
+    answer_top = page.locator("#row-answer-text").bounding_box()
+    assert request_top is not None
+    assert answer_top is not None
+    assert abs(request_top["y"] - answer_top["y"]) < 2
 
 
 def test_jobs_page_shows_a_running_batch_rising_then_cancel_asks_and_cancels(
@@ -316,7 +253,9 @@ def test_jobs_page_shows_a_running_batch_rising_then_cancel_asks_and_cancels(
     page.once("dialog", accept)
     page.click("#cancel-button")
     page.wait_for_url("**msg=cancel**")
-    assert asked == ["Cancel long?"]
+    assert len(asked) == 1
+    assert asked[0].startswith("Cancel? Stops the ")
+    assert "of 600 requests not finished yet" in asked[0]
     assert "cancel requested" in page.locator("#message").inner_text()
     assert client.batches.retrieve(batch_id).status in ("cancelling", "cancelled")
     assert ui.dashboard.registry.get("long").state == "cancelled"  # type: ignore[union-attr]
@@ -334,3 +273,36 @@ def test_cancel_dismissed_changes_nothing(
     page.click("#cancel-button")
     assert "msg=" not in page.url
     assert client.batches.retrieve(job.ids[0]).status not in ("cancelling", "cancelled")
+
+
+def test_a_finished_job_still_indexing_shows_progress_then_its_counts_by_itself(
+    dashboard: tuple[UIServer, Groq, LocalServer],
+    tmp_path: Path,
+    page: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ui, client, _ = dashboard
+    source = write_job(tmp_path / "in.jsonl", 40, bad_every=4)
+    job = client.batches.submit(source)
+    job.wait(poll_interval=0.05, timeout=60)
+    ui.dashboard.registry.record(job.ids, name="big", endpoint=ui.dashboard.endpoint,
+                                 input_path=source)  # fmt: skip
+    # As for a job too large to index while the page loads: the index waits for a gate.
+    gate = threading.Event()
+    build = ui.dashboard.cache.build
+
+    def gated_build(*args: Any, **kwargs: Any) -> None:
+        assert gate.wait(30)
+        build(*args, **kwargs)
+
+    monkeypatch.setattr(ui.dashboard.cache, "build", gated_build)
+    ui.dashboard.first_load_wait = 0.1
+    page.goto(ui.login_url())
+    page.goto(base(ui) + "/job/big")
+    assert "indexing the results" in page.locator("#indexing").inner_text()
+    assert "of 40 rows" in page.locator("#indexing").inner_text()
+    gate.set()
+    # No reload by hand: the page polls, sees the index ready, and shows the counts.
+    page.locator("#count-succeeded").wait_for()
+    assert page.locator("#count-succeeded").inner_text() == "30"
+    assert page.locator("#indexing").count() == 0

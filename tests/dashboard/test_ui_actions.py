@@ -7,10 +7,12 @@ import os
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from groq_batch import Groq
 from groq_batch.jobs import JobRegistry
@@ -119,3 +121,84 @@ def test_ui_command_opens_the_browser_on_a_url_without_the_token(tmp_path: Path)
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_key_echoed_by_the_server_never_reaches_a_redirect(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The download failure's message goes into the redirect's URL (browser history): scrubbed."""
+    from tests.echo_support import EchoingGateway
+
+    key = "sk-dashboard_key_echoed_0123456789abcdef"
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    registry = JobRegistry(tmp_path / "jobs.sqlite3")
+    with (
+        EchoingGateway() as gateway,
+        Groq(base_url=gateway.base_url, provider="openai-compatible", max_retries=0) as client,
+    ):
+        registry.record(
+            ["batch_echo"], name="echo", endpoint=gateway.base_url, provider="openai-compatible"
+        )
+        ui = UIServer(
+            client,
+            endpoint=gateway.base_url,
+            registry=registry,
+            cache_dir=tmp_path / "cache",
+            download_dir=tmp_path / "downloads",
+        ).start()
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{ui.port}") as http:
+                assert http.get(ui.login_url()).status_code == 303  # the cookie
+                got = http.post("/job/echo/download")
+        finally:
+            ui.stop()
+        assert got.status_code == 303
+        location = urllib.parse.unquote_plus(got.headers["location"])
+        assert "download failed" in location
+        assert "Invalid API Key" in location
+        assert gateway.received
+        assert all(r == f"Bearer {key}" for r in gateway.received)
+    assert key not in location
+    assert key not in got.headers["location"]
+
+
+def test_the_dashboard_reaches_a_job_recorded_elsewhere_with_its_own_providers_key(
+    tmp_path: Path,
+    make_local_server: Callable[..., LocalServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The dashboard follows `job_connection`, as the CLI does: never its own key elsewhere."""
+    from tests.echo_support import EchoingGateway
+
+    groq_key, openai_key = "gsk_dashboard_groq_key_0123456789", "sk-dashboard_openai_0123456789"
+    monkeypatch.setenv("GROQ_API_KEY", groq_key)
+    monkeypatch.setenv("OPENAI_API_KEY", openai_key)
+    server = make_local_server(api_key=groq_key)
+    registry = JobRegistry(tmp_path / "jobs.sqlite3")
+    with (
+        EchoingGateway() as gateway,
+        Groq(base_url=server.base_url, max_retries=0) as client,
+    ):
+        registry.record(
+            ["batch_gw"], name="gw", endpoint=gateway.base_url, provider="openai-compatible"
+        )
+        registry.record(["batch_unknown"], name="unknown", endpoint=gateway.base_url)
+        ui = UIServer(
+            client,
+            endpoint=server.base_url,
+            registry=registry,
+            cache_dir=tmp_path / "cache",
+            download_dir=tmp_path / "downloads",
+        ).start()
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{ui.port}") as http:
+                assert http.get(ui.login_url()).status_code == 303  # the cookie
+                refused = http.get("/job/unknown")
+                assert refused.status_code == 409
+                assert "--provider" in refused.text
+                assert gateway.received == []  # no key went to the unknown URL
+                http.post("/job/gw/cancel")
+        finally:
+            ui.stop()
+        assert gateway.received
+        assert set(gateway.received) == {f"Bearer {openai_key}"}

@@ -11,6 +11,8 @@ session. The line before a block may hold a marker:
   (``groq_batch_api.types:WireModel.to_json``).
 - ``<!-- docs-test: pytest -->``: the block is a test module; it is written to a file and run by
   pytest in a subprocess, which must pass.
+- ``<!-- docs-test: shell -->`` before a ``bash`` block: it runs as written in bash (each
+  command must succeed), with ``groq-batch`` on the PATH and a ``prompts.csv`` beside it.
 """
 
 from __future__ import annotations
@@ -65,10 +67,11 @@ def _blocks(path: Path) -> list[Block]:
             body.append(lines[i])
             i += 1
         i += 1
-        if language not in ("python", "py"):
-            continue
         previous = lines[start - 1] if start > 0 else ""
         marker = _MARKER.match(previous)
+        shell = language in ("bash", "sh") and marker is not None and marker.group(1) == "shell"
+        if language not in ("python", "py") and not shell:
+            continue
         found.append(
             Block(
                 page,
@@ -84,6 +87,7 @@ def _blocks(path: Path) -> list[Block]:
 ALL_BLOCKS = [b for path in sorted(DOCS.rglob("*.md")) for b in _blocks(path)]
 PAGES = sorted({b.page for b in ALL_BLOCKS if b.marker is None})
 SEPARATE = [b for b in ALL_BLOCKS if b.marker in ("requires", "pytest")]
+SHELL = [b for b in ALL_BLOCKS if b.marker == "shell"]
 
 
 def _missing(names: str) -> str | None:
@@ -112,6 +116,8 @@ def docs_env(local_server, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GROQ_BASE_URL", local_server.base_url)
     monkeypatch.setenv("GROQ_API_KEY", "gsk_docs_example_key")
+    # The job registry too: an example that names a job must not meet the last run's.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     return tmp_path
 
 
@@ -126,7 +132,7 @@ def _run(block: Block, namespace: dict[str, object]) -> None:
 def test_blocks_are_found_and_every_marker_is_known():
     assert len(ALL_BLOCKS) >= 15, "the collector found too few Python blocks in docs/"
     for block in ALL_BLOCKS:
-        assert block.marker in (None, "skip", "requires", "pytest"), block.where
+        assert block.marker in (None, "skip", "requires", "pytest", "shell"), block.where
         if block.marker in ("skip", "requires"):
             assert block.argument, f"{block.where}: a {block.marker} marker needs its reason"
 
@@ -161,3 +167,27 @@ def test_separate_examples_run(block, docs_env):
     )
     assert proc.returncode == 0, f"{block.where}:\n{proc.stdout}\n{proc.stderr}"
     assert " passed" in proc.stdout
+
+
+PROMPTS_CSV = "topic,question\nphysics,Why is the sky blue?\ncomputing,What is a batch API?\n"
+
+
+@pytest.mark.parametrize("block", SHELL, ids=[b.where for b in SHELL])
+def test_shell_examples_run(block, docs_env):
+    """A ``<!-- docs-test: shell -->`` block runs as written, in bash, against the local server.
+
+    The directory holds the page's ``prompts.csv`` (a ``question`` column), as a reader's would.
+    """
+    pytest.importorskip("pyarrow")
+    (docs_env / "prompts.csv").write_text(PROMPTS_CSV, encoding="utf-8")
+    (docs_env / "xdg").mkdir(exist_ok=True)
+    proc = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block.source],
+        cwd=docs_env,
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, f"{block.where}:\n{proc.stdout}\n{proc.stderr}"

@@ -312,3 +312,22 @@ def test_run_prints_the_estimate_then_the_actual_cost(tmp_path: Path) -> None:
     assert cost["prompt_tokens"] == sum(r["usage"]["prompt_tokens"] for r in rows)
     assert cost["batch_cost"] > 0
     assert cost["saving"] == pytest.approx(cost["batch_cost"], abs=1e-6)
+
+
+def test_reprs_are_short_and_money_is_rounded_for_display_only() -> None:
+    from groq_batch.estimate import CostTally, actual_cost
+
+    est = estimate([chat(f"r{i}", max_tokens=7) for i in range(3)])
+    tally = CostTally.for_provider("groq")
+    tally.add_usage(
+        "llama-3.1-8b-instant", {"prompt_tokens": 200, "completion_tokens": 160}, succeeded=True
+    )
+    cost = tally.result()
+    for shown in (repr(est), str(est), repr(cost), str(cost), repr(est.pricing)):
+        assert len(shown) < 300, shown
+        assert "e-0" not in shown, shown
+        assert "genai-prices" not in shown  # the table's provenance text stays in the data
+    assert "$0.000011" in str(cost)
+    # The data keeps the exact figure.
+    assert cost.batch_cost == (200 * 0.05 + 160 * 0.08) / 1_000_000 * 0.5
+    assert actual_cost([], model="llama-3.1-8b-instant").billed_requests == 0

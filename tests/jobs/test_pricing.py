@@ -78,3 +78,22 @@ def test_a_provider_without_a_table_prices_nothing() -> None:
     assert table.models == {}
     assert table.price("llama-3.1-8b-instant") is None
     assert table.batch_discount is None
+
+
+def test_prices_older_than_180_days_are_said_to_be_stale(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import groq_batch_cli as cli
+    from groq_batch.pricing import STALE_AFTER_DAYS
+    from tests.cli_support import EXAMPLE
+
+    groq = load_pricing("groq")
+    checked = dt.date.fromisoformat(groq.checked or "")
+    assert not groq.is_stale(checked + dt.timedelta(days=STALE_AFTER_DAYS))
+    assert groq.is_stale(checked + dt.timedelta(days=STALE_AFTER_DAYS + 1))
+    # The shipped table was checked 2025-08-12: the estimate says so, in words and in JSON.
+    example = str(EXAMPLE)
+    assert cli.main(["estimate", example]) == 0
+    assert "days ago, and may have changed" in capsys.readouterr().out
+    assert cli.main(["estimate", example, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["pricing"]["stale"] is True

@@ -208,10 +208,14 @@ def test_cli_run_with_provider_records_the_v1_endpoint(
     (job,) = JobRegistry().list()
     assert len(job.batch_ids) == 3  # --max-lines 2 split 5 lines into three batches
     assert job.endpoint == base_url
-    # The recorded URL reaches the same routes again, with no --base-url (the registry keeps
-    # the URL, not the provider, so the key's variable comes from --provider).
-    code, _, err = main(capsys, "status", job.name, "--json", "--provider", "openai")
+    # The recorded URL and provider reach the same routes again, with the provider's key and
+    # neither --base-url nor --provider; naming another provider is refused (issue 23).
+    assert job.provider == "openai-compatible"
+    code, _, err = main(capsys, "status", job.name, "--json")
     assert code == 0, err
+    code, _, err = main(capsys, "status", job.name, "--json", "--provider", "openai")
+    assert code == 2
+    assert "ran on openai-compatible" in err
 
 
 def test_cli_provider_openai_refuses_a_48h_window_with_nothing_uploaded(

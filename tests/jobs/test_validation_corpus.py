@@ -74,11 +74,13 @@ def test_corpus_is_complete() -> None:
 @pytest.mark.parametrize("name", sorted(MANIFEST))
 def test_bad_file_is_refused_naming_line_and_field(name: str) -> None:
     path = BAD / name
-    endpoint = MANIFEST[name].get("endpoint", CHAT)
+    # No endpoint in the manifest: the batch endpoint follows the lines, as submit does.
+    endpoint = MANIFEST[name].get("endpoint")
     report = validate(path, endpoint=endpoint)
     assert [(p.line, p.field, p.code) for p in report.problems] == expected(name)
-    # The server's rules (one file, no splitting, lenient about body content) refuse the
-    # rest with the same first problem, so a poison line never reaches the server's store.
+    # The one-file mode the server's own judge mirrors (no splitting, lenient about body
+    # content) refuses the rest with the same first problem; tests/server/test_server_judge.py
+    # holds the server to the same verdict.
     server = validate_path(path, endpoint=endpoint, require_messages=False)
     if report.problems[0].code not in CLIENT_ONLY:
         assert (server.problems[0].line, server.problems[0].code) == (
@@ -126,7 +128,7 @@ def client(local_server: LocalServer) -> Iterator[Groq]:
 
 def test_submit_of_bad_files_stores_nothing(client: Groq) -> None:
     for name in SAMPLE:
-        endpoint = MANIFEST[name].get("endpoint", CHAT)
+        endpoint = MANIFEST[name].get("endpoint")
         with pytest.raises(ValidationError) as info:
             client.batches.submit(BAD / name, endpoint=endpoint)
         assert [(p.line, p.field, p.code) for p in info.value.problems] == expected(name)

@@ -28,6 +28,7 @@ from groq_batch import (
     Groq,
     InternalServerError,
     RateLimitError,
+    Timing,
 )
 from groq_batch.jsonl import chat_request
 from tests.client_support import API_KEY, FILE, Sleeps, make_client
@@ -43,10 +44,9 @@ LIST_FILES = r"/openai/v1/files$"
 
 
 def client_for(server: LocalServer, **options: Any) -> tuple[Groq, Sleeps]:
-    client = Groq(api_key=API_KEY, base_url=server.base_url, **options)
     sleeps = Sleeps()
-    client._transport.sleep = sleeps
-    client._transport.jitter = lambda: 0.0
+    timing = Timing(sleep=sleeps, jitter=lambda: 0.0)
+    client = Groq(api_key=API_KEY, base_url=server.base_url, timing=timing, **options)
     return client, sleeps
 
 

@@ -58,7 +58,7 @@ def _cancel_during_validation(
 ) -> list[str]:
     """Make the next validation see a cancel arrive after reading the file, before moving on."""
     statuses: list[str] = []
-    real = worker_module.validate_path
+    real = worker_module.judge_path
 
     def validate_then_cancel(*args: Any, **kwargs: Any) -> Any:
         report = real(*args, **kwargs)
@@ -68,7 +68,7 @@ def _cancel_during_validation(
             statuses.append(row.status)
         return report
 
-    monkeypatch.setattr(worker_module, "validate_path", validate_then_cancel)
+    monkeypatch.setattr(worker_module, "judge_path", validate_then_cancel)
     return statuses
 
 

@@ -263,7 +263,7 @@ def test_poison_lines_never_stall_the_worker(store: Store) -> None:
     assert (row.status, row.completed) == ("completed", 4)
 
     # Each poison line fails its own batch at validation, with a line-level error naming the
-    # line and the field (the shared validator refuses lone surrogates and deep nesting before
+    # line and the field (the server's own checks refuse lone surrogates and deep nesting before
     # anything runs); the healthy batch above never waited on them.
     for batch_id, line, field in (
         (surrogate, 2, "body"),

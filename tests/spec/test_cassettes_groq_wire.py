@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import vcr
 
-from groq_batch import Groq, PermissionDeniedError
+from groq_batch import Groq, PermissionDeniedError, Timing
 from groq_batch.types import BatchError, BatchErrors, BatchStatus
 from groq_batch_api.models import BatchRequestOutput
 from tests.cassette_support import assert_sent_as_client, capture_sent, register_matchers
@@ -35,9 +35,12 @@ register_matchers(_REPLAY)
 @contextmanager
 def replay(name: str, **options: object) -> Iterator[tuple[Groq, Sleeps]]:
     """A client replaying one cassette; every recorded answer must be used."""
-    with _REPLAY.use_cassette(name) as cassette, Groq(api_key=API_KEY, **options) as client:  # type: ignore[arg-type]
-        sleeps = Sleeps()
-        client._transport.sleep = sleeps
+    sleeps = Sleeps()
+    timing = Timing(sleep=sleeps)
+    with (
+        _REPLAY.use_cassette(name) as cassette,
+        Groq(api_key=API_KEY, timing=timing, **options) as client,  # type: ignore[arg-type]
+    ):
         sent = capture_sent(client)
         yield client, sleeps
         assert cassette.all_played, f"{name}: not every recorded answer was asked for"

@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .audio_request import AudioRequest
+    from .audio_request_options import AudioRequestOptions
+    from .audio_request_options_timestamp_granularities_type_0_item import (
+        AudioRequestOptionsTimestampGranularitiesType0Item,
+    )
     from .audio_response_format import AudioResponseFormat
     from .batch import Batch
     from .batch_endpoint import BatchEndpoint
@@ -19,6 +23,9 @@ if TYPE_CHECKING:
     from .batch_request_counts import BatchRequestCounts
     from .batch_request_input import BatchRequestInput
     from .batch_request_input_body import BatchRequestInputBody
+    from .batch_request_line import BatchRequestLine
+    from .batch_request_line_body import BatchRequestLineBody
+    from .batch_request_line_method import BatchRequestLineMethod
     from .batch_request_output import BatchRequestOutput
     from .batch_request_output_error import BatchRequestOutputError
     from .batch_request_output_response import BatchRequestOutputResponse
@@ -48,6 +55,8 @@ if TYPE_CHECKING:
 
 _MODULES = {
     "AudioRequest": ".audio_request",
+    "AudioRequestOptions": ".audio_request_options",
+    "AudioRequestOptionsTimestampGranularitiesType0Item": ".audio_request_options_timestamp_granularities_type_0_item",
     "AudioResponseFormat": ".audio_response_format",
     "Batch": ".batch",
     "BatchEndpoint": ".batch_endpoint",
@@ -58,6 +67,9 @@ _MODULES = {
     "BatchRequestCounts": ".batch_request_counts",
     "BatchRequestInput": ".batch_request_input",
     "BatchRequestInputBody": ".batch_request_input_body",
+    "BatchRequestLine": ".batch_request_line",
+    "BatchRequestLineBody": ".batch_request_line_body",
+    "BatchRequestLineMethod": ".batch_request_line_method",
     "BatchRequestOutput": ".batch_request_output",
     "BatchRequestOutputError": ".batch_request_output_error",
     "BatchRequestOutputResponse": ".batch_request_output_response",
@@ -102,6 +114,8 @@ def __dir__() -> list[str]:
 
 __all__ = (
     "AudioRequest",
+    "AudioRequestOptions",
+    "AudioRequestOptionsTimestampGranularitiesType0Item",
     "AudioResponseFormat",
     "Batch",
     "BatchEndpoint",
@@ -112,6 +126,9 @@ __all__ = (
     "BatchRequestCounts",
     "BatchRequestInput",
     "BatchRequestInputBody",
+    "BatchRequestLine",
+    "BatchRequestLineBody",
+    "BatchRequestLineMethod",
     "BatchRequestOutput",
     "BatchRequestOutputError",
     "BatchRequestOutputResponse",

@@ -14,6 +14,7 @@ from groq_batch._client import _ClientInfo, _resolve
 from groq_batch._http import Outcome, low_level_options
 from groq_batch._http_clients import DefaultAsyncHttpxClient
 from groq_batch._lowlevel import cast_response
+from groq_batch._timing import AsyncTiming
 from groq_batch._types import DEFAULT_MAX_RETRIES, NOT_GIVEN, NotGiven, TimeoutTypes
 from groq_batch.providers import Provider
 
@@ -62,6 +63,7 @@ class AsyncGroq(_ClientInfo):
         require_https: bool | None = None,
         provider: str | Provider | None = None,
         default_query: Mapping[str, object] | None = None,
+        timing: AsyncTiming | None = None,
         _strict_response_validation: bool = False,
     ) -> None:
         """Create a client.
@@ -87,6 +89,8 @@ class AsyncGroq(_ClientInfo):
                 `groq`. It sets the path prefix, the key and URL variables, and the limits,
                 windows and endpoints that `batches.submit` checks and splits by.
             default_query: Query parameters sent with every request.
+            timing: A testing hook: the clocks, sleep and jitter behind every retry and every
+                `job.wait` (see `AsyncTiming`); defaults to the real ones.
             _strict_response_validation: Raise `APIResponseValidationError` when a response
                 does not match its declared shape, instead of keeping what came (the default,
                 as in the SDK).
@@ -115,7 +119,7 @@ class AsyncGroq(_ClientInfo):
             strict=_strict_response_validation,
         )
         self._http_client = http_client or DefaultAsyncHttpxClient(timeout=self._settings.timeout)
-        self._transport = AsyncTransport(self._settings, self._http_client)
+        self._transport = AsyncTransport(self._settings, self._http_client, timing=timing)
         self.idempotent_creates = idempotent_creates
 
     # The resources are built on first use, and their modules imported then (as openai-python
@@ -162,6 +166,7 @@ class AsyncGroq(_ClientInfo):
         idempotent_creates: bool | None = None,
         require_https: bool | None = None,
         provider: str | Provider | None = None,
+        timing: AsyncTiming | None = None,
         _extra_kwargs: Mapping[str, Any] | None = None,
     ) -> Self:
         """A copy of this client with some options replaced (the SDK's `copy()`).
@@ -181,6 +186,8 @@ class AsyncGroq(_ClientInfo):
             idempotent_creates: Turn the create marker on or off.
             require_https: Refuse plain http to a non-loopback host.
             provider: A different provider profile.
+            timing: Different clocks, sleep and jitter (a testing hook); defaults to this
+                client's.
             _extra_kwargs: More constructor arguments, passed as they are.
 
         Returns:
@@ -203,11 +210,11 @@ class AsyncGroq(_ClientInfo):
             provider=provider,
             extra=_extra_kwargs or {},
         )
-        copy = type(self)(http_client=http_client or self._http_client, **kwargs)
-        copy._transport.sleep = self._transport.sleep
-        copy._transport.clock = self._transport.clock
-        copy._transport.jitter = self._transport.jitter
-        return copy
+        return type(self)(
+            http_client=http_client or self._http_client,
+            timing=timing or self._transport.timing,
+            **kwargs,
+        )
 
     copy = with_options
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import httpx
 
-from groq_batch import _flavours
 from groq_batch._errors import APIError, GroqError, make_status_error
 from groq_batch._http import (
     Outcome,
@@ -21,6 +18,7 @@ from groq_batch._http import (
     safe_cause,
 )
 from groq_batch._retry import Action
+from groq_batch._timing import AsyncTiming
 
 __all__ = ["AsyncTransport"]
 
@@ -35,13 +33,12 @@ class AsyncTransport(_TransportBase):
         settings: Settings,
         http_client: httpx.AsyncClient,
         *,
-        sleep: Callable[[float], Awaitable[None]] = _flavours.async_sleep,
-        clock: Callable[[], float] = time.time,
-        jitter: Callable[[], float] = random.random,
+        timing: AsyncTiming | None = None,
     ) -> None:
-        super().__init__(settings, clock=clock, jitter=jitter)
+        timing = timing or AsyncTiming()
+        super().__init__(settings, clock=timing.time, jitter=timing.jitter)
         self.http_client = http_client
-        self.sleep = sleep
+        self.timing = timing
 
     async def send(
         self,
@@ -121,7 +118,7 @@ class AsyncTransport(_TransportBase):
                 failure = make_status_error(response)
                 if action is Action.RAISE:
                     raise failure
-            await self.sleep(delay)
+            await self.timing.sleep(delay)
             if action is Action.RECOVER and recover is not None:
                 try:
                     found = await recover()

@@ -10,8 +10,7 @@ import contextlib
 import logging
 import os
 import tempfile
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,16 +25,27 @@ from groq_batch._workflow_core import (
     Source,
     atomic_download,
     check_job_metadata,
+    check_name_free,
     download_plan,
+    find_same_run,
     halve_shard,
     is_outage,
     new_job_id,
     part_metadata,
     plan_shards,
+    record_job,
+    registry_entry,
     upload_body,
 )
-from groq_batch.jsonl import CHAT_COMPLETIONS, write_jsonl
-from groq_batch.results import FAILED_OUTCOMES, BatchResult, InputIndex, Outcome, ResultJoiner
+from groq_batch.jsonl import write_jsonl
+from groq_batch.results import (
+    FAILED_OUTCOMES,
+    BatchResult,
+    InputIndex,
+    Outcome,
+    ResultJoiner,
+    is_permanent_failure,
+)
 from groq_batch_api.models import Batch
 
 if TYPE_CHECKING:
@@ -83,12 +93,12 @@ class AsyncBatchJob(JobBase):
         poll_interval: float | None = None,
         on_update: UpdateCallback | None = None,
         on_retry: RetryCallback | None = None,
-        sleep: Callable[[float], Awaitable[None]] = _flavours.async_sleep,
-        clock: Callable[[], float] = time.monotonic,
     ) -> list[Batch]:
         """Poll until every batch reaches a terminal status.
 
         Polls back off from about 1 s to about 60 s; only batches not yet terminal are polled.
+        The waits and the deadline use the client's `timing` (real clocks unless a test gave
+        fakes).
 
         Args:
             timeout: Seconds to wait at most; None waits as long as it takes.
@@ -97,8 +107,6 @@ class AsyncBatchJob(JobBase):
             on_retry: Called with the error and the seconds until the next try, each time a poll
                 fails because the API is unreachable or overloaded. Such a poll does not end
                 the wait: it backs off (1 s doubling to 30 s) and tries again until ``timeout``.
-            sleep: How to wait; tests pass a fake.
-            clock: A monotonic clock; tests pass a fake.
 
         Returns:
             The final state of every batch.
@@ -106,7 +114,8 @@ class AsyncBatchJob(JobBase):
         Raises:
             WaitTimeoutError: The deadline passed first. The batches are left untouched.
         """
-        poller = Poller(timeout, poll_interval, clock)
+        timing = self._client._transport.timing
+        poller = Poller(timeout, poll_interval, timing.monotonic, timing.jitter)
         failures = 0
         while True:
             try:
@@ -120,14 +129,14 @@ class AsyncBatchJob(JobBase):
                 log.warning("Polling failed (%s); trying again in %.1f s", exc, delay)
                 if on_retry is not None:
                     on_retry(exc, delay)
-                await sleep(delay)
+                await timing.sleep(delay)
                 continue
             failures = 0
             if on_update is not None:
                 on_update(batches)
             if self.done:
                 return batches
-            await sleep(poller.next_delay(batches))
+            await timing.sleep(poller.next_delay(batches))
 
     def results(
         self, *, inputs: Source | None = None, require_done: bool = True
@@ -161,7 +170,9 @@ class AsyncBatchJob(JobBase):
         if error is not None and require_done:
             raise error
         with contextlib.ExitStack() as stack:
-            joiner = ResultJoiner(await self._input_index(inputs, stack))
+            joiner = ResultJoiner(
+                await self._input_index(inputs, stack), missing_outcome=self.missing_outcome()
+            )
             for file_id in self.result_file_ids():
                 async with await self._client.files.content(file_id) as content:
                     async for line in content.iter_lines():
@@ -219,15 +230,21 @@ class AsyncBatchJob(JobBase):
         outcomes: Iterable[str | Outcome] = tuple(FAILED_OUTCOMES),
         inputs: Source | None = None,
         completion_window: str | None = None,
+        include_permanent: bool = False,
+        on_left_out: Callable[[BatchResult], None] | None = None,
     ) -> AsyncBatchJob | None:
         """Submit the requests whose results had these outcomes, as a new job.
 
         The new batches carry ``groq_batch_parent`` in their metadata: this job's batch ids.
+        A request whose error cannot change on a retry (an unknown model, an invalid request:
+        ``results.is_permanent_failure``) is left out unless ``include_permanent``.
 
         Args:
             outcomes: Which outcomes to resubmit; by default every failure.
             inputs: The job's input, when known; otherwise read back through the API.
             completion_window: The new job's window; this job's when None.
+            include_permanent: Resubmit permanent failures too.
+            on_left_out: Called with each result left out as a permanent failure.
 
         Returns:
             The new job, or None when no request had those outcomes.
@@ -235,11 +252,15 @@ class AsyncBatchJob(JobBase):
         wanted = {Outcome(o) for o in outcomes}
         with tempfile.TemporaryDirectory(prefix="groq-batch-re-") as tmpdir:
             path = Path(tmpdir) / "resubmit.jsonl"
-            requests = [
-                r.request
-                async for r in self.results(inputs=inputs)
-                if r.outcome in wanted and r.request is not None
-            ]
+            requests = []
+            async for r in self.results(inputs=inputs):
+                if r.outcome not in wanted or r.request is None:
+                    continue
+                if not include_permanent and is_permanent_failure(r):
+                    if on_left_out is not None:
+                        on_left_out(r)
+                    continue
+                requests.append(r.request)
             if not write_jsonl(requests, path):
                 return None
             first = self.batches[0]
@@ -260,12 +281,14 @@ class AsyncJobMethods:
         self,
         requests_or_path: Source,
         *,
-        endpoint: str = CHAT_COMPLETIONS,
+        endpoint: str | None = None,
         completion_window: str = "24h",
         metadata: Mapping[str, str] | None = None,
         on_progress: ProgressCallback | None = None,
         max_lines: int | None = None,
         max_bytes: int | None = None,
+        name: str | None = None,
+        reuse: bool = False,
     ) -> AsyncBatchJob:
         """Validate, split when needed, upload and create the batches of one job.
 
@@ -277,7 +300,9 @@ class AsyncJobMethods:
 
         Args:
             requests_or_path: A JSONL path, or requests (``BatchRequest`` objects or dicts).
-            endpoint: The endpoint every request runs against.
+            endpoint: The batch's endpoint. None (the default) follows the lines: their one
+                ``url``, or ``/v1/chat/completions`` for a mix of chat and audio lines, as in
+                Groq's batch guide. An endpoint that no line uses is a ``ValidationError``.
             completion_window: How long each batch may take; one of the client provider's
                 windows (Groq: ``24h`` to ``7d``; OpenAI: ``24h``), checked before any upload.
             metadata: String pairs to attach to every batch.
@@ -285,6 +310,13 @@ class AsyncJobMethods:
             max_lines: Lines per batch at most (the provider's: 50,000 at Groq and OpenAI).
             max_bytes: Bytes per batch file at most (the provider's: 200 MB). A part the server
                 refuses as too large (413) is halved and uploaded again, down to 64 KiB.
+            name: Record the job under this name in the per-user job registry, so that
+                ``groq-batch jobs``, the dashboard and ``client.batches.job(name)`` see it.
+                Checked before anything is uploaded.
+            reuse: If a job of the same run (the same requests, endpoint, window, metadata and
+                provider, on the same server) is in the registry and was not cancelled, return
+                it instead of submitting and paying again, as ``groq-batch run`` does. The new
+                job is recorded either way (under ``name``, or a generated one).
 
         Returns:
             The job handle; ``job.ids`` re-attaches it later.
@@ -292,6 +324,7 @@ class AsyncJobMethods:
         Raises:
             ValidationError: The input has problems, each with its line and field.
             JobSubmitError: A part failed after others were created; it names them.
+            JobNameError: ``name`` is malformed or another job has it.
         """
         # Validation and splitting only read local files; the seam keeps them off an event loop.
         plan = await _flavours.async_to_thread(
@@ -303,6 +336,28 @@ class AsyncJobMethods:
             provider=self._client.provider,
             completion_window=completion_window,
         )
+        entry = None
+        try:
+            if name is not None or reuse:
+                await _flavours.async_to_thread(check_name_free, name)
+                entry = await _flavours.async_to_thread(
+                    registry_entry,
+                    requests_or_path,
+                    plan,
+                    name=name,
+                    endpoint=endpoint,
+                    completion_window=completion_window,
+                    metadata=metadata,
+                    provider=self._client.provider,
+                    base_url=str(self._client.base_url),
+                )
+                same = await _flavours.async_to_thread(find_same_run, entry) if reuse else None
+                if same is not None:
+                    log.info("re-using job %s of the same run", ", ".join(same))
+                    return AsyncBatchJob(self._client, same)
+        except BaseException:
+            plan.cleanup()
+            raise
         job_id = new_job_id()
         try:
             check_job_metadata(metadata, len(plan.shards))
@@ -338,7 +393,7 @@ class AsyncJobMethods:
                     created.append(
                         await self._client.batches.create(
                             input_file_id=file_id,
-                            endpoint=endpoint,
+                            endpoint=plan.endpoint,
                             completion_window=completion_window,
                             metadata=part_metadata(metadata, job_id, number, parts),
                         )
@@ -349,6 +404,8 @@ class AsyncJobMethods:
                     raise JobSubmitError(str(exc), [b.id for b in created]) from exc
         finally:
             plan.cleanup()
+        if entry is not None:
+            await _flavours.async_to_thread(record_job, entry, [b.id for b in created])
         return AsyncBatchJob(self._client, created)
 
     async def _discard_uploads(self, file_ids: Sequence[str]) -> None:
@@ -455,6 +512,8 @@ class AsyncJobMethods:
         outcomes: Iterable[str | Outcome] = tuple(FAILED_OUTCOMES),
         inputs: Source | None = None,
         completion_window: str | None = None,
+        include_permanent: bool = False,
+        on_left_out: Callable[[BatchResult], None] | None = None,
     ) -> AsyncBatchJob | None:
         """Submit the requests whose results had these outcomes as a new, linked job.
 
@@ -464,13 +523,20 @@ class AsyncJobMethods:
                 ``expired``, ``cancelled`` and ``missing``.
             inputs: The input, when known; otherwise read back through the API.
             completion_window: The new job's window; the parent's when None.
+            include_permanent: Also resubmit requests whose error a retry cannot change (an
+                unknown model, an invalid request), which are left out by default.
+            on_left_out: Called with each result left out as such.
 
         Returns:
             The new job (its batches' metadata name the parents under ``groq_batch_parent``),
             or None when no request had those outcomes.
         """
         return await self._as_job(batch_or_job).resubmit(
-            outcomes=outcomes, inputs=inputs, completion_window=completion_window
+            outcomes=outcomes,
+            inputs=inputs,
+            completion_window=completion_window,
+            include_permanent=include_permanent,
+            on_left_out=on_left_out,
         )
 
     def _as_job(self, target: str | Batch | AsyncBatchJob | Sequence[str]) -> AsyncBatchJob:

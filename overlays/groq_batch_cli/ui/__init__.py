@@ -103,6 +103,7 @@ class UIServer:
             self._make_server().run(sockets=[self._socket])
         finally:
             self._socket.close()
+            self.dashboard.close()
 
     def start(self, timeout: float = 10.0) -> UIServer:
         """Serve in a background thread; return once it accepts connections.
@@ -141,3 +142,4 @@ class UIServer:
             self._thread.join(timeout)
             self._thread = None
         self._socket.close()
+        self.dashboard.close()

@@ -29,11 +29,22 @@ from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
 from groq_batch._errors import APIConnectionError, APIStatusError, NotFoundError
+from groq_batch._secrets import scrub
 from groq_batch._workflow_core import is_terminal, status_of
-from groq_batch.jobs import CANCELLED, JobRecord, JobRegistry
+from groq_batch.jobs import CANCELLED, JobKeyError, JobRecord, JobRegistry, job_connection
 from groq_batch.results import Outcome
 from groq_batch_cli.ui.cache import ResultsCache
-from groq_batch_cli.ui.pages import chart_points, layout, local_time, progress, script_call
+from groq_batch_cli.ui.pages import (
+    STYLESHEET,
+    chart_points,
+    layout,
+    local_time,
+    progress,
+    script_call,
+    scroll_table,
+    status_badge,
+    tone,
+)
 
 if TYPE_CHECKING:
     from groq_batch._client import Groq
@@ -92,6 +103,7 @@ def _summarise(batches: Sequence[Batch]) -> dict[str, Any]:
         "percent": 100.0 * (done + failed) / total if total else 0.0,
         "created": local_time(min((b.created_at for b in batches), default=None)),
         "finished": local_time(max(f for f in finished if isinstance(f, int))) if ended else "-",
+        "tone": tone(",".join(statuses)),
     }
 
 
@@ -130,7 +142,55 @@ class Dashboard:
         self._builds: dict[str, threading.Thread] = {}
         self._build_errors: dict[str, str] = {}
         self._estimates: dict[str, str] = {}
+        self._indexed: dict[str, int] = {}
+        self._highs: dict[str, float | None] = {}
+        # How long a finished job's first page load waits for its results' index.
+        self.first_load_wait = 3.0
+        self._clients: dict[tuple[str, str], Groq] = {}
         self._codes: list[str] = []
+
+    def client_for(self, record: JobRecord | None) -> Groq:
+        """The client that reaches a job: this dashboard's own, or the one `job_connection` allows.
+
+        A job recorded elsewhere is reached with its own provider's key, to a URL that provider
+        owns, by the same rule as the command line; never with this dashboard's key.
+
+        Args:
+            record: The job's record, if it is registered.
+
+        Returns:
+            The client.
+
+        Raises:
+            JobKeyError: No key may be sent where the job lives (the message says why).
+        """
+        if record is None or record.endpoint == self.endpoint:
+            return self.client
+        if record.local_data_dir is not None:
+            raise JobKeyError(
+                f"job {record.name} is on the local server: open the dashboard with --local"
+            )
+        connection = job_connection(record)
+        assert connection.base_url is not None
+        key = (connection.provider.name, connection.base_url)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                from groq_batch import Groq
+
+                client = self._clients[key] = Groq(
+                    api_key=connection.api_key,
+                    base_url=connection.base_url,
+                    provider=connection.provider,
+                )
+        return client
+
+    def close(self) -> None:
+        """Close the clients opened for jobs recorded elsewhere (not the dashboard's own)."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
 
     def login_code(self) -> str:
         """Make a one-time code that a browser exchanges for the session cookie.
@@ -183,22 +243,91 @@ class Dashboard:
                 thread.start()
         return "preparing"
 
+    def wait_for_results(
+        self, ids: Sequence[str], record: JobRecord | None, timeout: float
+    ) -> str | None:
+        """Like `prepare_results`, but give a small job's index up to ``timeout`` to finish.
+
+        So the page of a finished job shows its counts, tokens and cost on the first load;
+        a large job's page shows the indexing's progress instead, and reloads when it is done.
+
+        Args:
+            ids: The job's batch ids.
+            record: The job's record.
+            timeout: Seconds to wait at most.
+
+        Returns:
+            As `prepare_results`.
+        """
+        pending = self.prepare_results(ids, record)
+        if pending != "preparing":
+            return pending
+        with self._lock:
+            thread = self._builds.get(",".join(ids))
+        if thread is not None:
+            thread.join(timeout)
+        return self.prepare_results(ids, record)
+
+    def indexed(self, ids: Sequence[str]) -> int:
+        """How many rows of a job the background index has stored so far."""
+        return self._indexed.get(",".join(ids), 0)
+
+    def chart(self, ids: Sequence[str], batches: Sequence[Batch], done: int) -> str:
+        """The throughput chart's points: answers over time.
+
+        A finished, indexed job draws each answer's completion time from its output file, so
+        the chart exists for any job, whoever polled it; a running one draws the polls seen.
+
+        Args:
+            ids: The job's batch ids.
+            batches: Their current state.
+            done: Requests done now (for a running job's polls).
+
+        Returns:
+            The polyline's points.
+        """
+        if all(is_terminal(b) for b in batches) and self.cache.has(ids):
+            made = self.cache.completions(ids)
+            starts = [b.in_progress_at or b.created_at for b in batches]
+            start = min((t for t in starts if isinstance(t, int)), default=None)
+            samples: list[tuple[float, int]] = [(float(t), n) for t, n in made]
+            if start is not None and (not made or start <= made[0][0]):
+                samples.insert(0, (float(start), 0))
+            return chart_points(samples)
+        return chart_points(self._sample(",".join(ids), done))
+
     def _build(self, ids: list[str], record: JobRecord | None) -> None:
+        key = ",".join(ids)
+
+        def progress(n: int) -> None:
+            self._indexed[key] = n
+
         try:
-            self.cache.build(ids, self.job(ids).results(inputs=self.inputs(record)))
+            self.cache.build(
+                ids,
+                self.job(ids, record).results(inputs=self.inputs(record)),
+                provider=self.client_for(record).provider.name,
+                on_progress=progress,
+            )
         except Exception as exc:
             with self._lock:
-                self._build_errors[",".join(ids)] = f"could not read the results: {exc}"
+                self._build_errors[",".join(ids)] = scrub(f"could not read the results: {exc}")
 
     # ------------------------------------------------------------------------------ helpers
 
-    def _batches(self, ids: Sequence[str], known: dict[str, Batch] | None = None) -> list[Batch]:
+    def _batches(
+        self,
+        ids: Sequence[str],
+        known: dict[str, Batch] | None = None,
+        record: JobRecord | None = None,
+    ) -> list[Batch]:
         """The batches' current state; a terminal batch is fetched once and remembered."""
+        client = self.client_for(record)
         out = []
         for batch_id in ids:
             batch = self._terminal.get(batch_id) or (known or {}).get(batch_id)
             if batch is None:
-                batch = self.client.batches.retrieve(batch_id)
+                batch = client.batches.retrieve(batch_id)
             if is_terminal(batch):
                 self._terminal[batch_id] = batch
             out.append(batch)
@@ -216,6 +345,25 @@ class Dashboard:
                 samples.append((time.monotonic(), done))
             del samples[:-_MAX_SAMPLES]
             return list(samples)
+
+    def estimate_high(self, record: JobRecord | None) -> float | None:
+        """The high end of the recorded input's estimated batch cost, or None without one.
+
+        Made once per input content and remembered, like `cost`.
+        """
+        path = record.input_path if record is not None else None
+        if not path or not os.path.isfile(path):
+            return None
+        key = record.input_sha256 if record is not None and record.input_sha256 else path
+        if key not in self._highs:
+            from groq_batch.estimate import estimate
+
+            provider = os.environ.get("GROQ_BATCH_PROVIDER") or "groq"
+            try:
+                self._highs[key] = estimate(path, provider=provider).batch_cost_high
+            except (OSError, ValueError):
+                self._highs[key] = None
+        return self._highs[key]
 
     def cost(self, ids: Sequence[str], record: JobRecord | None) -> str:
         """The job's estimated cost at batch prices, from its recorded input; ``-`` without one.
@@ -253,16 +401,17 @@ class Dashboard:
             return list(record.batch_ids), record
         return [i for i in ref.split(",") if i], None
 
-    def job(self, ids: Sequence[str]) -> BatchJob:
+    def job(self, ids: Sequence[str], record: JobRecord | None = None) -> BatchJob:
         """Return the library's job handle for these batch ids.
 
         Args:
             ids: The batch ids.
+            record: The job's record, if registered: its batches are reached where it lives.
 
         Returns:
             The handle.
         """
-        return self.client.batches.job(list(ids))
+        return self.client_for(record).batches.job(list(ids))
 
     @staticmethod
     def inputs(record: JobRecord | None) -> Path | None:
@@ -332,9 +481,9 @@ def _jobs_page(dash: Dashboard, message: str) -> str:
         if item is None:
             problem = entry.get("problem") or f"on {record.endpoint}"
             rows.append(
-                f"<tr><td>{link}</td><td>{escape(record.state)}</td>"
+                f"<tr><th scope='row'>{link}</th><td>{escape(record.state)}</td>"
                 f'<td colspan="3" class="muted">{escape(problem)}</td>'
-                f"<td>{local_time(record.created_at)}</td><td>-</td><td>-</td></tr>"
+                f"<td class='num'>{local_time(record.created_at)}</td><td>-</td><td>-</td></tr>"
             )
             continue
         cost = escape(dash.cost(record.batch_ids, record))
@@ -343,82 +492,175 @@ def _jobs_page(dash: Dashboard, message: str) -> str:
     for batch in data["batches"]:
         link = f'<a href="{escape(dash.url("/job/" + batch.id))}">{escape(batch.id)}</a>'
         cost = escape(dash.cost([batch.id], None))
-        batch_rows.append(_progress_row(batch.id, link, items[batch.id], extra="", cost=cost))
-    head = (
-        "<tr><th>{}</th><th>{}</th><th>status</th><th>progress</th><th>done</th>"
-        "<th>created</th><th>finished</th><th>cost</th></tr>"
-    )
+        batch_rows.append(_progress_row(batch.id, link, items[batch.id], extra=None, cost=cost))
+    columns = ("status", "progress", "done", "created", "finished", "cost")
+    empty = "<tr><td colspan='8' class='muted'>none yet</td></tr>"
     body = (
         f"<p class='muted'>endpoint: {escape(dash.endpoint)}</p>"
-        "<h2>Jobs (registry)</h2>"
-        f'<table id="jobs">{head.format("job", "state")}{"".join(rows)}</table>'
-        "<h2>Batches (remote)</h2>"
-        f'<table id="batches">{head.format("batch", "")}{"".join(batch_rows)}</table>'
+        "<h2 id='jobs-h'>Jobs (registry)</h2>"
+        + scroll_table(
+            "jobs", "jobs in the registry", ("job", "state", *columns), "".join(rows) or empty
+        )
+        + "<h2 id='batches-h'>Batches (remote)</h2>"
+        + scroll_table(
+            "batches", "batches on the server", ("batch", *columns), "".join(batch_rows) or empty
+        )
         + script_call("/api/overview")
     )
     return layout("groq-batch jobs", body, message=message)
 
 
 def _progress_row(
-    key: str, link: str, item: dict[str, Any], *, extra: str, cost: str | None = None
+    key: str, link: str, item: dict[str, Any], *, extra: str | None, cost: str | None = None
 ) -> str:
     k = escape(key)
     failed = f" ({item['failed']} failed)" if item["failed"] else ""
     return (
-        f'<tr data-key="{k}"><td>{link}</td><td>{extra}</td>'
-        f'<td id="status-{k}">{escape(item["status"])}</td>'
+        f'<tr data-key="{k}"><th scope="row">{link}</th>'
+        + (f"<td>{extra}</td>" if extra is not None else "")
+        + f"<td>{status_badge(item['status'], element_id='status-' + key)}</td>"
         f"<td>{progress(key, item['percent'])}</td>"
-        f'<td id="done-{k}">{item["done"]}/{item["total"]}{failed}</td>'
-        f'<td>{item["created"]}</td><td id="finished-{k}">{item["finished"]}</td>'
-        + (f"<td>{cost}</td>" if cost is not None else "")
+        f'<td class="num" id="done-{k}">{item["done"]}/{item["total"]}{failed}</td>'
+        f'<td class="num">{item["created"]}</td>'
+        f'<td class="num" id="finished-{k}">{item["finished"]}</td>'
+        + (f"<td class='num'>{cost}</td>" if cost is not None else "")
         + "</tr>"
+    )
+
+
+def _card(label: str, value: str, element_id: str = "") -> str:
+    ident = f' id="{escape(element_id)}"' if element_id else ""
+    return (
+        f'<div class="card"><span class="label">{escape(label)}</span>'
+        f'<span class="value"{ident}>{value}</span></div>'
+    )
+
+
+def _money(value: float | None) -> str:
+    if value is None:
+        return "unknown (a model without a price)"
+    # A small job costs fractions of a cent: show them rather than $0.0000.
+    return f"${value:.4f}" if value >= 0.01 or value == 0 else f"${value:.6f}"
+
+
+def _actions(
+    dash: Dashboard,
+    ref: str,
+    record: JobRecord | None,
+    item: dict[str, Any],
+    *,
+    done: bool,
+    unsucceeded: int | None,
+) -> str:
+    """The job's actions that make sense now, each saying what it will do before it does it.
+
+    A running job can be cancelled; a finished one downloaded, and resubmitted only when some
+    rows did not succeed (their count, and their share of the input's estimated cost).
+    """
+    total, finished = item["total"], item["done"]
+    offered: list[tuple[str, str, str]] = []
+    if not done:
+        offered.append((
+            "cancel",
+            "Cancel",
+            f"Stops the {total - finished} of {total} requests not finished yet; the "
+            f"{finished} already done are kept (and billed).",
+        ))  # fmt: skip
+    else:
+        offered.append((
+            "download",
+            "Download files",
+            f"Writes the output and error files ({total} rows) under "
+            f"{dash.download_dir / ref.replace(',', '_')}.",
+        ))  # fmt: skip
+        if unsucceeded:
+            share = ""
+            estimate = dash.estimate_high(record)
+            if estimate is not None and total:
+                share = f", est. up to ${estimate * unsucceeded / total:.4f}"
+            offered.append((
+                "resubmit",
+                "Resubmit failed rows",
+                f"Submits the {unsucceeded} of {total} rows that did not succeed as a new job"
+                f"{share}.",
+            ))  # fmt: skip
+    return "".join(
+        f'<div class="action"><form class="inline" method="post" '
+        f'action="{escape(dash.url(f"/job/{_q(ref)}/{action}"))}" '
+        f'onsubmit="return confirm({escape(json.dumps(f"{label}? {says}"))})">'
+        f'<button id="{action}-button" aria-describedby="{action}-says"'
+        f"{' class=danger' if action == 'cancel' else ''}>{escape(label)}</button></form>"
+        f'<p id="{action}-says">{escape(says)}</p></div>'
+        for action, label, says in offered
     )
 
 
 def _job_page(dash: Dashboard, ref: str, message: str) -> str:
     ids, record = dash.resolve(ref)
-    batches = dash._batches(ids)
+    batches = dash._batches(ids, record=record)
     item = _summarise(batches)
-    samples = dash._sample(",".join(ids), item["done"])
     done = all(is_terminal(b) for b in batches)
     outcome_rows = ""
     tokens = "-"
-    pending = dash.prepare_results(ids, record) if done else "running"
+    cost = escape(dash.cost(ids, record))
+    indexing = ""
+    unsucceeded: int | None = None
+    pending = dash.wait_for_results(ids, record, dash.first_load_wait) if done else "running"
     if pending is None:
         counts, total_tokens = dash.cache.summary(ids)
-        tokens = str(total_tokens)
+        tokens = f"{total_tokens:,}"
+        unsucceeded = sum(n for o, n in counts.items() if o != Outcome.SUCCEEDED.value)
+        cost = escape(_money(dash.cache.cost(ids))) + f" <span class='muted'>({cost})</span>"
         outcome_rows = "".join(
-            f'<tr><td class="{escape(o)}">{escape(o)}</td><td id="count-{escape(o)}">{n}</td></tr>'
+            f"<tr><th scope='row'>{status_badge(o)}</th>"
+            f'<td class="num" id="count-{escape(o)}">{n}</td></tr>'
             for o, n in sorted(counts.items())
         )
     elif done:
-        outcome_rows = f"<tr><td>{escape(pending)}: reload to see the counts</td></tr>"
-    key = "job"
-    buttons = "".join(
-        f'<form class="inline" method="post" '
-        f'action="{escape(dash.url(f"/job/{_q(ref)}/{action}"))}" '
-        f'onsubmit="return confirm({escape(json.dumps(question))})">'
-        f'<button id="{action}-button">{escape(label)}</button></form> '
-        for action, label, question in (
-            ("cancel", "Cancel", f"Cancel {ref}?"),
-            ("download", "Download files", f"Download the output and error files of {ref}?"),
-            ("resubmit", "Resubmit failed rows", f"Submit the failed rows of {ref} again?"),
+        # Until the index is ready, the batches' own counts say how many did not succeed.
+        unsucceeded = item["total"] - (item["done"] - item["failed"])
+        indexing = (
+            f"<p id='indexing' role='status'>{escape(pending)}: indexing the results "
+            f"(<span id='indexed'>{dash.indexed(ids)}</span> of {item['total']} rows); this "
+            "page updates itself when they are ready.</p>"
         )
+        outcome_rows = "<tr><td colspan='2'>counted once the results are indexed</td></tr>"
+    else:
+        outcome_rows = "<tr><td colspan='2'>counted once every batch has finished</td></tr>"
+    key = "job"
+    failed = f" ({item['failed']} failed)" if item["failed"] else ""
+    cards = (
+        _card("status", status_badge(item["status"], element_id="status-" + key))
+        + _card("done", f"{item['done']}/{item['total']}{failed}", "done-" + key)
+        + _card("progress", progress(key, item["percent"]))
+        + _card("created", item["created"])
+        + _card("finished", item["finished"], "finished-" + key)
+        + _card("tokens", escape(tokens), "tokens")
+        + _card("cost" if pending is None else "estimated cost", cost, "cost")
+    )
+    source = (
+        "each answer's completion time in the output file"
+        if pending is None
+        else "the polls this page has seen"
     )
     body = (
         f"<p>batches: {escape(', '.join(ids))}"
         + (f" · input: {escape(record.input_path or '-')}" if record else "")
         + "</p>"
-        "<table class='job'><tr><th></th><th></th><th>status</th><th>progress</th><th>done</th>"
-        f"<th>created</th><th>finished</th></tr>{_progress_row(key, '', item, extra='')}</table>"
-        + "<h2>Throughput</h2>"
-        '<svg width="600" height="160" style="border:1px solid #ddd">'
-        f'<polyline id="chart-line" fill="none" stroke="#2a7" stroke-width="2" '
-        f'points="{chart_points(samples)}"/></svg>'
-        "<p class='muted'>requests done over time, from the polls this page has seen</p>"
-        f"<h2>Outcomes</h2><table style='width:auto'>{outcome_rows}</table><p>tokens: {tokens}</p>"
-        f"<p id='cost'>cost: {escape(dash.cost(ids, record))}</p>"
-        f"<p>{buttons}</p>"
+        + indexing
+        + f'<div class="cards">{cards}</div>'
+        + "<h2 id='chart-h'>Throughput</h2>"
+        '<svg class="chart" viewBox="0 0 600 160" role="img" aria-labelledby="chart-h chart-d">'
+        f'<polyline id="chart-line" fill="none" stroke-width="2" '
+        f'points="{dash.chart(ids, batches, item["done"])}"/></svg>'
+        f"<p class='muted' id='chart-d'>requests done over time, from {source}</p>"
+        "<h2>Outcomes</h2><div class='scroll fit' role='region' tabindex='0' aria-label='outcomes'>"
+        "<table id='outcomes' class='narrow'><thead><tr><th scope='col'>outcome</th>"
+        "<th scope='col'>rows</th>"
+        f"</tr></thead><tbody>{outcome_rows}</tbody></table></div>"
+        "<h2>Actions</h2><div class='actions'>"
+        + _actions(dash, ref, record, item, done=done, unsucceeded=unsucceeded)
+        + "</div>"
         f'<p><a id="results-link" href="{escape(dash.url(f"/job/{_q(ref)}/results"))}">'
         "results table</a></p>" + script_call(f"/api/job/{_q(ref)}")
     )
@@ -427,15 +669,15 @@ def _job_page(dash: Dashboard, ref: str, message: str) -> str:
 
 def _results_page(dash: Dashboard, ref: str, request: Request) -> str:
     ids, record = dash.resolve(ref)
-    batches = dash._batches(ids)
+    batches = dash._batches(ids, record=record)
     if not all(is_terminal(b) for b in batches):
         body = "<p>The job is still running: results appear here once every batch finishes.</p>"
         return layout(f"results of {ref}", body)
     pending = dash.prepare_results(ids, record)
     if pending is not None:
         body = (
-            f"<p id='preparing'>{escape(pending)}: joining every result to its input and "
-            "indexing them, once per job. This page reloads by itself.</p>"
+            f"<p id='preparing' role='status'>{escape(pending)}: joining every result to its "
+            "input and indexing them, once per job. This page reloads by itself.</p>"
             "<script>setTimeout(() => location.reload(), 1000);</script>"
         )
         return layout(f"results of {ref}", body)
@@ -451,35 +693,51 @@ def _results_page(dash: Dashboard, ref: str, request: Request) -> str:
         for o in ("", *_OUTCOMES)
     )
     form = (
-        f'<form id="filter" method="get" action="/job/{escape(_q(ref))}/results">'
-        f'<select name="outcome" id="outcome" onchange="this.form.submit()">{options}</select> '
-        f'<input name="q" id="q" placeholder="custom_id or text" value="{escape(query)}"> '
-        "<button>search</button></form>"
+        f'<form id="filter" class="filter" role="search" method="get" '
+        f'action="/job/{escape(_q(ref))}/results">'
+        f'<label for="outcome">outcome<select name="outcome" id="outcome">{options}</select>'
+        "</label>"
+        '<label for="q">search custom_id, prompt or answer'
+        f'<input type="search" name="q" id="q" value="{escape(query)}"></label>'
+        '<button id="filter-button">filter</button></form>'
     )
 
     def row_url(cid: str) -> str:
         return escape(f"/job/{_q(ref)}/row?" + urllib.parse.urlencode({"id": cid}))
 
+    # The custom_id is a button, so a keyboard opens a row as a click does.
     rows = "".join(
         f'<tr class="row" data-url="{row_url(cid)}">'
-        f'<td>{escape(cid)}</td><td class="{escape(oc)}">{escape(oc)}</td>'
-        f"<td>{escape(prompt)}</td><td>{escape(answer)}</td></tr>"
+        f'<th scope="row"><button type="button" class="rowlink" aria-haspopup="dialog">'
+        f"{escape(cid)}</button></th><td>{status_badge(oc)}</td>"
+        f'<td class="text">{escape(prompt)}</td><td class="text">{escape(answer)}</td></tr>'
         for cid, oc, prompt, answer in page.rows
     )
 
-    def link(n: int, label: str) -> str:
+    def link(n: int, label: str, rel: str) -> str:
         if n < 1 or n > page.pages or n == page.page:
             return f'<span class="muted">{label}</span>'
         url = dash.url(f"/job/{_q(ref)}/results", outcome=outcome, q=query, page=n)
-        return f'<a href="{escape(url)}">{label}</a>'
+        return f'<a href="{escape(url)}" rel="{rel}">{label}</a>'
 
-    pager = (
-        f'<p id="pager">{link(page.page - 1, "&larr; previous")} page {page.page} of '
-        f"{page.pages} ({page.matched} rows) {link(page.page + 1, 'next &rarr;')}</p>"
-    )
+    def pager(where: str) -> str:
+        return (
+            f'<nav class="pager" id="pager-{where}" aria-label="pages, {where}">'
+            f"{link(page.page - 1, '&larr; previous', 'prev')} page {page.page} of "
+            f"{page.pages} ({page.matched} rows) {link(page.page + 1, 'next &rarr;', 'next')}"
+            "</nav>"
+        )
+
+    empty = "<tr><td colspan='4' class='muted'>no rows match</td></tr>"
     body = (
-        form + pager + '<table id="results"><tr><th>custom_id</th><th>outcome</th>'
-        f"<th>prompt</th><th>answer</th></tr>{rows}</table>" + pager
+        form
+        + pager("top")
+        + scroll_table(
+            "results", "results", ("custom_id", "outcome", "prompt", "answer"), rows or empty
+        )
+        + pager("bottom")
+        + "<p class='muted'>Open a row (its custom_id) to see its request and answer side by "
+        "side.</p>"
     )
     return layout(f"results of {ref}", body)
 
@@ -507,7 +765,9 @@ def create_app(dash: Dashboard) -> Starlette:
     async def require_token(
         request: Request, call_next: Callable[[Request], Awaitable[StarletteResponse]]
     ) -> StarletteResponse:
-        if request.url.path != "/login" and not has_cookie(request):
+        # The stylesheet is public (it holds nothing of the user's): the login pages use it too.
+        public = request.url.path in ("/login", STYLESHEET)
+        if not public and not has_cookie(request):
             return PlainTextResponse(
                 "forbidden: open the link `groq-batch ui` printed to sign this browser in",
                 status_code=403,
@@ -544,7 +804,7 @@ def create_app(dash: Dashboard) -> Starlette:
         return home
 
     def message_of(request: Request) -> str:
-        return request.query_params.get("msg", "")
+        return scrub(request.query_params.get("msg", ""))
 
     async def jobs(request: Request) -> HTMLResponse:
         return HTMLResponse(await run_in_threadpool(_jobs_page, dash, message_of(request)))
@@ -558,10 +818,15 @@ def create_app(dash: Dashboard) -> Starlette:
         return HTMLResponse(await run_in_threadpool(_job_page, dash, ref, message_of(request)))
 
     def job_status(ref: str) -> dict[str, Any]:
-        ids, _ = dash.resolve(ref)
-        item = _summarise(dash._batches(ids))
-        samples = dash._sample(",".join(ids), item["done"])
-        return {"items": {"job": item}, "chart": chart_points(samples)}
+        ids, record = dash.resolve(ref)
+        batches = dash._batches(ids, record=record)
+        item = _summarise(batches)
+        return {
+            "items": {"job": item},
+            "chart": dash.chart(ids, batches, item["done"]),
+            "ready": dash.cache.has(ids),
+            "indexed": dash.indexed(ids),
+        }
 
     async def job_api(request: Request) -> JSONResponse:
         return JSONResponse(await run_in_threadpool(job_status, request.path_params["ref"]))
@@ -586,21 +851,33 @@ def create_app(dash: Dashboard) -> Starlette:
         ids, record = dash.resolve(ref)
         try:
             if action == "cancel":
+                if all(is_terminal(b) for b in dash._batches(ids, record=record)):
+                    return "nothing to cancel: every batch has finished"
+                client = dash.client_for(record)
                 for batch_id in ids:
-                    dash.client.batches.cancel(batch_id)
+                    client.batches.cancel(batch_id)
                 if record is not None:
                     dash.registry.update_state(record.name, CANCELLED)
                 return f"cancel requested for {', '.join(ids)}"
             if action == "download":
-                paths = dash.job(ids).download(dash.download_dir / ref.replace(",", "_"))
+                paths = dash.job(ids, record).download(dash.download_dir / ref.replace(",", "_"))
                 return "downloaded: " + ", ".join(str(p) for p in paths)
-            new = dash.job(ids).resubmit(inputs=dash.inputs(record))
+            # The button says "failed rows": all of them, as before (the CLI's resubmit leaves
+            # out permanent failures unless --include-permanent; the dashboard has no switch).
+            new = dash.job(ids, record).resubmit(inputs=dash.inputs(record), include_permanent=True)
             if new is None:
                 return "nothing to resubmit: every request succeeded"
-            name = dash.registry.record(new.ids, endpoint=dash.endpoint, retry_of=ids).name
+            name = dash.registry.record(
+                new.ids,
+                endpoint=record.endpoint if record is not None else dash.endpoint,
+                provider=dash.client_for(record).provider,
+                retry_of=ids,
+            ).name
             return f"resubmitted the failed rows as job {name}"
         except Exception as exc:
-            return f"{action} failed: {exc}"
+            # The message goes into a redirect's URL (browser history, proxy logs): a key a
+            # server echoed in its error must not.
+            return scrub(f"{action} failed: {exc}")
 
     async def action(request: Request) -> RedirectResponse:
         ref, what = request.path_params["ref"], request.path_params["action"]
@@ -609,7 +886,15 @@ def create_app(dash: Dashboard) -> Starlette:
         message = await run_in_threadpool(act, ref, what)
         return RedirectResponse(dash.url(f"/job/{_q(ref)}", msg=message), status_code=303)
 
+    css = (Path(__file__).parent / "static" / "dashboard.css").read_bytes()
+
+    async def stylesheet(request: Request) -> StarletteResponse:
+        return StarletteResponse(
+            css, media_type="text/css", headers={"cache-control": "max-age=300"}
+        )
+
     routes = [
+        Route(STYLESHEET, stylesheet),
         Route("/login", login),
         Route("/", jobs),
         Route("/api/overview", overview),
@@ -619,7 +904,14 @@ def create_app(dash: Dashboard) -> Starlette:
         Route("/job/{ref}/row", row),
         Route("/job/{ref}/{action:str}", action, methods=["POST"]),
     ]
+
+    async def refused(request: Request, exc: Exception) -> StarletteResponse:
+        # No key may go where the job lives: say why, as a page, not as a 500.
+        body = f"<p id='refused'>{escape(scrub(str(exc)))}</p>"
+        return HTMLResponse(layout("groq-batch: job refused", body), status_code=409)
+
     return Starlette(
+        exception_handlers={JobKeyError: refused},
         routes=routes,
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost"]),

@@ -14,11 +14,12 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from groq_batch.estimate import CostTally
 from groq_batch.results import BatchResult
 
 __all__ = ["PAGE_SIZE", "Page", "ResultsCache"]
@@ -32,7 +33,14 @@ CREATE TABLE rows (
     outcome TEXT NOT NULL,
     prompt TEXT NOT NULL,
     answer TEXT NOT NULL,
-    tokens INTEGER NOT NULL
+    tokens INTEGER NOT NULL,
+    -- When the answer was made (the response body's `created`, epoch seconds), if it says.
+    finished INTEGER
+);
+-- What the whole job used: its actual cost, summed once while indexing.
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 -- The full JSON lives apart: filters and counts scan only the small table above.
 CREATE TABLE json (
@@ -91,6 +99,12 @@ def _tokens_of(result: BatchResult) -> int:
     return total if isinstance(total, int) else 0
 
 
+def _finished_of(result: BatchResult) -> int | None:
+    raw = result.raw_body
+    created = raw.get("created") if raw is not None else None
+    return created if isinstance(created, int) and not isinstance(created, bool) else None
+
+
 def _row(n: int, result: BatchResult) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     request = result.request
     row = (
@@ -100,6 +114,7 @@ def _row(n: int, result: BatchResult) -> tuple[tuple[Any, ...], tuple[Any, ...]]
         _prompt_of(request.body if request is not None else None),
         _answer_of(result),
         _tokens_of(result),
+        _finished_of(result),
     )
     blobs = (
         n,
@@ -107,6 +122,13 @@ def _row(n: int, result: BatchResult) -> tuple[tuple[Any, ...], tuple[Any, ...]]
         json.dumps(result.line, ensure_ascii=False) if result.line is not None else None,
     )
     return row, blobs
+
+
+def _cost_of(tally: CostTally) -> dict[str, Any]:
+    """The tally's batch cost, or None when any model that answered has no price."""
+    costs = [m.batch_cost for m in tally.models.values() if m.billed_requests]
+    known = all(c is not None for c in costs)
+    return {"batch_cost": sum(c for c in costs if c is not None) if known else None}
 
 
 class ResultsCache:
@@ -131,7 +153,8 @@ class ResultsCache:
             The path (it may not exist yet).
         """
         key = hashlib.sha256(",".join(batch_ids).encode()).hexdigest()[:24]
-        return self.directory / f"results-{key}.sqlite3"
+        # v2: rows record when each answer was made, and the file holds the actual cost.
+        return self.directory / f"results-v2-{key}.sqlite3"
 
     def has(self, batch_ids: Sequence[str]) -> bool:
         """Whether a job's results are cached.
@@ -144,7 +167,14 @@ class ResultsCache:
         """
         return self.path(batch_ids).exists()
 
-    def build(self, batch_ids: Sequence[str], results: Iterable[BatchResult]) -> None:
+    def build(
+        self,
+        batch_ids: Sequence[str],
+        results: Iterable[BatchResult],
+        *,
+        provider: str = "groq",
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
         """Store a finished job's results, once; concurrent callers wait for the first.
 
         The file is written under a temporary name and renamed: a crash leaves no half cache.
@@ -152,7 +182,10 @@ class ResultsCache:
         Args:
             batch_ids: The job's batch ids.
             results: Its joined results (consumed only if the cache does not exist yet).
+            provider: Whose price list gives the actual cost.
+            on_progress: Called with the number of rows indexed so far, every 1,000 rows.
         """
+        tally = CostTally.for_provider(provider)
         target = self.path(batch_ids)
         with self._guard:
             lock = self._locks.setdefault(target.name, threading.Lock())
@@ -166,14 +199,22 @@ class ResultsCache:
                 with contextlib.closing(sqlite3.connect(tmp)) as db:
                     db.executescript(_SCHEMA)
                     with db:
-                        numbered = enumerate(results)
+                        numbered = enumerate(map(tally.add, results))
+                        indexed = 0
                         while pairs := [_row(n, r) for n, r in itertools.islice(numbered, 1000)]:
                             db.executemany(
-                                "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?)", [p[0] for p in pairs]
+                                "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                [p[0] for p in pairs],
                             )
                             db.executemany(
                                 "INSERT INTO json VALUES (?, ?, ?)", [p[1] for p in pairs]
                             )
+                            indexed += len(pairs)
+                            if on_progress is not None:
+                                on_progress(indexed)
+                        db.execute(
+                            "INSERT INTO meta VALUES ('cost', ?)", (json.dumps(_cost_of(tally)),)
+                        )
                     db.execute("CREATE INDEX rows_by_outcome ON rows(outcome, n)")
                     db.execute("CREATE INDEX rows_by_id ON rows(custom_id)")
                     db.commit()
@@ -201,6 +242,40 @@ class ResultsCache:
             counts = dict(db.execute("SELECT outcome, count(*) FROM rows GROUP BY outcome"))
             (tokens,) = db.execute("SELECT coalesce(sum(tokens), 0) FROM rows").fetchone()
         return counts, int(tokens)
+
+    def cost(self, batch_ids: Sequence[str]) -> float | None:
+        """The job's actual cost at batch prices, from its answers' usage.
+
+        Args:
+            batch_ids: The job's batch ids.
+
+        Returns:
+            US dollars, or None when a model it used has no known price.
+        """
+        with self._read(batch_ids) as db:
+            (value,) = db.execute("SELECT value FROM meta WHERE key = 'cost'").fetchone()
+        cost = json.loads(value)["batch_cost"]
+        return float(cost) if isinstance(cost, int | float) else None
+
+    def completions(self, batch_ids: Sequence[str]) -> list[tuple[int, int]]:
+        """How many answers were made by each second, from each answer's ``created`` time.
+
+        Args:
+            batch_ids: The job's batch ids.
+
+        Returns:
+            ``(epoch second, answers made by then)`` per second that saw an answer, in order.
+        """
+        with self._read(batch_ids) as db:
+            seconds = db.execute(
+                "SELECT finished, count(*) FROM rows WHERE finished IS NOT NULL "
+                "GROUP BY finished ORDER BY finished"
+            ).fetchall()
+        out, total = [], 0
+        for second, count in seconds:
+            total += int(count)
+            out.append((int(second), total))
+        return out
 
     def page(
         self, batch_ids: Sequence[str], *, outcome: str = "", query: str = "", page: int = 1
@@ -250,11 +325,13 @@ class ResultsCache:
             custom_id: The row's ``custom_id``.
 
         Returns:
-            ``{"custom_id", "outcome", "request", "response"}``, or None if there is no such row.
+            ``{"custom_id", "outcome", "request", "response", "prompt", "answer"}`` (the last
+            two as text), or None if there is no such row.
         """
         with self._read(batch_ids) as db:
             found = db.execute(
-                "SELECT custom_id, outcome, request, response FROM rows JOIN json USING (n) "
+                "SELECT custom_id, outcome, request, response, prompt, answer "
+                "FROM rows JOIN json USING (n) "
                 "WHERE custom_id = ? ORDER BY n LIMIT 1",
                 (custom_id,),
             ).fetchone()
@@ -265,4 +342,6 @@ class ResultsCache:
             "outcome": found[1],
             "request": json.loads(found[2]) if found[2] else None,
             "response": json.loads(found[3]) if found[3] else None,
+            "prompt": found[4],
+            "answer": found[5],
         }

@@ -8,22 +8,10 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-__all__ = ["chart_points", "layout", "local_time", "progress"]
+__all__ = ["STYLESHEET", "chart_points", "layout", "local_time", "progress", "status_badge", "tone"]
 
-_STYLE = """
-body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}
-table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}
-th,td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#f4f4f4}
-.bar{width:160px;height:12px;background:#eee;border-radius:3px;display:inline-block}
-.bar>span{display:block;height:100%;background:#2a7;border-radius:3px}
-.muted{color:#888}.msg{background:#ffe;border:1px solid #cc8;padding:6px;margin:.5em 0}
-tr.row{cursor:pointer}tr.row:hover{background:#f0f6ff}
-.request_error,.batch_error,.expired,.cancelled,.missing{color:#b22}
-pre{white-space:pre-wrap;max-height:60vh;overflow:auto;background:#f8f8f8;padding:6px}
-dialog{width:80vw}table.job td:nth-child(-n+2),table.job th:nth-child(-n+2){display:none}
-form.inline{display:inline}
-"""
+# The stylesheet is a file of the package, served by the dashboard (never from a CDN).
+STYLESHEET = "/static/dashboard.css"
 
 # One tiny script: poll a JSON endpoint every second and patch the elements it names; open a
 # results row's JSON in a dialog. Its fetches are same-origin, so they carry the session cookie.
@@ -40,11 +28,19 @@ function setText(id, text){const el = document.getElementById(id); if (el) el.te
 function applyBatches(data){
   for (const [key, b] of Object.entries(data.items)) {
     setText('status-' + key, b.status);
+    const st = document.getElementById('status-' + key);
+    if (st) st.className = 'status ' + b.tone;
     setText('done-' + key, b.done + '/' + b.total + (b.failed ? ' (' + b.failed + ' failed)' : ''));
     setText('finished-' + key, b.finished);
     const bar = document.getElementById('bar-' + key);
-    if (bar) bar.style.width = b.percent + '%';
+    if (bar) {
+      bar.style.width = b.percent + '%';
+      bar.parentElement.setAttribute('aria-valuenow', Math.round(b.percent));
+    }
   }
+  if (data.indexed !== undefined) setText('indexed', data.indexed);
+  // A finished job's page drawn while its results were indexing: show them now.
+  if (data.ready && document.getElementById('indexing')) location.reload();
   if (data.chart) {
     const line = document.getElementById('chart-line');
     if (line) line.setAttribute('points', data.chart);
@@ -54,9 +50,16 @@ document.addEventListener('click', async (ev) => {
   const tr = ev.target.closest('tr.row');
   if (!tr) return;
   const r = await fetch(tr.dataset.url);
-  const dlg = document.getElementById('row-dialog');
-  document.getElementById('row-json').textContent = JSON.stringify(await r.json(), null, 2);
-  dlg.showModal();
+  const row = await r.json();
+  const answer = row.response === null ? '(no answer: ' + row.outcome + ')'
+    : JSON.stringify(row.response, null, 2);
+  setText('row-title', row.custom_id + ' · ' + row.outcome);
+  setText('row-request', row.request === null ? '(no request recorded)'
+    : JSON.stringify(row.request, null, 2));
+  setText('row-answer', answer);
+  setText('row-prompt-text', row.prompt || '(no prompt text)');
+  setText('row-answer-text', row.answer || '(no answer text)');
+  document.getElementById('row-dialog').showModal();
 });
 """
 
@@ -86,9 +89,43 @@ def progress(key: str, percent: float) -> str:
         HTML.
     """
     return (
-        f'<span class="bar"><span id="bar-{escape(key)}" style="width:{percent:.1f}%">'
-        "</span></span>"
+        f'<span class="bar" role="progressbar" aria-label="progress" aria-valuemin="0" '
+        f'aria-valuemax="100" aria-valuenow="{percent:.0f}">'
+        f'<span id="bar-{escape(key)}" style="width:{percent:.1f}%"></span></span>'
     )
+
+
+def tone(status: str) -> str:
+    """The colour class of a status or outcome: ``ok``, ``bad``, ``run`` or ``warn``.
+
+    Args:
+        status: A batch status (or several, comma-separated) or a result outcome.
+
+    Returns:
+        The class name.
+    """
+    parts = set(status.split(","))
+    if parts & {"failed", "expired", "request_error", "batch_error", "missing", "unavailable"}:
+        return "bad"
+    if parts & {"cancelled", "cancelling", "expired_row"}:
+        return "warn"
+    if parts <= {"completed", "succeeded", "ended"}:
+        return "ok"
+    return "run"
+
+
+def status_badge(status: str, *, element_id: str = "") -> str:
+    """A status or outcome as a coloured badge; the word is always written, never colour alone.
+
+    Args:
+        status: The status text.
+        element_id: The id the poller updates, if any.
+
+    Returns:
+        HTML.
+    """
+    ident = f' id="{escape(element_id)}"' if element_id else ""
+    return f'<span class="status {tone(status)}"{ident}>{escape(status)}</span>'
 
 
 def chart_points(samples: Sequence[tuple[float, int]], width: int = 600, height: int = 160) -> str:
@@ -123,16 +160,29 @@ def layout(title: str, body: str, *, message: str = "") -> str:
     Returns:
         The page.
     """
-    notice = f'<div class="msg" id="message">{escape(message)}</div>' if message else ""
+    notice = (
+        f'<div class="msg" id="message" role="status">{escape(message)}</div>' if message else ""
+    )
     return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>{escape(title)} · groq-batch</title><style>{_STYLE}</style>"
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(title)} · groq-batch</title>"
+        f"<link rel='stylesheet' href='{STYLESHEET}'>"
         # In the head, so that a page's own script below can call poll().
         f"<script>{_SCRIPT}</script></head>"
-        "<body>"
-        f'<p><a href="/">jobs</a></p><h1>{escape(title)}</h1>{notice}{body}'
-        '<dialog id="row-dialog"><form method="dialog"><button>close</button></form>'
-        '<pre id="row-json"></pre></dialog></body></html>'
+        "<body><header class='top'><span class='brand'>groq-batch</span>"
+        '<nav aria-label="main"><a href="/">jobs</a></nav></header>'
+        f"<main><h1>{escape(title)}</h1>{notice}{body}</main>"
+        '<dialog id="row-dialog" aria-labelledby="row-title">'
+        '<h2 id="row-title">row</h2><div class="sbs">'
+        '<section aria-labelledby="row-request-h"><h3 id="row-request-h">request</h3>'
+        '<p class="said" id="row-prompt-text"></p>'
+        '<pre id="row-request" tabindex="0" aria-labelledby="row-request-h"></pre></section>'
+        '<section aria-labelledby="row-answer-h"><h3 id="row-answer-h">answer</h3>'
+        '<p class="said" id="row-answer-text"></p>'
+        '<pre id="row-answer" tabindex="0" aria-labelledby="row-answer-h"></pre></section>'
+        '</div><form method="dialog"><button id="row-close">close</button></form></dialog>'
+        "</body></html>"
     )
 
 
@@ -146,3 +196,23 @@ def script_call(url: str) -> str:
         A ``<script>`` element.
     """
     return f"<script>poll({json.dumps(url)}, applyBatches);</script>"
+
+
+def scroll_table(table_id: str, label: str, head: Sequence[str], rows: str) -> str:
+    """A table in a keyboard-scrollable box, with a sticky header row.
+
+    Args:
+        table_id: The table's id.
+        label: What the table is, for screen readers (the box is a named region).
+        head: The column headings.
+        rows: The body's ``<tr>`` elements.
+
+    Returns:
+        HTML.
+    """
+    heads = "".join(f'<th scope="col">{escape(h)}</th>' for h in head)
+    return (
+        f'<div class="scroll" role="region" tabindex="0" aria-label="{escape(label)}">'
+        f'<table id="{escape(table_id)}"><thead><tr>{heads}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )

@@ -1,7 +1,7 @@
 """Retries, Retry-After, timeouts, drops and the no-duplicate create, against the real local server.
 
 Waits between attempts are recorded instead of slept; only the server's injected delays take
-wall-clock time, and they are kept short.
+wall-clock time, and they are kept short. Written once for both flavours.
 """
 
 from __future__ import annotations
@@ -17,23 +17,25 @@ from groq_batch import (
     APIConnectionError,
     APITimeoutError,
     AsyncGroq,
-    Groq,
+    AsyncTiming,
     InternalServerError,
     RateLimitError,
 )
-from tests.client_support import API_KEY, AsyncSleeps, Sleeps
+from tests.client_support import API_KEY, AsyncSleeps
 from tests.server_support import jsonl, request_line
 
 if TYPE_CHECKING:
     from groq_batch_server import LocalServer
 
+pytestmark = pytest.mark.anyio
+
 CREATE = r"/openai/v1/batches$"
 
 
-def client_for(server: LocalServer, **options: object) -> tuple[Groq, Sleeps]:
-    client = Groq(api_key=API_KEY, base_url=server.base_url, **options)  # type: ignore[arg-type]
-    sleeps = Sleeps()
-    client._transport.sleep = sleeps
+def client_for(server: LocalServer, **options: object) -> tuple[AsyncGroq, AsyncSleeps]:
+    sleeps = AsyncSleeps()
+    timing = AsyncTiming(sleep=sleeps)
+    client = AsyncGroq(api_key=API_KEY, base_url=server.base_url, timing=timing, **options)  # type: ignore[arg-type]
     return client, sleeps
 
 
@@ -43,22 +45,23 @@ def fault(server: LocalServer, **rule: object) -> None:
     server.faults.add(FaultRule(**rule))  # type: ignore[arg-type]
 
 
-def upload(client: Groq) -> str:
-    return client.files.create(file=("in.jsonl", jsonl([request_line(1), request_line(2)]))).id
+async def upload(client: AsyncGroq) -> str:
+    lines = jsonl([request_line(1), request_line(2)])
+    return (await client.files.create(file=("in.jsonl", lines))).id
 
 
-def create(client: Groq, file_id: str) -> str:
-    batch = client.batches.create(
+async def create(client: AsyncGroq, file_id: str) -> str:
+    batch = await client.batches.create(
         input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="24h"
     )
     return batch.id
 
 
-def all_batch_ids(client: Groq) -> list[str]:
-    return [b.id for b in client.batches.list(limit=100)]
+async def all_batch_ids(client: AsyncGroq) -> list[str]:
+    return [b.id async for b in client.batches.list(limit=100)]
 
 
-def test_429_with_retry_after_is_waited_out(local_server: LocalServer) -> None:
+async def test_429_with_retry_after_is_waited_out(local_server: LocalServer) -> None:
     client, sleeps = client_for(local_server)
     fault(
         local_server,
@@ -69,48 +72,48 @@ def test_429_with_retry_after_is_waited_out(local_server: LocalServer) -> None:
         method="GET",
         path=r"/openai/v1/batches$",
     )
-    assert client.batches.list().data == []
+    assert (await client.batches.list()).data == []
     assert sleeps == [1.0, 1.0]
 
 
-def test_5xx_on_an_upload_is_retried_and_stores_one_file(local_server: LocalServer) -> None:
+async def test_5xx_on_an_upload_is_retried_and_stores_one_file(local_server: LocalServer) -> None:
     client, sleeps = client_for(local_server)
     fault(
         local_server, kind="status", status=503, times=1, method="POST", path=r"/openai/v1/files$"
     )
-    stored = client.files.create(file=("in.jsonl", jsonl([request_line(1)])))
-    assert [f.id for f in client.files.list().data] == [stored.id]
+    stored = await client.files.create(file=("in.jsonl", jsonl([request_line(1)])))
+    assert [f.id for f in (await client.files.list()).data] == [stored.id]
     assert len(sleeps) == 1
 
 
-def test_a_read_timeout_on_a_get_is_retried(local_server: LocalServer) -> None:
+async def test_a_read_timeout_on_a_get_is_retried(local_server: LocalServer) -> None:
     client, sleeps = client_for(local_server)
-    file_id = upload(client)
+    file_id = await upload(client)
     fault(local_server, kind="delay", seconds=0.6, times=1, method="GET", path=r"/openai/v1/files/")
-    assert client.files.info(file_id, timeout=0.2).id == file_id
+    assert (await client.files.info(file_id, timeout=0.2)).id == file_id
     assert len(sleeps) == 1
 
 
-def test_a_timeout_after_the_budget_raises(local_server: LocalServer) -> None:
+async def test_a_timeout_after_the_budget_raises(local_server: LocalServer) -> None:
     client, sleeps = client_for(local_server, max_retries=1, timeout=0.15)
     fault(local_server, kind="delay", seconds=0.5, times=2, method="GET", path=r"/openai/v1/files$")
     with pytest.raises(APITimeoutError):
-        client.files.list()
+        await client.files.list()
     assert len(sleeps) == 1
 
 
-def test_a_dropped_connection_on_a_get_is_retried(local_server: LocalServer) -> None:
+async def test_a_dropped_connection_on_a_get_is_retried(local_server: LocalServer) -> None:
     client, sleeps = client_for(local_server)
     fault(local_server, kind="drop", times=1, method="GET", path=r"/openai/v1/files$")
-    assert client.files.list().data == []
+    assert (await client.files.list()).data == []
     assert len(sleeps) == 1
 
 
-def test_timeout_after_the_server_created_the_batch_makes_no_duplicate(
+async def test_timeout_after_the_server_created_the_batch_makes_no_duplicate(
     local_server: LocalServer,
 ) -> None:
     client, sleeps = client_for(local_server)
-    file_id = upload(client)
+    file_id = await upload(client)
     fault(
         local_server,
         kind="delay",
@@ -120,15 +123,17 @@ def test_timeout_after_the_server_created_the_batch_makes_no_duplicate(
         path=CREATE,
         after_handler=True,
     )
-    batch_id = client.batches.create(
-        input_file_id=file_id,
-        endpoint="/v1/chat/completions",
-        completion_window="24h",
-        metadata={"job": "nightly"},
-        timeout=0.2,
+    batch_id = (
+        await client.batches.create(
+            input_file_id=file_id,
+            endpoint="/v1/chat/completions",
+            completion_window="24h",
+            metadata={"job": "nightly"},
+            timeout=0.2,
+        )
     ).id
-    assert all_batch_ids(client) == [batch_id]
-    stored = client.batches.retrieve(batch_id)
+    assert await all_batch_ids(client) == [batch_id]
+    stored = await client.batches.retrieve(batch_id)
     assert stored.metadata is not None
     assert stored.metadata["job"] == "nightly"
     assert stored.metadata[IDEMPOTENCY_METADATA_KEY].startswith("gb_")
@@ -136,21 +141,21 @@ def test_timeout_after_the_server_created_the_batch_makes_no_duplicate(
 
 
 @pytest.mark.parametrize("after_handler", [True, False])
-def test_a_dropped_create_makes_exactly_one_batch(
+async def test_a_dropped_create_makes_exactly_one_batch(
     local_server: LocalServer, after_handler: bool
 ) -> None:
     client, _ = client_for(local_server)
-    file_id = upload(client)
+    file_id = await upload(client)
     fault(
         local_server, kind="drop", times=1, method="POST", path=CREATE, after_handler=after_handler
     )
-    batch_id = create(client, file_id)
-    assert all_batch_ids(client) == [batch_id]
+    batch_id = await create(client, file_id)
+    assert await all_batch_ids(client) == [batch_id]
 
 
-def test_a_gateway_error_after_acting_makes_no_duplicate(local_server: LocalServer) -> None:
+async def test_a_gateway_error_after_acting_makes_no_duplicate(local_server: LocalServer) -> None:
     client, _ = client_for(local_server)
-    file_id = upload(client)
+    file_id = await upload(client)
     fault(
         local_server,
         kind="status",
@@ -160,25 +165,25 @@ def test_a_gateway_error_after_acting_makes_no_duplicate(local_server: LocalServ
         path=CREATE,
         after_handler=True,
     )
-    batch_id = create(client, file_id)
-    assert all_batch_ids(client) == [batch_id]
+    batch_id = await create(client, file_id)
+    assert await all_batch_ids(client) == [batch_id]
 
 
-def test_with_markers_off_an_ambiguous_create_is_raised_not_retried(
+async def test_with_markers_off_an_ambiguous_create_is_raised_not_retried(
     local_server: LocalServer,
 ) -> None:
     client, sleeps = client_for(local_server, idempotent_creates=False)
-    file_id = upload(client)
+    file_id = await upload(client)
     fault(local_server, kind="drop", times=1, method="POST", path=CREATE, after_handler=True)
     with pytest.raises(APIConnectionError):
-        create(client, file_id)
-    stored = client.batches.list(limit=100).data
+        await create(client, file_id)
+    stored = (await client.batches.list(limit=100)).data
     assert len(stored) == 1
     assert stored[0].metadata is None  # no marker was sent
     assert sleeps == []
 
 
-def test_an_ambiguous_upload_is_raised_not_repeated(local_server: LocalServer) -> None:
+async def test_an_ambiguous_upload_is_raised_not_repeated(local_server: LocalServer) -> None:
     client, _ = client_for(local_server)
     fault(
         local_server,
@@ -189,78 +194,49 @@ def test_an_ambiguous_upload_is_raised_not_repeated(local_server: LocalServer) -
         after_handler=True,
     )
     with pytest.raises(APIConnectionError):
-        upload(client)
-    assert len(client.files.list().data) == 1
+        await upload(client)
+    assert len((await client.files.list()).data) == 1
 
 
-def test_cancel_after_a_dropped_answer_returns_the_cancelling_batch(
+async def test_cancel_after_a_dropped_answer_returns_the_cancelling_batch(
     make_local_server: Callable[..., LocalServer],
 ) -> None:
     # Slow requests keep the batch in progress while it is cancelled.
     server = make_local_server(request_latency=5.0)
     client, _ = client_for(server)
-    batch_id = create(client, upload(client))
+    batch_id = await create(client, await upload(client))
     fault(server, kind="drop", times=1, method="POST", path=r"/cancel$", after_handler=True)
-    result = client.batches.cancel(batch_id)
+    result = await client.batches.cancel(batch_id)
     assert result.id == batch_id
     assert result.status in ("cancelling", "cancelled")
 
 
-@pytest.mark.anyio
-async def test_async_timeout_after_the_server_created_the_batch_makes_no_duplicate(
-    local_server: LocalServer,
-) -> None:
-    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url)
-    sleeps = AsyncSleeps()
-    client._transport.sleep = sleeps
-    async with client:
-        stored = await client.files.create(file=("in.jsonl", jsonl([request_line(1)])))
-        fault(
-            local_server,
-            kind="delay",
-            seconds=0.6,
-            times=1,
-            method="POST",
-            path=CREATE,
-            after_handler=True,
-        )
-        batch = await client.batches.create(
-            input_file_id=stored.id,
-            endpoint="/v1/chat/completions",
-            completion_window="24h",
-            timeout=0.2,
-        )
-        ids = [b.id async for b in await client.batches.list()]
-    assert ids == [batch.id]
-    assert len(sleeps) == 1
-
-
-def test_max_retries_zero_sends_once(local_server: LocalServer) -> None:
+async def test_max_retries_zero_sends_once(local_server: LocalServer) -> None:
     client, sleeps = client_for(local_server, max_retries=0)
     fault(local_server, kind="status", status=429, times=-1, method="GET")
     with pytest.raises(RateLimitError):
-        client.files.list()
+        await client.files.list()
     assert len(local_server.faults.history) == 1
     assert sleeps == []
 
 
-def test_with_options_changes_the_budget(local_server: LocalServer) -> None:
+async def test_with_options_changes_the_budget(local_server: LocalServer) -> None:
     client, sleeps = client_for(local_server, max_retries=0)
     fault(local_server, kind="status", status=503, times=4, method="GET")
-    assert client.with_options(max_retries=4).files.list().data == []
+    assert (await client.with_options(max_retries=4).files.list()).data == []
     assert len(local_server.faults.history) == 4
     assert len(sleeps) == 4
 
 
-def test_a_retried_upload_sends_the_whole_file_again(local_server: LocalServer) -> None:
+async def test_a_retried_upload_sends_the_whole_file_again(local_server: LocalServer) -> None:
     client, sleeps = client_for(local_server)
     payload = jsonl([request_line(i) for i in range(2000)])
     fault(local_server, kind="status", status=503, method="POST", path=r"/openai/v1/files$")
     stream = io.BytesIO(payload)
-    stored = client.files.create(file=("in.jsonl", stream))
+    stored = await client.files.create(file=("in.jsonl", stream))
     assert len(sleeps) == 1
-    assert client.files.content(stored.id).read() == payload
-    assert [f.id for f in client.files.list().data] == [stored.id]
+    assert await (await client.files.content(stored.id)).read() == payload
+    assert [f.id for f in (await client.files.list()).data] == [stored.id]
     assert not stream.closed  # the caller's file object stays theirs
 
 
@@ -279,28 +255,28 @@ class _OneShot(io.RawIOBase):
         return len(chunk)
 
 
-def test_an_upload_that_cannot_rewind_is_not_retried(local_server: LocalServer) -> None:
+async def test_an_upload_that_cannot_rewind_is_not_retried(local_server: LocalServer) -> None:
     client, sleeps = client_for(local_server)
     fault(local_server, kind="status", status=503, method="POST", path=r"/openai/v1/files$")
     with pytest.raises(InternalServerError):
-        client.files.create(file=("in.jsonl", _OneShot(jsonl([request_line(1)]))))  # type: ignore[arg-type]
-    assert client.files.list().data == []
+        await client.files.create(file=("in.jsonl", _OneShot(jsonl([request_line(1)]))))  # type: ignore[arg-type]
+    assert (await client.files.list()).data == []
     assert sleeps == []
 
 
-def test_a_create_dropped_before_acting_is_reposted_with_the_same_marker_and_metadata(
+async def test_a_create_dropped_before_acting_is_reposted_with_the_same_marker_and_metadata(
     local_server: LocalServer,
 ) -> None:
     client, sleeps = client_for(local_server)
-    file_id = upload(client)
+    file_id = await upload(client)
     fault(local_server, kind="drop", method="POST", path=CREATE)
-    batch = client.batches.create(
+    batch = await client.batches.create(
         input_file_id=file_id,
         endpoint="/v1/chat/completions",
         completion_window="24h",
         metadata={"team": "a"},
     )
-    stored = client.batches.list(limit=100).data
+    stored = (await client.batches.list(limit=100)).data
     assert [b.id for b in stored] == [batch.id]
     assert stored[0].metadata is not None
     assert stored[0].metadata["team"] == "a"
@@ -308,10 +284,10 @@ def test_a_create_dropped_before_acting_is_reposted_with_the_same_marker_and_met
     assert len(sleeps) == 1
 
 
-def test_create_uses_a_callers_own_marker(local_server: LocalServer) -> None:
+async def test_create_uses_a_callers_own_marker(local_server: LocalServer) -> None:
     client, _ = client_for(local_server)
-    batch = client.batches.create(
-        input_file_id=upload(client),
+    batch = await client.batches.create(
+        input_file_id=await upload(client),
         endpoint="/v1/chat/completions",
         completion_window="24h",
         metadata={IDEMPOTENCY_METADATA_KEY: "order-42"},
@@ -320,50 +296,18 @@ def test_create_uses_a_callers_own_marker(local_server: LocalServer) -> None:
     assert batch.metadata[IDEMPOTENCY_METADATA_KEY] == "order-42"
 
 
-def test_create_raises_the_original_failure_when_the_look_up_fails(
+async def test_create_raises_the_original_failure_when_the_look_up_fails(
     local_server: LocalServer,
 ) -> None:
     client, _ = client_for(local_server)
-    file_id = upload(client)
+    file_id = await upload(client)
     fault(local_server, kind="delay", seconds=0.6, method="POST", path=CREATE, after_handler=True)
     fault(local_server, kind="drop", times=-1, method="GET", path=r"/openai/v1/batches$")
     with pytest.raises(APITimeoutError) as info:
-        client.batches.create(
+        await client.batches.create(
             input_file_id=file_id,
             endpoint="/v1/chat/completions",
             completion_window="24h",
             timeout=0.2,
         )
     assert isinstance(info.value.__cause__, APIConnectionError)
-
-
-@pytest.mark.anyio
-async def test_async_429_is_retried_after_the_servers_wait(local_server: LocalServer) -> None:
-    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url)
-    sleeps = AsyncSleeps()
-    client._transport.sleep = sleeps
-    fault(local_server, kind="status", status=429, retry_after="1", method="GET")
-    async with client:
-        assert (await client.files.list()).data == []
-    assert sleeps == [1.0]
-
-
-@pytest.mark.anyio
-async def test_async_ambiguous_upload_leaves_one_file(local_server: LocalServer) -> None:
-    client = AsyncGroq(api_key=API_KEY, base_url=local_server.base_url)
-    client._transport.sleep = AsyncSleeps()
-    fault(
-        local_server,
-        kind="drop",
-        method="POST",
-        path=r"/openai/v1/files$",
-        after_handler=True,
-    )
-    async with client:
-        try:
-            returned = (await client.files.create(file=("in.jsonl", b"{}\n"))).id
-        except APIConnectionError:
-            returned = None
-        stored = [f.id for f in (await client.files.list()).data]
-    assert len(stored) == 1
-    assert returned in (None, stored[0])
