@@ -1341,7 +1341,7 @@ def results_to_arrow(
     writer = TableWriter(sink, "parquet", inputs=inputs, json_mode=json_mode)
     # The writer's batching is reused; its Parquet output is dropped.
     for result in results:
-        row = inputs.row_of(result.custom_id) if inputs is not None else None
+        row = inputs._row_of_result(result) if inputs is not None else None
         if writer._add(row, _result_fields(result, writer.json_mode)):
             batches.append(writer._batch())
             writer._pending.clear()

@@ -12,7 +12,13 @@ import pytest
 
 from groq_batch.jsonl import write_jsonl
 from groq_batch.results import BatchResult, InputIndex, Outcome, ResultJoiner
-from groq_batch.tables import TableWriter, TextColumn, prompt_table, write_results
+from groq_batch.tables import (
+    TableWriter,
+    TextColumn,
+    prompt_table,
+    results_to_arrow,
+    write_results,
+)
 
 MODEL = "llama-3.1-8b-instant"
 
@@ -68,6 +74,9 @@ def test_results_joined_against_the_requests_file_find_their_rows_by_line(
     assert [r._entry for r in joined] == order[:400] + sorted(order[400:])
     # The row comes from the line number; the id-to-row map is never built.
     assert all(inputs._row_of_result(r) == int(r.custom_id[1:]) for r in joined)
+    assert inputs._rows is None
+    table = results_to_arrow(joined, inputs)
+    assert table.column("question").to_pylist() == [f"Q{int(r.custom_id[1:])}?" for r in joined]
     assert inputs._rows is None
     out = tmp_path / "a.parquet"
     write_results(joined, out, inputs=inputs)
