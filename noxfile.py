@@ -24,7 +24,8 @@ TS_TOOLS = "generator/typescript"
 
 
 def _install_dev(session: nox.Session) -> None:
-    session.install("-e", ".[dev]")
+    # The development tools are a PEP 735 dependency group, not a published extra.
+    session.install("-e", ".[server,cli,tables]", "--group", "dev")
 
 
 # axe-core for the dashboard's accessibility tests, pinned by its own small lockfile.
@@ -114,7 +115,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python=PYTHON, default=False, tags=["gen"])
 def generate(session: nox.Session) -> None:
     """Regenerate generated/ (Python, TypeScript) and the sync client from their sources."""
-    session.install("-e", ".[generate]")
+    session.install("-e", ".", "--group", "generate")
     session.run("python", "generator/regenerate.py")
     session.run("python", "generator/unasync.py")
     _npm_ci(session)
@@ -124,7 +125,7 @@ def generate(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def drift(session: nox.Session) -> None:
     """Fail when generated/ (Python or TypeScript), the sync client or its sync tests are stale."""
-    session.install("-e", ".[generate]")
+    session.install("-e", ".", "--group", "generate")
     # Every check runs, so one drift does not hide another.
     failed = []
     try:
@@ -159,7 +160,7 @@ def clients(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the documentation site into site/; warnings (broken links, references) fail."""
-    session.install("-e", ".[docs]")
+    session.install("-e", ".[server,cli]", "--group", "docs")
     # Quiet the plugins' banners about MkDocs' future, which are not about this site.
     env = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
     session.run("mkdocs", "build", "--strict", *session.posargs, env=env)
@@ -181,7 +182,7 @@ def record(session: nox.Session) -> None:
 @nox.session(python=PYTHON, default=False, tags=["bench"])
 def bench(session: nox.Session) -> None:
     """Benchmarks against groq, openai and raw httpx (not in CI); `nox -s bench -- --quick`."""
-    session.install("-e", ".[bench,tables]")
+    session.install("-e", ".[server,tables]", "--group", "bench")
     session.run("python", "-m", "benchmarks.suite", *session.posargs)
 
 
@@ -192,7 +193,7 @@ def bench(session: nox.Session) -> None:
 # the same decisions), so the mutated flavour is the async source.
 MUTANT_NAMES = [
     "groq_batch._retry.*",
-    "groq_batch.resources.batches.x__lookup_verdict*",
+    "groq_batch.batch_requests.x_lookup_verdict*",
     "groq_batch._async.batches.xǁAsyncBatchesǁ_find*",
     "groq_batch._async.files.xǁAsyncFilesǁ_find_upload*",
     "groq_batch._content.x_resume_*",

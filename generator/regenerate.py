@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,23 @@ PROVENANCE = ROOT / "generated" / "PROVENANCE.json"
 REQUEST_LINE_SCHEMA = ROOT / "overlays" / "groq_batch_server" / "request_line.schema.json"
 REQUEST_LINE = "BatchRequestLine"
 ANNOTATIONS = frozenset({"description", "examples", "example", "title", "$comment"})
-PINNED = {"openapi-python-client": "0.29.1", "ruff": "0.17.6"}
+
+
+def _group_pins(group: str) -> dict[str, str]:
+    """The exact pins (``name==version``) of a dependency group in pyproject.toml, includes too."""
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
+    pins: dict[str, str] = {}
+    for entry in groups[group]:
+        if isinstance(entry, dict):
+            pins.update(_group_pins(entry["include-group"]))
+        elif "==" in entry:
+            name, _, pinned = entry.partition("==")
+            pins[name.strip()] = pinned.strip()
+    return pins
+
+
+# Read from the `generate` dependency group, so the pins are written once (ruff's in its group).
+PINNED = _group_pins("generate")
 # The upstream templates our overrides in generator/templates/ were copied from. If the installed
 # generator's copy differs, the overrides must be re-made from the new upstream (README.md).
 UPSTREAM_TEMPLATES = {

@@ -22,11 +22,17 @@ import functools
 import re
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PINNED_RUFF = "0.17.6"
+# The one ruff pin, read from pyproject.toml's `ruff` dependency group.
+PINNED_RUFF = next(
+    entry.partition("==")[2]
+    for entry in tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]["ruff"]
+    if entry.startswith("ruff==")
+)
 
 # (pattern, replacement), applied in order to every line. Keep it short.
 SUBS: list[tuple[str, str]] = [

@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
     subprocess.run(
         [sys.executable, "-c", "import groq_batch_server.app, groq_batch, groq_batch._client, "
-         "groq_batch._async_workflow, groq_batch.results, groq, openai, httpx, anyio, h11"],
+         "groq_batch._async.workflow, groq_batch.results, groq, openai, httpx, anyio, h11"],
         env=child_env(), cwd=ROOT, check=False,
     )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="groq-batch-bench-") as tmp:

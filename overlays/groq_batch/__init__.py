@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from groq_batch.lazy import lazy_exports
+
 if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq as AsyncGroq
     from groq_batch._async.content import AsyncBinaryContent as AsyncBinaryContent
     from groq_batch._async.pagination import AsyncPage as AsyncPage
     from groq_batch._async.response import AsyncAPIResponse as AsyncAPIResponse
     from groq_batch._async.workflow import AsyncBatchJob as AsyncBatchJob
-    from groq_batch._client import InsecureTransportWarning as InsecureTransportWarning
     from groq_batch._errors import APIConnectionError as APIConnectionError
     from groq_batch._errors import APIError as APIError
     from groq_batch._errors import APIResponseValidationError as APIResponseValidationError
@@ -18,16 +19,29 @@ if TYPE_CHECKING:
     from groq_batch._errors import APITimeoutError as APITimeoutError
     from groq_batch._errors import AuthenticationError as AuthenticationError
     from groq_batch._errors import BadRequestError as BadRequestError
+    from groq_batch._errors import BatchNotFinishedError as BatchNotFinishedError
     from groq_batch._errors import CapacityExceededError as CapacityExceededError
     from groq_batch._errors import ConflictError as ConflictError
     from groq_batch._errors import GroqError as GroqError
     from groq_batch._errors import IncompleteContentError as IncompleteContentError
+    from groq_batch._errors import InsecureTransportWarning as InsecureTransportWarning
     from groq_batch._errors import InternalServerError as InternalServerError
+    from groq_batch._errors import InvalidTypeError as InvalidTypeError
+    from groq_batch._errors import InvalidValueError as InvalidValueError
+    from groq_batch._errors import JobKeyError as JobKeyError
+    from groq_batch._errors import JobNameError as JobNameError
+    from groq_batch._errors import JobSubmitError as JobSubmitError
+    from groq_batch._errors import MalformedResultError as MalformedResultError
+    from groq_batch._errors import MissingExtraError as MissingExtraError
     from groq_batch._errors import NotFoundError as NotFoundError
     from groq_batch._errors import PermissionDeniedError as PermissionDeniedError
     from groq_batch._errors import RateLimitError as RateLimitError
     from groq_batch._errors import RequestTooLargeError as RequestTooLargeError
+    from groq_batch._errors import TableInputError as TableInputError
     from groq_batch._errors import UnprocessableEntityError as UnprocessableEntityError
+    from groq_batch._errors import UnresolvedCreateError as UnresolvedCreateError
+    from groq_batch._errors import ValidationError as ValidationError
+    from groq_batch._errors import WaitTimeoutError as WaitTimeoutError
     from groq_batch._http_clients import DefaultAioHttpClient as DefaultAioHttpClient
     from groq_batch._http_clients import DefaultAsyncHttpxClient as DefaultAsyncHttpxClient
     from groq_batch._http_clients import DefaultHttpxClient as DefaultHttpxClient
@@ -47,10 +61,7 @@ if TYPE_CHECKING:
     from groq_batch._types import not_given as not_given
     from groq_batch._types import omit as omit
     from groq_batch._uploads import file_from_path as file_from_path
-    from groq_batch._workflow_core import BatchNotFinishedError as BatchNotFinishedError
-    from groq_batch._workflow_core import JobSubmitError as JobSubmitError
     from groq_batch._workflow_core import UploadProgress as UploadProgress
-    from groq_batch._workflow_core import WaitTimeoutError as WaitTimeoutError
     from groq_batch.estimate import ActualCost as ActualCost
     from groq_batch.estimate import Estimate as Estimate
     from groq_batch.estimate import actual_cost as actual_cost
@@ -60,7 +71,10 @@ if TYPE_CHECKING:
     from groq_batch.jsonl import chat_request as chat_request
     from groq_batch.jsonl import transcription_request as transcription_request
     from groq_batch.jsonl import translation_request as translation_request
-    from groq_batch.resources.batches import IDEMPOTENCY_METADATA_KEY as IDEMPOTENCY_METADATA_KEY
+    from groq_batch.local import LocalServerError as LocalServerError
+    from groq_batch.local import async_local_client as async_local_client
+    from groq_batch.local import local_client as local_client
+    from groq_batch.providers import IDEMPOTENCY_METADATA_KEY as IDEMPOTENCY_METADATA_KEY
     from groq_batch.results import BatchResult as BatchResult
     from groq_batch.results import JoinStats as JoinStats
     from groq_batch.results import Outcome as Outcome
@@ -68,16 +82,17 @@ if TYPE_CHECKING:
     from groq_batch.tables import requests_from_table as requests_from_table
     from groq_batch.validation import MetadataLimits as MetadataLimits
     from groq_batch.validation import Problem as Problem
-    from groq_batch.validation import ValidationError as ValidationError
     from groq_batch.validation import ValidationReport as ValidationReport
     from groq_batch.validation import validate as validate
     from groq_batch.validation import validate_metadata as validate_metadata
 
 __version__ = "0.1.0"
 
-# Each public name, and the module that defines it. They load on first use (PEP 562), so
-# `import groq_batch` costs almost nothing: httpx and the generated models load with the first
-# client, and the server, the CLI and terminal libraries never load unless asked for.
+# Each public name, and the module that defines it: the one list of names (`__all__` is made
+# from it; the imports above are for type checkers, and a test keeps the two the same). They
+# load on first use (PEP 562), so `import groq_batch` costs almost nothing: httpx and the
+# generated models load with the first client, and the server, the CLI and terminal libraries
+# never load unless asked for.
 _LAZY: dict[str, str] = {
     "APIResponse": "groq_batch._sync.response",
     "AsyncAPIResponse": "groq_batch._async.response",
@@ -97,13 +112,16 @@ _LAZY: dict[str, str] = {
     "APITimeoutError": "groq_batch._errors",
     "AsyncBatchJob": "groq_batch._async.workflow",
     "AsyncBinaryContent": "groq_batch._async.content",
+    "LocalServerError": "groq_batch.local",
+    "async_local_client": "groq_batch.local",
+    "local_client": "groq_batch.local",
     "AsyncGroq": "groq_batch._async.client",
     "AsyncPage": "groq_batch._async.pagination",
     "AsyncTiming": "groq_batch._timing",
     "AuthenticationError": "groq_batch._errors",
     "BadRequestError": "groq_batch._errors",
     "BatchJob": "groq_batch._sync.workflow",
-    "BatchNotFinishedError": "groq_batch._workflow_core",
+    "BatchNotFinishedError": "groq_batch._errors",
     "BatchRequest": "groq_batch.jsonl",
     "BatchResult": "groq_batch.results",
     "BinaryContent": "groq_batch._sync.content",
@@ -114,11 +132,19 @@ _LAZY: dict[str, str] = {
     "Estimate": "groq_batch.estimate",
     "Groq": "groq_batch._sync.client",
     "GroqError": "groq_batch._errors",
-    "IDEMPOTENCY_METADATA_KEY": "groq_batch.resources.batches",
+    "IDEMPOTENCY_METADATA_KEY": "groq_batch.providers",
     "IncompleteContentError": "groq_batch._errors",
-    "InsecureTransportWarning": "groq_batch._client",
+    "InsecureTransportWarning": "groq_batch._errors",
     "InternalServerError": "groq_batch._errors",
-    "JobSubmitError": "groq_batch._workflow_core",
+    "InvalidTypeError": "groq_batch._errors",
+    "InvalidValueError": "groq_batch._errors",
+    "JobKeyError": "groq_batch._errors",
+    "JobNameError": "groq_batch._errors",
+    "MalformedResultError": "groq_batch._errors",
+    "MissingExtraError": "groq_batch._errors",
+    "TableInputError": "groq_batch._errors",
+    "UnresolvedCreateError": "groq_batch._errors",
+    "JobSubmitError": "groq_batch._errors",
     "NOT_GIVEN": "groq_batch._types",
     "NotFoundError": "groq_batch._errors",
     "NotGiven": "groq_batch._types",
@@ -132,9 +158,9 @@ _LAZY: dict[str, str] = {
     "Timing": "groq_batch._timing",
     "UnprocessableEntityError": "groq_batch._errors",
     "UploadProgress": "groq_batch._workflow_core",
-    "ValidationError": "groq_batch.validation",
+    "ValidationError": "groq_batch._errors",
     "ValidationReport": "groq_batch.validation",
-    "WaitTimeoutError": "groq_batch._workflow_core",
+    "WaitTimeoutError": "groq_batch._errors",
     "actual_cost": "groq_batch.estimate",
     "chat_request": "groq_batch.jsonl",
     "JobRegistry": "groq_batch.jobs",
@@ -148,87 +174,11 @@ _LAZY: dict[str, str] = {
     "validate": "groq_batch.validation",
 }
 
-__all__ = [
-    "DEFAULT_MAX_RETRIES",
-    "DEFAULT_TIMEOUT",
-    "IDEMPOTENCY_METADATA_KEY",
-    "NOT_GIVEN",
-    "APIConnectionError",
-    "APIError",
-    "APIResponse",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "ActualCost",
-    "AsyncAPIResponse",
-    "AsyncBatchJob",
-    "AsyncBinaryContent",
-    "AsyncGroq",
-    "AsyncPage",
-    "AsyncTiming",
-    "AuthenticationError",
-    "BadRequestError",
-    "BatchJob",
-    "BatchNotFinishedError",
-    "BatchRequest",
-    "BatchResult",
-    "BinaryContent",
-    "CapacityExceededError",
-    "ConflictError",
-    "DefaultAioHttpClient",
-    "DefaultAsyncHttpxClient",
-    "DefaultHttpxClient",
-    "Estimate",
-    "Groq",
-    "GroqError",
-    "IncompleteContentError",
-    "InsecureTransportWarning",
-    "InternalServerError",
-    "JobRegistry",
-    "JobSubmitError",
-    "JoinStats",
-    "MetadataLimits",
-    "NotFoundError",
-    "NotGiven",
-    "Omit",
-    "Outcome",
-    "PermissionDeniedError",
-    "Problem",
-    "RateLimitError",
-    "RequestTooLargeError",
-    "ResultSummary",
-    "SyncPage",
-    "Timeout",
-    "Timing",
-    "UnprocessableEntityError",
-    "UploadProgress",
-    "ValidationError",
-    "ValidationReport",
-    "WaitTimeoutError",
-    "__version__",
-    "actual_cost",
-    "chat_request",
-    "estimate",
-    "file_from_path",
-    "not_given",
-    "omit",
-    "requests_from_table",
-    "transcription_request",
-    "translation_request",
-    "validate",
-    "validate_metadata",
-]
+# Constants, then classes, then functions, each alphabetical.
+__all__ = sorted([*_LAZY, "__version__"], key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'groq_batch' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from groq_batch import _flavours, _secrets
-from groq_batch._errors import GroqError
+from groq_batch._errors import (
+    GroqError,
+    InsecureTransportWarning,
+    InvalidTypeError,
+    InvalidValueError,
+)
 from groq_batch._http import Settings
 from groq_batch._types import (
     DEFAULT_TIMEOUT,
@@ -39,6 +44,8 @@ __all__ = [
     "InsecureTransportWarning",
 ]
 
+LOOPBACK_PLACEHOLDER_KEY = "no-key"
+"""What a client on a loopback base URL sends when no key is given."""
 REQUIRE_HTTPS_ENV = "GROQ_BATCH_REQUIRE_HTTPS"
 """Set to 1 to refuse a plain-http base URL to a non-loopback host instead of warning."""
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -67,13 +74,17 @@ def _resolve(
     """
     profile = get_provider(provider if provider is not None else os.environ.get(PROVIDER_ENV))
     raw_key = api_key if api_key is not None else os.environ.get(profile.api_key_env)
+    url, prefix = split_base_url(
+        base_url or os.environ.get(profile.base_url_env) or profile.base_url, profile
+    )
+    if not (raw_key or "").strip() and _is_loopback(httpx.URL(url).host):
+        # A server on this machine (`groq-batch serve`) needs no real key; one that requires
+        # a key answers 401 to this placeholder, which says so.
+        raw_key = LOOPBACK_PLACEHOLDER_KEY
     key = _clean_key(raw_key, profile.api_key_env)
     # Held for the life of the process: no error, traceback or log line will show it, even if
     # a server echoes it back.
     _secrets.hold(key)
-    url, prefix = split_base_url(
-        base_url or os.environ.get(profile.base_url_env) or profile.base_url, profile
-    )
     if require_https is None:
         require_https = os.environ.get(REQUIRE_HTTPS_ENV, "").strip().lower() in _TRUE
     _check_scheme(url, require_https)
@@ -83,12 +94,12 @@ def _resolve(
         timeout = own if own is not None and own != httpx.Timeout(5.0) else DEFAULT_TIMEOUT
     if max_retries is None:
         # The SDK's message and type, for code that catches it.
-        raise TypeError(
+        raise InvalidTypeError(
             "max_retries cannot be None. If you want to disable retries, pass `0`; if you want "
             "unlimited retries, pass `math.inf` or a very high number."
         )
     if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
-        raise ValueError(f"max_retries must be a non-negative int; got {max_retries!r}")
+        raise InvalidValueError(f"max_retries must be a non-negative int; got {max_retries!r}")
     return Settings(
         api_key=key,
         base_url=url,
@@ -176,10 +187,6 @@ def _check_scheme(url: str, require_https: bool) -> None:
     if require_https:
         raise GroqError(message.split(": anyone")[0] + "; refused because https is required.")
     warnings.warn(message, InsecureTransportWarning, stacklevel=4)
-
-
-class InsecureTransportWarning(GroqError, UserWarning):
-    """The client was configured to send the API key over plain http to a non-loopback host."""
 
 
 class _ClientInfo:
@@ -275,11 +282,11 @@ class _ClientInfo:
     ) -> dict[str, Any]:
         """The constructor arguments of a copy with some options replaced (the SDK's rules)."""
         if default_headers is not None and set_default_headers is not None:
-            raise ValueError(
+            raise InvalidValueError(
                 "The `default_headers` and `set_default_headers` arguments are mutually exclusive"
             )
         if default_query is not None and set_default_query is not None:
-            raise ValueError(
+            raise InvalidValueError(
                 "The `default_query` and `set_default_query` arguments are mutually exclusive"
             )
         settings = self._settings

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Final
 import httpx
 
 from groq_batch import _flavours
-from groq_batch._errors import GroqError, IncompleteContentError
+from groq_batch._errors import GroqError, IncompleteContentError, InvalidValueError
 
 if TYPE_CHECKING:
     from groq_batch._async.content import AsyncBinaryContent as AsyncBinaryContent
@@ -91,15 +91,15 @@ def resume_skip(response: httpx.Response, *, received: int, expected: int | None
     """
     total = expected_length(response)
     if expected is not None and total is not None and total != expected:
-        raise ValueError(f"the file is now {total} bytes, was {expected}")
+        raise InvalidValueError(f"the file is now {total} bytes, was {expected}")
     if response.status_code == 206:
         match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
         if match is None or int(match.group(1)) != received:
-            raise ValueError("the server resumed at the wrong offset")
+            raise InvalidValueError("the server resumed at the wrong offset")
         return 0
     if response.status_code == 200:
         return received
-    raise ValueError(f"unexpected status {response.status_code} for a resume")
+    raise InvalidValueError(f"unexpected status {response.status_code} for a resume")
 
 
 class _LineSplitter:

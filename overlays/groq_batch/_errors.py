@@ -1,8 +1,32 @@
 """The one exception hierarchy, and the one place that maps a status code to its class.
 
-Every error this package raises on purpose derives from `GroqError`. Errors about a response carry
-the `httpx.Request`, and status errors also the `httpx.Response`, the parsed error envelope and
-Groq's request id (`x-request-id`), so a support ticket can quote it.
+Every exception this package raises derives from `GroqError`; the ones a caller may already
+catch by a built-in class keep it as a second base (`ValidationError` is a `ValueError`,
+`WaitTimeoutError` a `TimeoutError`). Errors about a response carry the `httpx.Request`, and
+status errors also the `httpx.Response`, the parsed error envelope and Groq's request id
+(`x-request-id`), so a support ticket can quote it. The one warning,
+`InsecureTransportWarning`, is a `UserWarning` only: a warning is not an error to catch.
+
+The modules that raise these re-export them where users have always imported them
+(``groq_batch.validation.ValidationError``, ``groq_batch.jobs.JobNameError``...).
+
+    GroqError
+    ├── APIError: one request to the API
+    │   ├── APIStatusError: a 4xx or 5xx answer (one subclass per status)
+    │   ├── APIConnectionError, APITimeoutError: no answer
+    │   ├── APIResponseValidationError: an answer of the wrong shape
+    │   └── IncompleteContentError: a download cut short
+    ├── UnresolvedCreateError: a retried create whose first attempt could not be ruled out
+    ├── InvalidValueError (ValueError), InvalidTypeError (TypeError): a bad argument
+    ├── ValidationError (ValueError): a batch input the provider would refuse
+    ├── TableInputError (ValueError): a table that cannot become requests
+    ├── MalformedResultError (ValueError): a result body of the wrong shape
+    ├── JobNameError (ValueError): a job name malformed or taken
+    ├── JobKeyError: no key may be sent to where a recorded job lives
+    ├── MissingExtraError (ImportError, RuntimeError): an optional extra is not installed
+    ├── JobSubmitError: a split job failed part-way
+    ├── BatchNotFinishedError: results asked for too early
+    └── WaitTimeoutError (TimeoutError): ``wait`` reached its deadline
 """
 
 from __future__ import annotations
@@ -10,12 +34,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
-
 from groq_batch import _secrets
 
 if TYPE_CHECKING:
-    from groq_batch_api.models import Error
+    # Annotations only: validation, tables and the job registry raise these errors without
+    # loading an HTTP client.
+    from collections.abc import Sequence
+
+    import httpx
+
+    from groq_batch.tables import TableProblem
+    from groq_batch.validation import Problem
+    from groq_batch_api.models import Batch, Error
 
 __all__ = [
     "APIConnectionError",
@@ -25,16 +55,29 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchNotFinishedError",
     "CapacityExceededError",
     "ConflictError",
     "GroqError",
     "IncompleteContentError",
+    "InsecureTransportWarning",
     "InternalServerError",
+    "InvalidTypeError",
+    "InvalidValueError",
+    "JobKeyError",
+    "JobNameError",
+    "JobSubmitError",
+    "MalformedResultError",
+    "MissingExtraError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
+    "TableInputError",
     "UnprocessableEntityError",
+    "UnresolvedCreateError",
+    "ValidationError",
+    "WaitTimeoutError",
     "make_status_error",
 ]
 
@@ -215,6 +258,126 @@ class IncompleteContentError(APIError):
         self.expected = expected
 
 
+class UnresolvedCreateError(GroqError):
+    """The look-up after an ambiguous create could not rule out that the batch exists.
+
+    Raised instead of posting again, so a retried create never makes a second batch. The
+    batch may exist: look for its ``groq_batch_idempotency_key`` marker before creating anew.
+    """
+
+
+# ------------------------------------------------------------------ arguments and inputs
+class InvalidValueError(GroqError, ValueError):
+    """An argument whose value the package cannot use (an unknown provider, an empty id...)."""
+
+
+class InvalidTypeError(GroqError, TypeError):
+    """An argument of a type the package cannot use (a text-mode file, a foreign client...)."""
+
+
+class ValidationError(GroqError, ValueError):
+    """A batch input that Groq would reject; nothing was uploaded.
+
+    Attributes:
+        problems: Every problem found, each naming its line and field.
+        source: A name for the input.
+    """
+
+    def __init__(self, problems: list[Problem], *, source: str = "requests") -> None:
+        self.problems = problems
+        self.source = source
+        shown = "; ".join(str(p) for p in problems[:5])
+        more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        super().__init__(f"{source}: {len(problems)} problem(s): {shown}{more}")
+
+
+class TableInputError(GroqError, ValueError):
+    """An input table that cannot become requests; nothing was built or uploaded.
+
+    Attributes:
+        problems: Every problem found (the first ``MAX_PROBLEMS``), each naming row and column.
+        source: The file's path, or ``"table"``.
+    """
+
+    def __init__(self, problems: Sequence[TableProblem], *, source: str = "table") -> None:
+        self.problems = list(problems)
+        self.source = source
+        shown = "; ".join(str(p) for p in self.problems[:5])
+        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        super().__init__(f"{source}: {shown}{more}")
+
+
+class MalformedResultError(GroqError, ValueError):
+    """A result line's body does not have the shape its endpoint answers with.
+
+    Raised when the typed body (``BatchResult.body``) is asked for; the raw line is still
+    on ``BatchResult.line``.
+
+    Attributes:
+        custom_id: The result's ``custom_id``.
+    """
+
+    def __init__(self, custom_id: str, reason: str) -> None:
+        self.custom_id = custom_id
+        super().__init__(f"Result {custom_id!r}: the response body is malformed ({reason})")
+
+
+# ------------------------------------------------------------------------------------ jobs
+class JobNameError(GroqError, ValueError):
+    """A job name that is malformed, looks like a batch id, or is already taken."""
+
+
+class JobKeyError(GroqError):
+    """No key may be sent to where a recorded job lives: it is missing, or not that URL's."""
+
+
+class JobSubmitError(GroqError):
+    """Submitting a split job failed part-way.
+
+    Attributes:
+        batch_ids: The batches created before the failure; re-attach or cancel them.
+    """
+
+    def __init__(self, message: str, batch_ids: Sequence[str]) -> None:
+        self.batch_ids = list(batch_ids)
+        super().__init__(f"{message}; batches already created: {', '.join(batch_ids) or 'none'}")
+
+
+class BatchNotFinishedError(GroqError):
+    """Results were asked for before the batch reached a terminal status."""
+
+
+class WaitTimeoutError(GroqError, TimeoutError):
+    """``wait`` reached its deadline; the batches were left as they are.
+
+    Attributes:
+        batches: The last state seen of each batch.
+    """
+
+    def __init__(self, batches: Sequence[Batch], timeout: float) -> None:
+        from groq_batch.statuses import status_of
+
+        self.batches = list(batches)
+        states = ", ".join(f"{b.id}: {status_of(b)}" for b in batches)
+        super().__init__(f"Batches not finished after {timeout:g} s ({states})")
+
+
+class MissingExtraError(GroqError, ImportError, RuntimeError):
+    """A feature needs an optional extra that is not installed (the message names it).
+
+    An `ImportError`, as Python raises for a missing module, and a `RuntimeError`, as the SDKs
+    raise for a missing ``aiohttp`` extra, so code written for either still catches it.
+    """
+
+
+# -------------------------------------------------------------------------------- warnings
+class InsecureTransportWarning(UserWarning):
+    """The client was configured to send the API key over plain http to a non-loopback host.
+
+    A warning, not a `GroqError`: ``except GroqError`` never has to consider it.
+    """
+
+
 _STATUS_TO_ERROR: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -257,6 +420,8 @@ def _parse_envelope(body: object | None) -> Error | None:
 
 def _request_values(request: httpx.Request | None) -> list[str]:
     """The values of a request's secret headers (the key), and their part after a scheme."""
+    import httpx  # here: the module loads no HTTP client (validation and tables raise these)
+
     if not isinstance(request, httpx.Request):
         return []
     values = [v for k, v in request.headers.multi_items() if _secrets.is_secret_header(k)]

@@ -12,6 +12,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+# The one lazy-export helper, offered here too for the shared modules that have always used it.
+from groq_batch.lazy import lazy_exports
+
 if TYPE_CHECKING:
     from groq_batch._async.pagination import AsyncPage
     from groq_batch._pagination import AsyncPaginator
@@ -86,32 +89,6 @@ def async_paginate(
 def paginate(fetch_first: Callable[[], _T]) -> _T:
     """The sync form of `async_paginate`: fetch the first page now."""
     return fetch_first()
-
-
-def lazy_exports(owner: str, table: dict[str, str]) -> Callable[[str], object]:
-    """A module `__getattr__` (PEP 562) that re-exports each flavour's names on first use.
-
-    The shared modules (`_client`, `_content`, `_pagination`, `resources`) keep offering the
-    names they always had, without importing either flavour when they load: each flavour
-    imports them.
-
-    Args:
-        owner: The module's name, for the error message.
-        table: Each name, and the module that defines it.
-
-    Returns:
-        The `__getattr__` function.
-    """
-
-    def __getattr__(name: str) -> object:
-        module = table.get(name)
-        if module is None:
-            raise AttributeError(f"module {owner!r} has no attribute {name!r}")
-        import importlib
-
-        return getattr(importlib.import_module(module), name)
-
-    return __getattr__
 
 
 def async_results_stream(results: AsyncIterator[BatchResult]) -> AsyncIterator[BatchResult]:

@@ -20,10 +20,7 @@ from typing import Any, Final, Generic, TypeVar
 import httpx
 
 from groq_batch import _secrets
-from groq_batch._errors import (
-    APIConnectionError,
-    APITimeoutError,
-)
+from groq_batch._errors import APIConnectionError, APITimeoutError, InvalidValueError
 from groq_batch._retry import Action, decide_exception, decide_response, retry_delay
 from groq_batch._types import Body, Headers, NotGiven, Omit, Query, TimeoutTypes
 from groq_batch.providers import Provider, get_provider
@@ -276,7 +273,7 @@ def require_id(value: str, name: str) -> str:
         ValueError: If the id is empty or not a string.
     """
     if not isinstance(value, str) or not value:
-        raise ValueError(f"Expected a non-empty value for `{name}` but received {value!r}")
+        raise InvalidValueError(f"Expected a non-empty value for `{name}` but received {value!r}")
     return value
 
 

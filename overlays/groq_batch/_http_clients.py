@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from groq_batch._errors import MissingExtraError
 from groq_batch._types import DEFAULT_TIMEOUT
 
 __all__ = [
@@ -55,7 +56,7 @@ def _aiohttp_client() -> type[httpx.AsyncClient]:
             """An `httpx.AsyncClient` over aiohttp; needs `pip install groq-batch[aiohttp]`."""
 
             def __init__(self, **_kwargs: Any) -> None:
-                raise RuntimeError(
+                raise MissingExtraError(
                     "To use the aiohttp client you must have installed the package with the "
                     "`aiohttp` extra: pip install 'groq-batch[aiohttp]'"
                 )

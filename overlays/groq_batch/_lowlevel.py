@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from groq_batch._errors import APIResponseValidationError
+from groq_batch._errors import APIResponseValidationError, InvalidTypeError
 
 __all__ = ["cast_response"]
 
@@ -85,9 +85,9 @@ def _validate(model: Any, data: Any) -> Any:
     from_dict = getattr(model, "from_dict", None)
     if callable(from_dict):
         if not isinstance(data, dict):
-            raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+            raise InvalidTypeError(f"expected a JSON object, got {type(data).__name__}")
         return from_dict(data)
     origin = typing.get_origin(model) or model
     if isinstance(origin, type) and not isinstance(data, origin):
-        raise TypeError(f"expected {origin.__name__}, got {type(data).__name__}")
+        raise InvalidTypeError(f"expected {origin.__name__}, got {type(data).__name__}")
     return data

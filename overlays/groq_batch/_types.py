@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final, Literal, TypeAlias, TypeVar
+from typing import Final, Literal, TypeAlias
 
 import httpx
 
@@ -21,8 +21,6 @@ __all__ = [
     "not_given",
     "omit",
 ]
-
-_T = TypeVar("_T")
 
 
 class NotGiven:
@@ -92,8 +90,3 @@ DEFAULT_TIMEOUT: Final = httpx.Timeout(60.0, connect=5.0)
 """Groq's SDK default: a minute to read, five seconds to connect."""
 DEFAULT_MAX_RETRIES: Final = 2
 """Retries after the first attempt, so three attempts in all."""
-
-
-def given(value: _T | NotGiven, default: _T) -> _T:
-    """Return `value` unless it is `NOT_GIVEN`, else `default`."""
-    return default if isinstance(value, NotGiven) else value

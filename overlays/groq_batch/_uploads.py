@@ -12,6 +12,7 @@ import os
 from types import TracebackType
 from typing import IO, BinaryIO, Self, TypeAlias, cast
 
+from groq_batch._errors import InvalidTypeError
 from groq_batch_api.types import File as GeneratedFile
 
 __all__ = ["FileInput", "Upload", "file_from_path"]
@@ -67,7 +68,9 @@ class Upload:
         content: object = file
         if isinstance(file, tuple):
             if len(file) not in (2, 3) or not isinstance(file[0], str):
-                raise TypeError("A file tuple is (filename, content) or (filename, content, mime).")
+                raise InvalidTypeError(
+                    "A file tuple is (filename, content) or (filename, content, mime)."
+                )
             name, content = file[0], file[1]
             self.mime_type = file[2] if len(file) == 3 else None
         stream: IO[bytes]
@@ -82,13 +85,13 @@ class Upload:
             self._owned = True
         elif hasattr(content, "read"):
             if isinstance(content, io.TextIOBase):
-                raise TypeError("Open the file in binary mode ('rb'), not text mode.")
+                raise InvalidTypeError("Open the file in binary mode ('rb'), not text mode.")
             stream = content  # type: ignore[assignment]
             raw_name = getattr(content, "name", None)
             if name is None and isinstance(raw_name, str) and raw_name:
                 name = os.path.basename(raw_name)
         else:
-            raise TypeError(
+            raise InvalidTypeError(
                 "file= takes a path, bytes, a binary file object, or a (name, content) tuple; "
                 f"got {type(content).__name__}."
             )

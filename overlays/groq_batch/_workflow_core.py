@@ -21,13 +21,24 @@ import httpx
 from groq_batch._errors import (
     APIConnectionError,
     APIStatusError,
+    BatchNotFinishedError,
     GroqError,
     IncompleteContentError,
+    InvalidValueError,
+    WaitTimeoutError,
 )
 from groq_batch.jsonl import CHAT_COMPLETIONS, BatchRequest, as_requests, dump_line
-from groq_batch.providers import Provider, get_provider
-from groq_batch.results import Outcome
+from groq_batch.providers import (
+    JOB_METADATA_KEY,
+    PARENT_METADATA_KEY,
+    PART_METADATA_KEY,
+    RESERVED_METADATA_PREFIX,
+    Provider,
+    get_provider,
+)
+from groq_batch.statuses import Outcome, is_terminal, status_of
 from groq_batch.validation import (
+    MetadataLimits,
     Problem,
     ValidationError,
     validate_metadata,
@@ -35,15 +46,15 @@ from groq_batch.validation import (
 )
 from groq_batch_api.models import Batch, Metadata
 
-TERMINAL_STATUSES = frozenset({"completed", "failed", "expired", "cancelled"})
-JOB_KEY = "groq_batch_job"
-PART_KEY = "groq_batch_part"
-PARENT_KEY = "groq_batch_parent"
+JOB_KEY = JOB_METADATA_KEY
+PART_KEY = PART_METADATA_KEY
+PARENT_KEY = PARENT_METADATA_KEY
 FIRST_POLL = 1.0
 MAX_POLL = 60.0
-DEFAULT_MAX_PART_BYTES = 200 * 1024 * 1024
-"""Bytes per part by default: Groq's batch guide says 200 MB (its API reference still says 100).
-A part the server refuses with 413 is halved and sent again, whichever is true."""
+DEFAULT_MAX_PART_BYTES = get_provider().max_bytes
+"""Bytes per part by default: the default profile's (Groq's batch guide says 200 MB, its API
+reference still says 100). A part the server refuses with 413 is halved and sent again, whichever
+is true."""
 MIN_PART_BYTES = 64 * 1024
 """A refused part this small is not halved further: the error is raised."""
 MAX_OUTAGE_DELAY = 30.0
@@ -52,35 +63,6 @@ Source = str | os.PathLike[str] | Iterable[BatchRequest | Mapping[str, Any]]
 ProgressCallback = Callable[["UploadProgress"], None]
 RetryCallback = Callable[[GroqError, float], None]
 """Told each failed poll during an outage, and how many seconds until the next try."""
-
-
-class WaitTimeoutError(GroqError, TimeoutError):
-    """``wait`` reached its deadline; the batches were left as they are.
-
-    Attributes:
-        batches: The last state seen of each batch.
-    """
-
-    def __init__(self, batches: Sequence[Batch], timeout: float) -> None:
-        self.batches = list(batches)
-        states = ", ".join(f"{b.id}: {status_of(b)}" for b in batches)
-        super().__init__(f"Batches not finished after {timeout:g} s ({states})")
-
-
-class BatchNotFinishedError(GroqError):
-    """Results were asked for before the batch reached a terminal status."""
-
-
-class JobSubmitError(GroqError):
-    """Submitting a split job failed part-way.
-
-    Attributes:
-        batch_ids: The batches created before the failure; re-attach or cancel them.
-    """
-
-    def __init__(self, message: str, batch_ids: Sequence[str]) -> None:
-        self.batch_ids = list(batch_ids)
-        super().__init__(f"{message}; batches already created: {', '.join(batch_ids) or 'none'}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,31 +80,6 @@ class UploadProgress:
     parts: int
     sent: int
     total: int
-
-
-def status_of(batch: Batch) -> str:
-    """Return a batch's status as a plain string, known or not.
-
-    Args:
-        batch: The batch.
-
-    Returns:
-        The status value.
-    """
-    status = batch.status
-    return status.value if hasattr(status, "value") else str(status)
-
-
-def is_terminal(batch: Batch) -> bool:
-    """Whether a batch will not change any more.
-
-    Args:
-        batch: The batch.
-
-    Returns:
-        True for completed, failed, expired and cancelled.
-    """
-    return status_of(batch) in TERMINAL_STATUSES
 
 
 def poll_delays(
@@ -176,25 +133,33 @@ def part_metadata(
     return merged
 
 
-def check_job_metadata(metadata: Mapping[str, str] | None, parts: int) -> None:
+def check_job_metadata(
+    metadata: Mapping[str, str] | None, parts: int, provider: Provider | None = None
+) -> None:
     """Refuse, before anything is uploaded, metadata the server would refuse on a part.
 
-    Each part's batch carries the caller's pairs plus the job's own (`part_metadata`) and the
-    create marker, so the bounds are checked on that merged set.
+    Each part's batch carries the caller's pairs plus the package's own keys (the job and part
+    of `part_metadata`, the create marker, and the parent of a resubmitted job), so the bounds
+    are checked on that merged set: a job that is accepted can always have its failures
+    resubmitted.
 
     Args:
         metadata: The caller's metadata.
         parts: How many parts the job has.
+        provider: The profile whose metadata bounds apply; the default's when None.
 
     Raises:
         ValidationError: A bound is crossed; each problem names its key.
     """
     # Imported here: the create marker lives with the batches resource, which counts it.
-    from groq_batch.resources.batches import new_marker, with_marker
+    from groq_batch.batch_requests import new_marker, with_marker
 
     merged = part_metadata(metadata, new_job_id(), parts, parts)
     merged = with_marker(merged, new_marker())  # counted as sent, on or off: the safe side
-    problems = validate_metadata(merged)
+    # A resubmission of this job's failures adds the parent key: count it now, so that a job
+    # accepted here can always have its failures resubmitted.
+    merged.setdefault(PARENT_METADATA_KEY, "batch_" + "0" * 26)
+    problems = validate_metadata(merged, MetadataLimits.of(get_provider(provider)))
     if problems:
         raise ValidationError(problems, source="metadata")
 
@@ -548,7 +513,7 @@ class JobBase:
     def __init__(self, batches: Sequence[Batch | str]) -> None:
         ids = tuple(b if isinstance(b, str) else b.id for b in batches)
         if not ids or not all(ids):
-            raise ValueError("A job needs one or more non-empty batch ids")
+            raise InvalidValueError("A job needs one or more non-empty batch ids")
         self.ids: tuple[str, ...] = ids
         known = [b for b in batches if isinstance(b, Batch)]
         self.batches: list[Batch] = known if len(known) == len(ids) else []
@@ -634,7 +599,9 @@ class JobBase:
         first = self.batches[0]
         inherited = first.metadata.to_dict() if isinstance(first.metadata, Metadata) else {}
         # The parent's job keys describe the parent; the new job gets its own.
-        metadata = {k: v for k, v in inherited.items() if not k.startswith("groq_batch_")}
+        metadata = {
+            k: v for k, v in inherited.items() if not k.startswith(RESERVED_METADATA_PREFIX)
+        }
         metadata[PARENT_KEY] = ",".join(self.ids)
         return metadata
 

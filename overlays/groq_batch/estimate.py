@@ -52,10 +52,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from groq_batch._errors import InvalidValueError
 from groq_batch._tokens import MESSAGE_OVERHEAD, count_chat_prompt, count_tokens_many, is_rough
 from groq_batch.jsonl import AUDIO_URLS, BatchRequest, as_requests
 from groq_batch.pricing import ModelPrice, ProviderPricing, load_pricing
-from groq_batch.validation import MAX_DEPTH, _depth_scan
+from groq_batch.validation import MAX_DEPTH, depth_scan
 
 if TYPE_CHECKING:
     from groq_batch.results import BatchResult, ResultSummary
@@ -334,14 +335,23 @@ class ModelEstimate:
         """What the same requests would cost on the synchronous API, high end."""
         return self._cost(self.completion_tokens_high, 0.0)
 
+    @property
+    def saving_low(self) -> float | None:
+        """What the batch saves against the synchronous API, low end (None when unpriced)."""
+        return _diff(self.sync_cost_low, self.batch_cost_low)
+
+    @property
+    def saving_high(self) -> float | None:
+        """What the batch saves against the synchronous API, high end (None when unpriced)."""
+        return _diff(self.sync_cost_high, self.batch_cost_high)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready data.
 
         Returns:
             Counts, token ranges, costs (None when unknown) and the price used.
         """
-        saving_low = _diff(self.sync_cost_low, self.batch_cost_low)
-        saving_high = _diff(self.sync_cost_high, self.batch_cost_high)
+        saving_low, saving_high = self.saving_low, self.saving_high
         return {
             "model": self.model,
             "requests": self.requests,
@@ -501,7 +511,7 @@ def _read_lines(
                 continue
             # The validator's depth rule first: a line nested past it would overflow the parser
             # (a RecursionError traceback), or the recursive walks below it.
-            if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth_scan(
+            if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and depth_scan(
                 raw.decode("utf-8", "replace"), MAX_DEPTH
             ):
                 skipped[0] += 1
@@ -888,7 +898,7 @@ def actual_cost(
     tally = CostTally(pricing=pricing if pricing is not None else load_pricing(provider))
     if isinstance(source, ResultSummary):
         if model is None:
-            raise ValueError("a ResultSummary holds no model per result: pass model=...")
+            raise InvalidValueError("a ResultSummary holds no model per result: pass model=...")
         entry = tally._entry(model)
         entry.billed_requests = source.succeeded
         entry.unbilled_requests = source.failed

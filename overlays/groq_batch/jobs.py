@@ -30,7 +30,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from groq_batch._errors import GroqError
+from groq_batch._errors import InvalidValueError, JobKeyError, JobNameError
 from groq_batch.providers import PROVIDERS, Provider, get_provider, provider_owning
 
 __all__ = [
@@ -135,14 +135,6 @@ RESERVATION_TTL = 24 * 3600.0
 """Seconds after which a reservation whose owner cannot be checked (another host) lapses."""
 
 
-class JobNameError(ValueError):
-    """A job name that is malformed, looks like a batch id, or is already taken."""
-
-
-class JobKeyError(GroqError):
-    """No key may be sent to where a recorded job lives: it is missing, or not that URL's."""
-
-
 def _inferred_provider(endpoint: str) -> tuple[str | None, str | None]:
     """A pre-1 row's provider and key variable, from its endpoint alone, conservatively.
 
@@ -223,13 +215,17 @@ def _pid_alive(pid: int) -> bool:
 
 
 def default_data_dir() -> Path:
-    """Return the per-user data dir: ``$XDG_DATA_HOME/groq-batch``.
+    """Return the per-user data dir, where each platform keeps a user's data.
+
+    ``$XDG_DATA_HOME/groq-batch`` on Linux (``~/.local/share/groq-batch`` when unset), as
+    `groq_batch.local.default_data_dir` says for every platform.
 
     Returns:
-        The directory (``~/.local/share/groq-batch`` when ``XDG_DATA_HOME`` is unset).
+        The directory.
     """
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "groq-batch"
+    from groq_batch.local import default_data_dir as platform_data_dir
+
+    return platform_data_dir()
 
 
 def default_registry_path() -> Path:
@@ -423,7 +419,16 @@ class JobRegistry:
     @contextmanager
     def _connect(self, *, write: bool) -> Iterator[sqlite3.Connection]:
         if write:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            from groq_batch.local import private_database, private_dir
+
+            # Prompts' paths and batch ids are this user's alone: the data dir is 0700 and the
+            # file 0600 before SQLite opens it (its journal and WAL take the file's mode). A
+            # folder the caller chose for the file is theirs to keep as it is.
+            if self.path.parent == default_data_dir():
+                private_dir(self.path.parent)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_database(self.path)
             target = str(self.path)
         elif self.path.exists():
             target = str(self.path)
@@ -736,7 +741,9 @@ class JobRegistry:
             ValueError: ``state`` is not a known state.
         """
         if state not in STATES:
-            raise ValueError(f"unknown job state {state!r}; expected one of {', '.join(STATES)}")
+            raise InvalidValueError(
+                f"unknown job state {state!r}; expected one of {', '.join(STATES)}"
+            )
         with self._connect(write=True) as db:
             db.execute(
                 "UPDATE jobs SET state = ?, updated_at = ? WHERE name = ?",

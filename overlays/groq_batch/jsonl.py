@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from groq_batch._errors import InvalidValueError
+
 CHAT_COMPLETIONS = "/v1/chat/completions"
 TRANSCRIPTIONS = "/v1/audio/transcriptions"
 TRANSLATIONS = "/v1/audio/translations"
@@ -278,7 +280,7 @@ def dump_line(request: BatchRequest | Mapping[str, Any]) -> bytes:
     try:
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     except RecursionError as exc:
-        raise ValueError("nested too deeply to serialise") from exc
+        raise InvalidValueError("nested too deeply to serialise") from exc
     try:
         return text.encode() + b"\n"
     except UnicodeEncodeError:
@@ -338,7 +340,9 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
             try:
                 value = json.loads(raw)
             except ValueError as exc:
-                raise ValueError(f"{os.fspath(path)}, line {number}: invalid JSON: {exc}") from exc
+                raise InvalidValueError(
+                    f"{os.fspath(path)}, line {number}: invalid JSON: {exc}"
+                ) from exc
             if not isinstance(value, dict):
-                raise ValueError(f"{os.fspath(path)}, line {number}: not a JSON object")
+                raise InvalidValueError(f"{os.fspath(path)}, line {number}: not a JSON object")
             yield value

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from groq_batch._errors import InvalidValueError
+
 __all__ = [
     "STALE_AFTER_DAYS",
     "ModelPrice",
@@ -76,7 +78,7 @@ class ModelPrice:
             ValueError: A price is unknown.
         """
         if self.input_per_million is None or self.output_per_million is None:
-            raise ValueError(f"the price of {self.model} is unknown")
+            raise InvalidValueError(f"the price of {self.model} is unknown")
         full = (
             prompt_tokens * self.input_per_million + completion_tokens * self.output_per_million
         ) / _MILLION
@@ -233,5 +235,5 @@ def _price(value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ValueError(f"pricing.json: not a price: {value!r}")
+        raise InvalidValueError(f"pricing.json: not a price: {value!r}")
     return float(value)

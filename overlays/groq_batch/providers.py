@@ -2,9 +2,14 @@
 
 The wire format of the Files and Batches APIs is the same at Groq, OpenAI and the gateways that
 copy OpenAI (a LiteLLM proxy, vLLM-based gateways). What differs is the base URL and path
-prefix, the limits one batch accepts, the completion windows, the endpoints, and which
-environment variables hold the key and the URL. A `Provider` holds exactly those; the client,
-validation, splitting and the CLI read them from it and special-case no service by name.
+prefix, the limits one batch accepts (lines, bytes, metadata), the completion windows, the
+endpoints, and which environment variables hold the key and the URL. A `Provider` holds exactly
+those, loaded from ``providers.json`` beside this module (each value with its source). The
+client, the validator, the splitter, the CLI's help and the local server's defaults read them
+from here and special-case no service by name; a test checks the README's table against them.
+
+The metadata keys the package adds to every batch (`RESERVED_METADATA_KEYS`) are data too: they
+count against a provider's pair limit, so `Provider.user_metadata_pairs` is what is left.
 
 Every value can be overridden: ``get_provider("openai").replace(max_lines=1000)`` in Python,
 ``--max-lines``/``--max-bytes`` on the CLI, and ``Groq(provider=..., base_url=...)``.
@@ -14,18 +19,27 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import json
 import re
 import urllib.parse
 from collections.abc import Mapping
+from importlib import resources
 from typing import Any, Final
 
 __all__ = [
     "DEFAULT_PROVIDER",
+    "IDEMPOTENCY_METADATA_KEY",
+    "JOB_METADATA_KEY",
+    "PARENT_METADATA_KEY",
+    "PART_METADATA_KEY",
     "PROVIDERS",
     "PROVIDER_ENV",
+    "RESERVED_METADATA_KEYS",
+    "RESERVED_METADATA_PREFIX",
     "Provider",
     "get_provider",
     "is_loopback_url",
+    "limits_table",
     "provider_owning",
     "window_hours",
 ]
@@ -33,7 +47,29 @@ __all__ = [
 PROVIDER_ENV: Final = "GROQ_BATCH_PROVIDER"
 """The environment variable that names the provider when none is given."""
 
+_DATA: Final[Mapping[str, Any]] = json.loads(
+    resources.files("groq_batch").joinpath("providers.json").read_text(encoding="utf-8")
+)
 _MB: Final = 1024 * 1024
+
+_RESERVED: Final[Mapping[str, str]] = _DATA["reserved_metadata_keys"]
+JOB_METADATA_KEY: Final[str] = _RESERVED["job"]
+"""The metadata key naming the job a batch belongs to."""
+PART_METADATA_KEY: Final[str] = _RESERVED["part"]
+"""The metadata key holding a batch's part of its job (``2/3``)."""
+PARENT_METADATA_KEY: Final[str] = _RESERVED["parent"]
+"""The metadata key naming the batches a resubmitted job was built from."""
+IDEMPOTENCY_METADATA_KEY: Final[str] = _RESERVED["idempotency"]
+"""The metadata key of the create marker that keeps a retried create from making two batches."""
+RESERVED_METADATA_KEYS: Final = (
+    JOB_METADATA_KEY,
+    PART_METADATA_KEY,
+    PARENT_METADATA_KEY,
+    IDEMPOTENCY_METADATA_KEY,
+)
+"""Every metadata key the package may add to a batch; they count against the pair limit."""
+RESERVED_METADATA_PREFIX: Final = "groq_batch_"
+"""The prefix of the package's own metadata keys; a user's keys may not start with it."""
 _WINDOW: Final = re.compile(r"([1-9][0-9]*)([hd])")
 
 
@@ -55,6 +91,10 @@ class Provider:
         prefix: The path prefix the operations live under (``/openai/v1`` at Groq, ``/v1``).
         max_lines: The most requests one batch accepts; a larger input is split.
         max_bytes: The largest input file one batch accepts; a larger input is split.
+        max_metadata_pairs: The most metadata pairs one batch may carry, the package's own
+            (`RESERVED_METADATA_KEYS`) included.
+        max_metadata_key_chars: The longest metadata key, in characters.
+        max_metadata_value_chars: The longest metadata value, in characters.
         min_window_hours: The shortest completion window accepted.
         max_window_hours: The longest completion window accepted.
         endpoints: The batch endpoints the service accepts (the ``url`` of each line).
@@ -67,6 +107,9 @@ class Provider:
     prefix: str
     max_lines: int
     max_bytes: int
+    max_metadata_pairs: int
+    max_metadata_key_chars: int
+    max_metadata_value_chars: int
     min_window_hours: int
     max_window_hours: int
     endpoints: tuple[str, ...]
@@ -83,6 +126,11 @@ class Provider:
             The new profile.
         """
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def user_metadata_pairs(self) -> int:
+        """The metadata pairs left for the user once the package's own keys are counted."""
+        return self.max_metadata_pairs - len(RESERVED_METADATA_KEYS)
 
     @property
     def windows(self) -> str:
@@ -153,56 +201,20 @@ def _fmt_hours(hours: int) -> str:
     return f"{hours // 24}d" if hours % 24 == 0 and hours > 24 else f"{hours}h"
 
 
-_CHAT = "/v1/chat/completions"
-_AUDIO = ("/v1/audio/transcriptions", "/v1/audio/translations")
-_OPENAI_ENDPOINTS = (_CHAT, "/v1/embeddings", "/v1/completions", "/v1/responses")
+_FIELDS: Final = frozenset(f.name for f in dataclasses.fields(Provider))
 
-PROVIDERS: Final[Mapping[str, Provider]] = {
-    p.name: p
-    for p in (
-        # https://console.groq.com/docs/batch: 50,000 lines, 200 MB, 24h to 7d, chat and audio.
-        Provider(
-            name="groq",
-            base_url="https://api.groq.com",
-            prefix="/openai/v1",
-            max_lines=50_000,
-            max_bytes=200 * _MB,
-            min_window_hours=24,
-            max_window_hours=7 * 24,
-            endpoints=(_CHAT, *_AUDIO),
-            api_key_env="GROQ_API_KEY",
-            base_url_env="GROQ_BASE_URL",
-        ),
-        # https://platform.openai.com/docs/api-reference/batch: 50,000 requests, 200 MB, 24h.
-        Provider(
-            name="openai",
-            base_url="https://api.openai.com",
-            prefix="/v1",
-            max_lines=50_000,
-            max_bytes=200 * _MB,
-            min_window_hours=24,
-            max_window_hours=24,
-            endpoints=_OPENAI_ENDPOINTS,
-            api_key_env="OPENAI_API_KEY",
-            base_url_env="OPENAI_BASE_URL",
-        ),
-        # Any server speaking OpenAI's batch API (LiteLLM proxy, vLLM gateways): the user gives
-        # the base URL; the limits are OpenAI's until the user gives the gateway's own.
-        Provider(
-            name="openai-compatible",
-            base_url=None,
-            prefix="/v1",
-            max_lines=50_000,
-            max_bytes=200 * _MB,
-            min_window_hours=1,
-            max_window_hours=7 * 24,
-            endpoints=(*_OPENAI_ENDPOINTS, *_AUDIO),
-            api_key_env="OPENAI_API_KEY",
-            base_url_env="OPENAI_BASE_URL",
-        ),
-    )
-}
-"""Every built-in profile, by name."""
+
+def _profile(entry: Mapping[str, Any]) -> Provider:
+    # Lists become tuples so that a profile stays hashable and immutable; "sources" and any
+    # other note in the data file are for people.
+    values: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in entry.items() if k in _FIELDS
+    }
+    return Provider(**values)
+
+
+PROVIDERS: Final[Mapping[str, Provider]] = {e["name"]: _profile(e) for e in _DATA["providers"]}
+"""Every built-in profile, by name, as ``providers.json`` gives them."""
 
 DEFAULT_PROVIDER: Final = "groq"
 
@@ -243,4 +255,44 @@ def get_provider(provider: str | Provider | None = None) -> Provider:
     try:
         return PROVIDERS[name]
     except KeyError:
-        raise ValueError(f"unknown provider {provider!r}; one of: {', '.join(PROVIDERS)}") from None
+        # Imported here: the error module's secret scrubbing reads the profiles.
+        from groq_batch._errors import InvalidValueError
+
+        raise InvalidValueError(
+            f"unknown provider {provider!r}; one of: {', '.join(PROVIDERS)}"
+        ) from None
+
+
+def _size(n: int) -> str:
+    return f"{n // _MB} MB" if n % _MB == 0 else f"{n:,} bytes"
+
+
+def limits_table() -> str:
+    """The built-in profiles as the Markdown table the README and the docs show.
+
+    Returns:
+        The table, one row a profile, without a trailing newline.
+    """
+    names: Mapping[str, str] = _DATA["endpoint_names"]
+    rows = [
+        "| profile | base URL | prefix | per batch | metadata | windows | endpoints "
+        "| key, URL variables |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    seen: set[str] = set()
+    for p in PROVIDERS.values():
+        kinds = tuple(dict.fromkeys(names.get(e, e) for e in p.endpoints))
+        endpoints = "all of the above" if seen and seen.issuperset(kinds) else ", ".join(kinds)
+        seen.update(kinds)
+        label = f"`{p.name}`" + (" (default)" if p.name == DEFAULT_PROVIDER else "")
+        url = f"`{p.base_url}`" if p.base_url else "yours (required)"
+        per_batch = f"{p.max_lines:,} lines, {_size(p.max_bytes)}"
+        metadata = (
+            f"{p.max_metadata_pairs} pairs ({p.user_metadata_pairs} yours), keys "
+            f"{p.max_metadata_key_chars}, values {p.max_metadata_value_chars} characters"
+        )
+        rows.append(
+            f"| {label} | {url} | `{p.prefix}` | {per_batch} | {metadata} | {p.windows} "
+            f"| {endpoints} | `{p.api_key_env}`, `{p.base_url_env}` |"
+        )
+    return "\n".join(rows)

@@ -23,15 +23,16 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, BinaryIO
 
-from groq_batch._errors import GroqError
+from groq_batch._errors import MalformedResultError
 from groq_batch.jsonl import AUDIO_URLS, BatchRequest
-from groq_batch.validation import Problem, ValidationError, custom_id_of_line
+from groq_batch.statuses import FAILED_OUTCOMES, Outcome
+from groq_batch.validation import Problem, ValidationError, custom_id_hash, custom_id_of_line
 from groq_batch_api.models import ChatCompletion
 
 __all__ = [
+    "FAILED_OUTCOMES",
     "BatchResult",
     "InputIndex",
     "JoinProblem",
@@ -61,40 +62,6 @@ def _utf8_text(raw: bytes) -> str:
 # size costs constant memory.
 MAX_KEPT_PROBLEMS = 100
 
-
-class MalformedResultError(GroqError, ValueError):
-    """A result line's body does not have the shape its endpoint answers with.
-
-    Raised when the typed body (``BatchResult.body``) is asked for; the raw line is still
-    on ``BatchResult.line``.
-
-    Attributes:
-        custom_id: The result's ``custom_id``.
-    """
-
-    def __init__(self, custom_id: str, reason: str) -> None:
-        self.custom_id = custom_id
-        super().__init__(f"Result {custom_id!r}: the response body is malformed ({reason})")
-
-
-class Outcome(StrEnum):
-    """What became of one request."""
-
-    SUCCEEDED = "succeeded"
-    """A 2xx response with a body."""
-    REQUEST_ERROR = "request_error"
-    """The request ran and got a non-2xx response (its body holds the error)."""
-    BATCH_ERROR = "batch_error"
-    """The line carries an ``error`` that is not about expiry or cancellation."""
-    EXPIRED = "expired"
-    """The batch's window ran out before the request ran."""
-    CANCELLED = "cancelled"
-    """The batch was cancelled before the request ran."""
-    MISSING = "missing"
-    """The input appears in neither the output nor the error file."""
-
-
-FAILED_OUTCOMES = frozenset(Outcome) - {Outcome.SUCCEEDED}
 
 # A request refused for what it is (an unknown model, a malformed body) fails the same way on a
 # retry; a timeout (408), a conflict (409) or a rate limit (429) may not.
@@ -524,14 +491,6 @@ def _first_key_id(raw: bytes) -> str | None:
     return _decode_id(match.group(1))
 
 
-def _id_hash(custom_id: str) -> int:
-    """The 32-bit hash a file-backed index files an id under.
-
-    Module-level, so that a test can swap it for one that collides.
-    """
-    return hash(custom_id) & 0xFFFFFFFF
-
-
 class InputIndex:
     """The custom ids of a batch input, in order, with a way to fetch each request.
 
@@ -621,7 +580,7 @@ class InputIndex:
                     hashes.append(0)
                     kinds.append(0)
                 else:
-                    hashes.append(_id_hash(custom_id))
+                    hashes.append(custom_id_hash(custom_id))
                     kinds.append(kind)
         starts.append(offset)
         # Unbuffered: each lookup reads one line at a random offset, never a buffer's worth.
@@ -674,7 +633,7 @@ class InputIndex:
             return None if position is None else (position, self._requests[position])
         table, hashes = self._table, self._hashes
         size = len(table)
-        digest = _id_hash(custom_id)
+        digest = custom_id_hash(custom_id)
         slot = digest % size
         while entry := table[slot]:
             line = entry - 1

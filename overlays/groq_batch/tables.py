@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from groq_batch._errors import GroqError
+from groq_batch._errors import InvalidValueError, MissingExtraError, TableInputError
 from groq_batch.jsonl import BatchRequest, chat_request
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def _pyarrow() -> Any:
     try:
         import pyarrow
     except ImportError:  # pragma: no cover - the dev install has it
-        raise ImportError("tables need PyArrow: pip install 'groq-batch[tables]'") from None
+        raise MissingExtraError("tables need PyArrow: pip install 'groq-batch[tables]'") from None
     return pyarrow
 
 
@@ -154,22 +154,6 @@ class TableProblem:
         if self.column is not None:
             where.append(f"column {self.column!r}")
         return f"{', '.join(where)}: {self.message}" if where else self.message
-
-
-class TableInputError(GroqError, ValueError):
-    """An input table that cannot become requests; nothing was built or uploaded.
-
-    Attributes:
-        problems: Every problem found (the first ``MAX_PROBLEMS``), each naming row and column.
-        source: The file's path, or ``"table"``.
-    """
-
-    def __init__(self, problems: Sequence[TableProblem], *, source: str = "table") -> None:
-        self.problems = list(problems)
-        self.source = source
-        shown = "; ".join(str(p) for p in self.problems[:5])
-        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
-        super().__init__(f"{source}: {shown}{more}")
 
 
 # ------------------------------------------------------------------------------------- input
@@ -676,7 +660,7 @@ def prompt_table(
         ValueError: Neither or both of ``prompt`` and ``template`` were given.
     """
     if (prompt is None) == (template is None):
-        raise ValueError("give exactly one of prompt (a column) and template")
+        raise InvalidValueError("give exactly one of prompt (a column) and template")
     label = _label(source)
     table, lines, unread = _read(source, format)
     names = list(table.column_names)

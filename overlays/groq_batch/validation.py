@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from groq_batch._errors import GroqError
+from groq_batch._errors import ValidationError
 from groq_batch.jsonl import (
     AUDIO_URLS,
     CHAT_COMPLETIONS,
@@ -32,9 +32,12 @@ from groq_batch.jsonl import (
     as_requests,
     dump_line,
 )
+from groq_batch.providers import DEFAULT_PROVIDER, PROVIDERS, Provider
 
-MAX_LINES = 50_000
-MAX_BYTES = 100 * 1024 * 1024
+MAX_LINES = PROVIDERS[DEFAULT_PROVIDER].max_lines
+"""The default provider's (Groq's) most lines per batch file, from its profile."""
+MAX_BYTES = PROVIDERS[DEFAULT_PROVIDER].max_bytes
+"""The default provider's (Groq's) largest batch file in bytes, from its profile."""
 MAX_DEPTH = 256
 """The deepest nesting of arrays and objects a line may have, the line itself being level 1.
 
@@ -55,7 +58,9 @@ __all__ = [
     "Problem",
     "ValidationError",
     "ValidationReport",
+    "custom_id_hash",
     "custom_id_of_line",
+    "depth_scan",
     "validate",
     "validate_lines",
     "validate_metadata",
@@ -146,29 +151,14 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-class ValidationError(GroqError, ValueError):
-    """A batch input that Groq would reject; nothing was uploaded.
-
-    Attributes:
-        problems: Every problem found, each naming its line and field.
-        source: A name for the input.
-    """
-
-    def __init__(self, problems: list[Problem], *, source: str = "requests") -> None:
-        self.problems = problems
-        self.source = source
-        shown = "; ".join(str(p) for p in problems[:5])
-        more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
-        super().__init__(f"{source}: {len(problems)} problem(s): {shown}{more}")
-
-
 # ------------------------------------------------------------------------------- metadata
 @dataclass(frozen=True, slots=True)
 class MetadataLimits:
     """How much metadata one batch may carry.
 
-    Groq documents no bound; these defaults are OpenAI's documented ones (16 pairs, 64-character
-    keys, 512-character values), which keeps a job portable between the two.
+    The defaults are the default provider's profile (`groq_batch.providers`): Groq documents no
+    bound, so the profile holds OpenAI's documented ones (16 pairs, 64-character keys,
+    512-character values), which keeps a job portable between the two.
 
     Attributes:
         max_pairs: The most key/value pairs.
@@ -176,9 +166,25 @@ class MetadataLimits:
         max_value_length: The longest value, in characters.
     """
 
-    max_pairs: int = 16
-    max_key_length: int = 64
-    max_value_length: int = 512
+    max_pairs: int = PROVIDERS[DEFAULT_PROVIDER].max_metadata_pairs
+    max_key_length: int = PROVIDERS[DEFAULT_PROVIDER].max_metadata_key_chars
+    max_value_length: int = PROVIDERS[DEFAULT_PROVIDER].max_metadata_value_chars
+
+    @classmethod
+    def of(cls, provider: Provider) -> MetadataLimits:
+        """The bounds of a provider's profile.
+
+        Args:
+            provider: The profile.
+
+        Returns:
+            Its metadata bounds (the package's own keys included in ``max_pairs``).
+        """
+        return cls(
+            provider.max_metadata_pairs,
+            provider.max_metadata_key_chars,
+            provider.max_metadata_value_chars,
+        )
 
 
 def validate_metadata(metadata: object, limits: MetadataLimits | None = None) -> list[Problem]:
@@ -284,10 +290,18 @@ def _field_name(path: Iterable[str | int]) -> str:
     return out
 
 
-def _depth_scan(text: str, max_depth: int) -> list[str | int] | None:
+def depth_scan(text: str, max_depth: int) -> list[str | int] | None:
     """The path to the first container nested deeper than ``max_depth``, or None.
 
-    Runs on the text, before parsing, so a line too deep for the parser is never parsed.
+    Runs on the text, before parsing, so a line too deep for the parser is never parsed (the
+    validator and the estimate both use it).
+
+    Args:
+        text: One JSON line, as text.
+        max_depth: The deepest nesting allowed, the line itself being level 1.
+
+    Returns:
+        The keys and indexes down to the too-deep container, or None when the line is fine.
     """
     # One frame per open container: its kind, and where in it the scan is (key or index).
     frames: list[list[Any]] = []
@@ -339,8 +353,18 @@ def custom_id_of_line(raw: bytes) -> str | None:
     return custom_id if isinstance(custom_id, str) else None
 
 
-def _id_hash(custom_id: str) -> int:
-    """The 32-bit hash a file's custom ids are sorted by; module-level so a test can swap it."""
+def custom_id_hash(custom_id: str) -> int:
+    """The 32-bit hash the validator and the results join index custom ids by.
+
+    Python's string hash, salted per process: it only ever indexes ids within one run. A test
+    swaps it (in the module that calls it) to force collisions.
+
+    Args:
+        custom_id: The id.
+
+    Returns:
+        An unsigned 32-bit integer.
+    """
     return hash(custom_id) & 0xFFFFFFFF
 
 
@@ -378,7 +402,7 @@ class _SeenIdsOnDisk(_SeenIds):
         self._keys = [array("Q") for _ in range(256)]
 
     def first_use(self, custom_id: str, number: int) -> int | None:
-        digest = _id_hash(custom_id)
+        digest = custom_id_hash(custom_id)
         self._keys[digest >> 24].append(digest << 32 | number)
         return None
 
@@ -460,7 +484,7 @@ class _LineChecker:
             return
         # Counting brackets is cheap and rules out deep nesting for nearly every line.
         if text.count("[") + text.count("{") > self.max_depth:
-            deep = _depth_scan(text, self.max_depth)
+            deep = depth_scan(text, self.max_depth)
             if deep is not None:
                 yield self._too_deep(number, deep)
                 return

@@ -21,7 +21,7 @@ Exit codes (one rule for ``run``, ``wait``, ``results`` and ``submit --wait``):
 
 from __future__ import annotations
 
-from groq_batch_cli.args import FAILED_OUTCOMES, OUTCOMES
+from groq_batch.statuses import FAILED_OUTCOMES, OUTCOMES
 from groq_batch_cli.errors import (
     EXIT_ERROR,
     EXIT_FAILED_ROWS,

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from groq_batch.jobs import is_valid_name
-from groq_batch.providers import PROVIDER_ENV, PROVIDERS, window_hours
+from groq_batch.providers import (
+    DEFAULT_PROVIDER,
+    PROVIDER_ENV,
+    PROVIDERS,
+    RESERVED_METADATA_PREFIX,
+    Provider,
+    window_hours,
+)
 from groq_batch_cli.errors import EXIT_USAGE, redact
 
 TABLE_FORMATS = ("csv", "parquet", "jsonl")
@@ -20,28 +27,17 @@ ENDPOINTS = tuple(dict.fromkeys(e for p in PROVIDERS.values() for e in p.endpoin
 """Every batch endpoint of a built-in provider; ``--provider`` narrows them (Groq: chat, audio)."""
 
 
-OUTCOMES = ("succeeded", "request_error", "batch_error", "expired", "cancelled", "missing")
-"""Every ``Outcome`` value, in the order the summary lists them."""
+DEFAULT_PROFILE = PROVIDERS[DEFAULT_PROVIDER]
+"""The profile whose limits the help states and ``--metadata`` parses against."""
 
 
-FAILED_OUTCOMES = OUTCOMES[1:]
-
-
-# OpenAI documents these metadata bounds and Groq documents none, so they are the safe default.
-MAX_METADATA_PAIRS = 16
-
-
-MAX_METADATA_KEY = 64
-
-
-MAX_METADATA_VALUE = 512
-
-
-RESERVED_METADATA_PREFIX = "groq_batch_"
-
-
-# submit adds groq_batch_job and groq_batch_part to every batch's metadata.
-RESERVED_METADATA_PAIRS = 2
+def metadata_help(profile: Provider = DEFAULT_PROFILE) -> str:
+    """The ``--metadata`` help: the pairs left beside groq-batch's own, from the profile."""
+    return (
+        f"attach to every batch; repeatable (at most {profile.user_metadata_pairs} pairs, "
+        f"keys up to {profile.max_metadata_key_chars} and values up to "
+        f"{profile.max_metadata_value_chars} characters)"
+    )
 
 
 class Parser(argparse.ArgumentParser):
@@ -75,13 +71,17 @@ def metadata_pair(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    if len(key) > MAX_METADATA_KEY:
+    max_key, max_value = (
+        DEFAULT_PROFILE.max_metadata_key_chars,
+        DEFAULT_PROFILE.max_metadata_value_chars,
+    )
+    if len(key) > max_key:
         raise argparse.ArgumentTypeError(
-            f"metadata key {key[:20]!r}... is {len(key)} characters; at most {MAX_METADATA_KEY}"
+            f"metadata key {key[:20]!r}... is {len(key)} characters; at most {max_key}"
         )
-    if len(value) > MAX_METADATA_VALUE:
+    if len(value) > max_value:
         raise argparse.ArgumentTypeError(
-            f"metadata value for {key!r} is {len(value)} characters; at most {MAX_METADATA_VALUE}"
+            f"metadata value for {key!r} is {len(value)} characters; at most {max_value}"
         )
     if key.startswith(RESERVED_METADATA_PREFIX):
         raise argparse.ArgumentTypeError(

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 from groq_batch.providers import Provider
-from groq_batch_cli.args import MAX_METADATA_PAIRS, RESERVED_METADATA_PAIRS
 from groq_batch_cli.connect import provider_of
 from groq_batch_cli.errors import EXIT_USAGE, CliError
 
@@ -96,10 +95,12 @@ def check_output(output: str, input_path: Path | None, *, dataset: bool = False)
 def check_metadata(args: argparse.Namespace) -> None:
     """Refuse more ``--metadata`` pairs than a batch can hold beside groq-batch's own."""
     pairs = dict(args.metadata)
-    allowed = MAX_METADATA_PAIRS - RESERVED_METADATA_PAIRS
+    profile = provider_of(args)
+    allowed = profile.user_metadata_pairs
     if len(pairs) > allowed:
         raise CliError(
-            f"--metadata: {len(pairs)} pairs; at most {allowed} (a batch holds "
-            f"{MAX_METADATA_PAIRS}, and groq-batch uses {RESERVED_METADATA_PAIRS})",
+            f"--metadata: {len(pairs)} pairs; at most {allowed} (a {profile.name} batch holds "
+            f"{profile.max_metadata_pairs}, and groq-batch uses "
+            f"{profile.max_metadata_pairs - allowed})",
             EXIT_USAGE,
         )

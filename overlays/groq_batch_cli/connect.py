@@ -98,22 +98,23 @@ def open_client(args: argparse.Namespace) -> Iterator[Groq]:
         ) as client:
             yield client
         return
-    try:
-        from groq_batch_server import daemon
-    except ImportError as exc:
-        raise CliError(
-            "--local needs the server extra: pip install 'groq-batch[server]'", EXIT_USAGE
-        ) from exc
+    from groq_batch import local
 
     # The per-user background server: started on first use, shared by every --local command,
-    # running batches with no command attached, and exiting by itself once idle.
+    # running batches with no command attached, and exiting by itself once idle. The client
+    # follows it: a request that finds it gone looks it up again (starting it) and carries on.
     data_dir = args.data_dir or default_data_dir()
     try:
-        base_url = daemon.ensure_running(data_dir)
-    except daemon.DaemonError as exc:
+        # The local server serves both /openai/v1 and /v1, so any provider's prefix reaches it.
+        client = local.local_client(data_dir, provider=provider_of(args))
+    except local.LocalServerError as exc:
+        if "server extra" in str(exc):
+            raise CliError(
+                "--local needs the server extra: pip install 'groq-batch[server]'", EXIT_USAGE
+            ) from exc
         raise CliError(str(exc)) from exc
     if args.debug:
-        sys.stderr.write(f"groq-batch: local server {base_url}, log: {daemon.log_path(data_dir)}\n")
-    # The local server serves both /openai/v1 and /v1, so any provider's prefix reaches it.
-    with Groq(api_key="local", base_url=base_url, provider=provider_of(args)) as client:
+        log = local.log_path(data_dir)
+        sys.stderr.write(f"groq-batch: local server {client.base_url}, log: {log}\n")
+    with client:
         yield client

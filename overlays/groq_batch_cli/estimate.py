@@ -25,11 +25,7 @@ def _print_estimate(target: Output, est: Any) -> None:
             m.prompt_tokens,
             _span(m.completion_tokens_low, m.completion_tokens_high),
             _span(m.batch_cost_low, m.batch_cost_high, usd),
-            _span(
-                _diff(m.sync_cost_low, m.batch_cost_low),
-                _diff(m.sync_cost_high, m.batch_cost_high),
-                usd,
-            ),
+            _span(m.saving_low, m.saving_high, usd),
         )
         for _, m in sorted(est.models.items())
     ]
@@ -90,10 +86,6 @@ def stale_prices_note(pricing: dict[str, Any]) -> str | None:
         f"{pricing['checked_days_ago']} days ago, and may have changed: check "
         f"{pricing['source']} (docs/guides/cost.md says how to update the price file)"
     )
-
-
-def _diff(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a - b
 
 
 def estimate_command(args: argparse.Namespace, out: Output) -> int:

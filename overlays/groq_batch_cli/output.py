@@ -123,16 +123,16 @@ def short_path(path: str | None) -> str:
     return path
 
 
-def local_time(epoch: float | int | None) -> str:
-    """Format an epoch timestamp as local time for people.
+def local_time(epoch: object) -> str:
+    """Format an epoch timestamp as local time for people (the CLI's tables and the dashboard).
 
     Args:
-        epoch: Seconds since the epoch, or None.
+        epoch: Seconds since the epoch; anything else (None, a bool) for none.
 
     Returns:
         ``YYYY-MM-DD HH:MM:SS`` in the local time zone, or ``-``.
     """
-    if epoch is None or not isinstance(epoch, int | float):
+    if not isinstance(epoch, int | float) or isinstance(epoch, bool):
         return "-"
     return datetime.datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -158,7 +158,7 @@ def print_batches(out: Output, batches: Sequence[Batch]) -> None:
     if out.as_json:
         out.json([batch_dict(b) for b in batches])
         return
-    from groq_batch._workflow_core import status_of
+    from groq_batch.statuses import status_of
 
     rows = []
     for b in batches:
@@ -182,7 +182,7 @@ def batches_exit(batches: Sequence[Batch]) -> int:
     0 only if every request succeeded: a cancelled batch whose every request had already run is
     0, as its results are; a failed batch (its input refused) ran nothing, so it is 3.
     """
-    from groq_batch._workflow_core import status_of
+    from groq_batch.statuses import status_of
 
     for batch in batches:
         total, completed, failed = request_counts(batch)

@@ -8,11 +8,8 @@ from pathlib import Path
 
 from groq_batch import __version__
 from groq_batch.providers import PROVIDER_ENV, PROVIDERS
+from groq_batch.statuses import FAILED_OUTCOMES
 from groq_batch_cli.args import (
-    FAILED_OUTCOMES,
-    MAX_METADATA_KEY,
-    MAX_METADATA_PAIRS,
-    MAX_METADATA_VALUE,
     TABLE_FORMATS,
     HelpFormatter,
     Parser,
@@ -25,6 +22,7 @@ from groq_batch_cli.args import (
     add_waiting,
     completion_window,
     job_name,
+    metadata_help,
     metadata_pair,
     positive_count,
 )
@@ -158,8 +156,7 @@ def _add_submit_and_run(add: _AddCommand) -> None:
             action="append",
             default=[],
             metavar="KEY=VALUE",
-            help=f"attach to every batch; repeatable (at most {MAX_METADATA_PAIRS - 2} pairs, "
-            f"keys up to {MAX_METADATA_KEY} and values up to {MAX_METADATA_VALUE} characters)",
+            help=metadata_help(),
         )
         add_endpoint(p)
         add_limits(p)

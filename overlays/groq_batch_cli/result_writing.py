@@ -15,7 +15,7 @@ from groq_batch_cli.errors import EXIT_USAGE, CliError
 from groq_batch_cli.output import Output, usd
 
 if TYPE_CHECKING:
-    from groq_batch._workflow import BatchJob
+    from groq_batch import BatchJob
     from groq_batch.estimate import CostTally
     from groq_batch.results import BatchResult, InputIndex, ResultJoiner, ResultSummary
     from groq_batch.tables import PromptTable
@@ -88,7 +88,7 @@ class DatasetWriter:
 
     def update(self, batches: Sequence[Batch]) -> None:
         """Write every part that has ended and is not written yet (a wait's progress hook)."""
-        from groq_batch._workflow_core import is_terminal
+        from groq_batch.statuses import is_terminal
 
         ranges = self._ranges(batches)
         for number, batch in enumerate(batches, start=1):

@@ -48,8 +48,8 @@ from groq_batch_cli.table_input import read_table_input
 from groq_batch_cli.waiting import JobRef, hint_resubmit, hint_results, recovery, wait_for_batches
 
 if TYPE_CHECKING:
+    from groq_batch import BatchJob
     from groq_batch._client import Groq
-    from groq_batch._workflow import BatchJob
     from groq_batch.tables import PromptTable
 
 

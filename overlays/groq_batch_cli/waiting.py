@@ -23,7 +23,7 @@ from groq_batch_cli.output import Output, has_rich, request_counts
 from groq_batch_cli.table_input import table_flags
 
 if TYPE_CHECKING:
-    from groq_batch._workflow import BatchJob
+    from groq_batch import BatchJob
     from groq_batch.results import ResultSummary
     from groq_batch_api.models import Batch
 
@@ -67,7 +67,7 @@ class _Progress:
 
     def update(self, batches: Sequence[Batch]) -> None:
         """Show the batches' progress."""
-        from groq_batch._workflow_core import status_of
+        from groq_batch.statuses import status_of
 
         total = completed = failed = 0
         for batch in batches:
@@ -137,7 +137,7 @@ def recovery(
     and until then the hint names the batch ids.
     """
     from groq_batch import _errors
-    from groq_batch._workflow_core import WaitTimeoutError
+    from groq_batch._errors import WaitTimeoutError
 
     try:
         yield ref

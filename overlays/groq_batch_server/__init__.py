@@ -18,8 +18,9 @@ From the shell: ``groq-batch serve --port 8080`` or ``python -m groq_batch_serve
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from groq_batch.lazy import lazy_exports
 from groq_batch_server.config import ServerConfig
 
 if TYPE_CHECKING:
@@ -29,15 +30,14 @@ if TYPE_CHECKING:
 __all__ = ["FaultRule", "FaultSet", "LocalServer", "ServerConfig", "serve"]
 
 
-def __getattr__(name: str) -> Any:
-    # Loaded on first use, so `groq_batch_server.daemon` (what every --local command and
-    # `serve --status` import) does not pay for Starlette and uvicorn.
-    if name in ("LocalServer", "serve"):
-        from groq_batch_server import runtime
-
-        return getattr(runtime, name)
-    if name in ("FaultRule", "FaultSet"):
-        from groq_batch_server import faults
-
-        return getattr(faults, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Loaded on first use, so `groq_batch_server.daemon` (what every --local command and
+# `serve --status` import) does not pay for Starlette and uvicorn.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "LocalServer": "groq_batch_server.runtime",
+        "serve": "groq_batch_server.runtime",
+        "FaultRule": "groq_batch_server.faults",
+        "FaultSet": "groq_batch_server.faults",
+    },
+)

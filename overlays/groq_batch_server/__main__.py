@@ -7,10 +7,14 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from groq_batch.validation import MAX_BYTES
+from groq_batch.providers import DEFAULT_PROVIDER, PROVIDERS, get_provider
 
-__all__ = ["add_arguments", "build_parser", "main"]
+if TYPE_CHECKING:
+    from groq_batch_server.config import ServerConfig
+
+__all__ = ["add_arguments", "build_config", "build_parser", "main"]
 
 _FAULT_HELP = """\
 fault rules (repeat --fault; the first matching rule with uses left applies):
@@ -84,17 +88,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="commit finished requests at least this often (0.5)",
     )
+    default = PROVIDERS[DEFAULT_PROVIDER]
+    parser.add_argument(
+        "--provider",
+        choices=list(PROVIDERS),
+        default=DEFAULT_PROVIDER,
+        help="the provider profile whose limits (upload bytes, lines, metadata) the server "
+        f"enforces, as the client's validate and submit do ({DEFAULT_PROVIDER})",
+    )
     parser.add_argument(
         "--max-upload-bytes",
         type=int,
-        default=MAX_BYTES,
-        help=f"refuse larger uploads with 413 ({MAX_BYTES}, Groq's 100 MB)",
+        default=None,
+        help="refuse larger uploads with 413 (default: the profile's; "
+        f"{default.max_bytes} for {default.name})",
     )
     parser.add_argument(
         "--max-metadata",
-        default="16,64,512",
+        default=None,
         metavar="PAIRS,KEY,VALUE",
-        help="batch metadata bounds: pairs, key and value characters (16,64,512: OpenAI's)",
+        help="batch metadata bounds: pairs, key and value characters (default: the profile's; "
+        f"{default.max_metadata_pairs},{default.max_metadata_key_chars},"
+        f"{default.max_metadata_value_chars} for {default.name})",
     )
     parser.add_argument(
         "--upload-timeout",
@@ -166,7 +181,9 @@ def build_parser(prog: str = "python -m groq_batch_server") -> argparse.Argument
     return parser
 
 
-def _metadata_limits(text: str) -> tuple[int, int, int]:
+def _metadata_limits(text: str | None) -> tuple[int | None, int | None, int | None]:
+    if text is None:
+        return None, None, None
     parts = text.split(",")
     if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
         raise ValueError(f"--max-metadata wants PAIRS,KEY,VALUE (three integers), got {text!r}")
@@ -179,12 +196,23 @@ def _manage(args: argparse.Namespace) -> int:
     from groq_batch_server import daemon
 
     data_dir = args.data_dir or daemon.default_data_dir()
-    info = daemon.stop(data_dir) if args.stop else daemon.status(data_dir)
+    try:
+        info = daemon.stop(data_dir) if args.stop else daemon.status(data_dir)
+    except daemon.DaemonError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if info is None:
         print(f"no groq-batch server is running on {data_dir}")
         return 1
     if args.stop:
         print(f"stopped the groq-batch server on {data_dir} (pid {info.pid}, {info.url})")
+        return 0
+    if not info.answering:
+        # It holds the data dir and its process exists: running, however slow to answer.
+        print(
+            f"running: {info.url} (pid {info.pid}, version {info.version}), not answering "
+            f"(stopped or busy)\ndata: {info.data_dir}\nlog: {info.log}"
+        )
         return 0
     idle = f"exits after {info.idle_exit:g} s idle" if info.idle_exit else "never exits idle"
     print(
@@ -193,6 +221,48 @@ def _manage(args: argparse.Namespace) -> int:
         f"data: {info.data_dir}\nlog: {info.log}"
     )
     return 0
+
+
+def build_config(args: argparse.Namespace, api_key: str | None = None) -> ServerConfig:
+    """The server's configuration from parsed arguments: the profile's limits unless overridden.
+
+    Args:
+        args: Arguments from a parser that `add_arguments` populated.
+        api_key: The key every request must carry, when not ``args.api_key`` (the background
+            server's secret, read from its file).
+
+    Returns:
+        The configuration.
+
+    Raises:
+        ValueError: An option's value is malformed or out of range.
+    """
+    from groq_batch_server.config import ServerConfig
+
+    pairs, key_chars, value_chars = _metadata_limits(args.max_metadata)
+    return ServerConfig.for_provider(
+        get_provider(args.provider),
+        data_dir=args.data_dir,
+        api_key=api_key if api_key is not None else args.api_key,
+        time_scale=args.time_scale,
+        executor=args.executor,
+        host=args.host,
+        port=args.port,
+        upstream_url=args.upstream,
+        upstream_key=args.upstream_key or os.environ.get("GROQ_BATCH_UPSTREAM_KEY"),
+        upstream_concurrency=args.concurrency,
+        request_latency=args.request_latency,
+        chunk_size=args.chunk_size,
+        commit_interval=args.commit_interval,
+        models=(*args.model, *(["*"] if args.any_model else [])),
+        max_upload_bytes=args.max_upload_bytes,
+        max_metadata_pairs=pairs,
+        max_metadata_key_chars=key_chars,
+        max_metadata_value_chars=value_chars,
+        upload_timeout=args.upload_timeout,
+        idle_exit=args.idle_exit,
+        log_level=args.log_level,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -209,36 +279,24 @@ def run(args: argparse.Namespace) -> int:
     if args.daemon and not args.data_dir:
         print("error: --daemon needs --data-dir", file=sys.stderr)
         return 2
-    from groq_batch_server.config import ServerConfig
+    api_key = args.api_key
+    if args.daemon:
+        from groq_batch import local
+
+        if os.name == "posix":
+            # The background server holds one user's prompts and answers: whatever it creates
+            # is that user's alone from the moment it exists.
+            os.umask(0o077)
+        # Every request must carry the data dir's secret, which only its user can read; it is
+        # read from the file, never passed on a command line others can see.
+        api_key = local.read_secret(args.data_dir, create=True)
     from groq_batch_server.faults import FaultRule
     from groq_batch_server.runtime import serve
     from groq_batch_server.store import DataDirInUseError
 
     try:
         faults = [FaultRule.parse(text) for text in args.fault]
-        pairs, key_chars, value_chars = _metadata_limits(args.max_metadata)
-        config = ServerConfig(
-            data_dir=args.data_dir,
-            api_key=args.api_key,
-            time_scale=args.time_scale,
-            executor=args.executor,
-            host=args.host,
-            port=args.port,
-            upstream_url=args.upstream,
-            upstream_key=args.upstream_key or os.environ.get("GROQ_BATCH_UPSTREAM_KEY"),
-            upstream_concurrency=args.concurrency,
-            request_latency=args.request_latency,
-            chunk_size=args.chunk_size,
-            commit_interval=args.commit_interval,
-            models=(*args.model, *(["*"] if args.any_model else [])),
-            max_upload_bytes=args.max_upload_bytes,
-            max_metadata_pairs=pairs,
-            max_metadata_key_chars=key_chars,
-            max_metadata_value_chars=value_chars,
-            upload_timeout=args.upload_timeout,
-            idle_exit=args.idle_exit,
-            log_level=args.log_level,
-        )
+        config = build_config(args, api_key)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

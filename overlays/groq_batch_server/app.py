@@ -63,9 +63,10 @@ from groq_batch_api.models import (
 )
 from groq_batch_server.catalog import load_catalog
 from groq_batch_server.config import ServerConfig
-from groq_batch_server.errors import APIError, error_response
+from groq_batch_server.errors import HTTPProblem, error_response
 from groq_batch_server.faults import FaultMiddleware, FaultSet
 from groq_batch_server.ids import new_id
+from groq_batch_server.loopback import LoopbackOnly, is_loopback_host
 from groq_batch_server.ratelimit import RateLimitHeaders
 from groq_batch_server.store import BatchRow, FileRow, Store
 from groq_batch_server.worker import CancelConflictError, Worker, request_cancel
@@ -202,11 +203,11 @@ def parse_window(window: str) -> int:
         Its length in seconds.
 
     Raises:
-        APIError: 400 if it is not ``<number>h`` or ``<number>d``, 422 if it is outside 24h-7d.
+        HTTPProblem: 400 if it is not ``<number>h`` or ``<number>d``, 422 if it is outside 24h-7d.
     """
     match = _WINDOW.match(window)
     if match is None:
-        raise APIError(
+        raise HTTPProblem(
             400,
             f"Invalid completion_window {window!r}: use hours or days, for example '24h' or '7d'",
             code="invalid_completion_window",
@@ -214,7 +215,7 @@ def parse_window(window: str) -> int:
         )
     seconds = int(match.group(1)) * (3600 if match.group(2) == "h" else 86400)
     if not MIN_WINDOW <= seconds <= MAX_WINDOW:
-        raise APIError(
+        raise HTTPProblem(
             422,
             f"Invalid completion_window {window!r}: durations from 24h to 7d are supported",
             code="invalid_completion_window",
@@ -329,7 +330,7 @@ async def _chunks(request: Request) -> AsyncIterator[bytes]:
         except StopAsyncIteration:
             return
         except TimeoutError:
-            raise APIError(
+            raise HTTPProblem(
                 408,
                 f"Request Timeout: the upload sent nothing for {timeout:g} seconds",
                 code="request_timeout",
@@ -344,8 +345,8 @@ async def _drain(request: Request) -> None:
         pass
 
 
-def _too_large(limit: int) -> APIError:
-    return APIError(
+def _too_large(limit: int) -> HTTPProblem:
+    return HTTPProblem(
         413,
         f"Request Entity Too Large: the file exceeds the maximum of {limit} bytes",
         code="request_too_large",
@@ -363,7 +364,7 @@ async def upload_file(request: Request) -> Response:
         The stored `File`.
 
     Raises:
-        APIError: 400 for a malformed form, 413 for a file over the limit.
+        HTTPProblem: 400 for a malformed form, 413 for a file over the limit.
     """
     state = _state(request)
     limit = state.config.max_upload_bytes
@@ -372,7 +373,7 @@ async def upload_file(request: Request) -> Response:
     boundary = options.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
         await _drain(request)
-        raise APIError(400, "Expected a multipart/form-data body with a boundary", param="file")
+        raise HTTPProblem(400, "Expected a multipart/form-data body with a boundary", param="file")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
         # Refuse before storing a byte. The body is still read (and thrown away), because a
@@ -399,16 +400,16 @@ async def upload_file(request: Request) -> Response:
         if malformed is None and not upload.ended:
             malformed = ValueError("the body ends before the closing boundary")
         if malformed is not None:
-            raise APIError(400, f"Malformed multipart body: {malformed}", param="file")
+            raise HTTPProblem(400, f"Malformed multipart body: {malformed}", param="file")
         if upload.too_large:
             raise _too_large(limit)
         if not upload.saw_file:
-            raise APIError(400, "Missing required parameter: 'file'", param="file")
+            raise HTTPProblem(400, "Missing required parameter: 'file'", param="file")
         purpose = upload.fields.get("purpose")
         if purpose is None:
-            raise APIError(400, "Missing required parameter: 'purpose'", param="purpose")
+            raise HTTPProblem(400, "Missing required parameter: 'purpose'", param="purpose")
         if purpose.decode("utf-8", "replace") != "batch":
-            raise APIError(
+            raise HTTPProblem(
                 400,
                 f"Invalid value for purpose: {purpose.decode('utf-8', 'replace')!r}. "
                 "Supported values are: 'batch'",
@@ -435,7 +436,7 @@ async def upload_file(request: Request) -> Response:
 def _file_or_404(state: ServerState, file_id: str) -> FileRow:
     row = state.store.get_file(file_id)
     if row is None:
-        raise APIError(404, f"File {file_id} not found", code="file_not_found", param="file_id")
+        raise HTTPProblem(404, f"File {file_id} not found", code="file_not_found", param="file_id")
     return row
 
 
@@ -454,7 +455,7 @@ async def list_files(request: Request) -> Response:
         A `FileList`.
 
     Raises:
-        APIError: 400 for a bad ``limit`` or an unknown ``after`` id.
+        HTTPProblem: 400 for a bad ``limit`` or an unknown ``after`` id.
     """
     query = request.query_params
     rows = _state(request).store.list_files()
@@ -465,7 +466,7 @@ async def list_files(request: Request) -> Response:
     if after is not None:
         position = next((i for i, r in enumerate(rows) if r.id == after), None)
         if position is None:
-            raise APIError(400, f"No file {after!r} to page after", param="after")
+            raise HTTPProblem(400, f"No file {after!r} to page after", param="after")
         rows = rows[position + 1 :]
     has_more = False
     if query.get("limit") is not None:
@@ -505,11 +506,11 @@ async def delete_file(request: Request) -> Response:
         A `FileDeleted` receipt.
 
     Raises:
-        APIError: 404 for an unknown file.
+        HTTPProblem: 404 for an unknown file.
     """
     file_id = request.path_params["file_id"]
     if not _state(request).store.delete_file(file_id):
-        raise APIError(404, f"File {file_id} not found", code="file_not_found", param="file_id")
+        raise HTTPProblem(404, f"File {file_id} not found", code="file_not_found", param="file_id")
     return _json(FileDeleted(id=file_id, object_="file", deleted=True))
 
 
@@ -528,7 +529,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         The inclusive ``(first, last)`` byte positions, or None for the whole file.
 
     Raises:
-        APIError: 416 if the range starts at or past the end of the file.
+        HTTPProblem: 416 if the range starts at or past the end of the file.
     """
     if header is None:
         return None
@@ -550,8 +551,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return first, min(last, size - 1)
 
 
-def _unsatisfiable(size: int) -> APIError:
-    return APIError(
+def _unsatisfiable(size: int) -> HTTPProblem:
+    return HTTPProblem(
         416,
         f"Requested range not satisfiable: the file has {size} bytes",
         code="range_not_satisfiable",
@@ -615,9 +616,9 @@ async def download_file(request: Request) -> Response:
 def _require_str(body: Mapping[str, Any], name: str) -> str:
     value = body.get(name)
     if value is None:
-        raise APIError(400, f"Missing required parameter: '{name}'", param=name)
+        raise HTTPProblem(400, f"Missing required parameter: '{name}'", param=name)
     if not isinstance(value, str):
-        raise APIError(400, f"Invalid type for '{name}': expected a string", param=name)
+        raise HTTPProblem(400, f"Invalid type for '{name}': expected a string", param=name)
     return value
 
 
@@ -626,20 +627,20 @@ def _json_body(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(raw)
     except ValueError as exc:
-        raise APIError(400, f"The request body is not valid JSON: {exc}") from exc
+        raise HTTPProblem(400, f"The request body is not valid JSON: {exc}") from exc
     except RecursionError:
-        raise APIError(400, "The request body is nested too deeply") from None
+        raise HTTPProblem(400, "The request body is nested too deeply") from None
     if not isinstance(body, dict):
-        raise APIError(400, "The request body must be a JSON object")
+        raise HTTPProblem(400, "The request body must be a JSON object")
     try:
         # A lone surrogate (a \ud800 escape without its pair) parses, but cannot be stored.
         json.dumps(body, ensure_ascii=False).encode()
     except UnicodeEncodeError:
-        raise APIError(
+        raise HTTPProblem(
             400, "The request body holds a lone surrogate, which is not valid Unicode"
         ) from None
     except RecursionError:
-        raise APIError(400, "The request body is nested too deeply") from None
+        raise HTTPProblem(400, "The request body is nested too deeply") from None
     return body
 
 
@@ -651,9 +652,9 @@ def _check_metadata(metadata: Any, config: ServerConfig) -> dict[str, str] | Non
         isinstance(metadata, dict)
         and all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())
     ):
-        raise APIError(400, "'metadata' must be an object of string values", param="metadata")
+        raise HTTPProblem(400, "'metadata' must be an object of string values", param="metadata")
     if len(metadata) > config.max_metadata_pairs:
-        raise APIError(
+        raise HTTPProblem(
             400,
             f"Invalid 'metadata': {len(metadata)} pairs, more than the maximum of "
             f"{config.max_metadata_pairs}",
@@ -662,7 +663,7 @@ def _check_metadata(metadata: Any, config: ServerConfig) -> dict[str, str] | Non
         )
     for key, value in metadata.items():
         if len(key) > config.max_metadata_key_chars:
-            raise APIError(
+            raise HTTPProblem(
                 400,
                 f"Invalid 'metadata': key {key[:20]!r}... has {len(key)} characters, more than "
                 f"the maximum of {config.max_metadata_key_chars}",
@@ -670,7 +671,7 @@ def _check_metadata(metadata: Any, config: ServerConfig) -> dict[str, str] | Non
                 param="metadata",
             )
         if len(value) > config.max_metadata_value_chars:
-            raise APIError(
+            raise HTTPProblem(
                 400,
                 f"Invalid 'metadata': the value of {key!r} has {len(value)} characters, more "
                 f"than the maximum of {config.max_metadata_value_chars}",
@@ -690,7 +691,7 @@ async def create_batch(request: Request) -> Response:
         The new `Batch`.
 
     Raises:
-        APIError: 400, 404 or 422 for an unacceptable request.
+        HTTPProblem: 400, 404 or 422 for an unacceptable request.
     """
     state = _state(request)
     body = _json_body(await request.body())
@@ -700,7 +701,7 @@ async def create_batch(request: Request) -> Response:
     metadata = _check_metadata(body.get("metadata"), state.config)
     window_seconds = parse_window(window)
     if endpoint not in SUPPORTED_ENDPOINTS:
-        raise APIError(
+        raise HTTPProblem(
             422,
             f"Invalid value for endpoint: {endpoint!r}. "
             f"Supported values are: {', '.join(sorted(SUPPORTED_ENDPOINTS))}",
@@ -709,11 +710,11 @@ async def create_batch(request: Request) -> Response:
         )
     file = state.store.get_file(input_file_id)
     if file is None:
-        raise APIError(
+        raise HTTPProblem(
             404, f"File {input_file_id} not found", code="file_not_found", param="input_file_id"
         )
     if file.purpose != "batch":
-        raise APIError(
+        raise HTTPProblem(
             422,
             f"File {input_file_id} has purpose {file.purpose!r}; a batch input needs 'batch'",
             code="invalid_input_file",
@@ -758,7 +759,9 @@ async def create_batch(request: Request) -> Response:
 def _batch_or_404(state: ServerState, batch_id: str) -> BatchRow:
     row = state.store.get_batch(batch_id)
     if row is None:
-        raise APIError(404, f"Batch {batch_id} not found", code="batch_not_found", param="batch_id")
+        raise HTTPProblem(
+            404, f"Batch {batch_id} not found", code="batch_not_found", param="batch_id"
+        )
     return row
 
 
@@ -777,7 +780,7 @@ def _decode_cursor(cursor: str) -> str:
         if not isinstance(after, str):
             raise TypeError(after)
     except (ValueError, TypeError, KeyError, binascii.Error) as exc:
-        raise APIError(400, "Invalid cursor", code="invalid_cursor", param="cursor") from exc
+        raise HTTPProblem(400, "Invalid cursor", code="invalid_cursor", param="cursor") from exc
     return after
 
 
@@ -789,7 +792,7 @@ def _parse_limit(value: str | None, maximum: int = MAX_LIMIT) -> int:
     except ValueError:
         limit = 0
     if not 1 <= limit <= maximum:
-        raise APIError(
+        raise HTTPProblem(
             400, f"Invalid limit {value!r}: use an integer from 1 to {maximum}", param="limit"
         )
     return limit
@@ -810,7 +813,7 @@ async def list_batches(request: Request) -> Response:
         A `BatchList`.
 
     Raises:
-        APIError: 400 for a bad limit, cursor, ``after`` id, or too many ids.
+        HTTPProblem: 400 for a bad limit, cursor, ``after`` id, or too many ids.
     """
     state = _state(request)
     query = request.query_params
@@ -824,12 +827,12 @@ async def list_batches(request: Request) -> Response:
         anchor = state.store.get_batch(after)
         if anchor is None:
             param = "cursor" if cursor is not None else "after"
-            raise APIError(400, f"No batch {after!r} to page after", param=param)
+            raise HTTPProblem(400, f"No batch {after!r} to page after", param=param)
         before_seq = anchor.seq
     raw_ids = query.getlist("id")
     ids = [part for value in raw_ids for part in value.split(",") if part]
     if max(len(raw_ids), len(ids)) > MAX_IDS:
-        raise APIError(400, f"Too many ids: at most {MAX_IDS} batches per request", param="id")
+        raise HTTPProblem(400, f"Too many ids: at most {MAX_IDS} batches per request", param="id")
     if ids:
         rows = state.store.batches_by_id(ids)
         has_more = False
@@ -874,16 +877,18 @@ async def cancel_batch(request: Request) -> Response:
         The `Batch`, usually in ``cancelling``.
 
     Raises:
-        APIError: 404 for an unknown batch, 409 for one past cancelling.
+        HTTPProblem: 404 for an unknown batch, 409 for one past cancelling.
     """
     state = _state(request)
     batch_id = request.path_params["batch_id"]
     try:
         row = request_cancel(state.store, batch_id)
     except CancelConflictError as exc:
-        raise APIError(409, str(exc), code="batch_not_cancellable", param="batch_id") from exc
+        raise HTTPProblem(409, str(exc), code="batch_not_cancellable", param="batch_id") from exc
     if row is None:
-        raise APIError(404, f"Batch {batch_id} not found", code="batch_not_found", param="batch_id")
+        raise HTTPProblem(
+            404, f"Batch {batch_id} not found", code="batch_not_found", param="batch_id"
+        )
     state.worker.wake()
     return _json(_batch_model(row))
 
@@ -917,7 +922,7 @@ async def daemon_status(request: Request) -> Response:
 
 # ------------------------------------------------------------------------------------ plumbing
 async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, APIError)
+    assert isinstance(exc, HTTPProblem)
     return exc.response()
 
 
@@ -1047,7 +1052,7 @@ def build_app(state: ServerState) -> ASGIApp:
         routes=routes,
         lifespan=lifespan,
         exception_handlers={
-            APIError: _api_error,
+            HTTPProblem: _api_error,
             HTTPException: _http_error,
             ClientDisconnect: _client_gone,
             Exception: _server_error,
@@ -1056,7 +1061,7 @@ def build_app(state: ServerState) -> ASGIApp:
     app.state.groq = state
     # Rate-limit headers go outermost, so injected faults (a 429) carry them too; their
     # `send` keeps uvicorn's transport reachable for the fault middleware's dropped connections.
-    return RateLimitHeaders(
+    served: ASGIApp = RateLimitHeaders(
         FaultMiddleware(
             _AuthAndRequestId(
                 app, state.config.api_key, state.activity, state.config.upload_timeout
@@ -1065,3 +1070,8 @@ def build_app(state: ServerState) -> ASGIApp:
         ),
         load_catalog().rate_limits,
     )
+    if is_loopback_host(state.config.host):
+        # Out of the network's reach, but not of a browser's: refuse rebound names and other
+        # sites' pages before anything else looks at the request.
+        served = LoopbackOnly(served)
+    return served

@@ -86,28 +86,6 @@ class Catalog:
         """
         return frozenset(m.id for m in self.models.values() if m.batch)
 
-    def model_list(self) -> dict[str, Any]:
-        """The body of ``GET /models``, in Groq's shape.
-
-        Returns:
-            ``{"object": "list", "data": [...]}``.
-        """
-        return {
-            "object": "list",
-            "data": [
-                {
-                    "id": m.id,
-                    "object": "model",
-                    "created": 0,
-                    "owned_by": m.owned_by,
-                    "active": m.active,
-                    "context_window": m.context_window,
-                    "public_apps": None,
-                }
-                for m in self.models.values()
-            ],
-        }
-
 
 def _model(raw: Mapping[str, Any]) -> ModelInfo:
     return ModelInfo(

@@ -11,11 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from groq_batch.validation import MAX_BYTES, MAX_LINES
+from groq_batch.providers import DEFAULT_PROVIDER, PROVIDERS, Provider
 
 __all__ = ["ExecutorName", "ServerConfig"]
 
 ExecutorName = Literal["echo", "openai-compatible"]
+
+# The limits default to the client's provider profile, so that `validate`, `submit` and this
+# server agree on them; `ServerConfig.for_provider` takes another profile's.
+_DEFAULT: Provider = PROVIDERS[DEFAULT_PROVIDER]
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,9 @@ class ServerConfig:
         max_lines: The most lines a batch input file may have.
         max_metadata_pairs: The most key-value pairs a batch's ``metadata`` may hold.
         max_metadata_key_chars: The longest ``metadata`` key, in characters.
-        max_metadata_value_chars: The longest ``metadata`` value, in characters. The three
-            defaults are OpenAI's documented bounds; Groq documents none.
+        max_metadata_value_chars: The longest ``metadata`` value, in characters. The upload,
+            line and metadata defaults are the default provider profile's
+            (`groq_batch.providers`); `for_provider` takes another's.
         upload_timeout: Seconds an upload may go without sending a byte before it is refused
             with 408, its connection closed and its temp file deleted; also how long the body
             of a request refused with 401 is read before the connection is closed.
@@ -77,16 +82,37 @@ class ServerConfig:
     request_latency: float = 0.0
     chunk_size: int = 500
     commit_interval: float = 0.5
-    max_upload_bytes: int = MAX_BYTES
-    max_lines: int = MAX_LINES
-    max_metadata_pairs: int = 16
-    max_metadata_key_chars: int = 64
-    max_metadata_value_chars: int = 512
+    max_upload_bytes: int = _DEFAULT.max_bytes
+    max_lines: int = _DEFAULT.max_lines
+    max_metadata_pairs: int = _DEFAULT.max_metadata_pairs
+    max_metadata_key_chars: int = _DEFAULT.max_metadata_key_chars
+    max_metadata_value_chars: int = _DEFAULT.max_metadata_value_chars
     upload_timeout: float = 30.0
     models: tuple[str, ...] = field(default_factory=tuple)
     poll_interval: float = 0.05
     log_level: str = "warning"
     idle_exit: float | None = None
+
+    @classmethod
+    def for_provider(cls, provider: Provider, **changes: object) -> ServerConfig:
+        """A configuration whose limits are a provider profile's.
+
+        Args:
+            provider: The profile (``groq_batch.providers.get_provider(name)``).
+            **changes: Other fields, by name; a None value keeps the profile's.
+
+        Returns:
+            The configuration.
+        """
+        limits: dict[str, object] = {
+            "max_upload_bytes": provider.max_bytes,
+            "max_lines": provider.max_lines,
+            "max_metadata_pairs": provider.max_metadata_pairs,
+            "max_metadata_key_chars": provider.max_metadata_key_chars,
+            "max_metadata_value_chars": provider.max_metadata_value_chars,
+        }
+        limits.update({k: v for k, v in changes.items() if v is not None or k not in limits})
+        return cls(**limits)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:

@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 
 from groq_batch_api.models import Error, ErrorResponse
 
-__all__ = ["APIError", "error_response"]
+__all__ = ["HTTPProblem", "error_response"]
 
 # The `type` Groq (and OpenAI) put in the envelope for each status.
 _TYPES = {
@@ -26,8 +26,10 @@ _TYPES = {
 }
 
 
-class APIError(Exception):
+class HTTPProblem(Exception):
     """An error a handler raises to answer with Groq's envelope.
+
+    The server's own: the client's errors (`groq_batch.APIError`...) are a different hierarchy.
 
     Args:
         status: The HTTP status.

@@ -3,7 +3,7 @@
 Layout of ``data_dir``::
 
     groq-batch.sqlite3   files, batches, each batch's requests and their results (WAL mode)
-    server.lock          held (flock) by the one server using the directory
+    server.lock          held by the one server using the directory (server.pid: its pid)
     blobs/<file_id>      the bytes of every stored file
     tmp/                 uploads and result files being written; emptied on start
 
@@ -27,7 +27,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from groq_batch import local
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -211,33 +213,30 @@ class DataDirInUseError(RuntimeError):
     """Another server already serves this data dir."""
 
 
-def _lock_data_dir(data_dir: Path) -> IO[str] | None:
+def _lock_data_dir(data_dir: Path) -> Any:
     """Hold an exclusive lock on the data dir for the store's lifetime.
 
     Two servers on one data dir would run the same batches twice, and the second one's start-up
     sweep would delete the first one's uploads in flight. The OS drops the lock when the process
-    dies, so a killed server never blocks its own restart.
+    dies, so a killed server never blocks its own restart. The holder's pid goes in
+    ``server.pid`` (the lock file itself cannot be read while held on every platform).
     """
+    import filelock
+
+    lock = filelock.FileLock(data_dir / local.SERVER_LOCK, mode=0o600, thread_local=False)
     try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: no lock, the caller must take care
-        return None
-    handle = (data_dir / "server.lock").open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        owner = handle.read().strip() or "another process"
-        handle.close()
+        # Not 0: a client checking whether a server holds the folder takes the lock for an
+        # instant, and a server starting in that instant must not take it for another's.
+        lock.acquire(timeout=1.0)
+    except filelock.Timeout:
+        holder = local.lock_holder(data_dir)
+        owner = f"pid {holder}" if holder not in (None, -1) else "another process"
         raise DataDirInUseError(
             f"{data_dir} is in use by another groq-batch server ({owner}); "
             "stop it or choose another --data-dir"
         ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}")
-    handle.flush()
-    return handle
+    local.write_private(data_dir / local.SERVER_PID, f"pid {os.getpid()}")
+    return lock
 
 
 def _batch_from_row(row: Sequence[Any]) -> BatchRow:
@@ -259,9 +258,13 @@ class Store:
         self.blob_dir = data_dir / "blobs"
         self.tmp_dir = data_dir / "tmp"
         self.db_path = data_dir / DB_NAME
-        self.blob_dir.mkdir(parents=True, exist_ok=True)
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        # Prompts and answers: the folders are private (0700) and every file 0600 from creation
+        # (the temp files behind blobs come from mkstemp, which makes them 0600).
+        local.private_dir(data_dir)
+        local.private_dir(self.blob_dir)
+        local.private_dir(self.tmp_dir)
         self._lock_file = _lock_data_dir(data_dir)
+        local.private_database(self.db_path)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
@@ -317,7 +320,7 @@ class Store:
             self._connections.clear()
         self._local = threading.local()
         if self._lock_file is not None:
-            self._lock_file.close()  # closing the descriptor releases the lock
+            self._lock_file.release()
             self._lock_file = None
 
     def _sweep(self) -> None:

@@ -42,6 +42,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
+from groq_batch.statuses import TERMINAL_STATUSES
 from groq_batch_server.catalog import load_catalog
 from groq_batch_server.executors import ExecRequest, Executor, Interrupted, Outcome
 from groq_batch_server.ids import new_id
@@ -85,7 +86,6 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("cancelling", "failed"): "failed_at",
 }
 
-TERMINAL_STATUSES = frozenset({"completed", "failed", "expired", "cancelled"})
 
 # A file with thousands of bad lines would make every retrieve huge; Groq's own limit is not
 # documented, so report the first problems and say how many more there are.

@@ -39,7 +39,7 @@ def nothing_uploaded(server: LocalServer) -> bool:
         (["-o", "r.jsonl", "--metadata", "k" * 65 + "=v"], "at most 64"),
         (["-o", "r.jsonl", "--metadata", "k=" + "v" * 513], "at most 512"),
         (["-o", "r.jsonl", "--metadata", "groq_batch_job=x"], "groq-batch's own"),
-        (["-o", "r.jsonl", *(f"--metadata=k{i}=v" for i in range(15))], "at most 14"),
+        (["-o", "r.jsonl", *(f"--metadata=k{i}=v" for i in range(13))], "at most 12"),
         (["-o", "r.jsonl", "--name", "batch_abc"], "invalid job name"),
     ],
 )

@@ -269,7 +269,7 @@ def test_a_copy_keeps_the_clients_timing_unless_given_one() -> None:
 
 
 def test_the_marker_is_counted_where_it_joins_the_metadata() -> None:
-    from groq_batch.resources.batches import with_marker
+    from groq_batch.batch_requests import with_marker
 
     pairs = {f"k{i}": "v" for i in range(15)}
     assert len(with_marker(pairs, "gb_x")) == 16

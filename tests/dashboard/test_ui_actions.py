@@ -202,3 +202,34 @@ def test_the_dashboard_reaches_a_job_recorded_elsewhere_with_its_own_providers_k
             ui.stop()
         assert gateway.received
         assert set(gateway.received) == {f"Bearer {openai_key}"}
+
+
+def test_the_local_dashboard_keeps_working_after_the_server_exits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from groq_batch import local
+    from groq_batch_cli.ui import UIServer
+    from groq_batch_server import daemon
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    data = tmp_path / "data"
+    with local.local_client(data) as client:
+        ui = UIServer(
+            client,
+            endpoint=f"local:{data}",
+            cache_dir=tmp_path / "cache",
+            download_dir=tmp_path / "downloads",
+        ).start()
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{ui.port}", timeout=30) as http:
+                assert http.get(ui.login_url()).status_code == 303  # the cookie
+                assert http.get("/").status_code == 200
+                first = daemon.stop(data)  # as its idle exit does
+                assert first is not None
+                # It answered 500 for ever: the client now finds (starts) the server again.
+                assert http.get("/").status_code == 200
+                second = daemon.status(data)
+                assert second is not None
+                assert second.pid != first.pid
+        finally:
+            ui.stop()

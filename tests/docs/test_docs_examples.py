@@ -116,7 +116,8 @@ def docs_env(local_server, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GROQ_BASE_URL", local_server.base_url)
     monkeypatch.setenv("GROQ_API_KEY", "gsk_docs_example_key")
-    # The job registry too: an example that names a job must not meet the last run's.
+    # The job registry too: an example that names a job must not meet the last run's; and
+    # `local_client()` examples start a background server in the data folder: the test's own.
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     return tmp_path
 

@@ -551,7 +551,7 @@ def test_file_index_joins_the_same_when_every_hash_collides(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected, expected_stats = _join_everything(tmp_path)
-    monkeypatch.setattr(results_module, "_id_hash", lambda custom_id: 7)
+    monkeypatch.setattr(results_module, "custom_id_hash", lambda custom_id: 7)
     rows, stats = _join_everything(tmp_path)
     assert rows == expected
     assert (stats.yielded, stats.duplicates, stats.unknown) == (16, 2, 1)

@@ -1,4 +1,4 @@
-"""`client.batches`: create, retrieve, list and cancel batches (see `resources/batches.py`)."""
+"""`client.batches`: create, retrieve, list and cancel batches (see `groq_batch.batch_requests`)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,15 @@ from groq_batch._http import build_options, require_id
 from groq_batch._models import parse_batch, parse_batch_list
 from groq_batch._pagination import Cursor, page_fields
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
-from groq_batch.resources.batches import (
-    _LOOKUP_MAX_PAGES,
-    _LOOKUP_PAGE_SIZE,
+from groq_batch.batch_requests import (
+    LOOKUP_MAX_PAGES,
+    LOOKUP_PAGE_SIZE,
     UnresolvedCreateError,
-    _create_options,
-    _is_cancelled,
-    _list_options,
-    _lookup_verdict,
-    _marker_for,
+    create_options,
+    is_cancelled,
+    list_options,
+    lookup_verdict,
+    marker_for,
 )
 from groq_batch_api.api.batches import cancel_batch, retrieve_batch
 from groq_batch_api.models import Batch
@@ -91,8 +91,8 @@ class AsyncBatches(AsyncResource, AsyncJobMethods):
         enabled = (
             self._client.idempotent_creates if idempotency_marker is None else idempotency_marker
         )
-        marker = _marker_for(metadata, enabled)
-        opts = _create_options(
+        marker = marker_for(metadata, enabled)
+        opts = create_options(
             input_file_id=input_file_id,
             endpoint=endpoint,
             completion_window=completion_window,
@@ -112,10 +112,10 @@ class AsyncBatches(AsyncResource, AsyncJobMethods):
     async def _find(self, marker: str, since: float) -> Batch | None:
         """Find the batch an earlier attempt created, or None if none did."""
         # The client's own resource: this one may answer with raw responses.
-        page = await self._client.batches.list(limit=_LOOKUP_PAGE_SIZE)
-        for _ in range(_LOOKUP_MAX_PAGES):
+        page = await self._client.batches.list(limit=LOOKUP_PAGE_SIZE)
+        for _ in range(LOOKUP_MAX_PAGES):
             for batch in page.data:
-                verdict = _lookup_verdict(batch, marker, since)
+                verdict = lookup_verdict(batch, marker, since)
                 if verdict == "match":
                     return batch
                 if verdict == "older":
@@ -193,7 +193,7 @@ class AsyncBatches(AsyncResource, AsyncJobMethods):
         """
 
         async def fetch(cursor: dict[str, str], seen: frozenset[Cursor]) -> AsyncPage[Batch]:
-            opts = _list_options(
+            opts = list_options(
                 after, limit, cursor, extra_headers, extra_query, extra_body, timeout
             )
             page = await self._client._transport.send(opts, parse_batch_list)
@@ -201,7 +201,7 @@ class AsyncBatches(AsyncResource, AsyncJobMethods):
 
         if self._mode is not None:
             # The first page's own response; later pages are fetched as usual.
-            first = _list_options(after, limit, {}, extra_headers, extra_query, extra_body, timeout)
+            first = list_options(after, limit, {}, extra_headers, extra_query, extra_body, timeout)
             pending: Any = self._request(
                 first,
                 lambda r: AsyncPage(fetch=fetch, **page_fields(parse_batch_list(r), frozenset())),
@@ -249,7 +249,7 @@ class AsyncBatches(AsyncResource, AsyncJobMethods):
         )
 
         async def recover() -> Batch | None:
-            return _is_cancelled(await self._client.batches.retrieve(batch_id))
+            return is_cancelled(await self._client.batches.retrieve(batch_id))
 
         return await self._request(opts, parse_batch, recover)  # type: ignore[no-any-return]
 

@@ -11,6 +11,7 @@ import httpx
 
 from groq_batch._async.transport import AsyncTransport
 from groq_batch._client import _ClientInfo, _resolve
+from groq_batch._errors import InvalidTypeError
 from groq_batch._http import Outcome, low_level_options
 from groq_batch._http_clients import DefaultAsyncHttpxClient
 from groq_batch._lowlevel import cast_response
@@ -102,7 +103,7 @@ class AsyncGroq(_ClientInfo):
             TypeError: If `http_client` is not an `httpx.AsyncClient`, or `max_retries` is None.
         """
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(
+            raise InvalidTypeError(
                 "Invalid `http_client` argument; Expected an instance of `httpx.AsyncClient` "
                 f"but got {type(http_client)}"
             )

@@ -17,14 +17,14 @@ from groq_batch._models import parse_file, parse_file_deleted, parse_file_list
 from groq_batch._pagination import Cursor, page_fields
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch._uploads import FileInput, Upload
-from groq_batch.resources.files import (
-    _download_options,
-    _purpose,
-    _simple_options,
-    _streamed,
-    _upload_options,
+from groq_batch.file_requests import (
+    download_options,
     list_query,
+    purpose_of,
+    simple_options,
+    streamed,
     upload_candidates,
+    upload_options,
 )
 from groq_batch_api.api.files import delete_file, list_files, retrieve_file
 from groq_batch_api.models import File, FileDeleted
@@ -94,10 +94,10 @@ class AsyncFiles(AsyncResource):
             RequestTooLargeError: If the file is larger than the server accepts.
             APIStatusError: For any other error status.
         """
-        kind = _purpose(purpose)
+        kind = purpose_of(purpose)
         transport = self._client._transport
         with Upload(file) as upload:
-            opts = _upload_options(upload, kind, extra_headers, extra_query, extra_body, timeout)
+            opts = upload_options(upload, kind, extra_headers, extra_query, extra_body, timeout)
             since = transport.clock()
 
             async def recover() -> File | None:
@@ -159,7 +159,7 @@ class AsyncFiles(AsyncResource):
         async def fetch(cursor: dict[str, str], seen: frozenset[Cursor]) -> AsyncPage[File]:
             # A followed cursor (`after`) replaces the caller's; their extra_query wins over all.
             page_query = {**query, **cursor, **(extra_query or {})}
-            opts = _simple_options(
+            opts = simple_options(
                 list_files._get_kwargs(), extra_headers, page_query, extra_body, timeout
             )
             page = await self._client._transport.send(opts, parse_file_list)
@@ -167,7 +167,7 @@ class AsyncFiles(AsyncResource):
 
         if self._mode is not None:
             # The first page's own response; later pages are fetched as usual.
-            first = _simple_options(
+            first = simple_options(
                 list_files._get_kwargs(),
                 extra_headers,
                 {**query, **(extra_query or {})},
@@ -208,7 +208,7 @@ class AsyncFiles(AsyncResource):
             APIStatusError: For any other error status.
         """
         kwargs = retrieve_file._get_kwargs(require_id(file_id, "file_id"))
-        opts = _simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
+        opts = simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
         return await self._request(opts, parse_file)  # type: ignore[no-any-return]
 
     async def delete(
@@ -238,7 +238,7 @@ class AsyncFiles(AsyncResource):
             APIStatusError: For any other error status.
         """
         kwargs = delete_file._get_kwargs(require_id(file_id, "file_id"))
-        opts = _simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
+        opts = simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
         return await self._request(opts, parse_file_deleted)  # type: ignore[no-any-return]
 
     async def content(
@@ -275,12 +275,12 @@ class AsyncFiles(AsyncResource):
         transport = self._client._transport
 
         async def open_(resume: dict[str, str]) -> httpx.Response:
-            opts = _download_options(
+            opts = download_options(
                 file_id, resume, extra_headers, extra_query, extra_body, timeout
             )
-            return await transport.send(opts, _streamed)
+            return await transport.send(opts, streamed)
 
-        first = _download_options(file_id, {}, extra_headers, extra_query, extra_body, timeout)
+        first = download_options(file_id, {}, extra_headers, extra_query, extra_body, timeout)
         outcome: Outcome[httpx.Response] = await transport.send_outcome(first)
         content = AsyncBinaryContent(
             outcome.response,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 import httpx
 
 from groq_batch._client import _ClientInfo, _resolve
+from groq_batch._errors import InvalidTypeError
 from groq_batch._http import Outcome, low_level_options
 from groq_batch._http_clients import DefaultHttpxClient
 from groq_batch._lowlevel import cast_response
@@ -104,7 +105,7 @@ class Groq(_ClientInfo):
             TypeError: If `http_client` is not an `httpx.Client`, or `max_retries` is None.
         """
         if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise TypeError(
+            raise InvalidTypeError(
                 "Invalid `http_client` argument; Expected an instance of `httpx.Client` "
                 f"but got {type(http_client)}"
             )

@@ -19,14 +19,14 @@ from groq_batch._sync.pagination import SyncPage
 from groq_batch._sync.response import Resource, to_raw_response, to_streamed_response
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch._uploads import FileInput, Upload
-from groq_batch.resources.files import (
-    _download_options,
-    _purpose,
-    _simple_options,
-    _streamed,
-    _upload_options,
+from groq_batch.file_requests import (
+    download_options,
     list_query,
+    purpose_of,
+    simple_options,
+    streamed,
     upload_candidates,
+    upload_options,
 )
 from groq_batch_api.api.files import delete_file, list_files, retrieve_file
 from groq_batch_api.models import File, FileDeleted
@@ -96,10 +96,10 @@ class Files(Resource):
             RequestTooLargeError: If the file is larger than the server accepts.
             APIStatusError: For any other error status.
         """
-        kind = _purpose(purpose)
+        kind = purpose_of(purpose)
         transport = self._client._transport
         with Upload(file) as upload:
-            opts = _upload_options(upload, kind, extra_headers, extra_query, extra_body, timeout)
+            opts = upload_options(upload, kind, extra_headers, extra_query, extra_body, timeout)
             since = transport.clock()
 
             def recover() -> File | None:
@@ -161,7 +161,7 @@ class Files(Resource):
         def fetch(cursor: dict[str, str], seen: frozenset[Cursor]) -> SyncPage[File]:
             # A followed cursor (`after`) replaces the caller's; their extra_query wins over all.
             page_query = {**query, **cursor, **(extra_query or {})}
-            opts = _simple_options(
+            opts = simple_options(
                 list_files._get_kwargs(), extra_headers, page_query, extra_body, timeout
             )
             page = self._client._transport.send(opts, parse_file_list)
@@ -169,7 +169,7 @@ class Files(Resource):
 
         if self._mode is not None:
             # The first page's own response; later pages are fetched as usual.
-            first = _simple_options(
+            first = simple_options(
                 list_files._get_kwargs(),
                 extra_headers,
                 {**query, **(extra_query or {})},
@@ -210,7 +210,7 @@ class Files(Resource):
             APIStatusError: For any other error status.
         """
         kwargs = retrieve_file._get_kwargs(require_id(file_id, "file_id"))
-        opts = _simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
+        opts = simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
         return self._request(opts, parse_file)  # type: ignore[no-any-return]
 
     def delete(
@@ -240,7 +240,7 @@ class Files(Resource):
             APIStatusError: For any other error status.
         """
         kwargs = delete_file._get_kwargs(require_id(file_id, "file_id"))
-        opts = _simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
+        opts = simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
         return self._request(opts, parse_file_deleted)  # type: ignore[no-any-return]
 
     def content(
@@ -277,12 +277,12 @@ class Files(Resource):
         transport = self._client._transport
 
         def open_(resume: dict[str, str]) -> httpx.Response:
-            opts = _download_options(
+            opts = download_options(
                 file_id, resume, extra_headers, extra_query, extra_body, timeout
             )
-            return transport.send(opts, _streamed)
+            return transport.send(opts, streamed)
 
-        first = _download_options(file_id, {}, extra_headers, extra_query, extra_body, timeout)
+        first = download_options(file_id, {}, extra_headers, extra_query, extra_body, timeout)
         outcome: Outcome[httpx.Response] = transport.send_outcome(first)
         content = BinaryContent(
             outcome.response,

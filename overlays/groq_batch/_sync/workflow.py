@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
-from groq_batch._errors import GroqError, RequestTooLargeError
+from groq_batch._errors import GroqError, JobSubmitError, RequestTooLargeError
 from groq_batch._workflow_core import (
     JobBase,
-    JobSubmitError,
     Poller,
     ProgressCallback,
     RetryCallback,
@@ -358,7 +357,7 @@ class JobMethods:
             raise
         job_id = new_job_id()
         try:
-            check_job_metadata(metadata, len(plan.shards))
+            check_job_metadata(metadata, len(plan.shards), self._client.provider)
             # Every part is uploaded before any batch is created: a failed upload leaves no batch.
             shards = list(plan.shards)
             file_ids: list[str] = []

@@ -1,8 +1,9 @@
 """The API's resources: `client.batches` and `client.files`.
 
-`resources/batches.py` and `resources/files.py` hold what both flavours share (building requests,
-the create look-up's verdict). The methods are written once in `groq_batch/_async/` and generated
-into `groq_batch/_sync/`; the classes are re-exported here, loaded on first use.
+`groq_batch.batch_requests` and `groq_batch.file_requests` hold what both flavours share
+(building requests, the create look-up's verdict). The methods are written once in
+`groq_batch/_async/` and generated into `groq_batch/_sync/`; the classes are re-exported here,
+loaded on first use.
 """
 
 from __future__ import annotations

@@ -30,15 +30,15 @@ from starlette.routing import Route
 
 from groq_batch._errors import APIConnectionError, APIStatusError, NotFoundError
 from groq_batch._secrets import scrub
-from groq_batch._workflow_core import is_terminal, status_of
 from groq_batch.jobs import CANCELLED, JobKeyError, JobRecord, JobRegistry, job_connection
 from groq_batch.results import Outcome
+from groq_batch.statuses import is_terminal, status_of
+from groq_batch_cli.output import local_time
 from groq_batch_cli.ui.cache import ResultsCache
 from groq_batch_cli.ui.pages import (
     STYLESHEET,
     chart_points,
     layout,
-    local_time,
     progress,
     script_call,
     scroll_table,
@@ -47,8 +47,8 @@ from groq_batch_cli.ui.pages import (
 )
 
 if TYPE_CHECKING:
+    from groq_batch import BatchJob
     from groq_batch._client import Groq
-    from groq_batch._workflow import BatchJob
     from groq_batch_api.models import Batch
 
 __all__ = ["Dashboard", "cookie_name", "create_app"]

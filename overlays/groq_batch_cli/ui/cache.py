@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from groq_batch.estimate import CostTally
+from groq_batch.local import private_database, private_dir
 from groq_batch.results import BatchResult
 
 __all__ = ["PAGE_SIZE", "Page", "ResultsCache"]
@@ -140,6 +141,11 @@ class ResultsCache:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
+        if self.directory.is_dir():
+            # A cache from an older version: tighten it and what it holds.
+            private_dir(self.directory)
+            for existing in self.directory.glob("*.sqlite3"):
+                private_database(existing)
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -192,10 +198,12 @@ class ResultsCache:
         with lock:
             if target.exists():
                 return
-            self.directory.mkdir(parents=True, exist_ok=True)
+            # Prompts and answers: a private folder (0700) and files 0600 from creation.
+            private_dir(self.directory)
             tmp = target.with_suffix(".tmp")
             tmp.unlink(missing_ok=True)
             try:
+                private_database(tmp)
                 with contextlib.closing(sqlite3.connect(tmp)) as db:
                     db.executescript(_SCHEMA)
                     with db:

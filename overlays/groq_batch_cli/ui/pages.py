@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Sequence
 from html import escape
-from typing import Any
 
-__all__ = ["STYLESHEET", "chart_points", "layout", "local_time", "progress", "status_badge", "tone"]
+__all__ = ["STYLESHEET", "chart_points", "layout", "progress", "status_badge", "tone"]
 
 # The stylesheet is a file of the package, served by the dashboard (never from a CDN).
 STYLESHEET = "/static/dashboard.css"
@@ -62,20 +60,6 @@ document.addEventListener('click', async (ev) => {
   document.getElementById('row-dialog').showModal();
 });
 """
-
-
-def local_time(epoch: Any) -> str:
-    """Format epoch seconds as local time, or ``-``.
-
-    Args:
-        epoch: Seconds since the epoch, or anything else for none.
-
-    Returns:
-        ``YYYY-MM-DD HH:MM:SS`` or ``-``.
-    """
-    if not isinstance(epoch, int | float) or isinstance(epoch, bool):
-        return "-"
-    return datetime.datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def progress(key: str, percent: float) -> str:

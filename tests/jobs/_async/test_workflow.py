@@ -13,16 +13,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from groq_batch import AsyncBatchJob, AsyncGroq, AsyncTiming
-from groq_batch._workflow_core import (
-    JOB_KEY,
-    PARENT_KEY,
-    PART_KEY,
+from groq_batch import (
+    AsyncBatchJob,
+    AsyncGroq,
+    AsyncTiming,
     BatchNotFinishedError,
     JobSubmitError,
     UploadProgress,
     WaitTimeoutError,
 )
+from groq_batch._workflow_core import JOB_KEY, PARENT_KEY, PART_KEY
 from groq_batch.jsonl import BatchRequest, chat_request, write_jsonl
 from groq_batch.results import BatchResult, Outcome
 from groq_batch.validation import ValidationError

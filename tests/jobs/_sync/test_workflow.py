@@ -15,16 +15,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from groq_batch import BatchJob, Groq, Timing
-from groq_batch._workflow_core import (
-    JOB_KEY,
-    PARENT_KEY,
-    PART_KEY,
+from groq_batch import (
+    BatchJob,
     BatchNotFinishedError,
+    Groq,
     JobSubmitError,
+    Timing,
     UploadProgress,
     WaitTimeoutError,
 )
+from groq_batch._workflow_core import JOB_KEY, PARENT_KEY, PART_KEY
 from groq_batch.jsonl import BatchRequest, chat_request, write_jsonl
 from groq_batch.results import BatchResult, Outcome
 from groq_batch.validation import ValidationError

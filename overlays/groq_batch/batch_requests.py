@@ -1,4 +1,4 @@
-"""`client.batches`: create, retrieve, list and cancel batches.
+"""What a `client.batches` call sends, and how a retried create finds its batch.
 
 A retried create does not make a second batch. Each logical create carries a client-generated
 marker in its `metadata` under `IDEMPOTENCY_METADATA_KEY`. After an ambiguous failure (the request
@@ -11,8 +11,9 @@ The look-up sees what the server has stored. A server that stores the first atte
 the client has timed out *and* looked would still end up with two batches carrying the same
 marker; the marker is what lets you find such a pair.
 
-This module holds the resource's decisions (request building, the look-up verdict); the methods
-are written once, async, in `_async/batches.py`, and `_sync/batches.py` is generated from it.
+This module holds the resource's pure decisions (request building, the marker, the look-up
+verdict), under public names because both flavours use them; the methods are written once,
+async, in `_async/batches.py`, and `_sync/batches.py` is generated from it.
 """
 
 from __future__ import annotations
@@ -21,31 +22,38 @@ import uuid
 from collections.abc import Mapping
 from typing import Final, Literal
 
-from groq_batch._errors import GroqError
+from groq_batch._errors import UnresolvedCreateError
 from groq_batch._http import RequestOptions, build_options, require_id
 from groq_batch._types import Body, Headers, NotGiven, Query, TimeoutTypes
+from groq_batch.providers import IDEMPOTENCY_METADATA_KEY
 from groq_batch_api.api.batches import create_batch, list_batches
 from groq_batch_api.models import Batch, BatchStatus, CreateBatchRequest, Metadata
 from groq_batch_api.types import UNSET
 
-__all__ = ["IDEMPOTENCY_METADATA_KEY", "UnresolvedCreateError", "new_marker", "with_marker"]
-
-IDEMPOTENCY_METADATA_KEY: Final = "groq_batch_idempotency_key"
-"""The `metadata` key of the marker that makes `batches.create` safe to retry."""
+__all__ = [
+    "IDEMPOTENCY_METADATA_KEY",
+    "LOOKUP_MAX_PAGES",
+    "LOOKUP_PAGE_SIZE",
+    "LOOKUP_WINDOW_SECONDS",
+    "UnresolvedCreateError",
+    "create_options",
+    "is_cancelled",
+    "list_options",
+    "lookup_verdict",
+    "marker_for",
+    "new_marker",
+    "with_marker",
+]
 
 # How far back (server `created_at`, seconds) the look-up scans before concluding that no attempt
 # created the batch. Generous, to absorb clock skew between client and server.
-_LOOKUP_WINDOW_SECONDS: Final = 900
-_LOOKUP_PAGE_SIZE: Final = 100
-_LOOKUP_MAX_PAGES: Final = 20
+LOOKUP_WINDOW_SECONDS: Final = 900
+LOOKUP_PAGE_SIZE: Final = 100
+LOOKUP_MAX_PAGES: Final = 20
 _CANCELLED: Final = frozenset({BatchStatus.CANCELLING, BatchStatus.CANCELLED})
 
 
-class UnresolvedCreateError(GroqError):
-    """The look-up after an ambiguous create could not rule out that the batch exists."""
-
-
-def _create_options(
+def create_options(
     *,
     input_file_id: str,
     endpoint: str,
@@ -57,6 +65,7 @@ def _create_options(
     extra_body: Body | None,
     timeout: TimeoutTypes | NotGiven,
 ) -> RequestOptions:
+    """The create request: the caller's metadata plus the marker; never resent blindly."""
     pairs = with_marker(metadata, marker)
     body = CreateBatchRequest(
         input_file_id=require_id(input_file_id, "input_file_id"),
@@ -102,7 +111,7 @@ def new_marker() -> str:
     return f"gb_{uuid.uuid4().hex}"
 
 
-def _marker_for(metadata: Mapping[str, str] | NotGiven | None, enabled: bool) -> str | None:
+def marker_for(metadata: Mapping[str, str] | NotGiven | None, enabled: bool) -> str | None:
     """The marker for one logical create: the caller's own key if given, else a fresh one.
 
     Args:
@@ -118,7 +127,7 @@ def _marker_for(metadata: Mapping[str, str] | NotGiven | None, enabled: bool) ->
     return new_marker() if enabled else None
 
 
-def _lookup_verdict(batch: Batch, marker: str, since: float) -> Literal["match", "older", "skip"]:
+def lookup_verdict(batch: Batch, marker: str, since: float) -> Literal["match", "older", "skip"]:
     """Whether a listed batch is ours, older than any attempt could be, or neither."""
     metadata = batch.metadata
     ours = isinstance(metadata, Metadata) and metadata.additional_properties.get(
@@ -126,7 +135,7 @@ def _lookup_verdict(batch: Batch, marker: str, since: float) -> Literal["match",
     )
     if ours == marker:
         return "match"
-    if batch.created_at < since - _LOOKUP_WINDOW_SECONDS:
+    if batch.created_at < since - LOOKUP_WINDOW_SECONDS:
         return "older"
     return "skip"
 
@@ -143,7 +152,7 @@ def _list_kwargs(
     )
 
 
-def _list_options(
+def list_options(
     after: str | NotGiven | None,
     limit: int | NotGiven | None,
     cursor: dict[str, str],
@@ -163,5 +172,6 @@ def _list_options(
     )
 
 
-def _is_cancelled(batch: Batch) -> Batch | None:
+def is_cancelled(batch: Batch) -> Batch | None:
+    """The batch when it is cancelling or cancelled (a cancel already took), else None."""
     return batch if batch.status in _CANCELLED else None

@@ -1,7 +1,7 @@
-"""`client.files`: upload, list, inspect, delete and download files (Groq's SDK names).
+"""What a `client.files` call sends: the requests both flavours build, under public names.
 
-This module builds the requests; the methods are written once, async, in `_async/files.py`, and
-`_sync/files.py` is generated from it.
+The methods are written once, async, in `_async/files.py`, and `_sync/files.py` is generated from
+it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Final
 
 import httpx
 
+from groq_batch._errors import InvalidValueError
 from groq_batch._http import RequestOptions, build_options
 from groq_batch._types import Body, Headers, NotGiven, Query, TimeoutTypes
 from groq_batch._uploads import Upload
@@ -25,8 +26,13 @@ from groq_batch_api.types import UNSET
 __all__ = [
     "UPLOAD_LOOKUP_MAX",
     "UPLOAD_LOOKUP_WINDOW",
+    "download_options",
     "list_query",
+    "purpose_of",
+    "simple_options",
+    "streamed",
     "upload_candidates",
+    "upload_options",
 ]
 
 # Ask for the bytes as stored: a compressed body would make `Content-Length` and `Range` offsets
@@ -38,15 +44,16 @@ UPLOAD_LOOKUP_WINDOW: Final = 900
 UPLOAD_LOOKUP_MAX: Final = 3
 
 
-def _purpose(purpose: str) -> FileUploadPurpose:
+def purpose_of(purpose: str) -> FileUploadPurpose:
+    """The upload purpose named ``purpose``; an unknown one is an `InvalidValueError`."""
     try:
         return FileUploadPurpose(purpose)
     except ValueError:
         allowed = ", ".join(repr(p.value) for p in FileUploadPurpose)
-        raise ValueError(f"purpose must be one of {allowed}; got {purpose!r}") from None
+        raise InvalidValueError(f"purpose must be one of {allowed}; got {purpose!r}") from None
 
 
-def _upload_options(
+def upload_options(
     upload: Upload,
     purpose: FileUploadPurpose,
     extra_headers: Headers | None,
@@ -54,6 +61,7 @@ def _upload_options(
     extra_body: Body | None,
     timeout: TimeoutTypes | NotGiven,
 ) -> RequestOptions:
+    """The upload request: sent again only where the server cannot have stored the file."""
     body = FileUploadRequest(file=upload.part(), purpose=purpose)
     opts = build_options(
         upload_file._get_kwargs(body=body),
@@ -72,7 +80,7 @@ def _upload_options(
     )
 
 
-def _download_options(
+def download_options(
     file_id: str,
     resume: dict[str, str],
     extra_headers: Headers | None,
@@ -80,6 +88,7 @@ def _download_options(
     extra_body: Body | None,
     timeout: TimeoutTypes | NotGiven,
 ) -> RequestOptions:
+    """The download request, streamed, asking for the stored bytes from the resume offset."""
     resume = dict(resume)
     kwargs = download_file._get_kwargs(file_id, range_=resume.pop("Range", UNSET))
     return build_options(
@@ -93,13 +102,14 @@ def _download_options(
     )
 
 
-def _simple_options(
+def simple_options(
     kwargs: dict[str, object],
     extra_headers: Headers | None,
     extra_query: Query | None,
     extra_body: Body | None,
     timeout: TimeoutTypes | NotGiven,
 ) -> RequestOptions:
+    """An idempotent request (retrieve, list, delete) with the per-call options merged."""
     return build_options(
         kwargs,
         extra_headers=extra_headers,
@@ -156,5 +166,6 @@ def list_query(
     return {k: str(v) for k, v in given.items() if isinstance(v, str | int)}
 
 
-def _streamed(response: httpx.Response) -> httpx.Response:
+def streamed(response: httpx.Response) -> httpx.Response:
+    """The response as it is: the body stays unread for the caller to stream."""
     return response
