@@ -79,6 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pollers", type=int, default=200)
     parser.add_argument("--scaling", default="1000,10000,50000,200000")
     parser.add_argument("--scaling-big-runs", type=int, default=1)
+    parser.add_argument(
+        "--scaling-million",
+        action="store_true",
+        help="figure 9 also runs 1,000,000 lines (minutes on the echo executor)",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 5)
@@ -123,7 +128,12 @@ def main(argv: list[str] | None = None) -> int:
             typed_lines=args.typed_lines,
             poll_lines=args.poll_lines,
             pollers=args.pollers,
-            scaling=tuple(int(x) for x in args.scaling.split(",") if x),
+            scaling=tuple(
+                sorted(
+                    {int(x) for x in args.scaling.split(",") if x}
+                    | ({100_000, 1_000_000} if args.scaling_million else set())
+                )
+            ),
             scaling_big_runs=args.scaling_big_runs,
         )
         for number in only:

@@ -218,6 +218,9 @@ class BatchResult:
     # access: most readers never look at the request, and the parse is the costly part.
     _request_line: bytes | None = field(repr=False)
     _body: ChatCompletion | None = field(repr=False)
+    # The request's line number in the joined inputs (from 0), when joined: a table writer
+    # puts the row back in input order by it, without a map of ids.
+    _entry: int | None = field(repr=False)
 
     def __init__(
         self,
@@ -246,6 +249,7 @@ class BatchResult:
         self._request = request
         self._request_line = None
         self._body = None
+        self._entry = None
 
     @property
     def request(self) -> BatchRequest | None:
@@ -653,19 +657,30 @@ class InputIndex:
 
     def _unseen(self, seen: bytearray) -> Iterator[tuple[str, BatchRequest | bytes]]:
         """Each entry not flagged in ``seen``, in input order, with its request or raw line."""
+        for _, custom_id, source in self._unseen_entries(seen):
+            yield custom_id, source
+
+    def _unseen_entries(
+        self, seen: bytearray, entries: range | None = None
+    ) -> Iterator[tuple[int, str, BatchRequest | bytes]]:
+        """Like ``_unseen``, with each entry's number first; only ``entries`` when given."""
         if self._handle is None:
-            for position, request in enumerate(self._requests):
-                if not seen[position]:
-                    yield request.custom_id, request
+            for position in entries if entries is not None else range(len(self._requests)):
+                if position < len(self._requests) and not seen[position]:
+                    request = self._requests[position]
+                    yield position, request.custom_id, request
             return
-        for line, kind in enumerate(self._kinds):
+        for line in entries if entries is not None else range(len(self._kinds)):
+            if line >= len(self._kinds):
+                return
+            kind = self._kinds[line]
             if kind and not seen[line]:
                 if self.closed:
                     return  # closed while iterating
                 raw = self._read(line)
                 custom_id = self._id_of(line, raw)
                 if custom_id is not None:
-                    yield custom_id, raw
+                    yield line, custom_id, raw
 
     def ids(self) -> Iterator[str]:
         """Yield every custom id in input order (read back from the file when file-backed)."""
@@ -845,21 +860,24 @@ class ResultJoiner:
         result = classify(value)
         self.stats.yielded += 1
         if found is not None:
-            _attach(result, found[1])
+            _attach(result, found[1], found[0])
         elif self.inputs is not None:
             self.stats.unknown += 1
         return result
 
-    def missing(self) -> Iterator[BatchResult]:
+    def missing(self, entries: range | None = None) -> Iterator[BatchResult]:
         """Yield a result for every input that no line mentioned, in input order.
 
         Also logs, once, a warning with the duplicates and malformed lines met, if any.
+
+        Args:
+            entries: Only these input lines (from 0): one part of a split job.
         """
         if not self.stats.clean:
             logger.warning("%s", self.stats)
         if self.inputs is None:
             return
-        for custom_id, source in self.inputs._unseen(self._seen_entries):
+        for entry, custom_id, source in self.inputs._unseen_entries(self._seen_entries, entries):
             reason = {
                 Outcome.EXPIRED: " (the batch expired before it ran)",
                 Outcome.CANCELLED: " (the batch was cancelled before it ran)",
@@ -872,12 +890,13 @@ class ResultJoiner:
                     message="The request appears in neither the output nor the error file" + reason,
                 ),
             )
-            _attach(result, source)
+            _attach(result, source, entry)
             yield result
 
 
-def _attach(result: BatchResult, source: BatchRequest | bytes) -> None:
-    """Give a result its request, or the raw input line to parse it from when asked."""
+def _attach(result: BatchResult, source: BatchRequest | bytes, entry: int) -> None:
+    """Give a result its request (or the raw input line to parse it from when asked)."""
+    result._entry = entry
     if isinstance(source, bytes):
         result._request_line = source
     else:

@@ -19,6 +19,7 @@ import os
 import re
 import string
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -390,10 +391,8 @@ def _read(source: Any, format: str | None) -> tuple[pa.Table, list[int] | None, 
             return _read_csv(path)
         if fmt == "jsonl":
             return _read_records(path)
-        import pyarrow.parquet as pq
-
         try:
-            return pq.read_table(path), None, []
+            return _read_parquet(path), None, []
         except (pa.ArrowInvalid, OSError) as exc:
             raise TableInputError(
                 [TableProblem(None, None, f"not a Parquet file: {exc}")], source=str(path)
@@ -411,6 +410,22 @@ def _read(source: Any, format: str | None) -> tuple[pa.Table, list[int] | None, 
 
 
 # ---------------------------------------------------------------------------------- requests
+
+
+def _read_parquet(path: str | os.PathLike[str]) -> pa.Table:
+    """A Parquet file as a table, read a row group at a time.
+
+    ``pq.read_table`` imports pandas (about 50 MB of RSS, for nothing here) and decodes every
+    column at once on a thread each; row groups in turn keep the peak near the table's size.
+    """
+    import pyarrow.parquet as pq
+
+    pa = _pyarrow()
+    file = pq.ParquetFile(path)
+    return pa.Table.from_batches(
+        file.iter_batches(batch_size=_CHUNK_ROWS, use_pandas_metadata=False),
+        schema=file.schema_arrow,
+    )
 
 
 def _template_columns(template: str) -> list[str]:
@@ -477,22 +492,93 @@ def _cell_text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+# Rows turned into Python objects at a time while reading a column: bounds the memory a check
+# needs, whatever the table's length.
+_CHUNK_ROWS = 65_536
+
+
+class TextColumn(Sequence[str]):
+    """A column of text held in one Arrow array, read as a sequence of ``str``.
+
+    A million ids or prompts cost their bytes and an offset each, not a Python object each;
+    an item becomes a ``str`` when it is read. It compares equal to a list with the same items.
+    """
+
+    __slots__ = ("_array",)
+
+    def __init__(self, values: Any = ()) -> None:
+        """Hold the values.
+
+        Args:
+            values: A PyArrow array or chunked array of strings, or an iterable of ``str``.
+        """
+        pa = _pyarrow()
+        if isinstance(values, pa.ChunkedArray) and values.num_chunks == 1:
+            values = values.chunk(0)
+        elif not isinstance(values, pa.Array | pa.ChunkedArray):
+            values = pa.array(list(values), pa.large_string())
+        self._array: Any = values
+
+    @classmethod
+    def _of_chunks(cls, chunks: list[list[str]] | list[Any]) -> TextColumn:
+        pa = _pyarrow()
+        arrays = [c if isinstance(c, pa.Array) else pa.array(c, pa.large_string()) for c in chunks]
+        return cls(pa.chunked_array(arrays, pa.large_string()))
+
+    @property
+    def arrow(self) -> Any:
+        """The values as a PyArrow array (or chunked array)."""
+        return self._array
+
+    def __len__(self) -> int:
+        return len(self._array)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return list(self)[index] if index.step not in (None, 1) else self._sliced(index)
+        value = self._array[index].as_py()
+        return "" if value is None else value
+
+    def _sliced(self, index: slice) -> list[str]:
+        start, stop, _ = index.indices(len(self))
+        return [v or "" for v in self._array.slice(start, max(0, stop - start)).to_pylist()]
+
+    def __iter__(self) -> Iterator[str]:
+        for start in range(0, len(self._array), _CHUNK_ROWS):
+            for value in self._array.slice(start, _CHUNK_ROWS).to_pylist():
+                yield "" if value is None else value
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TextColumn):
+            return bool(self._array.equals(other._array))
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        head = ", ".join(repr(v) for v in self[:3])
+        return f"TextColumn([{head}{', ...' if len(self) > 3 else ''}], rows={len(self)})"
+
+
 @dataclass(slots=True)
 class PromptTable:
     """A checked table of prompts: the requests to submit, and the rows to join answers to.
 
     Attributes:
         table: The input table, as read.
-        ids: Each row's ``custom_id``, in row order.
-        prompts: Each row's user message, in row order.
+        ids: Each row's ``custom_id``, in row order (a ``TextColumn`` when read by
+            ``prompt_table``: no Python object per row).
+        prompts: Each row's user message, in row order (likewise).
         model: The model every request uses.
         system: The system message every request starts with, if any.
         params: The chat parameters every request carries.
     """
 
     table: pa.Table
-    ids: list[str]
-    prompts: list[str]
+    ids: Sequence[str]
+    prompts: Sequence[str]
     model: str
     system: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
@@ -509,6 +595,13 @@ class PromptTable:
         if self._rows is None:
             self._rows = {cid: i for i, cid in enumerate(self.ids)}
         return self._rows.get(custom_id)
+
+    def _row_of_result(self, result: BatchResult) -> int | None:
+        """A result's row: its input line, when that row has its id (no map of ids needed)."""
+        entry = result._entry
+        if entry is not None and 0 <= entry < len(self.ids) and self.ids[entry] == result.custom_id:
+            return entry
+        return self.row_of(result.custom_id)
 
     def __iter__(self) -> Iterator[BatchRequest]:
         # So that `validate`, `estimate` and `batches.submit` take a prompt table as they take
@@ -598,55 +691,75 @@ def prompt_table(
     if unusable:
         raise TableInputError(unusable, source=label)
     problems: list[TableProblem] = []
-    prompts: list[str] = []
+    prompt_chunks: list[list[str]] = []
     if prompt is not None:
-        for row, value in enumerate(table.column(prompt).to_pylist(), start=1):
-            text = "" if value is None else _cell_text(value)
-            if not text.strip():
-                problems.append(TableProblem(row, prompt, "the prompt is empty"))
-            prompts.append(text)
+        column = table.column(prompt)
+        # A text column is its own prompts (no copy); other types are turned into text.
+        as_is = _text_as_is(column)
+        empty_prompts = 0
+        for start in range(0, table.num_rows, _CHUNK_ROWS):
+            texts: list[str] = []
+            values = column.slice(start, _CHUNK_ROWS).to_pylist()
+            for row, value in enumerate(values, start=start + 1):
+                text = "" if value is None else _cell_text(value)
+                if not text.strip():
+                    empty_prompts += 1
+                    if empty_prompts <= MAX_PROBLEMS:
+                        problems.append(TableProblem(row, prompt, "the prompt is empty"))
+                if as_is is None:
+                    texts.append(text)
+            if as_is is None:
+                prompt_chunks.append(texts)
     else:
         fields = _template_columns(template or "")
-        values = {name: table.column(name).to_pylist() for name in fields}
-        for index in range(table.num_rows):
-            row_values = {name: values[name][index] for name in fields}
-            empty = [name for name, v in row_values.items() if v is None]
-            for name in empty:
-                problems.append(TableProblem(index + 1, name, "empty cell (the template uses it)"))
-            if empty:
-                prompts.append("")
-                continue
-            try:
-                text = (template or "").format_map(row_values)
-            except (KeyError, IndexError, AttributeError, ValueError, TypeError) as exc:
-                problems.append(TableProblem(index + 1, None, f"template: {exc!r}"))
-                text = ""
-            else:
-                if not text.strip():
-                    problems.append(TableProblem(index + 1, None, "the prompt is empty"))
-            prompts.append(text)
-        if len(problems) > MAX_PROBLEMS:
-            del problems[MAX_PROBLEMS:]
-    ids: list[str] = []
-    if id_column is not None:
-        first: dict[str, int] = {}
-        for row, value in enumerate(table.column(id_column).to_pylist(), start=1):
-            custom_id = "" if value is None else _cell_text(value)
-            if not custom_id.strip():
-                problems.append(TableProblem(row, id_column, "the id is empty"))
-            elif custom_id in first:
-                problems.append(
-                    TableProblem(
-                        row,
-                        id_column,
-                        f"duplicate id {custom_id!r} (first on row {first[custom_id]})",
+        for start in range(0, table.num_rows, _CHUNK_ROWS):
+            texts = []
+            values = {
+                name: table.column(name).slice(start, _CHUNK_ROWS).to_pylist() for name in fields
+            }
+            count = min(_CHUNK_ROWS, table.num_rows - start)
+            for offset in range(count):
+                index = start + offset
+                row_values = {name: values[name][offset] for name in fields}
+                empty = [name for name, v in row_values.items() if v is None]
+                for name in empty:
+                    problems.append(
+                        TableProblem(index + 1, name, "empty cell (the template uses it)")
                     )
-                )
-            else:
-                first[custom_id] = row
-            ids.append(custom_id)
+                if empty:
+                    texts.append("")
+                    continue
+                try:
+                    text = (template or "").format_map(row_values)
+                except (KeyError, IndexError, AttributeError, ValueError, TypeError) as exc:
+                    problems.append(TableProblem(index + 1, None, f"template: {exc!r}"))
+                    text = ""
+                else:
+                    if not text.strip():
+                        problems.append(TableProblem(index + 1, None, "the prompt is empty"))
+                texts.append(text)
+            prompt_chunks.append(texts)
+            if len(problems) > MAX_PROBLEMS:
+                del problems[MAX_PROBLEMS:]
+    prompts = (
+        TextColumn(as_is)
+        if prompt is not None and as_is is not None
+        else TextColumn._of_chunks(prompt_chunks)
+    )
+    del prompt_chunks
+    ids: Sequence[str]
+    if id_column is not None:
+        ids = _checked_ids(table, id_column, problems)
     else:
-        ids = [f"row-{row}" for row in range(1, table.num_rows + 1)]
+        ids = TextColumn._of_chunks(
+            [
+                [
+                    f"row-{row}"
+                    for row in range(start + 1, min(start + _CHUNK_ROWS, table.num_rows) + 1)
+                ]
+                for start in range(0, table.num_rows, _CHUNK_ROWS)
+            ]
+        )
     if table.num_rows == 0 and not unread:
         problems.append(TableProblem(None, None, "the table has no rows"))
     if unread:
@@ -671,6 +784,69 @@ def prompt_table(
     return PromptTable(table, ids, prompts, model, system, chat)
 
 
+def _text_as_is(column: Any) -> Any:
+    """A string column with nulls as empty text, or None for a column of another type."""
+    pa = _pyarrow()
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return None
+    return column if column.null_count == 0 else column.fill_null("")
+
+
+def _checked_ids(table: pa.Table, id_column: str, problems: list[TableProblem]) -> TextColumn:
+    """The id column as text; an empty or duplicate id adds a problem (the first few of each).
+
+    Duplicates are found by Arrow's hash count, not a Python map of every id.
+    """
+    pa = _pyarrow()
+    import pyarrow.compute as pc
+
+    column = table.column(id_column)
+    as_is = _text_as_is(column)
+    chunks: list[list[str]] = []
+    empty_ids = 0
+    for start in range(0, table.num_rows, _CHUNK_ROWS):
+        texts: list[str] = []
+        for row, value in enumerate(column.slice(start, _CHUNK_ROWS).to_pylist(), start=start + 1):
+            custom_id = "" if value is None else _cell_text(value)
+            if not custom_id.strip():
+                empty_ids += 1
+                if empty_ids <= MAX_PROBLEMS:
+                    problems.append(TableProblem(row, id_column, "the id is empty"))
+            if as_is is None:
+                texts.append(custom_id)
+        if as_is is None:
+            chunks.append(texts)
+    ids = TextColumn(as_is) if as_is is not None else TextColumn._of_chunks(chunks)
+    del chunks
+    if not len(ids):
+        return ids
+    counts = pc.value_counts(ids.arrow.cast(pa.large_string()))
+    repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
+    repeated = [v for v in repeated.to_pylist() if v.strip()]
+    if repeated:
+        first: dict[str, int] = {}
+        reported = 0
+        where = pc.indices_nonzero(
+            pc.is_in(ids.arrow, value_set=pa.array(repeated, pa.large_string()))
+        )
+        for index in where.to_pylist():
+            custom_id = ids[index]
+            if custom_id not in first:
+                first[custom_id] = index + 1
+                continue
+            problems.append(
+                TableProblem(
+                    index + 1,
+                    id_column,
+                    f"duplicate id {custom_id!r} (first on row {first[custom_id]})",
+                )
+            )
+            reported += 1
+            if reported >= MAX_PROBLEMS:
+                break
+    return ids
+
+
 _SAVED_IDS = "groq_batch_custom_id"
 _SAVED_PARAMS = b"groq_batch.params"
 
@@ -685,7 +861,8 @@ def save_inputs(table: PromptTable, path: str | os.PathLike[str]) -> None:
     import pyarrow.parquet as pq
 
     pa = _pyarrow()
-    data = table.table.append_column(_SAVED_IDS, pa.array(table.ids, pa.string()))
+    ids = table.ids.arrow if isinstance(table.ids, TextColumn) else pa.array(table.ids, pa.string())
+    data = table.table.append_column(_SAVED_IDS, ids)
     metadata = dict(data.schema.metadata or {})
     metadata[_SAVED_PARAMS] = json.dumps(table.params).encode()
     pq.write_table(data.replace_schema_metadata(metadata), path)
@@ -700,13 +877,11 @@ def load_inputs(path: str | os.PathLike[str]) -> PromptTable:
     Returns:
         A prompt table for joining (its prompts and model are not kept).
     """
-    import pyarrow.parquet as pq
-
-    data = pq.read_table(path)
-    ids = [str(v) for v in data.column(_SAVED_IDS).to_pylist()]
+    data = _read_parquet(path)
+    ids = TextColumn(data.column(_SAVED_IDS))
     params = json.loads((data.schema.metadata or {}).get(_SAVED_PARAMS, b"{}"))
     data = data.drop_columns([_SAVED_IDS]).replace_schema_metadata(None)
-    return PromptTable(data, ids, [], model="", params=params)
+    return PromptTable(data, ids, TextColumn(), model="", params=params)
 
 
 def requests_from_table(
@@ -838,6 +1013,84 @@ def _cell(value: Any, raw: bool = False) -> str:
     return text if raw else _neutralised(text)
 
 
+class _OrderSpill:
+    """Results put on disk by row range as they come, and read back in row order.
+
+    Each range of rows has its own Arrow IPC stream in a temporary folder; reading one range
+    back and sorting it costs memory for that range only, so putting a million rows back in
+    order needs neither a million Python objects nor the whole set in memory. Results that
+    match no row keep their arrival order and come last.
+    """
+
+    _MAX_FILES = 256
+
+    def __init__(self, rows: int, range_rows: int) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="groq-batch-order-")
+        # Ranges grow with the table so that the open files stay few.
+        self._range = max(range_rows, -(-rows // self._MAX_FILES), 1)
+        self._writers: dict[int, tuple[IO[bytes], Any]] = {}
+        self._schema: Any = None
+
+    def add(self, rows: Sequence[int | None], results: pa.RecordBatch) -> None:
+        """Put results on disk, each with its row (None for a result that matches none)."""
+        pa = _pyarrow()
+        groups: dict[int, list[int]] = {}
+        for index, row in enumerate(rows):
+            groups.setdefault(-1 if row is None else row // self._range, []).append(index)
+        row_array = pa.array([-1 if r is None else r for r in rows], pa.int64())
+        batch = pa.RecordBatch.from_arrays(
+            [row_array, *results.columns], names=["row", *results.schema.names]
+        )
+        if self._schema is None:
+            self._schema = batch.schema
+        for key, indices in groups.items():
+            part = batch if len(indices) == len(rows) else batch.take(pa.array(indices))
+            self._writer(key).write_batch(part)
+
+    def _writer(self, key: int) -> Any:
+        pa = _pyarrow()
+        if key not in self._writers:
+            sink = open(os.path.join(self._dir.name, f"{key}.arrow"), "wb")  # noqa: SIM115
+            self._writers[key] = (sink, pa.ipc.new_stream(sink, self._schema))
+        return self._writers[key][1]
+
+    def in_order(self) -> Iterator[tuple[Any, pa.Table]]:
+        """Each range's rows (an int64 array, -1 for none) and results, in row order."""
+        pa = _pyarrow()
+        import pyarrow.compute as pc
+
+        keys = sorted(k for k in self._writers if k >= 0)
+        for key in [*keys, -1] if -1 in self._writers else keys:
+            sink, writer = self._writers.pop(key)
+            writer.close()
+            sink.close()
+            path = os.path.join(self._dir.name, f"{key}.arrow")
+            with pa.OSFile(path, "rb") as source:
+                table = pa.ipc.open_stream(source).read_all()
+            os.unlink(path)
+            if key >= 0:
+                table = table.take(pc.sort_indices(table.column("row")))
+            table = table.combine_chunks()
+            rows = table.column("row").chunk(0) if table.num_rows else pa.array([], pa.int64())
+            # -1 (no input row) becomes null, so that its input columns come out null.
+            rows = pc.if_else(pc.equal(rows, -1), pa.scalar(None, pa.int64()), rows)
+            yield rows, table.drop_columns(["row"])
+
+    def close(self) -> None:
+        """Close the files and remove the folder."""
+        for sink, writer in self._writers.values():
+            writer.close()
+            sink.close()
+        self._writers.clear()
+        self._dir.cleanup()
+
+    def __enter__(self) -> _OrderSpill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class TableWriter:
     """Write results as a table (CSV, Parquet or JSON Lines), a row group at a time.
 
@@ -854,6 +1107,7 @@ class TableWriter:
         json_mode: bool | None = None,
         row_group_size: int | None = None,
         csv_raw: bool = False,
+        ordered: bool = True,
     ) -> None:
         """Open the writer.
 
@@ -868,6 +1122,9 @@ class TableWriter:
                 ``+``, ``-``, ``@``, a tab or a carriage return (and is not a plain number) gets
                 a single quote in front, so that a spreadsheet shows it as text instead of
                 running it as a formula (OWASP's advice on CSV injection).
+            ordered: With ``inputs``, write the rows in input order (results that match no
+                input last, as they came). The results wait on disk, in files by row range,
+                until ``close()``: memory still holds one row group, not the whole set.
         """
         pa = _pyarrow()
         self.csv_raw = csv_raw
@@ -883,6 +1140,9 @@ class TableWriter:
         )
         self._pending: list[tuple[int | None, dict[str, Any]]] = []
         self._pending_bytes = 0
+        self._spill: _OrderSpill | None = None
+        if ordered and inputs is not None:
+            self._spill = _OrderSpill(inputs.table.num_rows, self.row_group_size)
         self._owned: IO[Any] | None = None
         self._parquet: Any = None
         self._csv: Any = None
@@ -909,7 +1169,7 @@ class TableWriter:
         Args:
             result: The result.
         """
-        row = self.inputs.row_of(result.custom_id) if self.inputs is not None else None
+        row = self.inputs._row_of_result(result) if self.inputs is not None else None
         if self._add(row, _result_fields(result, self.json_mode)):
             self.flush()
 
@@ -923,25 +1183,45 @@ class TableWriter:
                 self._pending_bytes += len(value)
         return len(self._pending) >= self.row_group_size or self._pending_bytes >= ROW_GROUP_BYTES
 
-    def _batch(self) -> pa.RecordBatch:
+    def _result_arrays(self) -> list[Any]:
         pa = _pyarrow()
-        rows = [r for r, _ in self._pending]
         fields = [f for _, f in self._pending]
+        return [pa.array([row[f.name] for row in fields], f.type) for f in result_schema()]
+
+    def _joined(self, rows: Any, results: Sequence[Any]) -> pa.RecordBatch:
+        """A batch of output rows: the input columns of ``rows`` (nulls for None), then results."""
+        pa = _pyarrow()
         arrays: list[Any] = []
         if self.inputs is not None and self._input_names:
-            taken = self.inputs.table.take(pa.array(rows, pa.int64()))
+            taken = self.inputs.table.take(rows)
             arrays.extend(c.combine_chunks() for c in taken.columns)
-        for f in result_schema():
-            arrays.append(pa.array([row[f.name] for row in fields], f.type))
+        arrays.extend(results)
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
 
+    def _batch(self) -> pa.RecordBatch:
+        pa = _pyarrow()
+        rows = pa.array([r for r, _ in self._pending], pa.int64())
+        return self._joined(rows, self._result_arrays())
+
     def flush(self) -> None:
-        """Write the results held so far."""
+        """Write the results held so far (in input order: put them on disk until ``close()``)."""
         if not self._pending:
+            return
+        if self._spill is not None:
+            pa = _pyarrow()
+            rows = [r for r, _ in self._pending]
+            results = self._result_arrays()
+            self._pending.clear()
+            self._pending_bytes = 0
+            self._spill.add(rows, pa.RecordBatch.from_arrays(results, schema=result_schema()))
             return
         batch = self._batch()
         self._pending.clear()
         self._pending_bytes = 0
+        self._emit(batch)
+
+    def _emit(self, batch: pa.RecordBatch) -> None:
+        """Write whole output rows to the sink."""
         if self._parquet is not None:
             self._parquet.write_batch(batch)
         elif self._csv is not None:
@@ -958,6 +1238,14 @@ class TableWriter:
         """Write what is left and close the file (a file passed in is flushed, not closed)."""
         try:
             self.flush()
+            if self._spill is not None:
+                spill, self._spill = self._spill, None
+                with spill:
+                    for rows, results in spill.in_order():
+                        for start in range(0, results.num_rows, self.row_group_size):
+                            part = results.slice(start, self.row_group_size)
+                            columns = [c.combine_chunks() for c in part.columns]
+                            self._emit(self._joined(rows.slice(start, part.num_rows), columns))
             if self._parquet is not None:
                 self._parquet.close()
         finally:
@@ -1037,7 +1325,7 @@ def results_to_arrow(
     writer = TableWriter(sink, "parquet", inputs=inputs, json_mode=json_mode)
     # The writer's batching is reused; its Parquet output is dropped.
     for result in results:
-        row = inputs.row_of(result.custom_id) if inputs is not None else None
+        row = inputs._row_of_result(result) if inputs is not None else None
         if writer._add(row, _result_fields(result, writer.json_mode)):
             batches.append(writer._batch())
             writer._pending.clear()

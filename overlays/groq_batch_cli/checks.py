@@ -61,9 +61,22 @@ def require_key(args: argparse.Namespace) -> None:
         )
 
 
-def check_output(output: str, input_path: Path | None) -> None:
-    """Refuse an output path that would fail (or destroy the input) only after the batch ran."""
+def check_output(output: str, input_path: Path | None, *, dataset: bool = False) -> None:
+    """Refuse an output path that would fail (or destroy the input) only after the batch ran.
+
+    With ``dataset``, a directory (or a path ending in ``/``) is the folder of a dataset.
+    """
     if output == "-":
+        return
+    if dataset and (output.endswith(("/", os.sep)) or Path(output).is_dir()):
+        path = Path(output)
+        if path.exists() and not path.is_dir():
+            raise CliError(f"-o {output}: is a file, not a directory", EXIT_USAGE)
+        parent = path if path.is_dir() else path.parent
+        if not parent.is_dir():
+            raise CliError(f"-o {output}: directory {parent} does not exist", EXIT_USAGE)
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise CliError(f"-o {output}: directory {parent} is not writable", EXIT_USAGE)
         return
     path = Path(output)
     parent = path.parent if str(path.parent) else Path(".")

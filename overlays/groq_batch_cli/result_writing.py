@@ -16,8 +16,10 @@ from groq_batch_cli.output import Output, usd
 
 if TYPE_CHECKING:
     from groq_batch import BatchJob
-    from groq_batch.results import BatchResult, ResultSummary
+    from groq_batch.estimate import CostTally
+    from groq_batch.results import BatchResult, InputIndex, ResultJoiner, ResultSummary
     from groq_batch.tables import PromptTable
+    from groq_batch_api.models import Batch
 
 
 def output_format(args: argparse.Namespace, table: PromptTable | None) -> str | None:
@@ -30,6 +32,113 @@ def output_format(args: argparse.Namespace, table: PromptTable | None) -> str | 
     if fmt == "parquet" and args.output == "-":
         raise CliError("-o -: Parquet cannot go to stdout; name a file", EXIT_USAGE)
     return fmt
+
+
+def is_dataset_output(output: str) -> bool:
+    """Whether ``-o`` names a directory: a Parquet dataset, one file per part."""
+    return output != "-" and (output.endswith(("/", os.sep)) or Path(output).is_dir())
+
+
+class DatasetWriter:
+    """Write a job's results as a Parquet dataset: a file per part, each once its part ends.
+
+    Part k of the job (its k-th batch, input lines in order) becomes ``part-0000k.parquet``,
+    written to a temporary name and renamed whole, so a reader of the folder (DuckDB,
+    Polars, ``pyarrow.dataset``) sees finished parts only, while later parts still run; a
+    part written again (the same command after a crash) replaces its file, never adds one.
+    Rows in a part file are in input order. Inputs no line answered are written with their
+    part when the parts' line counts add up to the input; otherwise in ``part-missing``.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        directory: str,
+        table: PromptTable | None,
+        requests_file: Path,
+        provider: str,
+        *,
+        csv_raw: bool = False,
+    ) -> None:
+        """Open the folder (made if needed) and index the job's requests."""
+        from groq_batch.estimate import CostTally
+        from groq_batch.results import InputIndex, ResultJoiner, ResultSummary
+
+        self.directory = Path(directory)
+        self.directory.mkdir(exist_ok=True)
+        self._client = client
+        self._table = table
+        self.summary = ResultSummary()
+        self.tally: CostTally = CostTally.for_provider(provider)
+        self._index: InputIndex = InputIndex.from_path(requests_file)
+        self._joiner: ResultJoiner = ResultJoiner(self._index)
+        self._written: set[str] = set()
+        self.files: list[Path] = []
+
+    def _ranges(self, batches: Sequence[Batch]) -> list[range] | None:
+        """Each part's input lines, when the parts' counts add up to the input's lines."""
+        from groq_batch_cli.output import request_counts
+
+        ranges, start = [], 0
+        for batch in batches:
+            total = request_counts(batch)[0]
+            ranges.append(range(start, start + total))
+            start += total
+        return ranges if start == self._index._size else None
+
+    def update(self, batches: Sequence[Batch]) -> None:
+        """Write every part that has ended and is not written yet (a wait's progress hook)."""
+        from groq_batch.statuses import is_terminal
+
+        ranges = self._ranges(batches)
+        for number, batch in enumerate(batches, start=1):
+            if batch.id in self._written or not is_terminal(batch):
+                continue
+            self._write_part(f"part-{number:05d}", batch, ranges[number - 1] if ranges else None)
+            self._written.add(batch.id)
+
+    def finish(self, batches: Sequence[Batch]) -> tuple[ResultSummary, dict[str, Any]]:
+        """Write the parts left, and the unanswered inputs no part took; return the summary."""
+        self.update(batches)
+        if self._ranges(batches) is None:
+            self._write_part("part-missing", None, None)
+        self._index.close()
+        return self.summary, self.tally.result().as_dict()
+
+    def _write_part(self, name: str, batch: Batch | None, entries: range | None) -> None:
+        from groq_batch.tables import TableWriter
+
+        target = self.directory / f"{name}.parquet"
+        tmp = self.directory / f".{name}.parquet.tmp"
+        count = 0
+        try:
+            with TableWriter(tmp, "parquet", inputs=self._table) as writer:
+                for result in self._results(batch, entries):
+                    self.summary.add(self.tally.add(result))
+                    writer.write(result)
+                    count += 1
+            if batch is None and not count:
+                tmp.unlink()
+                return
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self.files.append(target)
+
+    def _results(self, batch: Batch | None, entries: range | None) -> Any:
+        if batch is None:
+            yield from self._joiner.missing()
+            return
+        for file_id in (batch.output_file_id, batch.error_file_id):
+            if isinstance(file_id, str) and file_id:
+                with self._client.files.content(file_id) as content:
+                    for line in content.iter_lines():
+                        result = self._joiner.feed(line)
+                        if result is not None:
+                            yield result
+        if entries is not None:
+            yield from self._joiner.missing(entries)
 
 
 def table_format_of(output: str) -> str | None:

@@ -36,7 +36,14 @@ from groq_batch_cli.output import (
     report_invalid,
 )
 from groq_batch_cli.registry import Registry, announce, reserve_name
-from groq_batch_cli.result_writing import output_format, print_summary, write_results, write_table
+from groq_batch_cli.result_writing import (
+    DatasetWriter,
+    is_dataset_output,
+    output_format,
+    print_summary,
+    write_results,
+    write_table,
+)
 from groq_batch_cli.table_input import read_table_input
 from groq_batch_cli.waiting import JobRef, hint_resubmit, hint_results, recovery, wait_for_batches
 
@@ -209,7 +216,12 @@ def _reuse_finished(
     with open_client(args) as client:
         job = client.batches.job(list(record.batch_ids))
         try:
-            if table_format is None:
+            if table is not None and is_dataset_output(args.output):
+                parts = DatasetWriter(
+                    client, args.output, table, args.requests_file, provider_name(args)
+                )
+                summary, cost = parts.finish(job.refresh())
+            elif table_format is None:
                 summary, cost = write_results(
                     job, args.output, args.requests_file, provider_name(args)
                 )
@@ -238,9 +250,12 @@ def run_command(args: argparse.Namespace, out: Output) -> int:
     require_base_url(args)
     require_file(args.file)
     check_provider(args)
-    check_output(args.output, args.file)
+    # A table of prompts can become a dataset: -o names a folder, a file per part.
+    table_input = args.prompt_column is not None or args.template is not None
+    check_output(args.output, args.file, dataset=table_input)
     table = read_table_input(args, out)
-    table_format = output_format(args, table)
+    dataset = table is not None and is_dataset_output(args.output)
+    table_format = "parquet" if dataset else output_format(args, table)
     registry = Registry()
     check_metadata(args)
     require_key(args)
@@ -324,9 +339,18 @@ def _run_job(
                 Output.note(
                     f"re-attached to job {ref.name}: {', '.join(job.ids)} (--again submits anew)"
                 )
-            wait_for_batches(job, args, out)
+            parts = None
+            if table is not None and is_dataset_output(args.output):
+                parts = DatasetWriter(
+                    client, args.output, table, args.requests_file, provider_name(args)
+                )
+            batches = wait_for_batches(
+                job, args, out, on_update=None if parts is None else parts.update
+            )
             registry.set_state(ref.name, FINISHED)
-            if table_format is None:
+            if parts is not None:
+                summary, cost = parts.finish(batches)
+            elif table_format is None:
                 summary, cost = write_results(
                     job, args.output, args.requests_file, provider_name(args)
                 )

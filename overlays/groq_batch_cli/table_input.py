@@ -79,7 +79,7 @@ def read_table_input(
     if not args.model:
         raise CliError(f"{args.file} is a table of prompts: --model is required", EXIT_USAGE)
     try:
-        from groq_batch.tables import TableInputError, prompt_table, save_inputs
+        from groq_batch.tables import TableInputError, TextColumn, prompt_table, save_inputs
     except ImportError as exc:  # pragma: no cover - the dev install has pyarrow
         raise CliError(str(exc), EXIT_USAGE) from exc
     try:
@@ -119,4 +119,6 @@ def read_table_input(
     args.requests_file = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.jsonl"
     write_jsonl(table.requests(), args.requests_file)
     save_inputs(table, args.requests_file.with_suffix(".inputs.parquet"))
+    # The prompts are in the requests file now; the results join needs the rows and ids only.
+    table.prompts = TextColumn()
     return table

@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from groq_batch_cli.connect import connection_flags, shell_command
@@ -91,13 +91,28 @@ class _Progress:
             self._progress.stop()
 
 
-def wait_for_batches(job: BatchJob, args: argparse.Namespace, out: Output) -> list[Batch]:
-    """Wait for the job's batches, with a progress bar on a terminal."""
+def wait_for_batches(
+    job: BatchJob,
+    args: argparse.Namespace,
+    out: Output,
+    *,
+    on_update: Callable[[Sequence[Batch]], None] | None = None,
+) -> list[Batch]:
+    """Wait for the job's batches, with a progress bar on a terminal.
+
+    ``on_update`` also sees each poll's batches (a dataset writes each part as it ends).
+    """
     with _Progress(out) as progress:
+
+        def update(batches: Sequence[Batch]) -> None:
+            progress.update(batches)
+            if on_update is not None:
+                on_update(batches)
+
         return job.wait(
             timeout=getattr(args, "timeout", None),
             poll_interval=getattr(args, "poll_interval", None),
-            on_update=progress.update,
+            on_update=update,
             on_retry=lambda exc, delay: out.note(
                 f"polling failed ({type(exc).__name__}); retrying in {delay:.0f} s"
             ),

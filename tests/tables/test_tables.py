@@ -246,21 +246,22 @@ def test_results_of_unknown_rows_keep_their_result_columns() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
-def test_every_format_writes_the_same_rows(tmp_path: Path, fmt: str) -> None:
+def test_every_format_writes_the_same_rows_in_input_order(tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"answers.{fmt}"
     write_results(_results(), out, inputs=_inputs())
     if fmt == "csv":
         with out.open(newline="", encoding="utf-8") as fh:
             rows: list[dict[str, Any]] = list(csv.DictReader(fh))
-        assert rows[0]["n"] == "3"
-        assert rows[1]["text"] == ""
+        assert rows[2]["n"] == "3"
+        assert rows[0]["text"] == ""
     elif fmt == "parquet":
         rows = pq.read_table(out).to_pylist()
-        assert rows[0]["n"] == 3
+        assert rows[2]["n"] == 3
     else:
         rows = [json.loads(line) for line in out.read_text().splitlines()]
-        assert rows[0]["json"] == {"answer": 3}
-    assert [r["custom_id"] for r in rows] == ["row-3", "row-1", "row-2"]
+        assert rows[2]["json"] == {"answer": 3}
+    # The results came row-3, row-1, row-2; the file has the input's order.
+    assert [r["custom_id"] for r in rows] == ["row-1", "row-2", "row-3"]
     assert list(rows[0]) == ["input_text", "n", *RESULT_COLUMNS]
     assert not list(tmp_path.glob(".*.tmp"))
 

@@ -1,0 +1,111 @@
+"""Single-file table outputs come in input order, each row once, without a map of the rows."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from groq_batch.jsonl import write_jsonl
+from groq_batch.results import BatchResult, InputIndex, Outcome, ResultJoiner
+from groq_batch.tables import (
+    TableWriter,
+    TextColumn,
+    prompt_table,
+    results_to_arrow,
+    write_results,
+)
+
+MODEL = "llama-3.1-8b-instant"
+
+
+def _table(n: int) -> pa.Table:
+    return pa.table({"id": [f"q{i}" for i in range(n)], "question": [f"Q{i}?" for i in range(n)]})
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_shuffled_results_over_many_row_ranges_come_out_in_input_order_once_each(
+    tmp_path: Path, fmt: str
+) -> None:
+    n = 2_345
+    inputs = prompt_table(_table(n), model=MODEL, prompt="question", id_column="id")
+    results = [BatchResult(f"q{i}", Outcome.SUCCEEDED) for i in range(n)]
+    results.append(BatchResult("not-an-input", Outcome.SUCCEEDED))
+    random.Random(27).shuffle(results)
+    out = tmp_path / f"a.{fmt}"
+    # Ranges of 100 rows: the rows wait on disk in 24 files before they are put in order.
+    with TableWriter(out, fmt, inputs=inputs, row_group_size=100) as writer:
+        for result in results:
+            writer.write(result)
+    if fmt == "parquet":
+        rows = pq.read_table(out).to_pylist()
+    elif fmt == "jsonl":
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+    else:
+        import csv
+
+        with out.open(newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    assert [r["custom_id"] for r in rows] == [f"q{i}" for i in range(n)] + ["not-an-input"]
+    assert [r["question"] for r in rows[:n]] == [f"Q{i}?" for i in range(n)]
+    assert rows[-1]["question"] in (None, "")  # matches no row: no input columns
+
+
+def test_results_joined_against_the_requests_file_find_their_rows_by_line(
+    tmp_path: Path,
+) -> None:
+    n = 500
+    inputs = prompt_table(_table(n), model=MODEL, prompt="question", id_column="id")
+    requests = tmp_path / "requests.jsonl"
+    write_jsonl(inputs.requests(), requests)
+    order = list(range(n))
+    random.Random(1).shuffle(order)
+    lines = [
+        json.dumps({"custom_id": f"q{i}", "response": {"status_code": 200, "body": {}}})
+        for i in order[:400]
+    ]
+    with InputIndex.from_path(requests) as index:
+        joiner = ResultJoiner(index)
+        joined = [r for r in map(joiner.feed, lines) if r is not None] + list(joiner.missing())
+    assert [r._entry for r in joined] == order[:400] + sorted(order[400:])
+    # The row comes from the line number; the id-to-row map is never built.
+    assert all(inputs._row_of_result(r) == int(r.custom_id[1:]) for r in joined)
+    assert inputs._rows is None
+    table = results_to_arrow(joined, inputs)
+    assert table.column("question").to_pylist() == [f"Q{int(r.custom_id[1:])}?" for r in joined]
+    assert inputs._rows is None
+    out = tmp_path / "a.parquet"
+    write_results(joined, out, inputs=inputs)
+    assert pq.read_table(out, columns=["custom_id"]).column(0).to_pylist() == [
+        f"q{i}" for i in range(n)
+    ]
+
+
+def test_a_prompt_table_holds_ids_and_prompts_as_arrow_text() -> None:
+    inputs = prompt_table(_table(3), model=MODEL, prompt="question", id_column="id")
+    assert isinstance(inputs.ids, TextColumn)
+    assert isinstance(inputs.prompts, TextColumn)
+    assert inputs.ids == ["q0", "q1", "q2"]
+    assert list(inputs.prompts) == ["Q0?", "Q1?", "Q2?"]
+    assert inputs.ids[1] == "q1"
+    assert inputs.ids[-1] == "q2"
+    assert inputs.ids[:2] == ["q0", "q1"]
+    assert inputs.row_of("q2") == 2
+
+
+def test_duplicate_ids_are_found_without_a_map_of_every_id() -> None:
+    from groq_batch.tables import TableInputError
+
+    table = pa.table({"id": ["a", "b", "a", " ", "b", "a"], "question": ["x"] * 6})
+    with pytest.raises(TableInputError) as caught:
+        prompt_table(table, model=MODEL, prompt="question", id_column="id")
+    assert [(p.row, p.message) for p in caught.value.problems] == [
+        (3, "duplicate id 'a' (first on row 1)"),
+        (4, "the id is empty"),
+        (5, "duplicate id 'b' (first on row 2)"),
+        (6, "duplicate id 'a' (first on row 1)"),
+    ]
