@@ -16,7 +16,7 @@ from groq_batch_cli.output import Output, usd
 
 if TYPE_CHECKING:
     from groq_batch import BatchJob
-    from groq_batch.estimate import CostTally
+    from groq_batch.costs import CostTally
     from groq_batch.results import BatchResult, InputIndex, ResultJoiner, ResultSummary
     from groq_batch.tables import PromptTable
     from groq_batch_api.models import Batch
@@ -61,7 +61,7 @@ class DatasetWriter:
         csv_raw: bool = False,
     ) -> None:
         """Open the folder (made if needed) and index the job's requests."""
-        from groq_batch.estimate import CostTally
+        from groq_batch.costs import CostTally
         from groq_batch.results import InputIndex, ResultJoiner, ResultSummary
 
         self.directory = Path(directory)
