@@ -24,13 +24,20 @@ def _venv_without_rich(where: Path) -> Path:
     if uv is None:
         pytest.skip("uv is needed to build an environment without rich")
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    # nox's uv sessions export UV_PYTHON (their own venv), which wins over VIRTUAL_ENV: name the
+    # new environment's interpreter explicitly, or the install lands in the session's venv.
+    env = {k: v for k, v in os.environ.items() if k not in ("UV_PYTHON", "VIRTUAL_ENV")}
     made = subprocess.run(
-        [uv, "venv", "-q", "--python", version, str(where)], capture_output=True, check=False
+        [uv, "venv", "-q", "--python", version, str(where)],
+        env=env,
+        capture_output=True,
+        check=False,
     )
+    python = where / "bin" / "python"
     installed = made.returncode == 0 and (
         subprocess.run(
-            [uv, "pip", "install", "-q", "--offline", "-e", str(ROOT)],
-            env={**os.environ, "VIRTUAL_ENV": str(where)},
+            [uv, "pip", "install", "-q", "--offline", "--python", str(python), "-e", str(ROOT)],
+            env=env,
             capture_output=True,
             check=False,
         ).returncode
@@ -38,7 +45,6 @@ def _venv_without_rich(where: Path) -> Path:
     )
     if not installed:
         pytest.skip("the base dependencies are not in uv's cache (offline)")
-    python = where / "bin" / "python"
     probe = subprocess.run([str(python), "-c", "import rich"], capture_output=True, check=False)
     assert probe.returncode != 0, "the environment was meant to be without rich"
     return where / "bin" / "groq-batch"
