@@ -212,7 +212,7 @@ def test_ids_sharing_a_hash_are_not_taken_for_duplicates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Every id filed under one hash: only the ids read back from the file decide.
-    monkeypatch.setattr("groq_batch.validation.custom_id_hash", lambda custom_id: 7)
+    monkeypatch.setattr("groq_batch.validation.ids.custom_id_hash", lambda custom_id: 7)
     ids = ["a", "b", "c", "b", "d", "a", "e\u00e9"]
     report = validate_path(_file_of(tmp_path, ids))
     assert [line for line, _ in _duplicates(report)] == [4, 6]
