@@ -26,10 +26,36 @@ from groq_batch.validation.report import Problem
 AUDIO_RESPONSE_FORMATS = frozenset({"json", "text", "verbose_json"})
 TIMESTAMP_GRANULARITIES = frozenset({"word", "segment"})
 
-__all__ = ["AUDIO_RESPONSE_FORMATS", "TIMESTAMP_GRANULARITIES", "LineChecker"]
+__all__ = ["AUDIO_RESPONSE_FORMATS", "TIMESTAMP_GRANULARITIES", "LineChecker", "required"]
 
 # Enough problems per line to show the pattern, without flooding the report.
 _MAX_PROBLEMS_PER_SCAN = 10
+
+
+def required(
+    number: int, value: object, name: str, code: str, kind: type = str, hint: str = ""
+) -> Problem | None:
+    """The problem of a required field that is missing, or not a non-empty string (or array).
+
+    Args:
+        number: The line.
+        value: The field's value, None when it is absent.
+        name: The field, as the problem names it (``body.model``).
+        code: The problem code's stem: ``missing_<code>`` or ``invalid_<code>``.
+        kind: What the value must be: ``str`` or ``list``.
+        hint: Said after the name when the field is missing.
+
+    Returns:
+        The problem, or None when the value is fine.
+    """
+    if value is None:
+        return Problem(
+            number, name, f"missing_{code}", f"Missing required parameter: '{name}'{hint}"
+        )
+    if not isinstance(value, kind) or not value:
+        what = "string" if kind is str else "array"
+        return Problem(number, name, f"invalid_{code}", f"'{name}' must be a non-empty {what}")
+    return None
 
 
 class LineChecker:
@@ -146,15 +172,10 @@ class LineChecker:
                 )
 
     def _check_object(self, number: int, line: Mapping[str, Any]) -> Iterator[Problem]:
-        custom_id = line.get("custom_id")
-        if custom_id is None:
-            yield Problem(
-                number, "custom_id", "missing_custom_id", "Missing required parameter: 'custom_id'"
-            )
-        elif not isinstance(custom_id, str) or not custom_id:
-            yield Problem(
-                number, "custom_id", "invalid_custom_id", "'custom_id' must be a non-empty string"
-            )
+        # Any: once ``required`` finds no problem, it is a non-empty string.
+        custom_id: Any = line.get("custom_id")
+        if (problem := required(number, custom_id, "custom_id", "custom_id")) is not None:
+            yield problem
         elif (first := self.seen.first_use(custom_id, number)) is not None:
             yield duplicate_problem(number, custom_id, first)
 
@@ -192,15 +213,9 @@ class LineChecker:
         if not isinstance(body, dict):
             yield Problem(number, "body", "invalid_body", "'body' must be a JSON object")
             return
-        model = body.get("model")
-        if model is None:
-            yield Problem(
-                number, "body.model", "missing_model", "Missing required parameter: 'body.model'"
-            )
-        elif not isinstance(model, str) or not model:
-            yield Problem(
-                number, "body.model", "invalid_model", "'body.model' must be a non-empty string"
-            )
+        model: Any = body.get("model")
+        if (problem := required(number, model, "body.model", "model")) is not None:
+            yield problem
         elif self.known_models is not None and model not in self.known_models:
             self.unknown_models.setdefault(model, number)
         if not isinstance(url, str):
@@ -209,36 +224,21 @@ class LineChecker:
             yield from self._check_audio(number, body)
         elif url == CHAT_COMPLETIONS and self.require_messages:
             messages = body.get("messages")
-            if messages is None:
-                yield Problem(
-                    number,
-                    "body.messages",
-                    "missing_messages",
-                    "Missing required parameter: 'body.messages'",
-                )
-            elif not isinstance(messages, list) or not messages:
-                yield Problem(
-                    number,
-                    "body.messages",
-                    "invalid_messages",
-                    "'body.messages' must be a non-empty array",
-                )
+            if (
+                problem := required(number, messages, "body.messages", "messages", list)
+            ) is not None:
+                yield problem
 
     def _check_audio(self, number: int, body: Mapping[str, Any]) -> Iterator[Problem]:
         """A transcription or translation body: the audio's ``url``, and the known options."""
         if self.require_messages:
             audio = body.get("url")
-            if audio is None:
-                yield Problem(
-                    number,
-                    "body.url",
-                    "missing_audio_url",
-                    "Missing required parameter: 'body.url' (the audio's address)",
+            if (
+                problem := required(
+                    number, audio, "body.url", "audio_url", hint=" (the audio's address)"
                 )
-            elif not isinstance(audio, str) or not audio:
-                yield Problem(
-                    number, "body.url", "invalid_audio_url", "'body.url' must be a non-empty string"
-                )
+            ) is not None:
+                yield problem
         for name in ("language", "prompt"):
             value = body.get(name)
             if value is not None and not isinstance(value, str):
