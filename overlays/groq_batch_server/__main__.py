@@ -30,6 +30,15 @@ fault rules (repeat --fault; the first matching rule with uses left applies):
     --fault 'truncate=100;path=/content$'
 """
 
+# The worker's numeric knobs, as data: (flag, type, default, metavar, help); the help ends with
+# the default, so it cannot state another.
+_WORKER_KNOBS: tuple[tuple[str, type[int] | type[float], float, str | None, str], ...] = (
+    ("--concurrency", int, 8, None, "upstream requests in flight at once"),
+    ("--request-latency", float, 0.0, None, "echo: simulated seconds per request"),
+    ("--chunk-size", int, 500, None, "most requests committed together"),
+    ("--commit-interval", float, 0.5, "SECONDS", "commit finished requests at least this often"),
+)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the server's options to a parser (shared by ``groq-batch serve``).
@@ -69,25 +78,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="for openai-compatible: bearer key (default: $GROQ_BATCH_UPSTREAM_KEY)",
     )
-    parser.add_argument(
-        "--concurrency", type=int, default=8, help="upstream requests in flight at once (8)"
-    )
-    parser.add_argument(
-        "--request-latency",
-        type=float,
-        default=0.0,
-        help="echo: simulated seconds per request (0)",
-    )
-    parser.add_argument(
-        "--chunk-size", type=int, default=500, help="most requests committed together (500)"
-    )
-    parser.add_argument(
-        "--commit-interval",
-        type=float,
-        default=0.5,
-        metavar="SECONDS",
-        help="commit finished requests at least this often (0.5)",
-    )
+    for flag, kind, value, metavar, text in _WORKER_KNOBS:
+        parser.add_argument(
+            flag, type=kind, default=value, metavar=metavar, help=f"{text} ({value:g})"
+        )
     default = PROVIDERS[DEFAULT_PROVIDER]
     parser.add_argument(
         "--provider",
