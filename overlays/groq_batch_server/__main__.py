@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from groq_batch.providers import DEFAULT_PROVIDER, PROVIDERS, get_provider
-
-if TYPE_CHECKING:
-    from groq_batch_server.config import ServerConfig
+from groq_batch_server.config import ServerConfig
 
 __all__ = ["add_arguments", "build_config", "build_parser", "main"]
 
@@ -30,13 +28,18 @@ fault rules (repeat --fault; the first matching rule with uses left applies):
     --fault 'truncate=100;path=/content$'
 """
 
-# The worker's numeric knobs, as data: (flag, type, default, metavar, help); the help ends with
-# the default, so it cannot state another.
-_WORKER_KNOBS: tuple[tuple[str, type[int] | type[float], float, str | None, str], ...] = (
-    ("--concurrency", int, 8, None, "upstream requests in flight at once"),
-    ("--request-latency", float, 0.0, None, "echo: simulated seconds per request"),
-    ("--chunk-size", int, 500, None, "most requests committed together"),
-    ("--commit-interval", float, 0.5, "SECONDS", "commit finished requests at least this often"),
+# The worker's numeric knobs: (flag, `ServerConfig` field, metavar, help). The type and default
+# are the field's, and the help ends with that default, so neither can disagree with the config.
+_WORKER_KNOBS: tuple[tuple[str, str, str | None, str], ...] = (
+    ("--concurrency", "upstream_concurrency", None, "upstream requests in flight at once"),
+    ("--request-latency", "request_latency", None, "echo: simulated seconds per request"),
+    ("--chunk-size", "chunk_size", None, "most requests committed together"),
+    (
+        "--commit-interval",
+        "commit_interval",
+        "SECONDS",
+        "commit finished requests at least this often",
+    ),
 )
 
 
@@ -78,9 +81,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="for openai-compatible: bearer key (default: $GROQ_BATCH_UPSTREAM_KEY)",
     )
-    for flag, kind, value, metavar, text in _WORKER_KNOBS:
+    config_defaults = {f.name: f.default for f in dataclasses.fields(ServerConfig)}
+    for flag, name, metavar, text in _WORKER_KNOBS:
+        value = config_defaults[name]
         parser.add_argument(
-            flag, type=kind, default=value, metavar=metavar, help=f"{text} ({value:g})"
+            flag, type=type(value), default=value, metavar=metavar, help=f"{text} ({value:g})"
         )
     default = PROVIDERS[DEFAULT_PROVIDER]
     parser.add_argument(
@@ -231,8 +236,6 @@ def build_config(args: argparse.Namespace, api_key: str | None = None) -> Server
     Raises:
         ValueError: An option's value is malformed or out of range.
     """
-    from groq_batch_server.config import ServerConfig
-
     pairs, key_chars, value_chars = _metadata_limits(args.max_metadata)
     return ServerConfig.for_provider(
         get_provider(args.provider),

@@ -1,4 +1,4 @@
-"""The HTTP side: routes, auth, Groq's error envelope, streaming uploads and ranged downloads.
+"""The HTTP application: the routes and the middleware around them, put together.
 
 Every body the server sends is built from the generated models (`Batch`, `File`, `BatchList`,
 `ErrorResponse`...), so it cannot drift from ``spec/openapi.yaml``.
@@ -16,8 +16,11 @@ Status codes, following Groq's error page:
   completion window outside 24h-7d, an input file that is not a batch input);
 - 429, 498, 5xx: from fault injection (`faults.py`), or 500 for a bug.
 
-The routes live in a module per resource (`file_routes`, `batch_routes`), what wraps them in
-`middleware`; this module puts them together. Its names stay importable from here.
+One concept a module: `state` (what the routes share, and the one 404 for an unknown id),
+`shapes` (bodies from stored rows), `paging` (limits, page marks, cursors), `multipart`
+(streaming uploads), `file_routes` and `batch_routes` (a module per resource), `middleware`
+(API key, request ids, exceptions as envelopes) on `asgi.HTTPMiddleware`. `ServerState`,
+`SUPPORTED_ENDPOINTS` and `parse_window` stay importable from here.
 """
 
 from __future__ import annotations
