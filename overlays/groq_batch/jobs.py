@@ -117,18 +117,24 @@ _INSERT = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
-# Columns added beside the versioned schema, each by ALTER TABLE where missing (a small step of
-# its own, so it merges with `_migrate`). run_key: the hash of the submitted requests and the
-# options (`run_key`), so that the same run is not paid for twice; source_path: the user's
-# input (a table), when the submitted requests were built from it.
-_ADDED_COLUMNS = (("run_key", "TEXT"), ("source_path", "TEXT"))
+# Columns added beside the versioned schema, each by ALTER TABLE where missing: `_SCHEMA`'s
+# CREATE TABLE IF NOT EXISTS leaves an older registry's table as it was, so every column added
+# to a table after its first release is listed here. jobs.run_key: the hash of the submitted
+# requests and the options (`run_key`), so that the same run is not paid for twice;
+# jobs.source_path: the user's input (a table), when the submitted requests were built from it;
+# reservations.started: the reserving process's start time (`_process_started`).
+_ADDED_COLUMNS = (
+    ("jobs", "run_key", "TEXT"),
+    ("jobs", "source_path", "TEXT"),
+    ("reservations", "started", "TEXT"),
+)
 
 
 def _add_columns(db: sqlite3.Connection) -> None:
-    have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
-    for name, kind in _ADDED_COLUMNS:
+    for table, name, kind in _ADDED_COLUMNS:
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         if name not in have:
-            db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 RESERVATION_TTL = 24 * 3600.0
@@ -585,7 +591,9 @@ class JobRegistry:
             self._claim(db, chosen, now)
             try:
                 db.execute(
-                    "INSERT INTO reservations VALUES (?, ?, ?, ?, ?, ?)",
+                    # Columns by name: a migrated table has `started` last.
+                    "INSERT INTO reservations (name, token, host, pid, started, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         chosen,
                         token,
