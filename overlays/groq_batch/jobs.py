@@ -58,6 +58,7 @@ from groq_batch.job_schema import (
     inferred_provider,
     prepare,
 )
+from groq_batch.private_files import default_data_dir, private_database, private_dir
 from groq_batch.providers import Provider, get_provider
 
 __all__ = [
@@ -84,20 +85,6 @@ __all__ = [
 ]
 
 DB_NAME = "jobs.sqlite3"
-
-
-def default_data_dir() -> Path:
-    """Return the per-user data dir, where each platform keeps a user's data.
-
-    ``$XDG_DATA_HOME/groq-batch`` on Linux (``~/.local/share/groq-batch`` when unset), as
-    `groq_batch.private_files.default_data_dir` says for every platform.
-
-    Returns:
-        The directory.
-    """
-    from groq_batch.private_files import default_data_dir as platform_data_dir
-
-    return platform_data_dir()
 
 
 def default_registry_path() -> Path:
@@ -128,8 +115,6 @@ class JobRegistry:
     @contextmanager
     def _connect(self, *, write: bool) -> Iterator[sqlite3.Connection]:
         if write:
-            from groq_batch.private_files import private_database, private_dir
-
             # Prompts' paths and batch ids are this user's alone: the data dir is 0700 and the
             # file 0600 before SQLite opens it (its journal and WAL take the file's mode). A
             # folder the caller chose for the file is theirs to keep as it is.

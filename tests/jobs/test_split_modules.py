@@ -26,9 +26,8 @@ _MOVED = {
         "groq_batch.job_reservations": ["RESERVATION_TTL"],
         "groq_batch.job_keys": ["JobConnection", "job_connection"],
         "groq_batch._errors": ["JobKeyError", "JobNameError"],
-        "groq_batch.jobs": [
-            "DB_NAME", "JobRegistry", "default_data_dir", "default_registry_path",
-        ],
+        "groq_batch.private_files": ["default_data_dir"],
+        "groq_batch.jobs": ["DB_NAME", "JobRegistry", "default_registry_path"],
     },
     "groq_batch.local": {
         "groq_batch.private_files": [
