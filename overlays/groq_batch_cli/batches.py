@@ -44,7 +44,7 @@ from groq_batch_cli.result_writing import (
 from groq_batch_cli.waiting import JobRef, hint_resubmit, hint_results, recovery, wait_for_batches
 
 if TYPE_CHECKING:
-    from groq_batch._client import Groq
+    from groq_batch import Groq
 
 
 def _connect_to_job(args: argparse.Namespace) -> tuple[list[str], JobRecord | None, Registry]:

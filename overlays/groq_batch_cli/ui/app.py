@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
-from groq_batch._errors import APIConnectionError, APIStatusError, NotFoundError
+from groq_batch import APIConnectionError, APIStatusError, NotFoundError
 from groq_batch._secrets import scrub
 from groq_batch.jobs import JobKeyError
 from groq_batch_cli.ui.actions import ACTIONS, perform

@@ -25,8 +25,7 @@ from groq_batch_cli.ui.pages import chart_points
 from groq_batch_cli.ui.summary import estimate_text, summarise
 
 if TYPE_CHECKING:
-    from groq_batch import BatchJob
-    from groq_batch._client import Groq
+    from groq_batch import BatchJob, Groq
     from groq_batch_api.models import Batch
 
 __all__ = ["Dashboard"]
