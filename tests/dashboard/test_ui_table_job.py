@@ -7,6 +7,7 @@ records the user's CSV as the job's ``source_path``, and the dashboard names tha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from groq_batch.jobs import JobRecord, JobRegistry
 from groq_batch_cli.ui import UIServer
 from groq_batch_server import LocalServer
 from tests.cli_support import FAST, MODEL, isolated_home, main
-from tests.dashboard.conftest import base
+from tests.dashboard.conftest import base, logged_in
 from tests.dashboard.test_ui_a11y import axe_script, axe_violations
 
 __all__ = ["axe_script", "isolated_home"]
@@ -97,3 +98,16 @@ def test_a_table_job_shows_the_users_csv_not_the_internal_requests_file(
     assert internal.name not in page.content()
     assert "tables/" not in page.content()
     assert axe_violations(page, axe_script) == []
+
+
+def test_a_tiny_jobs_estimate_shows_its_fractions_of_a_cent(
+    table_job: tuple[UIServer, JobRecord],
+) -> None:
+    ui, _ = table_job
+    with logged_in(ui) as http:
+        page = http.get("/").text
+    row = page[page.index('data-key="job-questions"') :].split("</tr>")[0]
+    # Three short prompts cost a few millionths of a dollar: not "$0.0000", which reads as free.
+    cost = re.search(r"est\. \$([0-9.]+)", row)
+    assert cost is not None, row
+    assert float(cost.group(1)) > 0

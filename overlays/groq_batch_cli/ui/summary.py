@@ -85,5 +85,6 @@ def estimate_text(path: str) -> str:
     if est.unpriced_models and not est.batch_cost_high:
         return "unknown"
     low, high = est.batch_cost_low, est.batch_cost_high
-    shown = f"${low:.4f}" if low == high else f"${low:.4f} - ${high:.4f}"
+    # Each end as `money` writes it: a few millionths of a dollar are not "$0.0000".
+    shown = money(low) if low == high else f"{money(low)} - {money(high)}"
     return f"est. {shown}"
