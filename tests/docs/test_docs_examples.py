@@ -82,8 +82,7 @@ def _blocks(path: Path) -> list[Block]:
                 raise ValueError(f"docs/{page}:{start + 1}: a shell-run block is ```bash")
         elif language in SHELL_LANGUAGES:
             # Kept (as unmarked, or skipped with its reason) only for the marker check below.
-            found.append(Block(page, start + 1, "\n".join(body) + "\n", "unrun-shell",
-                               previous))
+            found.append(Block(page, start + 1, "\n".join(body) + "\n", "unrun-shell", previous))
             continue
         found.append(
             Block(
@@ -235,7 +234,7 @@ def test_shell_examples_run(block, docs_env):
 
 
 def test_the_quickstarts_python_job_needs_no_key(tmp_path):
-    """"No key to set" holds as written: the first example runs with no key or URL variable."""
+    """ "No key to set" holds as written: the first example runs with no key or URL variable."""
     block = next(b for b in ALL_BLOCKS if b.page == "quickstart.md" and b.marker is None)
     assert "local_client" in block.source
     sample = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)[:SAMPLE_LINES]
