@@ -1,6 +1,7 @@
 """The whole batch job: submit (split when needed), wait, results, resubmit.
 
-Every decision lives in ``_workflow_core``; this module only sends and waits. Users reach it as
+Every decision lives in a pure module (``job_core``, ``sharding``, ``progress``, ``polling``,
+``downloads``); this module only sends and waits. Users reach it as
 ``client.batches.submit(...)`` and friends, or through the ``BatchJob`` handle they return.
 """
 
@@ -16,27 +17,20 @@ from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
 from groq_batch._errors import GroqError, JobSubmitError, RequestTooLargeError
-from groq_batch._workflow_core import (
+from groq_batch.downloads import atomic_download, download_plan
+from groq_batch.job_core import (
     JobBase,
-    Poller,
-    ProgressCallback,
-    RetryCallback,
-    Source,
-    atomic_download,
     check_job_metadata,
     check_name_free,
-    download_plan,
     find_same_run,
-    halve_shard,
-    is_outage,
     new_job_id,
     part_metadata,
-    plan_shards,
     record_job,
     registry_entry,
-    upload_body,
 )
 from groq_batch.jsonl import write_jsonl
+from groq_batch.polling import Poller, RetryCallback, is_outage
+from groq_batch.progress import ProgressCallback, upload_body
 from groq_batch.results import (
     FAILED_OUTCOMES,
     BatchResult,
@@ -45,6 +39,7 @@ from groq_batch.results import (
     ResultJoiner,
     is_permanent_failure,
 )
+from groq_batch.sharding import Source, halve_shard, plan_shards
 from groq_batch_api.models import Batch
 
 if TYPE_CHECKING:
@@ -445,20 +440,18 @@ class AsyncJobMethods:
     ) -> list[Batch]:
         """Poll until every batch reaches a terminal status: completed, failed, expired, cancelled.
 
+        The job handle's own wait (`AsyncBatchJob.wait`), for whatever names the batches.
+
         Args:
             batch_or_job: A batch id, a batch, a job, or batch ids.
             timeout: Seconds to wait at most; None waits as long as it takes.
             poll_interval: A fixed interval between polls instead of the 1 s → 60 s backoff.
-            on_update: Called with every batch after each poll (``request_counts`` included).
-            on_retry: Called with the error and the seconds until the next try, each time a poll
-                fails because the API is unreachable or overloaded. Such a poll does not end
-                the wait: it backs off (1 s doubling to 30 s) and tries again until ``timeout``.
+            on_update: As for `AsyncBatchJob.wait`: called with every batch after each poll.
+            on_retry: As for `AsyncBatchJob.wait`: told each poll an outage failed, which
+                does not end the wait.
 
         Returns:
-            The final state of every batch.
-
-        Raises:
-            WaitTimeoutError: The deadline passed first. The batches are left untouched.
+            The final state of every batch; a passed deadline raises ``WaitTimeoutError``.
         """
         return await self._as_job(batch_or_job).wait(
             timeout=timeout, poll_interval=poll_interval, on_update=on_update, on_retry=on_retry
