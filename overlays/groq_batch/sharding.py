@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from groq_batch.jsonl import CHAT_COMPLETIONS, BatchRequest, as_requests, dump_line
 from groq_batch.providers import Provider, get_provider
+from groq_batch.stop_points import stop_at
 from groq_batch.validation import Problem, ValidationError, validate_path
 
 __all__ = [
@@ -142,6 +143,7 @@ def plan_shards(
         )
         if report.problems:
             raise ValidationError(report.problems, source=name)
+        stop_at("validate")
         plan.endpoint = report.endpoint
         plan.whole = path
         if report.lines <= max_lines and report.bytes <= max_bytes:

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
-from groq_batch._errors import GroqError, JobSubmitError, RequestTooLargeError
+from groq_batch._errors import GroqError
+from groq_batch._sync.submitting import PartSubmitter
 from groq_batch.downloads import atomic_download, download_plan
 from groq_batch.job_core import (
     JobBase,
@@ -26,13 +27,12 @@ from groq_batch.job_core import (
     check_name_free,
     find_same_run,
     new_job_id,
-    part_metadata,
     record_job,
     registry_entry,
 )
 from groq_batch.jsonl import write_jsonl
 from groq_batch.polling import Poller, RetryCallback, is_outage
-from groq_batch.progress import ProgressCallback, upload_body
+from groq_batch.progress import ProgressCallback
 from groq_batch.results import (
     FAILED_OUTCOMES,
     BatchResult,
@@ -41,7 +41,8 @@ from groq_batch.results import (
     ResultJoiner,
     is_permanent_failure,
 )
-from groq_batch.sharding import Source, halve_shard, plan_shards
+from groq_batch.sharding import Source, plan_shards
+from groq_batch.stop_points import stop_at
 from groq_batch_api.models import Batch
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ class BatchJob(JobBase):
             failures = 0
             if on_update is not None:
                 on_update(batches)
+            stop_at("wait")
             if self.done:
                 return batches
             timing.sleep(poller.next_delay(batches))
@@ -165,12 +167,15 @@ class BatchJob(JobBase):
             joiner = ResultJoiner(
                 self._input_index(inputs, stack), missing_outcome=self.missing_outcome()
             )
+            handed = 0
             for file_id in self.result_file_ids():
                 with self._client.files.content(file_id) as content:
                     for line in content.iter_lines():
                         result = joiner.feed(line)
                         if result is not None:
                             yield result
+                            handed += 1
+                            stop_at("results", handed)
             for result in joiner.missing():
                 yield result
 
@@ -350,63 +355,46 @@ class JobMethods:
         except BaseException:
             plan.cleanup()
             raise
-        job_id = new_job_id()
         try:
             check_job_metadata(metadata, len(plan.shards), self._client.provider)
-            # Every part is uploaded before any batch is created: a failed upload leaves no batch.
-            shards = list(plan.shards)
-            file_ids: list[str] = []
-            try:
-                while len(file_ids) < len(shards):
-                    number = len(file_ids) + 1
-                    shard = shards[number - 1]
-                    try:
-                        with shard.path.open("rb") as fh:
-                            body = upload_body(fh, shard, number, len(shards), on_progress)
-                            uploaded = self._client.files.create(
-                                file=(shard.path.name, body), purpose="batch"
-                            )
-                    except RequestTooLargeError:
-                        # The server's limit is below the split size: halve this part, go on.
-                        halves = _flavours.to_thread(halve_shard, shard, plan)
-                        if halves is None:
-                            raise
-                        shards[number - 1 : number] = halves
-                        continue
-                    file_ids.append(uploaded.id)
-            except Exception:
-                # A refused part means no batch: the parts stored before it would stay behind.
-                self._discard_uploads(file_ids)
-                raise
-            parts = len(file_ids)
-            created: list[Batch] = []
-            for number, file_id in enumerate(file_ids, start=1):
-                try:
-                    created.append(
-                        self._client.batches.create(
-                            input_file_id=file_id,
-                            endpoint=plan.endpoint,
-                            completion_window=completion_window,
-                            metadata=part_metadata(metadata, job_id, number, parts),
-                        )
-                    )
-                except Exception as exc:
-                    if not created:
-                        raise
-                    raise JobSubmitError(str(exc), [b.id for b in created]) from exc
-        finally:
+            parts = PartSubmitter(self._client)
+            journal = _flavours.to_thread(
+                parts.open_journal,
+                plan,
+                endpoint=plan.endpoint,
+                completion_window=completion_window,
+                metadata=sorted((metadata or {}).items()),
+                provider=self._client.provider.name,
+                base_url=str(self._client.base_url),
+                max_lines=max_lines,
+                max_bytes=max_bytes,
+            )
+        except BaseException:
             plan.cleanup()
-        if entry is not None:
-            _flavours.to_thread(record_job, entry, [b.id for b in created])
-        return BatchJob(self._client, created)
-
-    def _discard_uploads(self, file_ids: Sequence[str]) -> None:
-        """Delete files a failed submission uploaded; best effort, the failure is what matters."""
-        for file_id in file_ids:
+            raise
+        # Only a process that dies (or is interrupted) leaves its journal to be resumed.
+        ended = False
+        try:
+            job_id = new_job_id() if journal is None else journal.job_id
             try:
-                self._client.files.delete(file_id)
-            except GroqError as exc:
-                log.warning("could not delete uploaded file %s: %s", file_id, exc)
+                # Every part is uploaded before any batch is created: a failed upload leaves
+                # no batch.
+                file_ids = parts.upload(plan, on_progress, journal)
+            finally:
+                plan.cleanup()
+            created = parts.create(
+                file_ids, plan.endpoint, completion_window, metadata, job_id, journal
+            )
+            if entry is not None:
+                _flavours.to_thread(record_job, entry, [b.id for b in created])
+            ended = True
+        except Exception:
+            ended = True
+            raise
+        finally:
+            if journal is not None:
+                journal.close(finished=ended)
+        return BatchJob(self._client, created)
 
     def job(self, ids: str | Batch | Sequence[str | Batch]) -> BatchJob:
         """Re-attach to a job from its batch ids, a batch, or its name, in this or another process.
