@@ -1,16 +1,26 @@
-"""Progress of a job's upload: what the caller is told, and the reader that counts bytes sent."""
+"""Progress of a job: its upload (bytes sent per part), and its wait (rows done across parts)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, cast
 
 from groq_batch.sharding import Shard
+from groq_batch.statuses import is_terminal
 from groq_batch.stop_points import armed, stop_now
+from groq_batch_api.models import Batch, BatchRequestCounts
 
-__all__ = ["ProgressCallback", "ProgressReader", "UploadProgress", "upload_body"]
+__all__ = [
+    "ProgressCallback",
+    "ProgressMeter",
+    "ProgressReader",
+    "UploadProgress",
+    "WaitProgress",
+    "upload_body",
+]
 
 ProgressCallback = Callable[["UploadProgress"], None]
 
@@ -105,3 +115,74 @@ class ProgressReader:
         # httpx iterates file objects when it cannot determine their length otherwise.
         while chunk := self.read(64 * 1024):
             yield chunk
+
+
+@dataclass(frozen=True, slots=True)
+class WaitProgress:
+    """Where a waiting job is, across all its parts.
+
+    Attributes:
+        done: Rows finished (completed or failed) in every part.
+        failed: Rows that failed.
+        total: Rows in all; parts whose count the server has not given yet are counted as the
+            mean of the parts it has (exact once every part is past ``validating``).
+        parts: How many parts the job has.
+        parts_finished: Parts in a terminal status.
+        rate: Rows finished per second over the last ``window`` seconds; None until known.
+        eta: Seconds until every row is finished at that rate; None while the rate is unknown.
+    """
+
+    done: int
+    failed: int
+    total: int
+    parts: int
+    parts_finished: int
+    rate: float | None
+    eta: float | None
+
+
+class ProgressMeter:
+    """Rows done, rate and ETA across all parts of a job, from the batches of each poll.
+
+    One display for the whole job: each poll's batches go in, one `WaitProgress` comes out.
+    The rate is measured over a sliding window, so a part that starts late or a stall shows up
+    within a minute rather than being averaged away.
+    """
+
+    def __init__(self, window: float = 60.0) -> None:
+        """Measure the rate over the last ``window`` seconds."""
+        self._window = window
+        self._samples: deque[tuple[float, int]] = deque()
+
+    def observe(self, batches: Sequence[Batch], now: float) -> WaitProgress:
+        """Take one poll's batches, seen at ``now`` (seconds on any monotonic clock).
+
+        Args:
+            batches: Every part's batch as just polled.
+            now: The time of the poll.
+
+        Returns:
+            The job's progress.
+        """
+        done = failed = 0
+        known: list[int] = []
+        for batch in batches:
+            counts = batch.request_counts
+            if isinstance(counts, BatchRequestCounts) and counts.total:
+                known.append(counts.total)
+                done += counts.completed + counts.failed
+                failed += counts.failed
+        unknown = len(batches) - len(known)
+        total = sum(known) + (round(sum(known) / len(known)) * unknown if known else 0)
+        self._samples.append((now, done))
+        while len(self._samples) > 2 and now - self._samples[1][0] >= self._window:
+            self._samples.popleft()
+        first_time, first_done = self._samples[0]
+        rate = None
+        if now > first_time and done > first_done:
+            rate = (done - first_done) / (now - first_time)
+        eta = None if rate is None else max(total - done, 0) / rate
+        if total and done >= total:
+            eta = 0.0
+        finished = sum(1 for b in batches if is_terminal(b))
+        return WaitProgress(done, failed, total, len(batches), finished, rate, eta)
