@@ -769,3 +769,32 @@ def test_metadata_limits_come_from_the_provider_profile() -> None:
         (None, "metadata.abc", "metadata_key_too_long"),
         (None, "metadata.abc", "metadata_value_too_long"),
     ]
+
+
+def test_the_validation_package_keeps_every_name_users_imported() -> None:
+    # groq_batch.validation was one module (issue 24 split it): its names, and the ones other
+    # modules read from it, are still there, as the objects of the modules they moved to.
+    import importlib
+
+    import groq_batch.validation as validation
+
+    moved = {
+        "files": [
+            "MAX_BYTES",
+            "MAX_LINES",
+            "batch_endpoint",
+            "validate",
+            "validate_lines",
+            "validate_path",
+        ],
+        "ids": ["custom_id_hash", "custom_id_of_line"],
+        "jsontext": ["MAX_DEPTH", "depth_scan"],
+        "lines": ["AUDIO_RESPONSE_FORMATS", "TIMESTAMP_GRANULARITIES"],
+        "metadata": ["MetadataLimits", "validate_metadata"],
+        "report": ["Problem", "ValidationError", "ValidationReport"],
+    }
+    for module, names in moved.items():
+        home = importlib.import_module(f"groq_batch.validation.{module}")
+        for name in names:
+            assert name in validation.__all__
+            assert getattr(validation, name) is getattr(home, name)
