@@ -201,6 +201,7 @@ MUTANT_NAMES = [
     "groq_batch._content.xǁ_ContentBaseǁ*",
     "groq_batch._async.content.xǁAsyncBinaryContentǁiter_bytes*",
     "groq_batch.results.*",
+    # The validator is a package (validation/: files, lines, ids, metadata, jsontext, report).
     "groq_batch.validation.*",
     "groq_batch._http.x_redact_headers*",
     "groq_batch._http.x__redact*",

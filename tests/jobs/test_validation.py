@@ -798,3 +798,40 @@ def test_the_validation_package_keeps_every_name_users_imported() -> None:
         for name in names:
             assert name in validation.__all__
             assert getattr(validation, name) is getattr(home, name)
+
+
+def test_a_file_is_judged_with_every_option_validate_was_given(tmp_path: Path) -> None:
+    path = tmp_path / "three.jsonl"
+    path.write_bytes(b"".join(FILE_LEVEL_LINES))
+    report = validate(path, endpoint="/v1/audio/translations", max_lines=2, max_bytes=300)
+    assert codes(report.problems) == [(None, "endpoint", "endpoint_unused")]
+    assert [w.code for w in report.warnings] == ["will_split"]
+    assert report.parts == 2
+    # validate_path alone does not ask that a given endpoint be some line's url.
+    assert validate_path(path, endpoint="/v1/audio/translations").ok
+    refused = validate(path, endpoint="/v1/embeddings")
+    assert codes(refused.problems) == [(None, "endpoint", "invalid_endpoint")]
+
+
+def test_lone_surrogate_problems_also_stop_at_ten_per_line() -> None:
+    strings = ", ".join(f'"s{i}": "\\ud800"' for i in range(12))
+    keys = ", ".join(f'"\\udc00{i}": 1' for i in range(12))
+    for many in (strings, keys):
+        report = validate_lines([_raw("a", many)])
+        assert len(report.problems) == 10
+        assert {p.code for p in report.problems} == {"lone_surrogate"}
+
+
+def test_depth_scan_names_what_it_can_in_text_that_is_not_json() -> None:
+    # It runs before parsing, so it meets broken text too: a container where a key should be
+    # is "?", a colon outside any container is passed over, an undecodable key is kept raw.
+    assert depth_scan("{[[[]]]}", 2) == ["?", 0]
+    assert depth_scan('"a": [[[]]]', 2) == [0, 0]
+    assert depth_scan('{"a\\x": [[1]]}', 2) == ["a\\x", 0]
+
+
+def test_an_unserialisable_request_is_named_on_its_line() -> None:
+    report = validate([good("a"), good("b", body={"model": "m", "messages": [{1, 2}]})])
+    assert codes(report.problems) == [(2, None, "not_serialisable")]
+    assert report.problems[0].message.startswith("Not JSON-serialisable: ")
+    assert "set" in report.problems[0].message
