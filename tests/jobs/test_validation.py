@@ -835,3 +835,27 @@ def test_an_unserialisable_request_is_named_on_its_line() -> None:
     assert codes(report.problems) == [(2, None, "not_serialisable")]
     assert report.problems[0].message.startswith("Not JSON-serialisable: ")
     assert "set" in report.problems[0].message
+
+
+def test_a_files_report_keeps_line_order_follows_the_lines_and_names_every_url(
+    tmp_path: Path,
+) -> None:
+    chat = good("a")
+    audio = good("b", url="/v1/audio/translations", body={"model": "w", "url": AUDIO})
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"".join([*encode(chat, audio, good("a")), b"[1]\n"]))
+    report = validate(path, endpoint="/v1/audio/transcriptions")
+    # The duplicate, found after the last line, goes back in line order, file problems last.
+    assert codes(report.problems) == [
+        (3, "custom_id", "duplicate_custom_id"),
+        (4, None, "not_an_object"),
+        (None, "endpoint", "endpoint_unused"),
+    ]
+    assert report.problems[1].message == "Expected a JSON object, got list"
+    assert report.problems[2].message.endswith(
+        "the lines use /v1/chat/completions, /v1/audio/translations. Leave the endpoint out "
+        "to follow the lines"
+    )
+    # Without an endpoint, the report says the one the lines lead to.
+    assert validate([audio]).endpoint == "/v1/audio/translations"
+    assert str(validate([good("")])).startswith("requests: 1 problem(s) in 1 lines")
