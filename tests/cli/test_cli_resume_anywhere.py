@@ -103,6 +103,28 @@ def test_a_run_stopped_dead_at_each_point_resumes_with_one_job_and_every_row_onc
     assert_one_job(local_server.base_url, output)
 
 
+def test_a_journal_left_by_a_run_killed_once_its_job_was_recorded_is_not_reused_by_again(
+    tmp_path: Path, local_server: Any
+) -> None:
+    source = write_requests(tmp_path / "in.jsonl", ROWS)
+    output = tmp_path / "out.jsonl"
+    args = command(source, output, local_server.base_url)
+    # Killed after the job is in the registry, before its journal is removed.
+    stopped = run_cli(*args, env={STOP_AT_ENV: "recorded"})
+    assert stopped.returncode == -signal.SIGKILL, stopped.stderr
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr
+    assert_one_job(local_server.base_url, output)
+
+    # --again asks for a new job: the recorded job's journal must not hand back its batches.
+    fresh = run_cli(*args, "--again")
+    assert fresh.returncode == 0, fresh.stderr
+    batches, files = on_server(local_server.base_url)
+    assert len(batches) == 2 * PARTS
+    assert len(files) == 2 * PARTS
+    assert len({b.metadata.additional_properties["groq_batch_job"] for b in batches}) == 2
+
+
 def write_prompts(path: Path) -> Path:
     """A CSV table of ROWS prompts with their own ids."""
     lines = ["id,question", *(f"q{i},What is {i}?" for i in range(ROWS))]

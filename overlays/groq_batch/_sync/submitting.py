@@ -12,7 +12,7 @@ to record, so that no file and no batch is made twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
@@ -34,6 +34,22 @@ __all__ = ["PartSubmitter"]
 log = logging.getLogger("groq_batch")
 
 
+def _recorded(batch_ids: Iterable[str]) -> bool:
+    """Whether the job registry holds a job with one of these batches."""
+    import sqlite3
+
+    from groq_batch.jobs import JobRegistry
+
+    ids = list(batch_ids)
+    if not ids:
+        return False
+    try:
+        registry = JobRegistry()
+        return any(registry.get(batch_id) is not None for batch_id in ids)
+    except (sqlite3.Error, OSError):
+        return False  # no registry to ask: resume, as a journal without one always did
+
+
 class PartSubmitter:
     """Uploads and creates the parts of one job for ``submit``, journaling each step."""
 
@@ -47,7 +63,12 @@ class PartSubmitter:
         assert plan.whole is not None
         key = submission_key(file_sha256(plan.whole), **options)
         clock = self._client._transport.clock
-        return SubmissionJournal.open(key, job_id=new_job_id(), now=clock())
+        journal = SubmissionJournal.open(key, job_id=new_job_id(), now=clock())
+        if journal is not None and journal.resumed and _recorded(journal.batches.values()):
+            # Killed after its job was recorded, before the journal went: that job is known
+            # (the registry re-attaches it); this submission is asked for a new one.
+            journal.restart(job_id=new_job_id(), now=clock())
+        return journal
 
     def upload(
         self,

@@ -398,6 +398,7 @@ class JobMethods:
                     _flavours.to_thread(record_job, entry, [b.id for b in created])
                 if on_submitted is not None:
                     _flavours.to_thread(on_submitted, created)
+                stop_at("recorded")
             finally:
                 # Handed over (even if the hook raised, Ctrl-C included): the job is the
                 # caller's to know; a journal left now would re-use it for a later run.
