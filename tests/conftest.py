@@ -7,9 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     from groq_batch_server import LocalServer
+
+
+# `nox -s mutants` selects this profile: it runs the suite once per mutant, two at a time, on a
+# machine that is busy, where a slow draw is the load and not the test.
+settings.register_profile("mutants", suppress_health_check=[HealthCheck.too_slow], deadline=None)
 
 
 @pytest.fixture
