@@ -163,7 +163,7 @@ class AsyncFiles(AsyncResource):
             # A followed cursor (`after`) replaces the caller's; their extra_query wins over all.
             page_query = {**query, **cursor, **(extra_query or {})}
             opts = simple_options(
-                list_files._get_kwargs(), extra_headers, page_query, extra_body, timeout
+                list_files.request_kwargs(), extra_headers, page_query, extra_body, timeout
             )
             page = await self._client.transport.send(opts, parse_file_list)
             return AsyncPage(fetch=fetch, **page_fields(page, seen))
@@ -171,7 +171,7 @@ class AsyncFiles(AsyncResource):
         if self._mode is not None:
             # The first page's own response; later pages are fetched as usual.
             first = simple_options(
-                list_files._get_kwargs(),
+                list_files.request_kwargs(),
                 extra_headers,
                 {**query, **(extra_query or {})},
                 extra_body,
@@ -210,7 +210,7 @@ class AsyncFiles(AsyncResource):
             NotFoundError: If there is no such file.
             APIStatusError: For any other error status.
         """
-        kwargs = retrieve_file._get_kwargs(require_id(file_id, "file_id"))
+        kwargs = retrieve_file.request_kwargs(require_id(file_id, "file_id"))
         return await self._simple(
             kwargs, parse_file, extra_headers, extra_query, extra_body, timeout
         )
@@ -241,7 +241,7 @@ class AsyncFiles(AsyncResource):
             NotFoundError: If there is no such file.
             APIStatusError: For any other error status.
         """
-        kwargs = delete_file._get_kwargs(require_id(file_id, "file_id"))
+        kwargs = delete_file.request_kwargs(require_id(file_id, "file_id"))
         return await self._simple(
             kwargs, parse_file_deleted, extra_headers, extra_query, extra_body, timeout
         )
