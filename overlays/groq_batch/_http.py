@@ -290,8 +290,9 @@ def redact_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]
         A plain dict, with `Authorization` shown as `Bearer <redacted>` and other secrets as
         `<redacted>`.
     """
-    items = headers.multi_items() if isinstance(headers, httpx.Headers) else headers.items()
-    return {k: (_redact(v) if _is_sensitive(k) else v) for k, v in items}
+    # httpx joins a repeated header's values with ", " here, so a log shows every one of them
+    # (a dict built from `multi_items()` kept only the last).
+    return {k: (_redact(v) if _is_sensitive(k) else v) for k, v in headers.items()}
 
 
 def _redact(value: str) -> str:

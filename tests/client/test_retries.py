@@ -18,8 +18,10 @@ from groq_batch import (
     IDEMPOTENCY_METADATA_KEY,
     Timing,
 )
+from groq_batch._http import redact_headers
 from groq_batch._retry import (
     INITIAL_RETRY_DELAY,
+    MAX_RETRY_AFTER,
     MAX_RETRY_DELAY,
     Action,
     decide_exception,
@@ -79,6 +81,14 @@ def test_retry_delay_honours_server_and_ignores_overlong_waits() -> None:
     assert retry_delay(0, httpx.Headers({"retry-after": "12"}), now=NOW, jitter=0.5) == 12.0
     long = retry_delay(0, httpx.Headers({"retry-after": "600"}), now=NOW, jitter=0.0)
     assert long == INITIAL_RETRY_DELAY
+
+
+def test_retry_delay_honours_a_wait_of_exactly_the_longest_it_sits_through() -> None:
+    # MAX_RETRY_AFTER is the longest wait honoured, not the first one refused.
+    at_cap = httpx.Headers({"retry-after": str(int(MAX_RETRY_AFTER))})
+    assert retry_delay(0, at_cap, now=NOW, jitter=0.0) == MAX_RETRY_AFTER
+    past_cap = httpx.Headers({"retry-after-ms": str(int(MAX_RETRY_AFTER * 1000) + 1)})
+    assert retry_delay(0, past_cap, now=NOW, jitter=0.0) == INITIAL_RETRY_DELAY
 
 
 @pytest.mark.parametrize(
@@ -145,6 +155,28 @@ def test_decide_response(
         now=NOW,
     )
     assert action is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("Bearer gsk_abc", "Bearer <redacted>"),
+        # A key may hold a space (a header value may): the scheme is still the first word.
+        ("Bearer gsk_abc def", "Bearer <redacted>"),
+        ("gsk_abc", "<redacted>"),
+        ("gsk/abc def", "<redacted>"),  # no scheme: nothing is kept
+    ],
+)
+def test_an_authorization_header_shows_its_scheme_and_nothing_else(value: str, shown: str) -> None:
+    assert redact_headers(httpx.Headers({"authorization": value})) == {"authorization": shown}
+    assert redact_headers({"authorization": value}) == {"authorization": shown}
+
+
+def test_a_repeated_header_shows_every_value_in_a_log() -> None:
+    headers = httpx.Headers(
+        [("via", "1.1 edge"), ("via", "1.1 origin"), ("set-cookie", "a=1"), ("set-cookie", "b=2")]
+    )
+    assert redact_headers(headers) == {"via": "1.1 edge, 1.1 origin", "set-cookie": "<redacted>"}
 
 
 # ----------------------------------------------------------------------- sync send loop
