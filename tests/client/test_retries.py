@@ -18,7 +18,6 @@ from groq_batch import (
     IDEMPOTENCY_METADATA_KEY,
     Timing,
 )
-from groq_batch._http import redact_headers
 from groq_batch._retry import (
     INITIAL_RETRY_DELAY,
     MAX_RETRY_AFTER,
@@ -155,28 +154,6 @@ def test_decide_response(
         now=NOW,
     )
     assert action is expected
-
-
-@pytest.mark.parametrize(
-    ("value", "shown"),
-    [
-        ("Bearer gsk_abc", "Bearer <redacted>"),
-        # A key may hold a space (a header value may): the scheme is still the first word.
-        ("Bearer gsk_abc def", "Bearer <redacted>"),
-        ("gsk_abc", "<redacted>"),
-        ("gsk/abc def", "<redacted>"),  # no scheme: nothing is kept
-    ],
-)
-def test_an_authorization_header_shows_its_scheme_and_nothing_else(value: str, shown: str) -> None:
-    assert redact_headers(httpx.Headers({"authorization": value})) == {"authorization": shown}
-    assert redact_headers({"authorization": value}) == {"authorization": shown}
-
-
-def test_a_repeated_header_shows_every_value_in_a_log() -> None:
-    headers = httpx.Headers(
-        [("via", "1.1 edge"), ("via", "1.1 origin"), ("set-cookie", "a=1"), ("set-cookie", "b=2")]
-    )
-    assert redact_headers(headers) == {"via": "1.1 edge, 1.1 origin", "set-cookie": "<redacted>"}
 
 
 # ----------------------------------------------------------------------- sync send loop
