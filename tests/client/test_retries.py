@@ -59,6 +59,8 @@ REQ = httpx.Request("POST", "https://api.groq.test/openai/v1/batches")
 )
 def test_retry_after(headers: dict[str, str], expected: float | None) -> None:
     assert retry_after(httpx.Headers(headers), now=NOW) == expected
+    # Any mapping will do, not only httpx's: a plain one carries the names in lower case.
+    assert retry_after(headers, now=NOW) == expected
 
 
 def test_retry_delay_backs_off_exponentially_and_caps() -> None:
@@ -145,15 +147,16 @@ def test_decide_exception_respects_the_budget() -> None:
 def test_decide_response(
     status: int, headers: dict[str, str], can_recover: bool, expected: Action
 ) -> None:
-    action = decide_response(
-        status,
-        httpx.Headers(headers),
-        can_recover=can_recover,
-        retries_taken=0,
-        max_retries=2,
-        now=NOW,
-    )
-    assert action is expected
+    for mapping in (httpx.Headers(headers), headers):  # httpx's, and a plain lower-case one
+        action = decide_response(
+            status,
+            mapping,
+            can_recover=can_recover,
+            retries_taken=0,
+            max_retries=2,
+            now=NOW,
+        )
+        assert action is expected
 
 
 # ----------------------------------------------------------------------- sync send loop
