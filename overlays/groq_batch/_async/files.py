@@ -33,7 +33,12 @@ from groq_batch_api.models import File, FileDeleted
 if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq
 
-__all__ = ["AsyncFiles", "AsyncFilesWithRawResponse", "AsyncFilesWithStreamingResponse"]
+__all__ = [
+    "AsyncFiles",
+    "AsyncFilesWithRawResponse",
+    "AsyncFilesWithStreamingResponse",
+    "find_upload",
+]
 
 _T = TypeVar("_T")
 
@@ -308,6 +313,23 @@ class AsyncFiles(AsyncResource):
             max_resumes=transport.settings.max_retries,
             read_now_up_to=None if self._mode == "stream" else SMALL_CONTENT,
         )
+
+
+async def find_upload(files: AsyncFiles, upload: Upload, since: float) -> File | None:
+    """The file an earlier attempt of `upload` stored, or None if none did.
+
+    What `files.create` looks for after an ambiguous failure, for a caller that lost track of an
+    upload it began at `since` (the client's clock), such as a submission resumed after a crash.
+
+    Args:
+        files: The client's files resource.
+        upload: The upload, open.
+        since: When the first attempt began, by the client's clock.
+
+    Returns:
+        The stored file with the same name and bytes, or None.
+    """
+    return await files._find_upload(upload, since)
 
 
 class AsyncFilesWithRawResponse:

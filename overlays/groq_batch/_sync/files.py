@@ -35,7 +35,12 @@ from groq_batch_api.models import File, FileDeleted
 if TYPE_CHECKING:
     from groq_batch._sync.client import Groq
 
-__all__ = ["Files", "FilesWithRawResponse", "FilesWithStreamingResponse"]
+__all__ = [
+    "Files",
+    "FilesWithRawResponse",
+    "FilesWithStreamingResponse",
+    "find_upload",
+]
 
 _T = TypeVar("_T")
 
@@ -308,6 +313,23 @@ class Files(Resource):
             max_resumes=transport.settings.max_retries,
             read_now_up_to=None if self._mode == "stream" else SMALL_CONTENT,
         )
+
+
+def find_upload(files: Files, upload: Upload, since: float) -> File | None:
+    """The file an earlier attempt of `upload` stored, or None if none did.
+
+    What `files.create` looks for after an ambiguous failure, for a caller that lost track of an
+    upload it began at `since` (the client's clock), such as a submission resumed after a crash.
+
+    Args:
+        files: The client's files resource.
+        upload: The upload, open.
+        since: When the first attempt began, by the client's clock.
+
+    Returns:
+        The stored file with the same name and bytes, or None.
+    """
+    return files._find_upload(upload, since)
 
 
 class FilesWithRawResponse:
