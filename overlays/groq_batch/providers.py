@@ -195,13 +195,18 @@ def is_loopback_url(url: str) -> bool:
 def is_loopback_host(host: str) -> bool:
     """Whether ``host`` is this machine: ``localhost`` (or a name under it), or a loopback IP.
 
+    The one definition: the client (a key-free loopback URL, plain http allowed) and the local
+    server (its ``Host`` and ``Origin`` checks) both ask it. A name under ``localhost`` always
+    resolves to this machine (RFC 6761), so no outside DNS can claim one.
+
     Args:
-        host: A host name or IP address, an IPv6 one with or without its brackets.
+        host: A host name or IP address, an IPv6 one with or without its brackets, with or
+            without the root's trailing dot.
 
     Returns:
         True for a loopback host.
     """
-    host = host.strip("[]").lower()
+    host = host.strip().strip("[]").lower().rstrip(".")
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
