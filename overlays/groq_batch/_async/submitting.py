@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
+from groq_batch._async.files import find_upload
 from groq_batch._errors import GroqError, JobSubmitError, NotFoundError, RequestTooLargeError
 from groq_batch._uploads import Upload
 from groq_batch.job_core import new_job_id, part_metadata
@@ -60,7 +61,7 @@ class AsyncPartSubmitter:
 
         assert plan.whole is not None
         key = submission_key(file_sha256(plan.whole), **options)
-        clock = self._client._transport.clock
+        clock = self._client.transport.clock
         journal = SubmissionJournal.open(key, job_id=new_job_id(), now=clock())
         if journal is not None and journal.resumed and _recorded(journal.batches.values()):
             # Killed after its job was recorded, before the journal went: that job is known
@@ -123,7 +124,7 @@ class AsyncPartSubmitter:
             return None
         # Killed after the server stored the part, before the journal said so: look for it.
         with shard.path.open("rb") as fh, Upload((shard.path.name, fh)) as upload:
-            found = await self._client.files._find_upload(upload, journal.started)
+            found = await find_upload(self._client.files, upload, journal.started)
         if found is None or found.id in journal.claimed():
             return None
         await _flavours.async_to_thread(journal.record_file, shard.path.name, found.id)

@@ -109,7 +109,7 @@ class AsyncBatchJob(JobBase):
         Raises:
             WaitTimeoutError: The deadline passed first. The batches are left untouched.
         """
-        timing = self._client._transport.timing
+        timing = self._client.transport.timing
         poller = Poller(timeout, poll_interval, timing.monotonic, timing.jitter)
         failures = 0
         while True:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
 from groq_batch._errors import GroqError, JobSubmitError, NotFoundError, RequestTooLargeError
+from groq_batch._sync.files import find_upload
 from groq_batch._uploads import Upload
 from groq_batch.job_core import new_job_id, part_metadata
 from groq_batch.progress import ProgressCallback, upload_body
@@ -62,7 +63,7 @@ class PartSubmitter:
 
         assert plan.whole is not None
         key = submission_key(file_sha256(plan.whole), **options)
-        clock = self._client._transport.clock
+        clock = self._client.transport.clock
         journal = SubmissionJournal.open(key, job_id=new_job_id(), now=clock())
         if journal is not None and journal.resumed and _recorded(journal.batches.values()):
             # Killed after its job was recorded, before the journal went: that job is known
@@ -123,7 +124,7 @@ class PartSubmitter:
             return None
         # Killed after the server stored the part, before the journal said so: look for it.
         with shard.path.open("rb") as fh, Upload((shard.path.name, fh)) as upload:
-            found = self._client.files._find_upload(upload, journal.started)
+            found = find_upload(self._client.files, upload, journal.started)
         if found is None or found.id in journal.claimed():
             return None
         _flavours.to_thread(journal.record_file, shard.path.name, found.id)

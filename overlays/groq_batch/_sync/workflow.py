@@ -111,7 +111,7 @@ class BatchJob(JobBase):
         Raises:
             WaitTimeoutError: The deadline passed first. The batches are left untouched.
         """
-        timing = self._client._transport.timing
+        timing = self._client.transport.timing
         poller = Poller(timeout, poll_interval, timing.monotonic, timing.jitter)
         failures = 0
         while True:
