@@ -205,7 +205,7 @@ def download_command(args: argparse.Namespace, out: Output) -> int:
 
 def _existing_retry(client: Groq, registry: Registry, ids: Sequence[str]) -> list[str] | None:
     """The batch ids of a job that already resubmits ``ids``, found by its metadata."""
-    from groq_batch._workflow_core import JOB_KEY, PARENT_KEY
+    from groq_batch.job_core import JOB_KEY, PARENT_KEY
     from groq_batch_api.models import Metadata
 
     parent = ",".join(ids)
