@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from groq_batch import results as results_module
+from groq_batch import input_index as index_module
 from groq_batch._errors import GroqError
 from groq_batch.jsonl import chat_request, transcription_request, translation_request, write_jsonl
 from groq_batch.results import (
@@ -486,7 +486,7 @@ def test_audio_results_from_a_file_index_know_their_url(tmp_path: Path) -> None:
     ],
 )
 def test_first_key_id_reads_only_what_it_can_tell(line: bytes, expected: str | None) -> None:
-    assert results_module._first_key_id(line) == expected
+    assert index_module.first_key_id(line) == expected
 
 
 def test_file_index_reads_ids_as_a_parser_would(tmp_path: Path) -> None:
@@ -551,7 +551,7 @@ def test_file_index_joins_the_same_when_every_hash_collides(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected, expected_stats = _join_everything(tmp_path)
-    monkeypatch.setattr(results_module, "custom_id_hash", lambda custom_id: 7)
+    monkeypatch.setattr(index_module, "custom_id_hash", lambda custom_id: 7)
     rows, stats = _join_everything(tmp_path)
     assert rows == expected
     assert (stats.yielded, stats.duplicates, stats.unknown) == (16, 2, 1)
