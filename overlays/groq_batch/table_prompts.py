@@ -476,16 +476,7 @@ def load_inputs(path: str | os.PathLike[str]) -> PromptTable:
     return PromptTable(data, ids, TextColumn(), model="", params=params)
 
 
-def requests_from_table(
-    source: Any,
-    *,
-    model: str,
-    prompt: str | None = None,
-    template: str | None = None,
-    system: str | None = None,
-    id_column: str | None = None,
-    **params: Any,
-) -> Iterator[BatchRequest]:
+def requests_from_table(source: Any, *, model: str, **options: Any) -> Iterator[BatchRequest]:
     """Turn each row of a table into a chat request that ``batches.submit`` takes.
 
     The table is read and checked before this returns, so a bad row raises here, before
@@ -500,11 +491,9 @@ def requests_from_table(
         source: A path (CSV, Parquet, JSON Lines of records), a PyArrow table, or a pandas or
             polars DataFrame.
         model: The model for every request.
-        prompt: The column that holds each row's prompt.
-        template: A prompt made of columns, with Python format fields; instead of ``prompt``.
-        system: A system message for every request.
-        id_column: The column that becomes ``custom_id``; by default ``row-N``, N the row number.
-        **params: Chat parameters for every request (``max_tokens``, ``temperature``, ...).
+        **options: Whatever else ``prompt_table`` takes, which describes each: ``prompt`` (the
+            column) or ``template``, ``system``, ``id_column`` (by default ``row-N``, N the row
+            number), ``format``, and chat parameters (``max_tokens``, ``temperature``, ...).
 
     Returns:
         The requests, one per row, in row order.
@@ -512,12 +501,5 @@ def requests_from_table(
     Raises:
         TableInputError: A row or column that cannot become a request.
     """
-    return prompt_table(
-        source,
-        model=model,
-        prompt=prompt,
-        template=template,
-        system=system,
-        id_column=id_column,
-        **params,
-    ).requests()
+    # One place lists and checks the options: prompt_table; this only reads its requests out.
+    return prompt_table(source, model=model, **options).requests()

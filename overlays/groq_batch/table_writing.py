@@ -371,28 +371,12 @@ def results_to_arrow(
 
 
 def results_to_pandas(results: Iterable[BatchResult], inputs: PromptTable | None = None) -> Any:
-    """Like ``results_to_arrow``, as a pandas DataFrame (pandas must be installed).
-
-    Args:
-        results: The job's results.
-        inputs: The prompt table the requests came from.
-
-    Returns:
-        The DataFrame.
-    """
+    """``results_to_arrow(results, inputs)`` as a pandas DataFrame (pandas must be installed)."""
     return results_to_arrow(results, inputs).to_pandas()
 
 
 def results_to_polars(results: Iterable[BatchResult], inputs: PromptTable | None = None) -> Any:
-    """Like ``results_to_arrow``, as a polars DataFrame (polars must be installed).
-
-    Args:
-        results: The job's results.
-        inputs: The prompt table the requests came from.
-
-    Returns:
-        The DataFrame.
-    """
+    """``results_to_arrow(results, inputs)`` as a polars DataFrame (polars must be installed)."""
     import polars
 
     return polars.from_arrow(results_to_arrow(results, inputs))
