@@ -703,3 +703,31 @@ def test_a_request_error_reads_groqs_envelope_or_names_the_status(
     result = classify({"custom_id": "a", "response": {"status_code": 400, "body": body}})
     assert result.outcome is Outcome.REQUEST_ERROR
     assert result.error == expected
+
+
+def test_each_line_that_is_no_result_line_is_recorded_with_what_is_wrong() -> None:
+    stats = JoinStats()
+    lines = [
+        b"{broken",
+        b"null",
+        b"[1]",
+        b'{"response": {}}',
+        b'{"custom_id": 7}',
+        b'{"custom_id": "a", "response": {"status_code": 200}}',
+        b'{"custom_id": "a", "response": {"status_code": 200}}',
+    ]
+    assert len(list(join_results(lines, stats=stats))) == 1
+    assert [(p.line, p.code, p.message, p.custom_id) for p in stats.problems] == [
+        (
+            1,
+            "invalid_json",
+            "Invalid JSON: Expecting property name enclosed in double quotes: "
+            "line 1 column 2 (char 1)",
+            None,
+        ),
+        (2, "not_an_object", "Expected a JSON object, got null", None),
+        (3, "not_an_object", "Expected a JSON object, got list", None),
+        (4, "missing_custom_id", "The line has no custom_id", None),
+        (5, "invalid_custom_id", "custom_id is not a string: 7", None),
+        (7, "duplicate_custom_id", "custom_id 'a' already had a result; this line is ignored", "a"),
+    ]
