@@ -198,7 +198,7 @@ MUTANT_NAMES = [
     "groq_batch._async.files.xǁAsyncFilesǁ_find_upload*",
     "groq_batch._content.x_resume_*",
     "groq_batch._content.x_expected_length*",
-    "groq_batch._content.xǁ_ContentBaseǁ*",
+    "groq_batch._content.xǁContentBaseǁ*",
     "groq_batch._async.content.xǁAsyncBinaryContentǁiter_bytes*",
     "groq_batch.result_join.*",
     "groq_batch.result_lines.*",
