@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from groq_batch import input_index as index_module
@@ -177,8 +177,6 @@ def test_summary_counts_and_tokens() -> None:
     }
 
 
-# A loaded machine (or mutmut's tracing) slows generation, never the join: not a failure.
-@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(
     ids=st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=40, unique=True),
     data=st.data(),
