@@ -729,3 +729,18 @@ def test_each_line_that_is_no_result_line_is_recorded_with_what_is_wrong() -> No
         (5, "invalid_custom_id", "custom_id is not a string: 7", None),
         (7, "duplicate_custom_id", "custom_id 'a' already had a result; this line is ignored", "a"),
     ]
+
+
+def test_a_part_of_a_split_job_gets_missing_rows_of_its_own_lines_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    inputs = InputIndex.from_requests(
+        [chat_request(custom_id, model="m", messages=[]) for custom_id in "abcd"]
+    )
+    joiner = ResultJoiner(inputs)
+    for line in (b'{"custom_id": "x", "error": {}}', b'{"custom_id": "y", "error": {}}', b"["):
+        joiner.feed(line)
+    assert joiner.stats.unknown == 2
+    with caplog.at_level("WARNING", logger="groq_batch.results"):
+        assert [r.custom_id for r in joiner.missing(range(1, 3))] == ["b", "c"]
+    assert [r.getMessage() for r in caplog.records] == [str(joiner.stats)]
