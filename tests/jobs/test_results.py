@@ -744,3 +744,13 @@ def test_a_part_of_a_split_job_gets_missing_rows_of_its_own_lines_only(
     with caplog.at_level("WARNING", logger="groq_batch.results"):
         assert [r.custom_id for r in joiner.missing(range(1, 3))] == ["b", "c"]
     assert [r.getMessage() for r in caplog.records] == [str(joiner.stats)]
+
+
+def test_a_file_index_of_one_or_two_lines_answers_an_absent_id(tmp_path: Path) -> None:
+    # Its hash table must keep a free slot, or a probe for an absent id would never end.
+    for count in (1, 2):
+        lines = [_request_line(f"id-{i}") for i in range(count)]
+        with _index_of(tmp_path, *lines) as index:
+            assert index.get("absent") is None
+            assert "absent" not in index
+            assert index.get(f"id-{count - 1}") is not None
