@@ -86,7 +86,7 @@ class DatasetWriter:
             total = request_counts(batch)[0]
             ranges.append(range(start, start + total))
             start += total
-        return ranges if start == self._index._size else None
+        return ranges if start == self._index.size else None
 
     def update(self, batches: Sequence[Batch]) -> None:
         """Write every part that has ended and is not written yet (a wait's progress hook)."""
