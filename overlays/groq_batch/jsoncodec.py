@@ -70,8 +70,8 @@ def decoder(fallback: Callable[[str], Any] = _stdlib_decode) -> Callable[[bytes 
         try:
             return fast(document)
         # msgspec's errors are ValueErrors, as is the UnicodeEncodeError of text holding a
-        # lone surrogate, which the standard library parses.
-        except ValueError:
+        # lone surrogate, which the standard library parses; its depth limit is not Python's.
+        except (ValueError, RecursionError):
             text = document if isinstance(document, str) else document.decode("utf-8")
             return fallback(text)
 

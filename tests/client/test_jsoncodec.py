@@ -30,6 +30,8 @@ DOCUMENTS = [
     "",
     "null",
     '"just a string"',
+    '{"a":' + "9" * 5000 + "}",  # over Python's digit limit: its ValueError
+    "[" * 3000 + "]" * 3000,  # deeper than msgspec goes
 ]
 
 
