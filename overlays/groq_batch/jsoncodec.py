@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable
 from typing import Any, Final
 
-__all__ = ["ACCELERATED", "PURE_JSON_ENV", "decode", "decoder"]
+__all__ = ["ACCELERATED", "PURE_JSON_ENV", "decode", "decode_line", "decoder"]
 
 PURE_JSON_ENV: Final = "GROQ_BATCH_PURE_JSON"
 """Set to a non-empty value other than ``0`` to parse with the standard library only."""
@@ -80,3 +80,11 @@ def decoder(fallback: Callable[[str], Any] = _stdlib_decode) -> Callable[[bytes 
 
 decode: Final = decoder()
 """Parse one JSON document (bytes or text) as ``json.loads`` would, accelerated when installed."""
+
+
+def _without_bom(text: str) -> Any:
+    return _stdlib_decode(text[1:] if text.startswith("\ufeff") else text)
+
+
+decode_line: Final = decoder(_without_bom)
+"""Parse one JSON Lines line, a leading byte-order mark dropped as ``json.loads`` drops it."""
