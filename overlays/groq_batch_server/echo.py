@@ -7,11 +7,11 @@ content, ids and usage, so tests and benchmarks can assert on them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,11 +36,24 @@ from groq_batch_server.structured import SchemaError, instance_for
 __all__ = ["EchoExecutor", "chosen_tool", "content_for", "request_digest", "structured_instance"]
 
 
+# As `json.dumps(..., sort_keys=True, default=str)`, made once rather than per request.
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def request_digest(request: ExecRequest) -> bytes:
     """A hash of the request that seeds everything the echo makes up for it."""
-    return hashlib.sha256(
-        json.dumps([request.custom_id, request.body], sort_keys=True, default=str).encode()
-    ).digest()
+    return hashlib.sha256(_DIGEST_JSON.encode([request.custom_id, request.body]).encode()).digest()
+
+
+@functools.cache
+def _fingerprint(model: str) -> str:
+    return "fp_" + hashlib.sha256(model.encode()).hexdigest()[:10]
+
+
+def _uuid_text(raw: bytes) -> str:
+    """`str(uuid.UUID(bytes=raw))` without building the object (once per request)."""
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
 class EchoExecutor:
@@ -199,7 +212,7 @@ class EchoExecutor:
         prompt_time = round(prompt_tokens * 0.00002, 6)
         completion_time = round(completion_tokens * 0.0012, 6)
         return {
-            "id": f"chatcmpl-{uuid.UUID(bytes=digest[:16])}",
+            "id": f"chatcmpl-{_uuid_text(digest[:16])}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model,
@@ -221,7 +234,7 @@ class EchoExecutor:
                 "total_time": round(prompt_time + completion_time, 6),
             },
             "usage_breakdown": None,
-            "system_fingerprint": "fp_" + hashlib.sha256(model.encode()).hexdigest()[:10],
+            "system_fingerprint": _fingerprint(model),
             "x_groq": {"id": request_id, "seed": int.from_bytes(digest[20:24], "big")},
             "service_tier": "batch",
         }
