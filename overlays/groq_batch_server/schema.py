@@ -14,6 +14,7 @@ __all__ = [
     "BATCH_COLUMNS",
     "DB_NAME",
     "SCHEMA",
+    "STAMPED_STATUSES",
     "UPDATABLE",
     "migrate",
 ]
@@ -86,22 +87,16 @@ BATCH_COLUMNS = (
     "errors, metadata"
 )
 
+# Every status a batch can move to has a column stamping when it got there, `<status>_at`.
+STAMPED_STATUSES = (
+    "in_progress", "finalizing", "completed", "failed", "expired", "cancelling", "cancelled",
+)  # fmt: skip
+
 # Columns `Store.set_status` may write alongside a status change.
 UPDATABLE = frozenset(
-    {
-        "in_progress_at",
-        "finalizing_at",
-        "completed_at",
-        "failed_at",
-        "expired_at",
-        "cancelling_at",
-        "cancelled_at",
-        "output_file_id",
-        "error_file_id",
-        "total",
-        "errors",
-    }
-)
+    {*(f"{status}_at" for status in STAMPED_STATUSES), "output_file_id", "error_file_id",
+     "total", "errors"}
+)  # fmt: skip
 
 
 def migrate(conn: sqlite3.Connection) -> None:
