@@ -126,6 +126,14 @@ class Store:
             )
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
+            # Checkpoint the WAL into the database every ~40 MB instead of SQLite's ~4 MB: a
+            # million-line job writes about a gigabyte, and each checkpoint copies pages and
+            # syncs the database (a tenth of the worker's time). A commit is durable once in the
+            # WAL, so a kill loses no more than before.
+            conn.execute("PRAGMA wal_autocheckpoint=10000")
+            # 32 MiB of page cache (default 2): the requests and results B-trees of big
+            # batches outgrow the default, and re-reading their pages cost a few percent more.
+            conn.execute("PRAGMA cache_size=-32768")
             self._local.conn = conn
             with self._connections_lock:
                 self._connections.append(conn)
