@@ -61,7 +61,6 @@ if TYPE_CHECKING:
     from groq_batch._types import not_given as not_given
     from groq_batch._types import omit as omit
     from groq_batch._uploads import file_from_path as file_from_path
-    from groq_batch._workflow_core import UploadProgress as UploadProgress
     from groq_batch.costs import ActualCost as ActualCost
     from groq_batch.costs import Estimate as Estimate
     from groq_batch.costs import actual_cost as actual_cost
@@ -74,6 +73,7 @@ if TYPE_CHECKING:
     from groq_batch.local import LocalServerError as LocalServerError
     from groq_batch.local import async_local_client as async_local_client
     from groq_batch.local import local_client as local_client
+    from groq_batch.progress import UploadProgress as UploadProgress
     from groq_batch.providers import IDEMPOTENCY_METADATA_KEY as IDEMPOTENCY_METADATA_KEY
     from groq_batch.results import BatchResult as BatchResult
     from groq_batch.results import JoinStats as JoinStats
@@ -157,7 +157,7 @@ _LAZY: dict[str, str] = {
     "SyncPage": "groq_batch._sync.pagination",
     "Timing": "groq_batch._timing",
     "UnprocessableEntityError": "groq_batch._errors",
-    "UploadProgress": "groq_batch._workflow_core",
+    "UploadProgress": "groq_batch.progress",
     "ValidationError": "groq_batch._errors",
     "ValidationReport": "groq_batch.validation",
     "WaitTimeoutError": "groq_batch._errors",

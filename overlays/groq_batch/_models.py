@@ -43,19 +43,12 @@ __all__ = [
 
 _M = TypeVar("_M")
 
-# Batch fields the seed types as Optional: absent on the wire (UNSET) becomes None, so
+# Batch fields the spec leaves optional (the generated model defaults them to UNSET), read from
+# the model so the spec stays the one list: absent on the wire becomes None, so
 # `print(batch.completed_at)` shows None as it does with Groq's SDK.
-_OPTIONAL_TIMESTAMPS: Final = (
-    "in_progress_at",
-    "expires_at",
-    "finalizing_at",
-    "completed_at",
-    "failed_at",
-    "expired_at",
-    "cancelling_at",
-    "cancelled_at",
-)
-_OPTIONAL_IDS: Final = ("output_file_id", "error_file_id")
+_OPTIONAL: Final = tuple(f.name for f in attrs.fields(Batch) if isinstance(f.default, Unset))
+_OPTIONAL_TIMESTAMPS: Final = tuple(name for name in _OPTIONAL if name.endswith("_at"))
+_OPTIONAL_IDS: Final = tuple(name for name in _OPTIONAL if name.endswith("_file_id"))
 
 
 class _Invalid(Exception):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from types import TracebackType
 from typing import IO, BinaryIO, Self, TypeAlias, cast
 
 from groq_batch._errors import InvalidTypeError
@@ -153,10 +152,6 @@ class Upload:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
+        # Closing is all there is to do, whether the block raised or not.
         self.close()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol, TypeVar
 
 from groq_batch.jobs import is_valid_name
 from groq_batch.providers import (
@@ -100,26 +101,49 @@ def completion_window(text: str) -> str:
     return text
 
 
+N = TypeVar("N", int, float)
+
+
+def number(
+    text: str, kind: Callable[[str], N], noun: str, wanted: str, fits: Callable[[N], bool]
+) -> N:
+    """Parse a number an option accepts; the messages name what was expected.
+
+    Args:
+        text: The option's value.
+        kind: ``int`` or ``float``.
+        noun: What a value is (``a whole number``), for text that is not one.
+        wanted: What a value must be (``1 or more``), for a number that does not fit.
+        fits: Whether a number is accepted (written so that NaN fails).
+
+    Returns:
+        The number.
+
+    Raises:
+        argparse.ArgumentTypeError: It is not a number of that kind, or does not fit.
+    """
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+    if not fits(value):
+        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+    return value
+
+
+def above_zero(value: float) -> bool:
+    """Whether a number is above zero (NaN is not)."""
+    return value > 0
+
+
 def positive_seconds(text: str) -> float:
     """Parse a positive number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
+    return number(text, float, "a number of seconds", "a positive number of seconds", above_zero)
 
 
 def positive_count(text: str) -> int:
     """Parse a whole number of 1 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text!r}")
-    return value
+    return number(text, int, "a whole number", "1 or more", above_zero)
 
 
 def job_name(text: str) -> str:
@@ -132,66 +156,104 @@ def job_name(text: str) -> str:
     return text
 
 
-def add_connection(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    # Subcommands get SUPPRESS defaults, so an option given before the subcommand is not reset
-    # by the subcommand's own default: `groq-batch --local list` == `groq-batch list --local`.
-    """Add the connection options; ``suppress`` for a subcommand's copy of them."""
+class TakesArguments(Protocol):
+    """A parser or an argument group: what `add_options` adds to."""
 
-    def default(value: Any) -> Any:
-        return argparse.SUPPRESS if suppress else value
+    def add_argument(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        ...
 
-    conn = parser.add_argument_group("connection")
-    conn.add_argument(
+
+Option = tuple[str, dict[str, Any]]
+"""One option of a shared group: its flag and `add_argument`'s keywords, its default included."""
+
+CONNECTION_OPTIONS: tuple[Option, ...] = (
+    (
         "--local",
-        action="store_true",
-        default=default(False),
-        help="use the embedded local server (no key, no network)",
-    )
-    conn.add_argument(
+        {
+            "action": "store_true",
+            "default": False,
+            "help": "use the embedded local server (no key, no network)",
+        },
+    ),
+    (
         "--data-dir",
-        type=Path,
-        default=default(None),
-        metavar="DIR",
-        help="the local server's data (default: $XDG_DATA_HOME/groq-batch)",
-    )
-    conn.add_argument(
+        {
+            "type": Path,
+            "default": None,
+            "metavar": "DIR",
+            "help": "the local server's data (default: $XDG_DATA_HOME/groq-batch)",
+        },
+    ),
+    (
         "--api-key",
-        default=default(None),
-        metavar="KEY",
-        help="API key (default: the provider's variable, $GROQ_API_KEY); never printed",
-    )
-    conn.add_argument(
+        {
+            "default": None,
+            "metavar": "KEY",
+            "help": "API key (default: the provider's variable, $GROQ_API_KEY); never printed",
+        },
+    ),
+    (
         "--base-url",
-        default=default(None),
-        metavar="URL",
-        help="API base URL (default: the provider's variable, $GROQ_BASE_URL, then its URL); "
-        "a URL ending in a version path (/v1) is used as it is",
-    )
-    conn.add_argument(
+        {
+            "default": None,
+            "metavar": "URL",
+            "help": "API base URL (default: the provider's variable, $GROQ_BASE_URL, then its "
+            "URL); a URL ending in a version path (/v1) is used as it is",
+        },
+    ),
+    (
         "--provider",
-        default=default(None),
-        choices=tuple(PROVIDERS),
-        help=f"the batch service: its URL, key variable, limits, windows and endpoints "
-        f"(default: ${PROVIDER_ENV}, then groq)",
-    )
+        {
+            "default": None,
+            "choices": tuple(PROVIDERS),
+            "help": "the batch service: its URL, key variable, limits, windows and endpoints "
+            f"(default: ${PROVIDER_ENV}, then groq)",
+        },
+    ),
+)
+"""The connection options every command that talks to a server takes."""
+
+OUTPUT_OPTIONS: tuple[Option, ...] = (
+    (
+        "--json",
+        {
+            "action": "store_true",
+            "default": False,
+            "help": "print machine-readable JSON (JSON lines for run and submit)",
+        },
+    ),
+    ("--debug", {"action": "store_true", "default": False, "help": "show tracebacks"}),
+)
+"""The output options every command takes."""
+
+
+def add_group(
+    parser: argparse.ArgumentParser, title: str, options: tuple[Option, ...], *, suppress: bool
+) -> None:
+    """Add a group of shared options; ``suppress`` for a subcommand's copy of them.
+
+    Subcommands get SUPPRESS defaults, so an option given before the subcommand is not reset
+    by the subcommand's own default: `groq-batch --local list` == `groq-batch list --local`.
+
+    Args:
+        parser: The parser or subcommand parser.
+        title: The group's heading in the help.
+        options: `CONNECTION_OPTIONS`, `OUTPUT_OPTIONS` or the like.
+        suppress: Whether this is a subcommand's copy.
+    """
+    if suppress:
+        options = tuple((flag, {**spec, "default": argparse.SUPPRESS}) for flag, spec in options)
+    add_options(parser.add_argument_group(title), options)
+
+
+def add_connection(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Add the connection options; ``suppress`` for a subcommand's copy of them."""
+    add_group(parser, "connection", CONNECTION_OPTIONS, suppress=suppress)
 
 
 def add_output(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     """Add the output options (--json, --debug); ``suppress`` for a subcommand's copy."""
-
-    def default(value: Any) -> Any:
-        return argparse.SUPPRESS if suppress else value
-
-    group = parser.add_argument_group("output")
-    group.add_argument(
-        "--json",
-        action="store_true",
-        default=default(False),
-        help="print machine-readable JSON (JSON lines for run and submit)",
-    )
-    group.add_argument(
-        "--debug", action="store_true", default=default(False), help="show tracebacks"
-    )
+    add_group(parser, "output", OUTPUT_OPTIONS, suppress=suppress)
 
 
 def add_input(p: argparse.ArgumentParser) -> None:
@@ -256,48 +318,75 @@ def add_endpoint(p: argparse.ArgumentParser) -> None:
     )
 
 
+LIMIT_OPTIONS: tuple[Option, ...] = (
+    (
+        "--max-lines",
+        {
+            "type": positive_count,
+            "metavar": "N",
+            "help": "requests per batch at most; more are split (default: the provider's, 50,000)",
+        },
+    ),
+    (
+        "--max-bytes",
+        {
+            "type": positive_count,
+            "metavar": "BYTES",
+            "help": "bytes per batch file at most; more are split (default: the provider's, "
+            "200 MB)",
+        },
+    ),
+)
+"""The per-batch limits validate, submit and run take."""
+
+
+def add_options(p: TakesArguments, options: tuple[Option, ...]) -> None:
+    """Add options given as data (flag and `add_argument`'s keywords)."""
+    for flag, spec in options:
+        p.add_argument(flag, **spec)
+
+
 def add_limits(p: argparse.ArgumentParser) -> None:
     """Add ``--max-lines`` and ``--max-bytes``."""
-    p.add_argument(
-        "--max-lines",
-        type=positive_count,
-        metavar="N",
-        help="requests per batch at most; more are split (default: the provider's, 50,000)",
-    )
-    p.add_argument(
-        "--max-bytes",
-        type=positive_count,
-        metavar="BYTES",
-        help="bytes per batch file at most; more are split (default: the provider's, 200 MB)",
-    )
+    add_options(p, LIMIT_OPTIONS)
 
 
 def add_waiting(p: argparse.ArgumentParser, *, only_with: str | None = None) -> None:
     """Add ``--timeout`` and ``--poll-interval``; ``only_with`` names the option they need."""
     tail = f"; only with {only_with}" if only_with else ""
-    p.add_argument(
-        "--timeout",
-        type=positive_seconds,
-        metavar="SECONDS",
-        help=f"stop waiting after this long; the batches keep running (default: no limit){tail}",
-    )
-    p.add_argument(
-        "--poll-interval",
-        type=positive_seconds,
-        metavar="SECONDS",
-        help=f"a fixed time between polls (default: back off from 1 s to 60 s){tail}",
+    seconds = {"type": positive_seconds, "metavar": "SECONDS"}
+    add_options(
+        p,
+        (
+            (
+                "--timeout",
+                {
+                    **seconds,
+                    "help": "stop waiting after this long; the batches keep running "
+                    f"(default: no limit){tail}",
+                },
+            ),
+            (
+                "--poll-interval",
+                {
+                    **seconds,
+                    "help": "a fixed time between polls (default: back off from 1 s to 60 s)"
+                    + tail,
+                },
+            ),
+        ),
     )
 
 
 def money(text: str) -> float:
     """A US-dollar amount: finite and not negative (``nan`` would compare false with any cost)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of US dollars: {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a finite amount of 0 or more; got {text!r}")
-    return value
+    return number(
+        text,
+        float,
+        "a number of US dollars",
+        "a finite amount of 0 or more",
+        lambda value: math.isfinite(value) and value >= 0,
+    )
 
 
 def add_max_cost(p: argparse.ArgumentParser) -> None:

@@ -23,9 +23,16 @@ from groq_batch.jobs import (
     JobRegistry,
 )
 from groq_batch_cli.checks import check_output, require_key
-from groq_batch_cli.connect import endpoint_of, open_client, provider_name
+from groq_batch_cli.connect import open_client, provider_name
 from groq_batch_cli.errors import EXIT_FAILED_ROWS, EXIT_OK, CliError
-from groq_batch_cli.output import Output, batches_exit, local_time, print_batches, short_path
+from groq_batch_cli.output import (
+    Output,
+    batches_exit,
+    job_input,
+    local_time,
+    print_batches,
+    short_path,
+)
 from groq_batch_cli.registry import Registry, announce, reserve_name, resolve_ids
 from groq_batch_cli.result_writing import (
     print_summary,
@@ -37,7 +44,7 @@ from groq_batch_cli.result_writing import (
 from groq_batch_cli.waiting import JobRef, hint_resubmit, hint_results, recovery, wait_for_batches
 
 if TYPE_CHECKING:
-    from groq_batch._client import Groq
+    from groq_batch import Groq
 
 
 def _connect_to_job(args: argparse.Namespace) -> tuple[list[str], JobRecord | None, Registry]:
@@ -101,8 +108,7 @@ def jobs_command(args: argparse.Namespace, out: Output) -> int:
             local_time(r.created_at).replace(" ", cell_break),
             # One id a line: a cell of several ids would be wider than any terminal.
             (cell_break if out.interactive else ", ").join(r.batch_ids),
-            # The user's own input (a CSV), not the requests built from it in the data dir.
-            short_path(r.source_path or r.input_path),
+            short_path(job_input(r)),
             short_path(r.output_path),
             _short_endpoint(r.endpoint),
         )[: 6 if len(endpoints) == 1 else 7]
@@ -199,7 +205,7 @@ def download_command(args: argparse.Namespace, out: Output) -> int:
 
 def _existing_retry(client: Groq, registry: Registry, ids: Sequence[str]) -> list[str] | None:
     """The batch ids of a job that already resubmits ``ids``, found by its metadata."""
-    from groq_batch._workflow_core import JOB_KEY, PARENT_KEY
+    from groq_batch.job_core import JOB_KEY, PARENT_KEY
     from groq_batch_api.models import Metadata
 
     parent = ",".join(ids)
@@ -266,10 +272,9 @@ def resubmit_command(args: argparse.Namespace, out: Output) -> int:
             name = announce(
                 Output(False),
                 registry,
+                args,
                 new.ids,
                 name=reserved,
-                endpoint=endpoint_of(args),
-                provider=provider_name(args),
                 retry_of=job.ids,
                 event="resubmitted",
             )

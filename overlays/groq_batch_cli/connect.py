@@ -22,7 +22,7 @@ from groq_batch.providers import PROVIDER_ENV, Provider, get_provider
 from groq_batch_cli.errors import EXIT_USAGE, CliError
 
 if TYPE_CHECKING:
-    from groq_batch._client import Groq
+    from groq_batch import Groq
 
 
 def provider_of(args: argparse.Namespace) -> Provider:

@@ -29,14 +29,18 @@ def _print_estimate(target: Output, est: Any) -> None:
         )
         for _, m in sorted(est.models.items())
     ]
+    # Every model unpriced: a total of $0 would read as free; it is unknown.
+    unpriced = bool(est.models) and set(est.unpriced_models) >= set(est.models)
     rows.append(
         (
             "total",
             est.requests,
             est.prompt_tokens,
             _span(est.completion_tokens_low, est.completion_tokens_high),
-            _span(est.batch_cost_low, est.batch_cost_high, usd),
-            _span(
+            "unpriced" if unpriced else _span(est.batch_cost_low, est.batch_cost_high, usd),
+            "unpriced"
+            if unpriced
+            else _span(
                 est.sync_cost_low - est.batch_cost_low,
                 est.sync_cost_high - est.batch_cost_high,
                 usd,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from groq_batch_cli.errors import EXIT_FAILED_ROWS, EXIT_OK
 
 if TYPE_CHECKING:
+    from groq_batch.jobs import JobRecord
     from groq_batch.validation import Problem
     from groq_batch_api.models import Batch
 
@@ -106,6 +107,15 @@ class Output:
             self.stream.write(
                 "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip() + "\n"
             )
+
+
+def job_input(record: JobRecord) -> str | None:
+    """The input a user gave a job: their own table (CSV, Parquet), else the requests file.
+
+    A table job sends requests built into the data dir (``tables/<hash>.jsonl``); the registry
+    keeps the user's file as ``source_path``, and every listing names that one.
+    """
+    return record.source_path or record.input_path
 
 
 def short_path(path: str | None) -> str:

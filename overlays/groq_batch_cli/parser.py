@@ -103,11 +103,16 @@ def _add_validate(add: _AddCommand) -> None:
     add_input(p)
     add_endpoint(p)
     add_limits(p)
+    add_offline_provider(p, "whose limits and endpoints apply")
+
+
+def add_offline_provider(p: argparse.ArgumentParser, applies: str) -> None:
+    """``--provider`` for a command that connects nowhere: it picks only what ``applies``."""
     p.add_argument(
         "--provider",
         choices=tuple(PROVIDERS),
         default=argparse.SUPPRESS,
-        help=f"whose limits and endpoints apply (default: ${PROVIDER_ENV}, then groq)",
+        help=f"{applies} (default: ${PROVIDER_ENV}, then groq)",
     )
 
 
@@ -195,12 +200,7 @@ def _add_estimate(add: _AddCommand) -> None:
         connects=False,
     )
     add_input(p)
-    p.add_argument(
-        "--provider",
-        choices=tuple(PROVIDERS),
-        default=argparse.SUPPRESS,
-        help=f"whose prices apply (default: ${PROVIDER_ENV}, then groq)",
-    )
+    add_offline_provider(p, "whose prices apply")
 
 
 def _add_batch_commands(add: _AddCommand) -> None:

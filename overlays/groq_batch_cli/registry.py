@@ -22,6 +22,7 @@ from groq_batch.jobs import (
     JobRegistry,
     job_connection,
 )
+from groq_batch_cli.connect import endpoint_of, provider_name
 from groq_batch_cli.errors import EXIT_USAGE, CliError
 from groq_batch_cli.output import Output
 from groq_batch_cli.waiting import JobRef
@@ -119,11 +120,10 @@ def _sigint_deferred() -> Iterator[None]:
 def announce(
     out: Output,
     registry: Registry,
+    args: argparse.Namespace,
     batch_ids: Sequence[str],
     *,
     name: str,
-    endpoint: str,
-    provider: str | None = None,
     input_path: Path | None = None,
     input_sha256: str | None = None,
     output_path: str | None = None,
@@ -134,6 +134,8 @@ def announce(
     source_path: Path | None = None,
 ) -> str | None:
     """Print the new batch ids (flushed, first), then record the job; Ctrl-C waits for both.
+
+    The job is recorded at the endpoint and provider ``args`` connect to, as every new job is.
 
     Returns:
         The job's name, or None if the registry could not record it.
@@ -147,8 +149,8 @@ def announce(
             lambda: registry.db.record(
                 batch_ids,
                 name=name,
-                endpoint=endpoint,
-                provider=provider,
+                endpoint=endpoint_of(args),
+                provider=provider_name(args),
                 input_path=input_path,
                 input_sha256=input_sha256,
                 output_path=output_path if output_path != "-" else None,

@@ -18,6 +18,7 @@ def ui_command(args: argparse.Namespace, out: Output) -> int:
     require_key(args)
     try:
         from groq_batch_cli.ui import UIServer
+        from groq_batch_cli.ui.auth import LOGIN_CODE_LIFETIME
     except ImportError as exc:
         raise CliError(
             "the dashboard needs the server extra: pip install 'groq-batch[server]'", EXIT_USAGE
@@ -26,7 +27,11 @@ def ui_command(args: argparse.Namespace, out: Output) -> int:
         server = UIServer(client, endpoint=endpoint_of(args), port=args.port)
         # Each link opens the dashboard once. The browser gets a link of its own, as any user
         # can read its command line; the printed one stays good for a browser opened by hand.
-        out.line(f"groq-batch dashboard: {server.login_url()}  (Ctrl-C stops it)")
+        out.line(
+            f"groq-batch dashboard: {server.login_url()}  "
+            f"(the link opens it once, within {LOGIN_CODE_LIFETIME / 60:.0f} minutes; "
+            "Ctrl-C stops it)"
+        )
         sys.stdout.flush()
         if not args.no_browser:
             import webbrowser

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -139,6 +140,36 @@ def submit_command(args: argparse.Namespace, out: Output) -> int:
         registry.release(fresh)
 
 
+def _announce_new(
+    out: Output,
+    registry: Registry,
+    args: argparse.Namespace,
+    batch_ids: Sequence[str],
+    name: str,
+    sha: str,
+    ref: JobRef,
+    output_path: str | None,
+) -> str | None:
+    """Announce and record a job just submitted from the command's input file.
+
+    Its input, the input's hash, the run key and the user's own table file are recorded, so
+    that ``run`` finds it again and every listing names the file the user gave.
+    """
+    return announce(
+        out,
+        registry,
+        args,
+        batch_ids,
+        name=name,
+        input_path=args.requests_file,
+        input_sha256=sha,
+        output_path=output_path,
+        ref=ref,
+        run_key=_run_key(args, sha),
+        source_path=_source_path(args),
+    )
+
+
 def _submit_reserved(args: argparse.Namespace, out: Output, registry: Registry, fresh: str) -> int:
     """``submit`` once its job name is reserved."""
     _validate_first(args, out)
@@ -147,19 +178,7 @@ def _submit_reserved(args: argparse.Namespace, out: Output, registry: Registry, 
     with open_client(args) as client:
         job = _submit_job(client, args, out)
         with recovery(out, JobRef(job.ids), args, None) as ref:
-            ref.name = announce(
-                out,
-                registry,
-                job.ids,
-                name=fresh,
-                endpoint=endpoint_of(args),
-                provider=provider_name(args),
-                input_path=args.requests_file,
-                input_sha256=sha,
-                ref=ref,
-                run_key=_run_key(args, sha),
-                source_path=_source_path(args),
-            )
+            ref.name = _announce_new(out, registry, args, job.ids, fresh, sha, ref, None)
             batches = job.batches
             if args.wait:
                 batches = wait_for_batches(job, args, out)
@@ -304,8 +323,6 @@ def _run_job(
     sha: str,
 ) -> int:
     """``run`` once it knows its job: an unfinished one to re-attach to, or a reserved name."""
-    endpoint = endpoint_of(args)
-    key = _run_key(args, sha)
     if existing is None:
         # Only a new job spends anything, so only it gets an estimate (and --max-cost).
         _validate_first(args, out)
@@ -319,20 +336,7 @@ def _run_job(
             ref = JobRef(job.ids, existing.name)
         with recovery(out, ref, args, args.output):
             if fresh is not None:
-                ref.name = announce(
-                    out,
-                    registry,
-                    job.ids,
-                    name=fresh,
-                    endpoint=endpoint,
-                    provider=provider_name(args),
-                    input_path=args.requests_file,
-                    input_sha256=sha,
-                    output_path=args.output,
-                    ref=ref,
-                    run_key=key,
-                    source_path=_source_path(args),
-                )
+                ref.name = _announce_new(out, registry, args, job.ids, fresh, sha, ref, args.output)
             elif out.as_json:
                 out.event({"event": "reattached", "job": ref.name, "batch_ids": list(job.ids)})
             else:

@@ -7,8 +7,9 @@ import contextlib
 import dataclasses
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from groq_batch_cli.connect import connection_flags, shell_command
 from groq_batch_cli.errors import (
@@ -19,7 +20,7 @@ from groq_batch_cli.errors import (
     explain_api,
     redact,
 )
-from groq_batch_cli.output import Output, has_rich, request_counts
+from groq_batch_cli.output import Output, has_rich
 from groq_batch_cli.table_input import table_flags
 
 if TYPE_CHECKING:
@@ -28,15 +29,40 @@ if TYPE_CHECKING:
     from groq_batch_api.models import Batch
 
 
-class _Progress:
-    """A live bar of finished requests, with rate, ETA and failures, on a terminal only."""
+def eta_text(seconds: float | None) -> str:
+    """An ETA as a person reads it: ``ETA 1:02:03``, ``ETA 4:05``, or ``ETA ?`` while unknown."""
+    if seconds is None:
+        return "ETA ?"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"ETA {hours}:{minutes:02d}:{secs:02d}" if hours else f"ETA {minutes}:{secs:02d}"
 
-    def __init__(self, out: Output) -> None:
-        self.enabled = not out.as_json and sys.stderr.isatty() and has_rich()
+
+class WaitDisplay:
+    """One live bar for the whole job on a terminal: rows done, rate and ETA across all parts.
+
+    The numbers come from `groq_batch.progress.ProgressMeter`: parts still validating count as
+    the mean of the parts the server has counted, and the rate is the last minute's.
+    """
+
+    def __init__(
+        self,
+        out: Output,
+        *,
+        stream: IO[str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Show the bar on ``stream`` (stderr), when it is a terminal and rich is installed."""
+        from groq_batch.progress import ProgressMeter
+
+        self._stream = sys.stderr if stream is None else stream
+        self.enabled = not out.as_json and self._stream.isatty() and has_rich()
         self._progress: Any = None
         self._task: Any = None
+        self._meter = ProgressMeter()
+        self._clock = clock
 
-    def __enter__(self) -> _Progress:
+    def __enter__(self) -> WaitDisplay:
         if self.enabled:
             from rich.console import Console
             from rich.progress import (
@@ -46,7 +72,6 @@ class _Progress:
                 TaskProgressColumn,
                 TextColumn,
                 TimeElapsedColumn,
-                TimeRemainingColumn,
             )
 
             self._progress = Progress(
@@ -56,34 +81,32 @@ class _Progress:
                 TaskProgressColumn(),
                 TextColumn("{task.fields[rate]}"),
                 TextColumn("failed {task.fields[failed]}"),
+                TextColumn("parts {task.fields[parts]}"),
                 TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=Console(file=sys.stderr),
+                TextColumn("{task.fields[eta]}"),
+                console=Console(file=self._stream),
             )
             self._progress.start()
-            self._task = self._progress.add_task("waiting", total=None, failed=0, rate="")
+            self._task = self._progress.add_task(
+                "waiting", total=None, failed=0, rate="", parts="", eta=eta_text(None)
+            )
         return self
 
     def update(self, batches: Sequence[Batch]) -> None:
-        """Show the batches' progress."""
+        """Show the job's progress after a poll."""
         from groq_batch.statuses import status_of
 
-        total = completed = failed = 0
-        for batch in batches:
-            t, c, f = request_counts(batch)
-            total, completed, failed = total + t, completed + c, failed + f
-        statuses = sorted({status_of(b) for b in batches})
+        seen = self._meter.observe(batches, self._clock())
         if self._progress is not None:
-            task = self._progress.tasks[0]
-            speed = task.speed
             self._progress.update(
                 self._task,
-                description=",".join(statuses),
-                total=total or None,
-                completed=completed + failed,
-                failed=failed,
-                rate=f"{speed:.1f} req/s" if speed else "",
+                description=",".join(sorted({status_of(b) for b in batches})),
+                total=seen.total or None,
+                completed=seen.done,
+                failed=seen.failed,
+                rate="" if seen.rate is None else f"{seen.rate:.1f} rows/s",
+                parts=f"{seen.parts_finished}/{seen.parts}",
+                eta=eta_text(seen.eta),
             )
 
     def __exit__(self, *exc: object) -> None:
@@ -102,7 +125,7 @@ def wait_for_batches(
 
     ``on_update`` also sees each poll's batches (a dataset writes each part as it ends).
     """
-    with _Progress(out) as progress:
+    with WaitDisplay(out) as progress:
 
         def update(batches: Sequence[Batch]) -> None:
             progress.update(batches)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from groq_batch.providers import DEFAULT_PROVIDER, PROVIDERS, get_provider
-
-if TYPE_CHECKING:
-    from groq_batch_server.config import ServerConfig
+from groq_batch_server.config import ServerConfig
 
 __all__ = ["add_arguments", "build_config", "build_parser", "main"]
 
@@ -29,6 +27,20 @@ fault rules (repeat --fault; the first matching rule with uses left applies):
     --fault 'drop;times=-1;path=/files$'
     --fault 'truncate=100;path=/content$'
 """
+
+# The worker's numeric knobs: (flag, `ServerConfig` field, metavar, help). The type and default
+# are the field's, and the help ends with that default, so neither can disagree with the config.
+_WORKER_KNOBS: tuple[tuple[str, str, str | None, str], ...] = (
+    ("--concurrency", "upstream_concurrency", None, "upstream requests in flight at once"),
+    ("--request-latency", "request_latency", None, "echo: simulated seconds per request"),
+    ("--chunk-size", "chunk_size", None, "most requests committed together"),
+    (
+        "--commit-interval",
+        "commit_interval",
+        "SECONDS",
+        "commit finished requests at least this often",
+    ),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,25 +81,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="for openai-compatible: bearer key (default: $GROQ_BATCH_UPSTREAM_KEY)",
     )
-    parser.add_argument(
-        "--concurrency", type=int, default=8, help="upstream requests in flight at once (8)"
-    )
-    parser.add_argument(
-        "--request-latency",
-        type=float,
-        default=0.0,
-        help="echo: simulated seconds per request (0)",
-    )
-    parser.add_argument(
-        "--chunk-size", type=int, default=500, help="most requests committed together (500)"
-    )
-    parser.add_argument(
-        "--commit-interval",
-        type=float,
-        default=0.5,
-        metavar="SECONDS",
-        help="commit finished requests at least this often (0.5)",
-    )
+    config_defaults = {f.name: f.default for f in dataclasses.fields(ServerConfig)}
+    for flag, name, metavar, text in _WORKER_KNOBS:
+        value = config_defaults[name]
+        parser.add_argument(
+            flag, type=type(value), default=value, metavar=metavar, help=f"{text} ({value:g})"
+        )
     default = PROVIDERS[DEFAULT_PROVIDER]
     parser.add_argument(
         "--provider",
@@ -237,8 +236,6 @@ def build_config(args: argparse.Namespace, api_key: str | None = None) -> Server
     Raises:
         ValueError: An option's value is malformed or out of range.
     """
-    from groq_batch_server.config import ServerConfig
-
     pairs, key_chars, value_chars = _metadata_limits(args.max_metadata)
     return ServerConfig.for_provider(
         get_provider(args.provider),

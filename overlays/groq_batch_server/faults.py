@@ -22,6 +22,7 @@ from typing import Any, Literal, get_args
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from groq_batch_server.asgi import HTTPMiddleware
 from groq_batch_server.errors import error_response
 
 __all__ = ["FaultKind", "FaultMiddleware", "FaultRule", "FaultSet"]
@@ -302,7 +303,7 @@ async def _wait_disconnect(receive: Receive) -> None:
         await asyncio.wait_for(wait(), timeout=2.0)
 
 
-class FaultMiddleware:
+class FaultMiddleware(HTTPMiddleware):
     """ASGI middleware applying a `FaultSet`; it must wrap the app directly under uvicorn.
 
     Args:
@@ -311,10 +312,10 @@ class FaultMiddleware:
     """
 
     def __init__(self, app: ASGIApp, faults: FaultSet) -> None:
-        self.app = app
+        super().__init__(app)
         self.faults = faults
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request, misbehaving if a rule says so.
 
         Args:
@@ -322,9 +323,6 @@ class FaultMiddleware:
             receive: The ASGI receive callable.
             send: The ASGI send callable.
         """
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         rule = self.faults.take(scope["method"], scope["path"])
         if rule is None:
             await self.app(scope, receive, send)

@@ -28,6 +28,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from groq_batch_server.asgi import HTTPMiddleware
 from groq_batch_server.catalog import RateLimits
 
 __all__ = ["RateLimitHeaders", "RequestBucket", "format_duration"]
@@ -88,7 +89,7 @@ class RequestBucket:
             return math.floor(self._level), (self.capacity - self._level) / self.rate
 
 
-class RateLimitHeaders:
+class RateLimitHeaders(HTTPMiddleware):
     """ASGI middleware: adds the ``x-ratelimit-*`` headers to every HTTP response.
 
     Headers the inner application already set are kept as they are.
@@ -102,21 +103,18 @@ class RateLimitHeaders:
     def __init__(
         self, app: ASGIApp, limits: RateLimits, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.app = app
+        super().__init__(app)
         self.limits = limits
         self.bucket = RequestBucket(limits.requests_per_day, clock)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Handle one ASGI call.
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request, counting it and adding the headers to its response.
 
         Args:
             scope: The ASGI scope.
             receive: The ASGI receive channel.
             send: The ASGI send channel.
         """
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         remaining, reset = self.bucket.take()
         sender = _Sender(send, self.limits, remaining, reset)
         await self.app(scope, receive, sender.send)

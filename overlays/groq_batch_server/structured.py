@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 __all__ = ["SchemaError", "instance_for"]
@@ -128,6 +128,23 @@ def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+_N = TypeVar("_N", int, float)
+
+
+def _fill_range(
+    low: _N | None, high: _N | None, default: tuple[_N, _N], width: _N
+) -> tuple[_N, _N]:
+    """A range with an open end closed `width` away from the other; `default` if both are open."""
+    if low is None and high is None:
+        return default
+    if low is None:
+        assert high is not None
+        return high - width, high
+    if high is None:
+        return low, low + width
+    return low, high
 
 
 def _canonical(value: Any) -> str:
@@ -364,13 +381,7 @@ class _Generator:
         low, high, low_open, high_open = self._bounds(schema)
         lo = None if low is None else (math.floor(low) + 1 if low_open else math.ceil(low))
         hi = None if high is None else (math.ceil(high) - 1 if high_open else math.floor(high))
-        if lo is None and hi is None:
-            lo, hi = 1, 100
-        elif lo is None:
-            assert hi is not None
-            lo = hi - 100
-        elif hi is None:
-            hi = lo + 100
+        lo, hi = _fill_range(lo, hi, (1, 100), 100)
         if lo > hi:
             raise SchemaError(f"no integer between {low} and {high}")
         step = schema.get("multipleOf")
@@ -388,13 +399,7 @@ class _Generator:
 
     def _number(self, schema: Mapping[str, Any]) -> float | int:
         low, high, low_open, high_open = self._bounds(schema)
-        if low is None and high is None:
-            low, high = 0.0, 100.0
-        elif low is None:
-            assert high is not None
-            low = high - 100.0
-        elif high is None:
-            high = low + 100.0
+        low, high = _fill_range(low, high, (0.0, 100.0), 100.0)
         if low > high or (low == high and (low_open or high_open)):
             raise SchemaError(f"no number between {low} and {high}")
         step = schema.get("multipleOf")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from groq_batch import Groq
-from groq_batch._workflow_core import PARENT_KEY
+from groq_batch.job_core import PARENT_KEY
 from groq_batch.jsonl import chat_request
 from groq_batch.providers import PROVIDERS, RESERVED_METADATA_KEYS, get_provider, limits_table
 from groq_batch.validation import MAX_BYTES, MAX_LINES, ValidationError

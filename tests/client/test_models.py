@@ -114,3 +114,43 @@ def test_parsing_is_lenient_by_default_and_strict_on_request() -> None:
     not_json, _ = make_client(lambda r: httpx.Response(200, content=b"<html>"))
     with pytest.raises(APIResponseValidationError):
         not_json.files.info("file_1")
+
+
+_OPTIONAL_TIMESTAMPS = (
+    "in_progress_at",
+    "expires_at",
+    "finalizing_at",
+    "completed_at",
+    "failed_at",
+    "expired_at",
+    "cancelling_at",
+    "cancelled_at",
+)
+
+
+def test_strict_parsing_checks_every_optional_batch_timestamp_and_file_id() -> None:
+    # The client reads the list of optional fields from the generated model: each must still be
+    # None when absent, and a strict client must still refuse one of the wrong type.
+    import httpx
+    import pytest
+
+    from groq_batch import APIResponseValidationError
+    from tests.client_support import make_client
+
+    bare = {k: v for k, v in WIRE.items() if k != "output_file_id"}
+    client, _ = make_client(
+        lambda r: httpx.Response(200, json=bare), _strict_response_validation=True
+    )
+    batch = client.batches.retrieve("batch_1")
+    for name in (*_OPTIONAL_TIMESTAMPS, "output_file_id", "error_file_id"):
+        assert getattr(batch, name) is None, name
+    for name, wrong in [(n, "soon") for n in _OPTIONAL_TIMESTAMPS] + [
+        ("output_file_id", 7),
+        ("error_file_id", 7),
+    ]:
+        body = {**bare, name: wrong}
+        strict, _ = make_client(
+            lambda r, body=body: httpx.Response(200, json=body), _strict_response_validation=True
+        )
+        with pytest.raises(APIResponseValidationError):
+            strict.batches.retrieve("batch_1")

@@ -13,6 +13,11 @@ session. The line before a block may hold a marker:
   pytest in a subprocess, which must pass.
 - ``<!-- docs-test: shell -->`` before a ``bash`` block: it runs as written in bash (each
   command must succeed), with ``groq-batch`` on the PATH and a ``prompts.csv`` beside it.
+
+Every shell block (``bash``, ``sh``, ``console``) carries ``shell`` or ``skip REASON``: an
+example a reader types is run, or says why it cannot be here (it installs from the network, or
+runs a server until stopped). An example that needs a provider's key runs with every provider's
+key and URL variables pointing at the local server: its key instead of the real one.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ SAMPLE = ROOT / "examples" / "questions.jsonl"
 SAMPLE_LINES = 5
 
 _FENCE = re.compile(r"^```(\S*)\s*$")
+SHELL_LANGUAGES = ("bash", "sh", "console", "shell")
 _MARKER = re.compile(r"^<!--\s*docs-test:\s*(\w+)\s*(.*?)\s*-->\s*$")
 
 
@@ -69,8 +75,14 @@ def _blocks(path: Path) -> list[Block]:
         i += 1
         previous = lines[start - 1] if start > 0 else ""
         marker = _MARKER.match(previous)
-        shell = language in ("bash", "sh") and marker is not None and marker.group(1) == "shell"
-        if language not in ("python", "py") and not shell:
+        if language not in ("python", "py", *SHELL_LANGUAGES):
+            continue
+        if language in SHELL_LANGUAGES and marker is not None and marker.group(1) == "shell":
+            if language not in ("bash", "sh"):
+                raise ValueError(f"docs/{page}:{start + 1}: a shell-run block is ```bash")
+        elif language in SHELL_LANGUAGES:
+            # Kept (as unmarked, or skipped with its reason) only for the marker check below.
+            found.append(Block(page, start + 1, "\n".join(body) + "\n", "unrun-shell", previous))
             continue
         found.append(
             Block(
@@ -84,7 +96,9 @@ def _blocks(path: Path) -> list[Block]:
     return found
 
 
-ALL_BLOCKS = [b for path in sorted(DOCS.rglob("*.md")) for b in _blocks(path)]
+EVERY_BLOCK = [b for path in sorted(DOCS.rglob("*.md")) for b in _blocks(path)]
+UNRUN_SHELL = [b for b in EVERY_BLOCK if b.marker == "unrun-shell"]
+ALL_BLOCKS = [b for b in EVERY_BLOCK if b.marker != "unrun-shell"]
 PAGES = sorted({b.page for b in ALL_BLOCKS if b.marker is None})
 SEPARATE = [b for b in ALL_BLOCKS if b.marker in ("requires", "pytest")]
 SHELL = [b for b in ALL_BLOCKS if b.marker == "shell"]
@@ -108,12 +122,37 @@ def _missing(names: str) -> str | None:
     return None
 
 
+def test_every_shell_example_is_run_or_says_why_not():
+    """A reader types these: each runs in the suite, or its skip marker gives the reason."""
+    unmarked = []
+    for block in UNRUN_SHELL:
+        marker = _MARKER.match(block.argument)
+        if marker is None or marker.group(1) != "skip" or not marker.group(2):
+            unmarked.append(block.where)
+    assert not unmarked, f"shell blocks neither run (docs-test: shell) nor skipped: {unmarked}"
+    assert len([b for b in ALL_BLOCKS if b.marker == "shell"]) >= 8
+
+
 @pytest.fixture
 def docs_env(local_server, tmp_path, monkeypatch):
-    """A fresh directory with `requests.jsonl`, and the environment `Groq()` reads."""
+    """A fresh directory with `requests.jsonl`, and the environment `Groq()` reads.
+
+    Every provider's key and URL variables point at the local server, so an example written
+    for OpenAI's key runs here with the local server's key instead; nothing leaves the machine.
+    """
+    from groq_batch.providers import PROVIDERS
+
     sample = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)[:SAMPLE_LINES]
     (tmp_path / "requests.jsonl").write_text("".join(sample), encoding="utf-8")
+    # The quickstart's examples name the repository's sample, as a reader in a checkout has it.
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / SAMPLE.name).write_text("".join(sample), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
+    for profile in PROVIDERS.values():
+        monkeypatch.setenv(profile.api_key_env, "gsk_docs_example_key")
+        monkeypatch.setenv(profile.base_url_env, local_server.base_url)
+    # The server of one's own that an openai-compatible example names.
+    monkeypatch.setenv("LLM_URL", local_server.base_url + "/v1")
     monkeypatch.setenv("GROQ_BASE_URL", local_server.base_url)
     monkeypatch.setenv("GROQ_API_KEY", "gsk_docs_example_key")
     # The job registry too: an example that names a job must not meet the last run's; and
@@ -192,3 +231,25 @@ def test_shell_examples_run(block, docs_env):
         check=False,
     )
     assert proc.returncode == 0, f"{block.where}:\n{proc.stdout}\n{proc.stderr}"
+
+
+def test_the_quickstarts_python_job_needs_no_key(tmp_path):
+    """ "No key to set" holds as written: the first example runs with no key or URL variable."""
+    block = next(b for b in ALL_BLOCKS if b.page == "quickstart.md" and b.marker is None)
+    assert "local_client" in block.source
+    sample = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)[:SAMPLE_LINES]
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / SAMPLE.name).write_text("".join(sample), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_BASE_URL"))}
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+    proc = subprocess.run(
+        [sys.executable, "-c", block.source],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count(" succeeded ") == SAMPLE_LINES

@@ -30,6 +30,15 @@ def test_exactly_two_quickstart_commands_and_ci_runs_both() -> None:
         assert command in ci, f"CI does not run the README command: {command}"
 
 
+@pytest.mark.parametrize("page", ["index.md", "quickstart.md"])
+def test_the_sites_quickstart_commands_are_the_readmes(page: str) -> None:
+    """The site skips running them (CI runs the README's); so they must be the same commands."""
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    commands = [b.strip() for b in re.findall(r"```bash\n(.*?)```", text, re.S)]
+    assert commands, page
+    assert set(commands) <= set(quickstart_commands()), page
+
+
 def test_main_job_command_uses_the_shipped_example() -> None:
     main_job = next(c for c in quickstart_commands() if "groq-batch run" in c)
     example = re.search(r"groq-batch run (\S+)", main_job)

@@ -32,7 +32,7 @@ def test_rows_of_a_batch_that_expired_before_it_ran_are_expired(
 
 
 def test_a_job_of_mixed_endings_keeps_missing() -> None:
-    from groq_batch._workflow_core import JobBase
+    from groq_batch.job_core import JobBase
     from groq_batch_api.models import Batch
 
     def batch(status: str) -> Batch:

@@ -16,7 +16,7 @@ from groq_batch_api.models import BatchStatus
 
 
 def test_every_layer_reads_the_one_definition() -> None:
-    from groq_batch_cli.ui import app
+    from groq_batch_cli.ui import summary
     from groq_batch_server import worker
 
     assert groq_batch.Outcome is groq_batch.results.Outcome is Outcome
@@ -24,7 +24,7 @@ def test_every_layer_reads_the_one_definition() -> None:
     assert groq_batch_cli.OUTCOMES is OUTCOMES
     assert groq_batch_cli.FAILED_OUTCOMES is FAILED_OUTCOMES
     assert worker.TERMINAL_STATUSES is TERMINAL_STATUSES
-    assert app.local_time is groq_batch_cli.output.local_time
+    assert summary.local_time is groq_batch_cli.output.local_time
 
 
 def test_the_statuses_are_the_spec_s() -> None:

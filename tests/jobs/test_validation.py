@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from groq_batch._errors import GroqError
-from groq_batch._workflow_core import plan_shards
 from groq_batch.jsonl import (
     BatchRequest,
     chat_request,
@@ -18,6 +17,7 @@ from groq_batch.jsonl import (
     translation_request,
     write_jsonl,
 )
+from groq_batch.sharding import plan_shards
 from groq_batch.validation import (
     MetadataLimits,
     Problem,

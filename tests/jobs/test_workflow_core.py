@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from groq_batch._errors import IncompleteContentError
-from groq_batch._workflow_core import atomic_download, poll_delays
+from groq_batch.downloads import atomic_download
+from groq_batch.polling import poll_delays
 
 
 def test_poll_backoff_grows_to_a_cap() -> None:

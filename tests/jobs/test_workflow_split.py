@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from groq_batch import AsyncGroq, Groq, RequestTooLargeError
-from groq_batch._workflow_core import DEFAULT_MAX_PART_BYTES, MIN_PART_BYTES
 from groq_batch.jsonl import BatchRequest, chat_request, dump_line
+from groq_batch.sharding import DEFAULT_MAX_PART_BYTES, MIN_PART_BYTES
 
 if TYPE_CHECKING:
     from groq_batch_server import LocalServer

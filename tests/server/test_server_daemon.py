@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from groq_batch import local
+from groq_batch import local, local_daemon, private_files
 from groq_batch_server import LocalServer, daemon
 from tests.server_support import Api, jsonl, request_line
 
@@ -166,7 +166,7 @@ def test_a_server_of_another_version_is_replaced(
     old_url = local.ensure_running(data_dir)
     old = daemon.status(data_dir)
     assert old is not None
-    monkeypatch.setattr(local, "version", lambda: "999.0")
+    monkeypatch.setattr(local_daemon, "version", lambda: "999.0")
     new_url = local.ensure_running(data_dir)
     assert _gone(old.pid)
     new = daemon.status(data_dir)
@@ -376,12 +376,12 @@ def test_the_data_folder_follows_each_platforms_convention(
     import platformdirs.windows
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setattr(local, "_PLATFORM_DIRS", platformdirs.unix.Unix)
+    monkeypatch.setattr(private_files, "_PLATFORM_DIRS", platformdirs.unix.Unix)
     assert local.default_data_dir() == tmp_path / "xdg" / "groq-batch"
     monkeypatch.delenv("XDG_DATA_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert local.default_data_dir() == tmp_path / "home" / ".local" / "share" / "groq-batch"
-    monkeypatch.setattr(local, "_PLATFORM_DIRS", platformdirs.macos.MacOS)
+    monkeypatch.setattr(private_files, "_PLATFORM_DIRS", platformdirs.macos.MacOS)
     assert local.default_data_dir() == (
         tmp_path / "home" / "Library" / "Application Support" / "groq-batch"
     )
@@ -389,7 +389,7 @@ def test_the_data_folder_follows_each_platforms_convention(
     monkeypatch.setattr(
         platformdirs.windows, "get_win_folder", lambda name: str(tmp_path / "AppData" / "Local")
     )
-    monkeypatch.setattr(local, "_PLATFORM_DIRS", platformdirs.windows.Windows)
+    monkeypatch.setattr(private_files, "_PLATFORM_DIRS", platformdirs.windows.Windows)
     assert local.default_data_dir() == tmp_path / "AppData" / "Local" / "groq-batch"
 
 
@@ -410,10 +410,10 @@ def test_the_non_posix_path_starts_finds_and_stops_the_server(
         real_kill(pid, signum)
 
     real_options = local.detach_options
-    monkeypatch.setattr(local, "_POSIX", False)
-    monkeypatch.setattr(local.os, "kill", kill)
+    monkeypatch.setattr(local_daemon, "_POSIX", False)
+    monkeypatch.setattr(local_daemon.os, "kill", kill)
     # Popen's Windows flags do not exist here: start it as POSIX does, all else as Windows.
-    monkeypatch.setattr(local, "detach_options", lambda posix: real_options(True))
+    monkeypatch.setattr(local_daemon, "detach_options", lambda posix: real_options(True))
     url = local.ensure_running(data_dir)
     info = daemon.status(data_dir)
     assert info is not None

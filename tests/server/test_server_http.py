@@ -174,6 +174,76 @@ def test_file_crud(api: Api) -> None:
     assert _error(api.http.delete(f"/files/{file['id']}"), 404)["param"] == "file_id"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body", "message", "code", "param"),
+    [
+        ("GET", "/files/file_gone", None, "File file_gone not found", "file_not_found", "file_id"),
+        (
+            "DELETE",
+            "/files/file_gone",
+            None,
+            "File file_gone not found",
+            "file_not_found",
+            "file_id",
+        ),
+        (
+            "GET",
+            "/files/file_gone/content",
+            None,
+            "File file_gone not found",
+            "file_not_found",
+            "file_id",
+        ),
+        (
+            "POST",
+            "/batches",
+            _payload(input_file_id="file_gone"),
+            "File file_gone not found",
+            "file_not_found",
+            "input_file_id",
+        ),
+        (
+            "GET",
+            "/batches/batch_gone",
+            None,
+            "Batch batch_gone not found",
+            "batch_not_found",
+            "batch_id",
+        ),
+        (
+            "POST",
+            "/batches/batch_gone/cancel",
+            None,
+            "Batch batch_gone not found",
+            "batch_not_found",
+            "batch_id",
+        ),
+    ],
+)
+def test_every_unknown_id_gets_the_same_404(
+    api: Api, method: str, path: str, body: Any, message: str, code: str, param: str
+) -> None:
+    error = _error(api.http.request(method, path, json=body), 404)
+    assert (error["message"], error["code"], error["param"]) == (message, code, param)
+
+
+def test_metadata_over_a_bound_names_it_and_the_maximum(api: Api) -> None:
+    file = api.upload(jsonl([request_line(0)]))
+    cases = [
+        ({f"k{i}": "v" for i in range(17)}, "17 pairs, more than the maximum of 16"),
+        ({"k" * 65: "v"}, "has 65 characters, more than the maximum of 64"),
+        ({"k": "v" * 513}, "the value of 'k' has 513 characters, more than the maximum of 512"),
+    ]
+    for metadata, wanted in cases:
+        response = api.http.post(
+            "/batches", json=_payload(input_file_id=file["id"], metadata=metadata)
+        )
+        error = _error(response, 400)
+        assert error["code"] == "invalid_metadata"
+        assert error["message"].startswith("Invalid 'metadata': ")
+        assert wanted in error["message"]
+
+
 def _streamed_upload(size: int, *, declare_length: bool) -> tuple[Any, dict[str, str]]:
     """A multipart upload of `size` file bytes, generated lazily (never held in memory)."""
     body, headers = multipart_upload(repeat_to(size, b"x" * (1 << 20)))

@@ -2,7 +2,8 @@
 # Edit overlays/groq_batch/_async/workflow.py instead, then run `nox -s generate`.
 """The whole batch job: submit (split when needed), wait, results, resubmit.
 
-Every decision lives in ``_workflow_core``; this module only sends and waits. Users reach it as
+Every decision lives in a pure module (``job_core``, ``sharding``, ``progress``, ``polling``,
+``downloads``); this module only sends and waits. Users reach it as
 ``client.batches.submit(...)`` and friends, or through the ``BatchJob`` handle they return.
 """
 
@@ -17,28 +18,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
-from groq_batch._errors import GroqError, JobSubmitError, RequestTooLargeError
-from groq_batch._workflow_core import (
+from groq_batch._errors import GroqError
+from groq_batch._sync.submitting import PartSubmitter
+from groq_batch.downloads import atomic_download, download_plan
+from groq_batch.job_core import (
     JobBase,
-    Poller,
-    ProgressCallback,
-    RetryCallback,
-    Source,
-    atomic_download,
     check_job_metadata,
     check_name_free,
-    download_plan,
     find_same_run,
-    halve_shard,
-    is_outage,
     new_job_id,
-    part_metadata,
-    plan_shards,
     record_job,
     registry_entry,
-    upload_body,
 )
 from groq_batch.jsonl import write_jsonl
+from groq_batch.polling import Poller, RetryCallback, is_outage
+from groq_batch.progress import ProgressCallback
 from groq_batch.results import (
     FAILED_OUTCOMES,
     BatchResult,
@@ -47,6 +41,8 @@ from groq_batch.results import (
     ResultJoiner,
     is_permanent_failure,
 )
+from groq_batch.sharding import Source, plan_shards
+from groq_batch.stop_points import stop_at
 from groq_batch_api.models import Batch
 
 if TYPE_CHECKING:
@@ -135,6 +131,7 @@ class BatchJob(JobBase):
             failures = 0
             if on_update is not None:
                 on_update(batches)
+            stop_at("wait")
             if self.done:
                 return batches
             timing.sleep(poller.next_delay(batches))
@@ -170,12 +167,15 @@ class BatchJob(JobBase):
             joiner = ResultJoiner(
                 self._input_index(inputs, stack), missing_outcome=self.missing_outcome()
             )
+            handed = 0
             for file_id in self.result_file_ids():
                 with self._client.files.content(file_id) as content:
                     for line in content.iter_lines():
                         result = joiner.feed(line)
                         if result is not None:
                             yield result
+                            handed += 1
+                            stop_at("results", handed)
             for result in joiner.missing():
                 yield result
 
@@ -355,63 +355,46 @@ class JobMethods:
         except BaseException:
             plan.cleanup()
             raise
-        job_id = new_job_id()
         try:
             check_job_metadata(metadata, len(plan.shards), self._client.provider)
-            # Every part is uploaded before any batch is created: a failed upload leaves no batch.
-            shards = list(plan.shards)
-            file_ids: list[str] = []
-            try:
-                while len(file_ids) < len(shards):
-                    number = len(file_ids) + 1
-                    shard = shards[number - 1]
-                    try:
-                        with shard.path.open("rb") as fh:
-                            body = upload_body(fh, shard, number, len(shards), on_progress)
-                            uploaded = self._client.files.create(
-                                file=(shard.path.name, body), purpose="batch"
-                            )
-                    except RequestTooLargeError:
-                        # The server's limit is below the split size: halve this part, go on.
-                        halves = _flavours.to_thread(halve_shard, shard, plan)
-                        if halves is None:
-                            raise
-                        shards[number - 1 : number] = halves
-                        continue
-                    file_ids.append(uploaded.id)
-            except Exception:
-                # A refused part means no batch: the parts stored before it would stay behind.
-                self._discard_uploads(file_ids)
-                raise
-            parts = len(file_ids)
-            created: list[Batch] = []
-            for number, file_id in enumerate(file_ids, start=1):
-                try:
-                    created.append(
-                        self._client.batches.create(
-                            input_file_id=file_id,
-                            endpoint=plan.endpoint,
-                            completion_window=completion_window,
-                            metadata=part_metadata(metadata, job_id, number, parts),
-                        )
-                    )
-                except Exception as exc:
-                    if not created:
-                        raise
-                    raise JobSubmitError(str(exc), [b.id for b in created]) from exc
-        finally:
+            parts = PartSubmitter(self._client)
+            journal = _flavours.to_thread(
+                parts.open_journal,
+                plan,
+                endpoint=plan.endpoint,
+                completion_window=completion_window,
+                metadata=sorted((metadata or {}).items()),
+                provider=self._client.provider.name,
+                base_url=str(self._client.base_url),
+                max_lines=max_lines,
+                max_bytes=max_bytes,
+            )
+        except BaseException:
             plan.cleanup()
-        if entry is not None:
-            _flavours.to_thread(record_job, entry, [b.id for b in created])
-        return BatchJob(self._client, created)
-
-    def _discard_uploads(self, file_ids: Sequence[str]) -> None:
-        """Delete files a failed submission uploaded; best effort, the failure is what matters."""
-        for file_id in file_ids:
+            raise
+        # Only a process that dies (or is interrupted) leaves its journal to be resumed.
+        ended = False
+        try:
+            job_id = new_job_id() if journal is None else journal.job_id
             try:
-                self._client.files.delete(file_id)
-            except GroqError as exc:
-                log.warning("could not delete uploaded file %s: %s", file_id, exc)
+                # Every part is uploaded before any batch is created: a failed upload leaves
+                # no batch.
+                file_ids = parts.upload(plan, on_progress, journal)
+            finally:
+                plan.cleanup()
+            created = parts.create(
+                file_ids, plan.endpoint, completion_window, metadata, job_id, journal
+            )
+            if entry is not None:
+                _flavours.to_thread(record_job, entry, [b.id for b in created])
+            ended = True
+        except Exception:
+            ended = True
+            raise
+        finally:
+            if journal is not None:
+                journal.close(finished=ended)
+        return BatchJob(self._client, created)
 
     def job(self, ids: str | Batch | Sequence[str | Batch]) -> BatchJob:
         """Re-attach to a job from its batch ids, a batch, or its name, in this or another process.
@@ -443,20 +426,18 @@ class JobMethods:
     ) -> list[Batch]:
         """Poll until every batch reaches a terminal status: completed, failed, expired, cancelled.
 
+        The job handle's own wait (`BatchJob.wait`), for whatever names the batches.
+
         Args:
             batch_or_job: A batch id, a batch, a job, or batch ids.
             timeout: Seconds to wait at most; None waits as long as it takes.
             poll_interval: A fixed interval between polls instead of the 1 s → 60 s backoff.
-            on_update: Called with every batch after each poll (``request_counts`` included).
-            on_retry: Called with the error and the seconds until the next try, each time a poll
-                fails because the API is unreachable or overloaded. Such a poll does not end
-                the wait: it backs off (1 s doubling to 30 s) and tries again until ``timeout``.
+            on_update: As for `BatchJob.wait`: called with every batch after each poll.
+            on_retry: As for `BatchJob.wait`: told each poll an outage failed, which
+                does not end the wait.
 
         Returns:
-            The final state of every batch.
-
-        Raises:
-            WaitTimeoutError: The deadline passed first. The batches are left untouched.
+            The final state of every batch; a passed deadline raises ``WaitTimeoutError``.
         """
         return self._as_job(batch_or_job).wait(
             timeout=timeout, poll_interval=poll_interval, on_update=on_update, on_retry=on_retry

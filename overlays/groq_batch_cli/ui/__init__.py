@@ -23,7 +23,7 @@ from groq_batch_cli.ui.app import Dashboard, cookie_name, create_app
 if TYPE_CHECKING:
     import uvicorn
 
-    from groq_batch._client import Groq
+    from groq_batch import Groq
 
 __all__ = ["Dashboard", "UIServer", "create_app"]
 

@@ -24,7 +24,7 @@ from groq_batch import (
     UploadProgress,
     WaitTimeoutError,
 )
-from groq_batch._workflow_core import JOB_KEY, PARENT_KEY, PART_KEY
+from groq_batch.job_core import JOB_KEY, PARENT_KEY, PART_KEY
 from groq_batch.jsonl import BatchRequest, chat_request, write_jsonl
 from groq_batch.results import BatchResult, Outcome
 from groq_batch.validation import ValidationError

@@ -1,0 +1,167 @@
+"""Uploading and creating a job's parts so that a submission killed anywhere resumes.
+
+``client.batches.submit`` plans the parts (``sharding``) and hands them here: each part is
+uploaded, then each batch created, and each step is written to the submission's journal
+(``groq_batch.submissions``) as soon as it happens. A submission of the same run that finds a
+dead one's journal re-uses what it recorded, and looks on the server for what it did not get
+to record, so that no file and no batch is made twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from groq_batch import _flavours
+from groq_batch._errors import GroqError, JobSubmitError, NotFoundError, RequestTooLargeError
+from groq_batch._uploads import Upload
+from groq_batch.job_core import new_job_id, part_metadata
+from groq_batch.progress import ProgressCallback, upload_body
+from groq_batch.providers import IDEMPOTENCY_METADATA_KEY
+from groq_batch.sharding import Shard, ShardPlan, halve_shard
+from groq_batch.stop_points import stop_at
+from groq_batch.submissions import SubmissionJournal, part_marker, submission_key
+from groq_batch_api.models import Batch
+
+if TYPE_CHECKING:
+    from groq_batch._async.client import AsyncGroq
+
+__all__ = ["AsyncPartSubmitter"]
+
+log = logging.getLogger("groq_batch")
+
+
+class AsyncPartSubmitter:
+    """Uploads and creates the parts of one job for ``submit``, journaling each step."""
+
+    def __init__(self, client: AsyncGroq) -> None:
+        self._client = client
+
+    def open_journal(self, plan: ShardPlan, **options: object) -> SubmissionJournal | None:
+        """Open this submission's journal: a dead one's of the same run, or a fresh one."""
+        from groq_batch.jobs import file_sha256
+
+        assert plan.whole is not None
+        key = submission_key(file_sha256(plan.whole), **options)
+        clock = self._client._transport.clock
+        return SubmissionJournal.open(key, job_id=new_job_id(), now=clock())
+
+    async def upload(
+        self,
+        plan: ShardPlan,
+        on_progress: ProgressCallback | None,
+        journal: SubmissionJournal | None,
+    ) -> list[str]:
+        """Upload every part (or find it stored by the submission that died); their file ids."""
+        shards = list(plan.shards)
+        file_ids: list[str] = []
+        try:
+            while len(file_ids) < len(shards):
+                number = len(file_ids) + 1
+                shard = shards[number - 1]
+                stored = None if journal is None else await self._stored_part(shard, journal)
+                if stored is not None:
+                    file_ids.append(stored)
+                    continue
+                try:
+                    with shard.path.open("rb") as fh:
+                        body = upload_body(fh, shard, number, len(shards), on_progress)
+                        uploaded = await self._client.files.create(
+                            file=(shard.path.name, body), purpose="batch"
+                        )
+                except RequestTooLargeError:
+                    # The server's limit is below the split size: halve this part, go on.
+                    halves = await _flavours.async_to_thread(halve_shard, shard, plan)
+                    if halves is None:
+                        raise
+                    shards[number - 1 : number] = halves
+                    continue
+                stop_at("uploaded", number)
+                if journal is not None:
+                    await _flavours.async_to_thread(
+                        journal.record_file, shard.path.name, uploaded.id
+                    )
+                file_ids.append(uploaded.id)
+        except Exception:
+            # A refused part means no batch: the parts stored before it would stay behind.
+            await self.discard(file_ids)
+            raise
+        return file_ids
+
+    async def _stored_part(self, shard: Shard, journal: SubmissionJournal) -> str | None:
+        """The file id of a part the dead submission stored, if it is still there, whole."""
+        recorded = journal.files.get(shard.path.name)
+        if recorded is not None:
+            try:
+                info = await self._client.files.info(recorded)
+            except NotFoundError:
+                return None
+            return recorded if info.bytes_ == shard.bytes else None
+        if not journal.resumed:
+            return None
+        # Killed after the server stored the part, before the journal said so: look for it.
+        with shard.path.open("rb") as fh, Upload((shard.path.name, fh)) as upload:
+            found = await self._client.files._find_upload(upload, journal.started)
+        if found is None or found.id in journal.claimed():
+            return None
+        await _flavours.async_to_thread(journal.record_file, shard.path.name, found.id)
+        return found.id
+
+    async def create(
+        self,
+        file_ids: Sequence[str],
+        endpoint: str,
+        completion_window: str,
+        metadata: Mapping[str, str] | None,
+        job_id: str,
+        journal: SubmissionJournal | None,
+    ) -> list[Batch]:
+        """Create each part's batch (or find the one the dead submission created), in order."""
+        created: list[Batch] = []
+        for number, file_id in enumerate(file_ids, start=1):
+            pairs = part_metadata(metadata, job_id, number, len(file_ids))
+            try:
+                found = None if journal is None else await self._created_part(journal, number)
+                if found is None:
+                    if journal is not None and self._client.idempotent_creates:
+                        # A marker any process resuming this job can look for.
+                        pairs.setdefault(IDEMPOTENCY_METADATA_KEY, part_marker(job_id, number))
+                    found = await self._client.batches.create(
+                        input_file_id=file_id,
+                        endpoint=endpoint,
+                        completion_window=completion_window,
+                        metadata=pairs,
+                    )
+                    stop_at("create", number)
+                    if journal is not None:
+                        await _flavours.async_to_thread(journal.record_batch, number, found.id)
+            except Exception as exc:
+                if not created:
+                    raise
+                raise JobSubmitError(str(exc), [b.id for b in created]) from exc
+            created.append(found)
+        return created
+
+    async def _created_part(self, journal: SubmissionJournal, number: int) -> Batch | None:
+        """The batch the dead submission created for part ``number``, if it created one."""
+        recorded = journal.batches.get(number)
+        if recorded is not None:
+            return await self._client.batches.retrieve(recorded)
+        if not journal.resumed or not self._client.idempotent_creates:
+            return None
+        # Killed after the server made the batch, before the journal said so: its marker tells.
+        found = await self._client.batches._find(
+            part_marker(journal.job_id, number), journal.started
+        )
+        if found is not None:
+            await _flavours.async_to_thread(journal.record_batch, number, found.id)
+        return found
+
+    async def discard(self, file_ids: Sequence[str]) -> None:
+        """Delete files a failed submission uploaded; best effort, the failure is what matters."""
+        for file_id in file_ids:
+            try:
+                await self._client.files.delete(file_id)
+            except GroqError as exc:
+                log.warning("could not delete uploaded file %s: %s", file_id, exc)

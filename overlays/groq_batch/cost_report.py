@@ -1,0 +1,175 @@
+"""What an estimate and an actual cost share: figures per model, priced with one list, in dollars.
+
+`ModelFigures` is one model's tokens and price (an estimate's range or a run's tally adds its
+own counts); `PricedModels` is the report over all models with the price list it used.
+`format_usd` shows dollars to people; `round_usd` keeps JSON free of float noise.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from groq_batch.pricing import ModelPrice, ProviderPricing
+
+__all__ = [
+    "UNKNOWN_MODEL",
+    "ModelFigures",
+    "PricedModels",
+    "format_usd",
+    "round_usd",
+    "saving",
+    "usd_span",
+]
+
+UNKNOWN_MODEL = "(no model)"
+"""The key of requests that name no model."""
+
+
+def round_usd(value: float | None) -> float | None:
+    """Dollars rounded for JSON (to a millionth), so a total does not show float noise.
+
+    Args:
+        value: Dollars, or None for unknown.
+
+    Returns:
+        The rounded value, or None.
+    """
+    return None if value is None else round(value, 6)
+
+
+def format_usd(value: float | None) -> str:
+    """A cost in US dollars for people: rounded for display (the data keeps the exact float).
+
+    Args:
+        value: Dollars, or None for unknown.
+
+    Returns:
+        ``$0.000011`` below a cent, ``$1.2345`` below $100, ``$1,234.56`` above; ``unknown``.
+    """
+    if value is None:
+        return "unknown"
+    if abs(value) < 0.01:
+        return f"${value:.6f}"
+    return f"${value:.4f}" if abs(value) < 100 else f"${value:,.2f}"
+
+
+def usd_span(low: float | None, high: float | None) -> str:
+    """A range of dollars for people: one figure when both ends agree.
+
+    Args:
+        low: The low end.
+        high: The high end.
+
+    Returns:
+        ``$1.2000`` or ``$1.2000 - $2.4000``.
+    """
+    return format_usd(low) if low == high else f"{format_usd(low)} - {format_usd(high)}"
+
+
+def saving(sync_cost: float | None, batch_cost: float | None) -> float | None:
+    """What the batch saves against the synchronous API.
+
+    Args:
+        sync_cost: The synchronous-API cost, or None when unknown.
+        batch_cost: The batch cost, or None when unknown.
+
+    Returns:
+        The difference, or None when either is unknown.
+    """
+    return None if sync_cost is None or batch_cost is None else sync_cost - batch_cost
+
+
+@dataclass
+class ModelFigures(ABC):
+    """One model's tokens and price, as an estimate and an actual cost both count them.
+
+    Attributes:
+        model: The model id.
+        prompt_tokens: Prompt tokens over its requests.
+        audio_requests: Its transcriptions and translations (billed by the hour: cost unknown).
+        price: The model's prices, or None when the table does not list the model.
+        discount: The batch discount applied.
+    """
+
+    model: str
+    prompt_tokens: int = 0
+    audio_requests: int = 0
+    price: ModelPrice | None = None
+    discount: float = 0.0
+
+    @property
+    def priced(self) -> bool:
+        """Whether a cost can be given: known prices and no audio (billed by the hour)."""
+        return self.price is not None and self.price.known and not self.audio_requests
+
+    def cost(self, completion_tokens: int, *, batch: bool = True) -> float | None:
+        """What the prompt and some completion tokens cost, or None when the price is unknown.
+
+        Args:
+            completion_tokens: Completion tokens.
+            batch: At batch prices (less `discount`); else at synchronous prices.
+
+        Returns:
+            US dollars, or None.
+        """
+        if not self.priced or self.price is None:
+            return None
+        discount = self.discount if batch else 0.0
+        return self.price.cost(self.prompt_tokens, completion_tokens, discount)
+
+    @abstractmethod
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready data; each kind of figures says what it holds.
+
+        Returns:
+            The figures.
+        """
+
+
+_Model = TypeVar("_Model", bound=ModelFigures)
+
+
+@dataclass(repr=False)
+class PricedModels(Generic[_Model]):
+    """A report over models priced with one list: an estimate, or what a run cost.
+
+    Attributes:
+        pricing: The price list used.
+        models: Per-model figures, by model id.
+    """
+
+    pricing: ProviderPricing
+    models: dict[str, _Model] = field(default_factory=dict)
+
+    def _figures(self) -> Iterable[tuple[str, object]]:
+        """The report's headline figures, shown first in its repr."""
+        return ()
+
+    def __repr__(self) -> str:
+        figures = "".join(f"{name}={value}, " for name, value in self._figures())
+        return (
+            f"{type(self).__name__}({figures}models={sorted(self.models)}, "
+            f"pricing={self.pricing.provider!r} checked {self.pricing.checked})"
+        )
+
+    def total(self, name: str) -> float:
+        """A figure summed over the models (an unknown one counts as 0).
+
+        Args:
+            name: The per-model attribute (``prompt_tokens``, ``batch_cost``...).
+
+        Returns:
+            The sum.
+        """
+        return sum(getattr(m, name) or 0.0 for m in self.models.values())
+
+    def model_entries(self) -> list[dict[str, Any]]:
+        """The per-model entries of the report's JSON, by model id.
+
+        Returns:
+            Each model's `ModelFigures.as_dict`.
+        """
+        return [m.as_dict() for _, m in sorted(self.models.items())]

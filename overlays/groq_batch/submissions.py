@@ -1,0 +1,177 @@
+"""The journal of a submission in progress, so that a killed ``submit`` resumes where it died.
+
+A job's parts are uploaded, then created one by one; a process killed in between (``kill -9``,
+a power cut) would leave uploaded files and created batches that nothing records, and the same
+command again would upload and create them a second time. So ``submit`` keeps a small journal
+per run (the same input and options, to the same server) in the per-user data dir: the job's id,
+when it began, and each part's file id and batch id as soon as they exist. A submit of the same
+run finds the journal of one that died and carries on with its job id: recorded files and
+batches are re-used, and the two gaps a journal cannot close (killed after the server stored a
+file or made a batch, before the journal was written) are closed by looking on the server (the
+file by name, size and content; the batch by its create marker, derived from the job id).
+
+The journal is locked while its submit runs (``flock``, which the kernel drops when the process
+dies), so a concurrent submit of the same run never adopts a live one's job: it goes on without
+a journal. A submit that ends (returns, or raises an error it reports) removes its journal;
+only a process that dies, or is interrupted, leaves one behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["SubmissionJournal", "part_marker", "submission_key"]
+
+JOURNAL_DIR = "submissions"
+
+
+def submission_key(input_sha256: str, **options: object) -> str:
+    """The identity of one submission: its input's bytes and every option that shapes its parts.
+
+    Args:
+        input_sha256: The whole input's SHA-256.
+        **options: Endpoint, window, metadata, provider, server, part limits.
+
+    Returns:
+        A hex digest, used as the journal's file name.
+    """
+    text = json.dumps([input_sha256, sorted((k, repr(v)) for k, v in options.items())])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def part_marker(job_id: str, part: int) -> str:
+    """The create marker of a job's part: the same in every process that resumes the job.
+
+    Args:
+        job_id: The job's id (``job_`` and hex).
+        part: The 1-based part number.
+
+    Returns:
+        The marker, ``gb_`` and hex like a fresh one.
+    """
+    return "gb_" + hashlib.sha256(f"{job_id}/{part}".encode()).hexdigest()[:32]
+
+
+def _lock(fh: IO[str]) -> bool:
+    """Take the journal's lock without waiting; False when a live process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; the journal is used unlocked
+        return True
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+@dataclass
+class SubmissionJournal:
+    """One submission's progress on disk.
+
+    Attributes:
+        path: The journal file.
+        job_id: The job's id; a resumed submission keeps the dead one's.
+        started: When the first submission of this job began (the client's wall clock).
+        resumed: Whether this journal was left by a submission that died.
+        files: Each uploaded part's file id, by the part file's name.
+        batches: Each created part's batch id, by its 1-based part number.
+    """
+
+    path: Path
+    job_id: str
+    started: float
+    resumed: bool = False
+    files: dict[str, str] = field(default_factory=dict)
+    batches: dict[int, str] = field(default_factory=dict)
+    _lock_file: IO[str] | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(
+        cls, key: str, *, job_id: str, now: float, directory: Path | None = None
+    ) -> SubmissionJournal | None:
+        """Open the journal of submission ``key``: a dead one's to resume, or a fresh one.
+
+        Args:
+            key: The submission's `submission_key`.
+            job_id: The id a fresh journal gets.
+            now: The time a fresh journal records as its start.
+            directory: Where journals live; the per-user data dir's ``submissions`` when None.
+
+        Returns:
+            The journal, locked; None when a live process holds it or it cannot be written
+            (the submission then goes on without one, as before journals existed).
+        """
+        if directory is None:
+            from groq_batch.local import default_data_dir
+
+            directory = default_data_dir() / JOURNAL_DIR
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            lock_file = (directory / f"{key}.lock").open("a", encoding="utf-8")
+        except OSError:
+            return None
+        if not _lock(lock_file):
+            lock_file.close()
+            return None
+        path = directory / f"{key}.json"
+        journal = cls(path, job_id, now, _lock_file=lock_file)
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            saved: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            journal.job_id = str(saved["job_id"])
+            journal.started = float(saved["started"])
+            journal.files = {str(k): str(v) for k, v in saved["files"].items()}
+            journal.batches = {int(k): str(v) for k, v in saved["batches"].items()}
+            journal.resumed = True
+        if not journal.resumed:
+            journal.save()
+        return journal
+
+    def save(self) -> None:
+        """Write the journal whole (a temporary file renamed into place), or not at all."""
+        state = {
+            "job_id": self.job_id,
+            "started": self.started,
+            "files": self.files,
+            "batches": {str(k): v for k, v in self.batches.items()},
+        }
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            json.dump(state, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+
+    def record_file(self, name: str, file_id: str) -> None:
+        """Record that the part file ``name`` is stored as ``file_id``."""
+        self.files[name] = file_id
+        self.save()
+
+    def record_batch(self, part: int, batch_id: str) -> None:
+        """Record that part ``part`` has its batch ``batch_id``."""
+        self.batches[part] = batch_id
+        self.save()
+
+    def claimed(self) -> Mapping[str, str]:
+        """The file ids already recorded, by file id (a look-up must not adopt one twice)."""
+        return {v: k for k, v in self.files.items()}
+
+    def close(self, *, finished: bool) -> None:
+        """Release the lock; remove the journal when the submission ended (not when it died).
+
+        Args:
+            finished: The submission returned or raised an error it reported: nothing is left
+                to resume.
+        """
+        if finished:
+            self.path.unlink(missing_ok=True)
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None

@@ -1,0 +1,148 @@
+"""A `groq-batch run` killed anywhere, then run again: one job, one file per part, each row once.
+
+Each test stops the client dead (SIGKILL) at a named point through the `GROQ_BATCH_STOP_AT`
+test hook (`groq_batch.stop_points`), or kills it from outside, then runs the same command
+again and counts what the server holds and what the output says.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from groq_batch import Groq
+from groq_batch.stop_points import STOP_AT_ENV
+from tests.cli_support import FAST, SCRIPT, isolated_home, remote, write_requests
+
+__all__ = ["isolated_home"]
+
+ROWS = 9
+PARTS = 3
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI as a user runs it, never asked anything (stdin is not a terminal)."""
+    environ = {k: v for k, v in os.environ.items() if k != STOP_AT_ENV}
+    return subprocess.run(
+        [str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**environ, **(env or {})},
+        timeout=120,
+        check=False,
+    )
+
+
+def command(source: Path, output: Path, url: str) -> list[str]:
+    return [
+        "run",
+        str(source),
+        "-o",
+        str(output),
+        "--max-lines",
+        str(ROWS // PARTS),
+        *FAST,
+        *remote(url),
+    ]
+
+
+def on_server(url: str) -> tuple[list[Any], list[Any]]:
+    """The server's batches, and its input files (purpose ``batch``)."""
+    with Groq(api_key="k", base_url=url) as client:
+        batches = list(client.batches.list())
+        files = [f for f in client.files.list() if f.purpose == "batch"]
+    return batches, files
+
+
+def assert_one_job(url: str, output: Path) -> None:
+    batches, files = on_server(url)
+    assert len(batches) == PARTS, [b.metadata for b in batches]
+    assert len(files) == PARTS, [(f.id, f.filename) for f in files]
+    assert sorted(b.input_file_id for b in batches) == sorted(f.id for f in files)
+    rows = [json.loads(line) for line in output.read_text().splitlines() if line.strip()]
+    counts = Counter(row["custom_id"] for row in rows)
+    assert counts == Counter({f"r{i}": 1 for i in range(ROWS)})
+    assert all(row["outcome"] == "succeeded" for row in rows)
+
+
+POINTS = [
+    "validate",
+    "upload:1",
+    "upload:2",
+    "uploaded:2",
+    "create:1",
+    "create:2",
+    "wait",
+    "results:4",
+]
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_a_run_stopped_dead_at_each_point_resumes_with_one_job_and_every_row_once(
+    tmp_path: Path, local_server: Any, point: str
+) -> None:
+    source = write_requests(tmp_path / "in.jsonl", ROWS)
+    output = tmp_path / "out.jsonl"
+    args = command(source, output, local_server.base_url)
+
+    stopped = run_cli(*args, env={STOP_AT_ENV: point})
+    assert stopped.returncode == -signal.SIGKILL, stopped.stderr
+
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr
+    assert_one_job(local_server.base_url, output)
+
+
+def test_the_stop_hook_is_inert_without_the_variable(tmp_path: Path, local_server: Any) -> None:
+    source = write_requests(tmp_path / "in.jsonl", ROWS)
+    output = tmp_path / "out.jsonl"
+    done = run_cli(*command(source, output, local_server.base_url))
+    assert done.returncode == 0, done.stderr
+    assert_one_job(local_server.base_url, output)
+    # A finished submission leaves no journal to resume.
+    journals = list((tmp_path / "xdg").rglob("submissions/*.json"))
+    assert journals == []
+
+
+def test_a_real_kill_9_during_submission_then_the_same_command(
+    tmp_path: Path, make_local_server: Any
+) -> None:
+    # Every request takes a while, so the kill lands while the parts are being submitted.
+    server = make_local_server(request_latency=0.3)
+    source = write_requests(tmp_path / "in.jsonl", ROWS)
+    output = tmp_path / "out.jsonl"
+    args = command(source, output, server.base_url)
+    environ = {k: v for k, v in os.environ.items() if k != STOP_AT_ENV}
+    proc = subprocess.Popen(
+        [str(SCRIPT), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env=environ,
+    )
+    try:
+        # Wait until the server holds the first part, then kill: mid-submission.
+        deadline = time.monotonic() + 60
+        while not on_server(server.base_url)[1]:
+            assert proc.poll() is None, "the run ended before it was killed"
+            assert time.monotonic() < deadline, "no part was uploaded within 60 s"
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # Wherever the kill landed (an upload, a create, the wait), the same command finishes the
+    # one job.
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr
+    assert_one_job(server.base_url, output)
