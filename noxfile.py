@@ -206,8 +206,8 @@ MUTANT_NAMES = [
     "groq_batch.validation.*",
     "groq_batch._http.x_redact_headers*",
     "groq_batch._http.x__redact*",
-    "groq_batch_server.worker.x_transition*",
-    "groq_batch_server.worker.x_request_cancel*",
+    "groq_batch_server.lifecycle.x_transition*",
+    "groq_batch_server.lifecycle.x_request_cancel*",
     "groq_batch_server.worker.xǁWorkerǁ_validate*",
     "groq_batch_server.worker.xǁWorkerǁ_finish*",
 ]
