@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from groq_batch.jsoncodec import decode_line
 from groq_batch_server.execution import Outcome
 from groq_batch_server.ids import new_id
 from groq_batch_server.judge import LineError
@@ -124,7 +125,7 @@ def parse_lines(
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
             try:
-                value = json.loads(raw)
+                value = decode_line(raw)
                 body = dumps(value["body"])
             except RecursionError:
                 unusable.append(
