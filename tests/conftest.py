@@ -7,9 +7,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     from groq_batch_server import LocalServer
+
+
+# Hypothesis's deadline and its slow-generation check time the machine, not the code: on a CI
+# runner with both cores busy (or under `nox -s mutants`, the suite once per mutant, two at a
+# time) they fail tests whose behaviour is right. Every property here is judged on what it
+# returns; how fast is the benchmarks' business.
+_UNTIMED = {"suppress_health_check": [HealthCheck.too_slow], "deadline": None}
+settings.register_profile("suite", **_UNTIMED)
+settings.register_profile("mutants", **_UNTIMED)
+settings.load_profile("suite")
 
 
 @pytest.fixture

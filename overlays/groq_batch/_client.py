@@ -8,7 +8,6 @@ from it. Both are re-exported here, loaded on first use.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 import re
 import warnings
@@ -30,7 +29,7 @@ from groq_batch._types import (
     NotGiven,
     TimeoutTypes,
 )
-from groq_batch.providers import PROVIDER_ENV, Provider, get_provider
+from groq_batch.providers import PROVIDER_ENV, Provider, get_provider, is_loopback_host
 
 if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq as AsyncGroq
@@ -54,7 +53,7 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _VERSION_PATH = re.compile(r"/v[0-9]+[a-z0-9]*$")
 
 
-def _resolve(
+def resolve_settings(
     *,
     api_key: str | None,
     base_url: str | httpx.URL | None,
@@ -77,7 +76,7 @@ def _resolve(
     url, prefix = split_base_url(
         base_url or os.environ.get(profile.base_url_env) or profile.base_url, profile
     )
-    if not (raw_key or "").strip() and _is_loopback(httpx.URL(url).host):
+    if not (raw_key or "").strip() and is_loopback_host(httpx.URL(url).host):
         # A server on this machine (`groq-batch serve`) needs no real key; one that requires
         # a key answers 401 to this placeholder, which says so.
         raw_key = LOOPBACK_PLACEHOLDER_KEY
@@ -164,20 +163,10 @@ def _clean_key(raw: str | None, env: str = "GROQ_API_KEY") -> str:
     return key
 
 
-def _is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_scheme(url: str, require_https: bool) -> None:
     """Warn, or refuse with `require_https`, when the key would cross a network in clear text."""
     parsed = httpx.URL(url)
-    if parsed.scheme != "http" or _is_loopback(parsed.host):
+    if parsed.scheme != "http" or is_loopback_host(parsed.host):
         return
     message = (
         f"The API key would be sent over plain http to {parsed.host}, which is not a loopback "
@@ -189,7 +178,7 @@ def _check_scheme(url: str, require_https: bool) -> None:
     warnings.warn(message, InsecureTransportWarning, stacklevel=4)
 
 
-class _ClientInfo:
+class ClientInfo:
     """What both clients show about themselves, never the key."""
 
     _settings: Settings
@@ -204,8 +193,8 @@ class _ClientInfo:
     def base_url(self, url: str | httpx.URL) -> None:
         base, prefix = split_base_url(url, self._settings.provider)
         self._settings = dataclasses.replace(self._settings, base_url=base, prefix=prefix)
-        this: Any = self  # both flavours keep their transport under this name
-        this._transport.settings = self._settings
+        this: Any = self  # both flavours have a transport; this base does not know its flavour
+        this.transport.settings = self._settings
 
     @property
     def prefix(self) -> str:

@@ -102,7 +102,7 @@ def resume_skip(response: httpx.Response, *, received: int, expected: int | None
     raise InvalidValueError(f"unexpected status {response.status_code} for a resume")
 
 
-class _LineSplitter:
+class LineSplitter:
     """Turns a stream of byte chunks into text lines, without holding more than one line."""
 
     def __init__(self) -> None:
@@ -127,7 +127,7 @@ class _LineSplitter:
         return [line.removesuffix("\r") for line in lines]
 
 
-class _ContentBase:
+class ContentBase:
     """State shared by both flavours: what arrived, what was announced, how to verify."""
 
     def __init__(

@@ -1,7 +1,7 @@
 """The one home of the transport: auth, timeouts, retries, error mapping, option merging, logging.
 
 Request building, option merging and every retry decision are plain functions or methods of
-`_TransportBase`, shared by both flavours. The send loop itself is written once, async, in
+`TransportBase`, shared by both flavours. The send loop itself is written once, async, in
 `_async/transport.py`; `_sync/transport.py` is generated from it.
 """
 
@@ -15,7 +15,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypedDict, TypeVar
 
 import httpx
 
@@ -290,8 +290,9 @@ def redact_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]
         A plain dict, with `Authorization` shown as `Bearer <redacted>` and other secrets as
         `<redacted>`.
     """
-    items = headers.multi_items() if isinstance(headers, httpx.Headers) else headers.items()
-    return {k: (_redact(v) if _is_sensitive(k) else v) for k, v in items}
+    # httpx joins a repeated header's values with ", " here, so a log shows every one of them
+    # (a dict built from `multi_items()` kept only the last).
+    return {k: (_redact(v) if _is_sensitive(k) else v) for k, v in headers.items()}
 
 
 def _redact(value: str) -> str:
@@ -356,7 +357,7 @@ def safe_cause(exc: BaseException, request: httpx.Request) -> BaseException | No
     return exc
 
 
-class _TransportBase:
+class TransportBase:
     """What both send loops share: building requests and deciding what follows a failure."""
 
     def __init__(
@@ -488,6 +489,25 @@ class _TransportBase:
                 response.status_code,
                 redact_headers(response.headers),
             )
+
+
+class RequestArgs(TypedDict, total=False):
+    """What a low-level call (`client.post(path, cast_to=..., ...)`) takes besides its path.
+
+    Attributes:
+        body: A JSON body (raw bytes here are deprecated: pass them as `content`).
+        content: A raw body: bytes or an iterator of bytes, sent as it is.
+        files: Multipart files, as httpx takes them.
+        options: `headers`, `params`, `timeout`, `max_retries`, `follow_redirects`,
+            `extra_json`.
+        stream: Leave the body unread (with `cast_to=httpx.Response`).
+    """
+
+    body: object | None
+    content: Any
+    files: Any
+    options: Mapping[str, Any] | None
+    stream: bool
 
 
 def low_level_options(

@@ -29,12 +29,14 @@ __all__ = ["AsyncPaginator", "BasePage", "Cursor", "next_page_params", "page_fie
 log = logging.getLogger("groq_batch")
 
 
-class _HasId(Protocol):
+class HasId(Protocol):
+    """What a page's items have: an id (the cursor a next page starts after)."""
+
     @property
     def id(self) -> str: ...
 
 
-_Item = TypeVar("_Item", bound=_HasId)
+ItemT = TypeVar("ItemT", bound=HasId)
 Cursor = tuple[str, str]
 """A followed cursor: ("after", id) or ("cursor", token)."""
 
@@ -76,11 +78,11 @@ def next_page_params(
     return {cursor[0]: cursor[1]}
 
 
-class _BasePage(Generic[_Item]):
-    """The fields of a page, as the seed's `BatchListResponse` has them."""
+class BasePage(Generic[ItemT]):
+    """The base of `SyncPage` and `AsyncPage`: a page's fields, as `BatchListResponse` has them."""
 
     object: str
-    data: list[_Item]
+    data: list[ItemT]
     first_id: str | None
     last_id: str | None
     has_more: bool
@@ -89,7 +91,7 @@ class _BasePage(Generic[_Item]):
     def __init__(
         self,
         *,
-        data: list[_Item],
+        data: list[ItemT],
         first_id: str | None,
         last_id: str | None,
         has_more: bool | None,
@@ -141,10 +143,6 @@ class _BasePage(Generic[_Item]):
         )
 
 
-BasePage = _BasePage
-"""The base of `SyncPage` and `AsyncPage`: a page's fields (`data`, `has_more`, ...)."""
-
-
 def page_fields(page: Any, seen: frozenset[Cursor]) -> dict[str, Any]:
     """A page's fields from a parsed list response (`BatchList` or `FileList`).
 
@@ -166,7 +164,7 @@ def page_fields(page: Any, seen: frozenset[Cursor]) -> dict[str, Any]:
     }
 
 
-class AsyncPaginator(Generic[_Item]):
+class AsyncPaginator(Generic[ItemT]):
     """What an async `list()` returns: `await` it for the first page, or `async for` over it.
 
     `async for item in client.batches.list()` walks every item of every page without an
@@ -174,13 +172,13 @@ class AsyncPaginator(Generic[_Item]):
     still returns the first page. Nothing is fetched until either happens.
     """
 
-    def __init__(self, fetch_first: Callable[[], Awaitable[AsyncPage[_Item]]]) -> None:
+    def __init__(self, fetch_first: Callable[[], Awaitable[AsyncPage[ItemT]]]) -> None:
         self._fetch_first = fetch_first
 
-    def __await__(self) -> Generator[Any, None, AsyncPage[_Item]]:
+    def __await__(self) -> Generator[Any, None, AsyncPage[ItemT]]:
         return self._fetch_first().__await__()
 
-    async def __aiter__(self) -> AsyncIterator[_Item]:
+    async def __aiter__(self) -> AsyncIterator[ItemT]:
         page = await self._fetch_first()
         async for item in page:
             yield item

@@ -124,7 +124,7 @@ def decide_response(
     retryable = override == "true" or status_code in _RETRYABLE_STATUSES or status_code >= 500
     if not retryable:
         return Action.RAISE
-    if status_code >= 500 and status_code != 498 and can_recover:
+    if status_code >= 500 and can_recover:
         return Action.RECOVER
     return Action.RETRY
 

@@ -38,6 +38,7 @@ __all__ = [
     "RESERVED_METADATA_PREFIX",
     "Provider",
     "get_provider",
+    "is_loopback_host",
     "is_loopback_url",
     "limits_table",
     "provider_owning",
@@ -188,7 +189,24 @@ def is_loopback_url(url: str) -> bool:
     Returns:
         True for a loopback host.
     """
-    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    return is_loopback_host(urllib.parse.urlsplit(url).hostname or "")
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is this machine: ``localhost`` (or a name under it), or a loopback IP.
+
+    The one definition: the client (a key-free loopback URL, plain http allowed) and the local
+    server (its ``Host`` and ``Origin`` checks) both ask it. A name under ``localhost`` always
+    resolves to this machine (RFC 6761), so no outside DNS can claim one.
+
+    Args:
+        host: A host name or IP address, an IPv6 one with or without its brackets, with or
+            without the root's trailing dot.
+
+    Returns:
+        True for a loopback host.
+    """
+    host = host.strip().strip("[]").lower().rstrip(".")
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:

@@ -9,8 +9,12 @@ nothing a user sets. The points:
 - ``upload:K``: halfway through sending part K (1-based) of a job's input.
 - ``uploaded:K``: part K stored by the server, before the job's journal records it.
 - ``create:K``: part K's batch created, before the journal records it (and before part K+1).
+- ``submitted``: every part's batch created, before the job is recorded (the registry, or
+  the caller's ``on_submitted``) and its journal dropped.
+- ``recorded``: the job recorded, before its journal is dropped.
 - ``wait``: after the first poll of a job's batches.
-- ``results:N``: after the N-th result of a job was handed to the caller (while it writes).
+- ``results:N``: after the N-th result of a job was handed to the caller (while it writes),
+  or written into a part file of a dataset output (``-o answers/``).
 """
 
 from __future__ import annotations

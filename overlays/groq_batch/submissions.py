@@ -13,7 +13,10 @@ file by name, size and content; the batch by its create marker, derived from the
 The journal is locked while its submit runs (``flock``, which the kernel drops when the process
 dies), so a concurrent submit of the same run never adopts a live one's job: it goes on without
 a journal. A submit that ends (returns, or raises an error it reports) removes its journal;
-only a process that dies, or is interrupted, leaves one behind.
+only a process that dies, or is interrupted, leaves one behind. It is removed only once the
+job is recorded (in the job registry, or by the caller that asked to be told), so a process
+killed in between is resumed; one killed after the job was recorded, before the journal was
+removed, leaves a journal whose batches the registry holds, and that one is started afresh.
 """
 
 from __future__ import annotations
@@ -133,6 +136,17 @@ class SubmissionJournal:
         if not journal.resumed:
             journal.save()
         return journal
+
+    def restart(self, *, job_id: str, now: float) -> None:
+        """Forget a journal whose job was recorded after all: this submission is a new job.
+
+        Args:
+            job_id: The new job's id.
+            now: The new job's start.
+        """
+        self.job_id, self.started, self.resumed = job_id, now, False
+        self.files, self.batches = {}, {}
+        self.save()
 
     def save(self) -> None:
         """Write the journal whole (a temporary file renamed into place), or not at all."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from groq_batch.jobs import default_data_dir
+from groq_batch.stop_points import stop_at
 from groq_batch_cli.errors import EXIT_USAGE, CliError
 from groq_batch_cli.output import Output, usd
 
@@ -73,6 +74,7 @@ class DatasetWriter:
         self._index: InputIndex = InputIndex.from_path(requests_file)
         self._joiner: ResultJoiner = ResultJoiner(self._index)
         self._written: set[str] = set()
+        self._handed = 0  # results written into part files, for the `results:N` stop point
         self.files: list[Path] = []
 
     def _ranges(self, batches: Sequence[Batch]) -> list[range] | None:
@@ -84,7 +86,7 @@ class DatasetWriter:
             total = request_counts(batch)[0]
             ranges.append(range(start, start + total))
             start += total
-        return ranges if start == self._index._size else None
+        return ranges if start == self._index.size else None
 
     def update(self, batches: Sequence[Batch]) -> None:
         """Write every part that has ended and is not written yet (a wait's progress hook)."""
@@ -117,6 +119,8 @@ class DatasetWriter:
                     self.summary.add(self.tally.add(result))
                     writer.write(result)
                     count += 1
+                    self._handed += 1
+                    stop_at("results", self._handed)
             if batch is None and not count:
                 tmp.unlink()
                 return

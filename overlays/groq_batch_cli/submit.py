@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,10 +52,19 @@ if TYPE_CHECKING:
     from groq_batch import BatchJob
     from groq_batch._client import Groq
     from groq_batch.tables import PromptTable
+    from groq_batch_api.models import Batch
 
 
-def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob:
-    """Submit ``args.file``; on bad input, print every problem and exit 2 with nothing uploaded."""
+def _submit_job(
+    client: Groq,
+    args: argparse.Namespace,
+    out: Output,
+    on_submitted: Callable[[Sequence[Batch]], None],
+) -> BatchJob:
+    """Submit ``args.file``; on bad input, print every problem and exit 2 with nothing uploaded.
+
+    ``on_submitted`` records the job: ``submit`` calls it before it drops its journal.
+    """
     from groq_batch import RequestTooLargeError
     from groq_batch.validation import ValidationError
 
@@ -67,6 +76,7 @@ def _submit_job(client: Groq, args: argparse.Namespace, out: Output) -> BatchJob
             metadata=dict(args.metadata) or None,
             max_lines=args.max_lines,
             max_bytes=args.max_bytes,
+            on_submitted=on_submitted,
         )
     except ValidationError as exc:
         count = len(exc.problems)
@@ -170,15 +180,46 @@ def _announce_new(
     )
 
 
+def _submit_and_record(
+    client: Groq,
+    args: argparse.Namespace,
+    out: Output,
+    registry: Registry,
+    fresh: str,
+    sha: str,
+    output_path: str | None,
+) -> tuple[BatchJob, JobRef]:
+    """Submit the job and record it under ``fresh`` from inside ``submit``.
+
+    Recorded before ``submit`` drops its journal, so that a process killed between the two is
+    re-attached by the same command again (its ``submit`` resumes the journal and hands back
+    the same batches), never submitted twice.
+    """
+    ref = JobRef(())
+
+    def record(batches: Sequence[Batch]) -> None:
+        ref.ids = [b.id for b in batches]
+        ref.name = _announce_new(out, registry, args, ref.ids, fresh, sha, ref, output_path)
+
+    try:
+        job = _submit_job(client, args, out, record)
+    except KeyboardInterrupt:
+        if not ref.ids:
+            raise
+        # Ctrl-C held back while the job was announced: the batches live on, say how to go on.
+        with recovery(out, ref, args, output_path):
+            raise
+    return job, ref
+
+
 def _submit_reserved(args: argparse.Namespace, out: Output, registry: Registry, fresh: str) -> int:
     """``submit`` once its job name is reserved."""
     _validate_first(args, out)
     preflight_cost(args, out)
     sha = file_sha256(args.requests_file)
     with open_client(args) as client:
-        job = _submit_job(client, args, out)
-        with recovery(out, JobRef(job.ids), args, None) as ref:
-            ref.name = _announce_new(out, registry, args, job.ids, fresh, sha, ref, None)
+        job, ref = _submit_and_record(client, args, out, registry, fresh, sha, None)
+        with recovery(out, ref, args, None):
             batches = job.batches
             if args.wait:
                 batches = wait_for_batches(job, args, out)
@@ -329,20 +370,18 @@ def _run_job(
         preflight_cost(args, out)
     with open_client(args) as client:
         if existing is None:
-            job = _submit_job(client, args, out)
-            ref = JobRef(job.ids)
+            assert fresh is not None
+            job, ref = _submit_and_record(client, args, out, registry, fresh, sha, args.output)
         else:
             job = client.batches.job(list(existing.batch_ids))
             ref = JobRef(job.ids, existing.name)
-        with recovery(out, ref, args, args.output):
-            if fresh is not None:
-                ref.name = _announce_new(out, registry, args, job.ids, fresh, sha, ref, args.output)
-            elif out.as_json:
+            if out.as_json:
                 out.event({"event": "reattached", "job": ref.name, "batch_ids": list(job.ids)})
             else:
                 Output.note(
                     f"re-attached to job {ref.name}: {', '.join(job.ids)} (--again submits anew)"
                 )
+        with recovery(out, ref, args, args.output):
             parts = None
             if table is not None and is_dataset_output(args.output):
                 parts = DatasetWriter(

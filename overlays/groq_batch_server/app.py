@@ -35,6 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from groq_batch.providers import is_loopback_host
 from groq_batch_server.batch_routes import (
     SUPPORTED_ENDPOINTS,
     cancel_batch,
@@ -52,7 +53,7 @@ from groq_batch_server.file_routes import (
     retrieve_file,
     upload_file,
 )
-from groq_batch_server.loopback import LoopbackOnly, is_loopback_host
+from groq_batch_server.loopback import LoopbackOnly
 from groq_batch_server.middleware import EXCEPTION_HANDLERS, AuthAndRequestId
 from groq_batch_server.ratelimit import RateLimitHeaders
 from groq_batch_server.state import ServerState, server_state

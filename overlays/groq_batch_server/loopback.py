@@ -13,32 +13,15 @@ which cuts ``[::1]:8080`` to ``[``; so this is a small middleware of its own.
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from groq_batch.providers import is_loopback_host
+from groq_batch_server.asgi import HTTPMiddleware
 from groq_batch_server.errors import error_response
 
-__all__ = ["LoopbackOnly", "is_loopback_host", "split_host"]
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether a host name or address can only mean this machine.
-
-    Args:
-        host: A name or an IP address (IPv6 with or without brackets).
-
-    Returns:
-        True for ``localhost`` and loopback addresses (``127.0.0.0/8``, ``::1``).
-    """
-    host = host.strip().strip("[]").lower().rstrip(".")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+__all__ = ["LoopbackOnly", "split_host"]
 
 
 def split_host(value: str) -> tuple[str, int | None] | None:
@@ -60,7 +43,7 @@ def split_host(value: str) -> tuple[str, int | None] | None:
     return parts.hostname, port
 
 
-class LoopbackOnly:
+class LoopbackOnly(HTTPMiddleware):
     """Answer 403 to a request whose ``Host`` is not a loopback name or whose ``Origin`` is foreign.
 
     A request without ``Origin`` (any program that is not a browser) is not refused for it; a
@@ -70,14 +53,8 @@ class LoopbackOnly:
         app: The application.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse what a browser was made to send; pass everything else on."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         headers = dict(scope["headers"])
         problem = self._problem(headers.get(b"host"), headers.get(b"origin"))
         if problem is None:

@@ -20,7 +20,7 @@ import pytest
 
 from groq_batch import Groq
 from groq_batch.stop_points import STOP_AT_ENV
-from tests.cli_support import FAST, SCRIPT, isolated_home, remote, write_requests
+from tests.cli_support import FAST, MODEL, SCRIPT, isolated_home, remote, write_requests
 
 __all__ = ["isolated_home"]
 
@@ -81,6 +81,7 @@ POINTS = [
     "uploaded:2",
     "create:1",
     "create:2",
+    "submitted",
     "wait",
     "results:4",
 ]
@@ -100,6 +101,90 @@ def test_a_run_stopped_dead_at_each_point_resumes_with_one_job_and_every_row_onc
     again = run_cli(*args)
     assert again.returncode == 0, again.stderr
     assert_one_job(local_server.base_url, output)
+
+
+def test_a_journal_left_by_a_run_killed_once_its_job_was_recorded_is_not_reused_by_again(
+    tmp_path: Path, local_server: Any
+) -> None:
+    source = write_requests(tmp_path / "in.jsonl", ROWS)
+    output = tmp_path / "out.jsonl"
+    args = command(source, output, local_server.base_url)
+    # Killed after the job is in the registry, before its journal is removed.
+    stopped = run_cli(*args, env={STOP_AT_ENV: "recorded"})
+    assert stopped.returncode == -signal.SIGKILL, stopped.stderr
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr
+    assert_one_job(local_server.base_url, output)
+
+    # --again asks for a new job: the recorded job's journal must not hand back its batches.
+    fresh = run_cli(*args, "--again")
+    assert fresh.returncode == 0, fresh.stderr
+    batches, files = on_server(local_server.base_url)
+    assert len(batches) == 2 * PARTS
+    assert len(files) == 2 * PARTS
+    assert len({b.metadata.additional_properties["groq_batch_job"] for b in batches}) == 2
+
+
+def write_prompts(path: Path) -> Path:
+    """A CSV table of ROWS prompts with their own ids."""
+    lines = ["id,question", *(f"q{i},What is {i}?" for i in range(ROWS))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def dataset_command(source: Path, folder: Path, url: str) -> list[str]:
+    return [
+        "run",
+        str(source),
+        "--prompt-column",
+        "question",
+        "--id-column",
+        "id",
+        "--model",
+        MODEL,
+        "-o",
+        f"{folder}/",
+        "--max-lines",
+        str(ROWS // PARTS),
+        *FAST,
+        *remote(url),
+    ]
+
+
+@pytest.mark.parametrize("point", ["results:2", "results:5"])
+def test_a_dataset_run_stopped_while_writing_parts_resumes_with_each_row_once(
+    tmp_path: Path, local_server: Any, point: str
+) -> None:
+    import duckdb
+    import pyarrow.dataset as ds
+
+    source = write_prompts(tmp_path / "prompts.csv")
+    folder = tmp_path / "answers"
+    args = dataset_command(source, folder, local_server.base_url)
+
+    # Stopped dead while a part file is being written (results:2 in part 1, results:5 in 2).
+    stopped = run_cli(*args, env={STOP_AT_ENV: point})
+    assert stopped.returncode == -signal.SIGKILL, stopped.stderr
+    assert len(list(folder.glob("*.parquet"))) < PARTS
+
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr
+    batches, files = on_server(local_server.base_url)
+    assert len(batches) == PARTS, [b.metadata for b in batches]
+    assert len(files) == PARTS, [(f.id, f.filename) for f in files]
+    # One finished file per part and nothing else: no temporary file, hidden or not.
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"part-{n:05d}.parquet" for n in range(1, PARTS + 1)
+    ]
+    rows = duckdb.sql(
+        f"SELECT count(*), count(DISTINCT custom_id), count(*) FILTER (WHERE id = custom_id) "
+        f"FROM read_parquet('{folder}/*.parquet')"
+    ).fetchall()
+    assert rows == [(ROWS, ROWS, ROWS)]
+    table = ds.dataset(folder, format="parquet").to_table(columns=["custom_id"])
+    assert Counter(table.column("custom_id").to_pylist()) == Counter(
+        {f"q{i}": 1 for i in range(ROWS)}
+    )
 
 
 def test_the_stop_hook_is_inert_without_the_variable(tmp_path: Path, local_server: Any) -> None:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from groq_batch import IncompleteContentError
-from groq_batch._content import _LineSplitter, resume_headers, resume_skip
+from groq_batch._content import LineSplitter, resume_headers, resume_skip
 from tests.client_support import error, make_client
 
 DATA = b"".join(b'{"custom_id":"r%d","n":%d}\n' % (i, i) for i in range(2000))
@@ -80,7 +80,7 @@ def test_line_splitter_handles_chunk_boundaries_crlf_and_multibyte() -> None:
     text = "a\r\nb\n\nwide é line\nlast"
     raw = text.encode()
     for size in (1, 2, 3, 7, len(raw)):
-        splitter = _LineSplitter()
+        splitter = LineSplitter()
         lines: list[str] = []
         for start in range(0, len(raw), size):
             lines += splitter.feed(raw[start : start + size])

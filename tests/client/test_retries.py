@@ -20,6 +20,7 @@ from groq_batch import (
 )
 from groq_batch._retry import (
     INITIAL_RETRY_DELAY,
+    MAX_RETRY_AFTER,
     MAX_RETRY_DELAY,
     Action,
     decide_exception,
@@ -58,6 +59,8 @@ REQ = httpx.Request("POST", "https://api.groq.test/openai/v1/batches")
 )
 def test_retry_after(headers: dict[str, str], expected: float | None) -> None:
     assert retry_after(httpx.Headers(headers), now=NOW) == expected
+    # Any mapping will do, not only httpx's: a plain one carries the names in lower case.
+    assert retry_after(headers, now=NOW) == expected
 
 
 def test_retry_delay_backs_off_exponentially_and_caps() -> None:
@@ -79,6 +82,14 @@ def test_retry_delay_honours_server_and_ignores_overlong_waits() -> None:
     assert retry_delay(0, httpx.Headers({"retry-after": "12"}), now=NOW, jitter=0.5) == 12.0
     long = retry_delay(0, httpx.Headers({"retry-after": "600"}), now=NOW, jitter=0.0)
     assert long == INITIAL_RETRY_DELAY
+
+
+def test_retry_delay_honours_a_wait_of_exactly_the_longest_it_sits_through() -> None:
+    # MAX_RETRY_AFTER is the longest wait honoured, not the first one refused.
+    at_cap = httpx.Headers({"retry-after": str(int(MAX_RETRY_AFTER))})
+    assert retry_delay(0, at_cap, now=NOW, jitter=0.0) == MAX_RETRY_AFTER
+    past_cap = httpx.Headers({"retry-after-ms": str(int(MAX_RETRY_AFTER * 1000) + 1)})
+    assert retry_delay(0, past_cap, now=NOW, jitter=0.0) == INITIAL_RETRY_DELAY
 
 
 @pytest.mark.parametrize(
@@ -136,15 +147,16 @@ def test_decide_exception_respects_the_budget() -> None:
 def test_decide_response(
     status: int, headers: dict[str, str], can_recover: bool, expected: Action
 ) -> None:
-    action = decide_response(
-        status,
-        httpx.Headers(headers),
-        can_recover=can_recover,
-        retries_taken=0,
-        max_retries=2,
-        now=NOW,
-    )
-    assert action is expected
+    for mapping in (httpx.Headers(headers), headers):  # httpx's, and a plain lower-case one
+        action = decide_response(
+            status,
+            mapping,
+            can_recover=can_recover,
+            retries_taken=0,
+            max_retries=2,
+            now=NOW,
+        )
+        assert action is expected
 
 
 # ----------------------------------------------------------------------- sync send loop

@@ -17,10 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 import vcr
 
 from groq_batch import Groq, GroqError
+from groq_batch._http import redact_headers
 from tests.cassette_support import register_matchers, vcr_config
 
 if TYPE_CHECKING:
@@ -121,6 +123,29 @@ def test_debug_logs_redact_every_secret_header(
         assert "'proxy-authorization': 'Basic <redacted>'" in line
         assert "'accept': 'application/json'" in line  # what is no secret stays readable
     assert any(line.startswith("HTTP response") for line in shown)
+
+
+# ------------------------------------------------------------------------ redaction itself
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("Bearer gsk_abc", "Bearer <redacted>"),
+        # A key may hold a space (a header value may): the scheme is still the first word.
+        ("Bearer gsk_abc def", "Bearer <redacted>"),
+        ("gsk_abc", "<redacted>"),
+        ("gsk/abc def", "<redacted>"),  # no scheme: nothing is kept
+    ],
+)
+def test_an_authorization_header_shows_its_scheme_and_nothing_else(value: str, shown: str) -> None:
+    assert redact_headers(httpx.Headers({"authorization": value})) == {"authorization": shown}
+    assert redact_headers({"authorization": value}) == {"authorization": shown}
+
+
+def test_a_repeated_header_shows_every_value_in_a_log() -> None:
+    headers = httpx.Headers(
+        [("via", "1.1 edge"), ("via", "1.1 origin"), ("set-cookie", "a=1"), ("set-cookie", "b=2")]
+    )
+    assert redact_headers(headers) == {"via": "1.1 edge, 1.1 origin", "set-cookie": "<redacted>"}
 
 
 # ----------------------------------------------------------------------------------- the CLI

@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from groq_batch import results as results_module
+from groq_batch import input_index as index_module
 from groq_batch._errors import GroqError
 from groq_batch.jsonl import chat_request, transcription_request, write_jsonl
 from groq_batch.results import (
@@ -361,10 +361,10 @@ def test_fast_id_agrees_with_a_parser(
         raw = (indent + text).encode("utf-8", "surrogatepass")
     except ValueError:
         return
-    fast = results_module._first_key_id(raw)
+    fast = index_module.first_key_id(raw)
     if fast is not None:
         parsed = json.loads(raw)
         assert fast == parsed["custom_id"]
     # Repeat the key by hand: the last one is the one a parser keeps, so the fast path abstains.
     repeated = raw.replace(b"{", b'{"custom_id": "shadow",', 1)
-    assert results_module._first_key_id(repeated) is None
+    assert index_module.first_key_id(repeated) is None

@@ -12,17 +12,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from groq_batch import results as results_module
+from groq_batch import input_index as index_module
 from groq_batch._errors import GroqError
 from groq_batch.jsonl import chat_request, transcription_request, translation_request, write_jsonl
+from groq_batch.result_lines import bounded_text
 from groq_batch.results import (
     BatchResult,
     InputIndex,
     JoinStats,
     MalformedResultError,
     Outcome,
+    ResultError,
     ResultJoiner,
     ResultSummary,
+    Transcription,
     classify,
     join_results,
 )
@@ -486,7 +489,7 @@ def test_audio_results_from_a_file_index_know_their_url(tmp_path: Path) -> None:
     ],
 )
 def test_first_key_id_reads_only_what_it_can_tell(line: bytes, expected: str | None) -> None:
-    assert results_module._first_key_id(line) == expected
+    assert index_module.first_key_id(line) == expected
 
 
 def test_file_index_reads_ids_as_a_parser_would(tmp_path: Path) -> None:
@@ -551,7 +554,7 @@ def test_file_index_joins_the_same_when_every_hash_collides(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected, expected_stats = _join_everything(tmp_path)
-    monkeypatch.setattr(results_module, "custom_id_hash", lambda custom_id: 7)
+    monkeypatch.setattr(index_module, "custom_id_hash", lambda custom_id: 7)
     rows, stats = _join_everything(tmp_path)
     assert rows == expected
     assert (stats.yielded, stats.duplicates, stats.unknown) == (16, 2, 1)
@@ -577,3 +580,177 @@ def test_closed_file_index_knows_no_ids(tmp_path: Path) -> None:
     assert "a" not in index
     assert index.get("a") is None
     assert list(index.ids()) == []
+
+
+# ----------------------------------------------------- mutation testing (RELIABILITY.md)
+# Each test below kills mutants that survived `nox -s mutants` over the results modules.
+
+
+def _succeeded(custom_id: str, usage: dict[str, Any]) -> BatchResult:
+    body = {"choices": [{"message": {"content": "hi"}}], "usage": usage}
+    return classify({"custom_id": custom_id, "response": {"status_code": 200, "body": body}})
+
+
+def test_summary_adds_up_over_results_and_only_whole_counts_from_zero_count() -> None:
+    summary = ResultSummary()
+    summary.add(_succeeded("a", {"prompt_tokens": 0, "completion_tokens": 4}))
+    summary.add(_succeeded("b", {"prompt_tokens": 3.0}))  # no completion count: zero
+    summary.add(_succeeded("c", {"prompt_tokens": 2, "completion_tokens": 0.0}))
+    summary.add(_succeeded("d", {"prompt_tokens": -1, "completion_tokens": 1}))
+    summary.add(_succeeded("e", {"prompt_tokens": 1.5, "completion_tokens": 1}))
+    assert summary.outcomes == {Outcome.SUCCEEDED: 5}
+    assert (summary.prompt_tokens, summary.completion_tokens) == (5, 4)
+    assert summary.malformed_usage == 2
+    first, second = JoinStats(duplicates=1, malformed=2), JoinStats(duplicates=2, malformed=1)
+    summary.add_join_stats(first)
+    summary.add_join_stats(second)
+    assert (summary.duplicates, summary.malformed_lines) == (3, 3)
+
+
+def test_join_stats_count_every_bad_line_but_keep_only_the_first_hundred() -> None:
+    stats = JoinStats()
+    lines = [b"not json"] * 105 + [b'{"custom_id": "a", "response": {"status_code": 200}}']
+    assert [r.custom_id for r in join_results(lines, stats=stats)] == ["a"]
+    assert (stats.malformed, stats.duplicates, len(stats.problems)) == (105, 0, 100)
+    assert str(stats.problems[-1]).startswith("result line 100: Invalid JSON")
+
+
+def test_join_results_gives_inputs_with_no_line_the_outcome_asked_for() -> None:
+    inputs = InputIndex.from_requests([chat_request("a", model="m", messages=[])])
+    (result,) = join_results([], inputs, missing_outcome=Outcome.EXPIRED)
+    assert result.outcome is Outcome.EXPIRED
+    assert result.error is not None
+    assert "expired" in result.error.message
+
+
+def test_a_chat_body_with_a_text_key_is_still_a_chat_answer() -> None:
+    body = {"choices": [{"message": {"content": "hi"}}], "text": "not a transcript"}
+    result = classify({"custom_id": "a", "response": {"status_code": 200, "body": body}})
+    assert not result.is_audio
+    assert result.transcription is None
+    assert result.text == "hi"
+
+
+def test_input_dicts_are_requests_only_with_string_url_and_method() -> None:
+    good = {"custom_id": "ok", "body": {"model": "m", "messages": []}}
+    with pytest.raises(ValidationError) as caught:
+        InputIndex.from_requests(
+            [{**good, "custom_id": "u", "url": 5}, good, {**good, "custom_id": "v", "method": 5}]
+        )
+    assert caught.value.source == "inputs"
+    message = "Not a request: it needs a string custom_id and an object body"
+    assert [(p.line, p.field, p.code, p.message) for p in caught.value.problems] == [
+        (1, "custom_id", "invalid_request", message),
+        (3, "custom_id", "invalid_request", message),
+    ]
+    request = InputIndex.from_requests([good]).get("ok")
+    assert request is not None
+    assert (request.url, request.method) == ("/v1/chat/completions", "POST")
+
+
+def test_transcription_bodies_keep_every_field_and_refuse_a_body_without_text() -> None:
+    assert Transcription.from_body("plain") == Transcription(text="plain", raw="plain")
+    body = {
+        "text": "hello",
+        "task": "transcribe",
+        "language": "en",
+        "duration": 2,
+        "segments": [{"id": 0}, "junk"],
+        "words": [{"word": "hello"}, 3],
+    }
+    assert Transcription.from_body(body) == Transcription(
+        text="hello",
+        task="transcribe",
+        language="en",
+        duration=2.0,
+        segments=[{"id": 0}],
+        words=[{"word": "hello"}],
+        raw=body,
+    )
+    with pytest.raises(MalformedResultError) as caught:
+        Transcription.from_body({"task": "transcribe"})
+    assert caught.value.custom_id == "?"
+    assert "a transcription body needs a string 'text'" in str(caught.value)
+
+
+def test_messages_from_a_line_are_text_of_at_most_500_characters() -> None:
+    assert bounded_text(None) == ""
+    assert bounded_text("as is") == "as is"
+    assert bounded_text({"é": [1]}) == '{"\\u00e9": [1]}'
+    assert bounded_text({1, 2}) == "<set>"
+    exact = "x" * 496  # 500 characters once quoted as JSON
+    assert bounded_text([exact]) == json.dumps([exact])
+    assert bounded_text([exact + "y"]) == json.dumps([exact + "y"])[:497] + "..."
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"error": {"code": "c", "message": "m", "type": "t"}}, ResultError("c", "m", "t")),
+        ({"error": {"code": "c"}}, ResultError("c", "", None)),
+        ({"error": {"message": ["m"]}}, ResultError(None, '["m"]', None)),
+        ({"error": "flat"}, ResultError(None, "HTTP 400")),
+        ({"detail": "x"}, ResultError(None, "HTTP 400")),
+        (["not", "an", "object"], ResultError(None, "HTTP 400")),
+        ("text", ResultError(None, "HTTP 400")),
+    ],
+)
+def test_a_request_error_reads_groqs_envelope_or_names_the_status(
+    body: Any, expected: ResultError
+) -> None:
+    result = classify({"custom_id": "a", "response": {"status_code": 400, "body": body}})
+    assert result.outcome is Outcome.REQUEST_ERROR
+    assert result.error == expected
+
+
+def test_each_line_that_is_no_result_line_is_recorded_with_what_is_wrong() -> None:
+    stats = JoinStats()
+    lines = [
+        b"{broken",
+        b"null",
+        b"[1]",
+        b'{"response": {}}',
+        b'{"custom_id": 7}',
+        b'{"custom_id": "a", "response": {"status_code": 200}}',
+        b'{"custom_id": "a", "response": {"status_code": 200}}',
+    ]
+    assert len(list(join_results(lines, stats=stats))) == 1
+    assert [(p.line, p.code, p.message, p.custom_id) for p in stats.problems] == [
+        (
+            1,
+            "invalid_json",
+            "Invalid JSON: Expecting property name enclosed in double quotes: "
+            "line 1 column 2 (char 1)",
+            None,
+        ),
+        (2, "not_an_object", "Expected a JSON object, got null", None),
+        (3, "not_an_object", "Expected a JSON object, got list", None),
+        (4, "missing_custom_id", "The line has no custom_id", None),
+        (5, "invalid_custom_id", "custom_id is not a string: 7", None),
+        (7, "duplicate_custom_id", "custom_id 'a' already had a result; this line is ignored", "a"),
+    ]
+
+
+def test_a_part_of_a_split_job_gets_missing_rows_of_its_own_lines_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    inputs = InputIndex.from_requests(
+        [chat_request(custom_id, model="m", messages=[]) for custom_id in "abcd"]
+    )
+    joiner = ResultJoiner(inputs)
+    for line in (b'{"custom_id": "x", "error": {}}', b'{"custom_id": "y", "error": {}}', b"["):
+        joiner.feed(line)
+    assert joiner.stats.unknown == 2
+    with caplog.at_level("WARNING", logger="groq_batch.results"):
+        assert [r.custom_id for r in joiner.missing(range(1, 3))] == ["b", "c"]
+    assert [r.getMessage() for r in caplog.records] == [str(joiner.stats)]
+
+
+def test_a_file_index_of_one_or_two_lines_answers_an_absent_id(tmp_path: Path) -> None:
+    # Its hash table must keep a free slot, or a probe for an absent id would never end.
+    for count in (1, 2):
+        lines = [_request_line(f"id-{i}") for i in range(count)]
+        with _index_of(tmp_path, *lines) as index:
+            assert index.get("absent") is None
+            assert "absent" not in index
+            assert index.get(f"id-{count - 1}") is not None

@@ -7,8 +7,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from groq_batch.providers import is_loopback_host
 from groq_batch_server import LocalServer
-from groq_batch_server.loopback import is_loopback_host, split_host
+from groq_batch_server.loopback import split_host
 
 
 def _post_batch(server: LocalServer, headers: dict[str, str]) -> httpx.Response:
@@ -83,5 +84,7 @@ def test_loopback_names() -> None:
     assert is_loopback_host("localhost")
     assert is_loopback_host("[::1]")
     assert is_loopback_host("127.8.9.10")
+    assert is_loopback_host("localhost.")
+    assert is_loopback_host("app.localhost")
     assert not is_loopback_host("localhost.evil.example")
     assert not is_loopback_host("10.0.0.1")

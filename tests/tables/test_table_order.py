@@ -71,9 +71,9 @@ def test_results_joined_against_the_requests_file_find_their_rows_by_line(
     with InputIndex.from_path(requests) as index:
         joiner = ResultJoiner(index)
         joined = [r for r in map(joiner.feed, lines) if r is not None] + list(joiner.missing())
-    assert [r._entry for r in joined] == order[:400] + sorted(order[400:])
+    assert [r.entry for r in joined] == order[:400] + sorted(order[400:])
     # The row comes from the line number; the id-to-row map is never built.
-    assert all(inputs._row_of_result(r) == int(r.custom_id[1:]) for r in joined)
+    assert all(inputs.row_of_result(r) == int(r.custom_id[1:]) for r in joined)
     assert inputs._rows is None
     table = results_to_arrow(joined, inputs)
     assert table.column("question").to_pylist() == [f"Q{int(r.custom_id[1:])}?" for r in joined]

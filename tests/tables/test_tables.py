@@ -114,6 +114,35 @@ def test_an_id_column_sets_custom_id_and_numbers_become_text() -> None:
     assert [r.custom_id for r in requests] == ["10", "20"]
 
 
+def test_requests_from_table_passes_every_prompt_table_option_on(tmp_path: Path) -> None:
+    path = tmp_path / "prompts.txt"
+    path.write_text("id,q\nk1,a\nk2,b\n", encoding="utf-8")
+    options: dict[str, Any] = {
+        "prompt": "q",
+        "id_column": "id",
+        "system": "Be brief.",
+        "format": "csv",
+        "max_tokens": 5,
+    }
+    made = [r.to_dict() for r in requests_from_table(path, model=MODEL, **options)]
+    assert made == [r.to_dict() for r in prompt_table(path, model=MODEL, **options).requests()]
+    assert [(r["custom_id"], r["body"]["max_tokens"]) for r in made] == [("k1", 5), ("k2", 5)]
+
+
+def test_blank_prompt_and_id_cells_name_their_own_column_whatever_its_type() -> None:
+    # One routine reads the prompt and the id column; each keeps its column and its message.
+    table = pa.table({"id": [1, None, 3], "q": ["a", "b", None], "n": [None, 2, 3]})
+    with pytest.raises(TableInputError) as caught:
+        prompt_table(table, model=MODEL, prompt="n", id_column="id")
+    assert [(p.row, p.column, p.message) for p in caught.value.problems] == [
+        (1, "n", "the prompt is empty"),
+        (2, "id", "the id is empty"),
+    ]
+    with pytest.raises(TableInputError) as caught:
+        prompt_table(table, model=MODEL, prompt="q", id_column="id")
+    assert [(p.row, p.column) for p in caught.value.problems] == [(2, "id"), (3, "q")]
+
+
 def test_pandas_and_polars_frames_are_read_through_arrow() -> None:
     pandas = pytest.importorskip("pandas")
     polars = pytest.importorskip("polars")

@@ -203,7 +203,9 @@ def test_requests_from_table_is_exported() -> None:
     import groq_batch
 
     assert "requests_from_table" in groq_batch.__all__
-    assert groq_batch.requests_from_table.__module__ == "groq_batch.tables"
+    import groq_batch.tables
+
+    assert groq_batch.requests_from_table is groq_batch.tables.requests_from_table
 
 
 def test_submit_a_table_then_results_as_parquet(

@@ -105,7 +105,7 @@ class AsyncBatches(AsyncResource, AsyncJobMethods):
         )
         if marker is None:
             return await self._request(opts, parse_batch)  # type: ignore[no-any-return]
-        since = self._client._transport.clock()
+        since = self._client.transport.clock()
         found = await self._request(opts, parse_batch, lambda: self._find(marker, since))
         return found  # type: ignore[no-any-return]
 

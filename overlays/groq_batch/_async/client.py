@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, Unpack
 
 import httpx
 
+from groq_batch._async.response import AsyncClosing
 from groq_batch._async.transport import AsyncTransport
-from groq_batch._client import _ClientInfo, _resolve
+from groq_batch._client import ClientInfo, resolve_settings
 from groq_batch._errors import InvalidTypeError
-from groq_batch._http import Outcome, low_level_options
+from groq_batch._http import Outcome, RequestArgs, low_level_options
 from groq_batch._http_clients import DefaultAsyncHttpxClient
 from groq_batch._lowlevel import cast_response
 from groq_batch._timing import AsyncTiming
@@ -28,7 +28,7 @@ __all__ = ["AsyncGroq"]
 _T = TypeVar("_T")
 
 
-class AsyncGroq(_ClientInfo):
+class AsyncGroq(ClientInfo, AsyncClosing):
     """The client for Groq's Files and Batches API.
 
     Each option is resolved once, at construction: the argument if given, else the environment
@@ -107,7 +107,7 @@ class AsyncGroq(_ClientInfo):
                 "Invalid `http_client` argument; Expected an instance of `httpx.AsyncClient` "
                 f"but got {type(http_client)}"
             )
-        self._settings = _resolve(
+        self._settings = resolve_settings(
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
@@ -139,6 +139,16 @@ class AsyncGroq(_ClientInfo):
         from groq_batch._async.files import AsyncFiles
 
         return AsyncFiles(self)
+
+    @property
+    def transport(self) -> AsyncTransport:
+        """The send loop every request goes through.
+
+        It retries with backoff, looks up what an ambiguous failure did, and logs with secrets
+        redacted. The resources send through it; its `timing` is the clocks and sleep this client
+        waits with.
+        """
+        return self._transport
 
     def is_closed(self) -> bool:
         """Whether the connection pool is closed.
@@ -220,16 +230,7 @@ class AsyncGroq(_ClientInfo):
     copy = with_options
 
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        cast_to: type[_T],
-        body: object | None = None,
-        content: Any = None,
-        files: Any = None,
-        options: Mapping[str, Any] | None = None,
-        stream: bool = False,
+        self, method: str, path: str, *, cast_to: type[_T], **args: Unpack[RequestArgs]
     ) -> _T:
         """Send one request to any path, as the SDK's low-level methods do.
 
@@ -238,12 +239,8 @@ class AsyncGroq(_ClientInfo):
             path: A path under the base URL (`/openai/v1/models`), or an absolute URL.
             cast_to: What to return: `httpx.Response`, `str`, `bytes`, `object`, a model class
                 (attrs or pydantic), or a `Union` of models.
-            body: A JSON body (raw bytes here are deprecated: pass them as `content`).
-            content: A raw body: bytes or an iterator of bytes, sent as it is.
-            files: Multipart files, as httpx takes them.
-            options: `headers`, `params`, `timeout`, `max_retries`, `follow_redirects`,
-                `extra_json`.
-            stream: Leave the body unread (with `cast_to=httpx.Response`).
+            **args: The request's `body`, `content`, `files`, `options` and `stream` (see
+                `RequestArgs`).
 
         Returns:
             The response, cast as asked.
@@ -252,107 +249,37 @@ class AsyncGroq(_ClientInfo):
             APIStatusError: For a non-2xx response.
             APIResponseValidationError: When a strict client cannot cast the body.
         """
-        opts = low_level_options(method, path, body, content, files, options or {}, stream)
+        options = args.get("options") or {}
+        stream = args.get("stream", False)
+        opts = low_level_options(
+            method, path, args.get("body"), args.get("content"), args.get("files"), options, stream
+        )
         transport = self._transport
-        if "max_retries" in (options or {}):
-            transport = self.with_options(
-                max_retries=int((options or {})["max_retries"])
-            )._transport
+        if "max_retries" in options:
+            transport = self.with_options(max_retries=int(options["max_retries"])).transport
         outcome: Outcome[Any] = await transport.send_outcome(opts)
         if not stream:
             await outcome.response.aread()
         result: _T = cast_response(outcome.response, cast_to, strict=self._settings.strict)
         return result
 
-    async def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[_T],
-        options: Mapping[str, Any] | None = None,
-        stream: bool = False,
-    ) -> _T:
+    # The SDK's low-level methods: `request` with the method filled in.
+    async def get(self, path: str, *, cast_to: type[_T], **args: Unpack[RequestArgs]) -> _T:
         """`GET` any path (see `request`)."""
-        result: _T = await self.request(
-            "GET", path, cast_to=cast_to, options=options, stream=stream
-        )
-        return result
+        return await self.request("GET", path, cast_to=cast_to, **args)
 
-    async def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[_T],
-        body: object | None = None,
-        content: Any = None,
-        files: Any = None,
-        options: Mapping[str, Any] | None = None,
-        stream: bool = False,
-    ) -> _T:
+    async def post(self, path: str, *, cast_to: type[_T], **args: Unpack[RequestArgs]) -> _T:
         """`POST` to any path (see `request`)."""
-        result: _T = await self.request(
-            "POST",
-            path,
-            cast_to=cast_to,
-            body=body,
-            content=content,
-            files=files,
-            options=options,
-            stream=stream,
-        )
-        return result
+        return await self.request("POST", path, cast_to=cast_to, **args)
 
-    async def patch(
-        self,
-        path: str,
-        *,
-        cast_to: type[_T],
-        body: object | None = None,
-        content: Any = None,
-        files: Any = None,
-        options: Mapping[str, Any] | None = None,
-    ) -> _T:
+    async def patch(self, path: str, *, cast_to: type[_T], **args: Unpack[RequestArgs]) -> _T:
         """`PATCH` any path (see `request`)."""
-        result: _T = await self.request(
-            "PATCH", path, cast_to=cast_to, body=body, content=content, files=files, options=options
-        )
-        return result
+        return await self.request("PATCH", path, cast_to=cast_to, **args)
 
-    async def put(
-        self,
-        path: str,
-        *,
-        cast_to: type[_T],
-        body: object | None = None,
-        content: Any = None,
-        files: Any = None,
-        options: Mapping[str, Any] | None = None,
-    ) -> _T:
+    async def put(self, path: str, *, cast_to: type[_T], **args: Unpack[RequestArgs]) -> _T:
         """`PUT` to any path (see `request`)."""
-        result: _T = await self.request(
-            "PUT", path, cast_to=cast_to, body=body, content=content, files=files, options=options
-        )
-        return result
+        return await self.request("PUT", path, cast_to=cast_to, **args)
 
-    async def delete(
-        self,
-        path: str,
-        *,
-        cast_to: type[_T],
-        body: object | None = None,
-        options: Mapping[str, Any] | None = None,
-    ) -> _T:
+    async def delete(self, path: str, *, cast_to: type[_T], **args: Unpack[RequestArgs]) -> _T:
         """`DELETE` any path (see `request`)."""
-        result: _T = await self.request("DELETE", path, cast_to=cast_to, body=body, options=options)
-        return result
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+        return await self.request("DELETE", path, cast_to=cast_to, **args)

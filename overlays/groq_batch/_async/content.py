@@ -9,18 +9,19 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
-from groq_batch._content import _ContentBase, _LineSplitter, resume_headers
+from groq_batch._async.response import AsyncClosing
+from groq_batch._content import ContentBase, LineSplitter, resume_headers
 from groq_batch._errors import APIError
+from groq_batch._http import Outcome
 
 __all__ = ["AsyncBinaryContent"]
 
 
-class AsyncBinaryContent(_ContentBase):
+class AsyncBinaryContent(ContentBase, AsyncClosing):
     """A file's content, streamed.
 
     Use it once: `await read()`, `async for` over `iter_bytes()` or `iter_lines()`, or
@@ -49,17 +50,6 @@ class AsyncBinaryContent(_ContentBase):
             return
         self._data = b"".join([chunk async for chunk in self.iter_bytes()])
         self._buffered = True
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         """Release the connection. Safe to call more than once."""
@@ -119,7 +109,7 @@ class AsyncBinaryContent(_ContentBase):
         Raises:
             IncompleteContentError: When the file could not be completed.
         """
-        splitter = _LineSplitter()
+        splitter = LineSplitter()
         async for chunk in self.iter_bytes():
             for line in splitter.feed(chunk):
                 yield line
@@ -206,3 +196,33 @@ class AsyncBinaryContent(_ContentBase):
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+
+async def open_content(
+    outcome: Outcome[httpx.Response],
+    *,
+    reopen: Callable[[dict[str, str]], Awaitable[httpx.Response]],
+    max_resumes: int,
+    read_now_up_to: int | None = None,
+) -> AsyncBinaryContent:
+    """A download's content, from the outcome of its first request.
+
+    Args:
+        outcome: The first request's outcome: its response, body unread, and its retries.
+        reopen: Sends the request again with the given resume headers.
+        max_resumes: How many resumes in a row may deliver nothing before giving up.
+        read_now_up_to: Read a body announced at most this many bytes long now, and release
+            the connection; None leaves every body streamed.
+
+    Returns:
+        The content.
+    """
+    content = AsyncBinaryContent(
+        outcome.response,
+        reopen=reopen,
+        max_resumes=max_resumes,
+        retries_taken=outcome.retries_taken,
+    )
+    if read_now_up_to is not None:
+        await content._prefetch(read_now_up_to)
+    return content

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
 
 from groq_batch import _flavours, _pagination
-from groq_batch._async.content import AsyncBinaryContent
+from groq_batch._async.content import AsyncBinaryContent, open_content
 from groq_batch._async.pagination import AsyncPage
 from groq_batch._async.response import AsyncResource, to_raw_response, to_streamed_response
 from groq_batch._content import SMALL_CONTENT
-from groq_batch._http import Outcome, require_id
+from groq_batch._http import require_id
 from groq_batch._models import parse_file, parse_file_deleted, parse_file_list
 from groq_batch._pagination import Cursor, page_fields
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
@@ -32,7 +33,14 @@ from groq_batch_api.models import File, FileDeleted
 if TYPE_CHECKING:
     from groq_batch._async.client import AsyncGroq
 
-__all__ = ["AsyncFiles", "AsyncFilesWithRawResponse", "AsyncFilesWithStreamingResponse"]
+__all__ = [
+    "AsyncFiles",
+    "AsyncFilesWithRawResponse",
+    "AsyncFilesWithStreamingResponse",
+    "find_upload",
+]
+
+_T = TypeVar("_T")
 
 
 class AsyncFiles(AsyncResource):
@@ -95,7 +103,7 @@ class AsyncFiles(AsyncResource):
             APIStatusError: For any other error status.
         """
         kind = purpose_of(purpose)
-        transport = self._client._transport
+        transport = self._client.transport
         with Upload(file) as upload:
             opts = upload_options(upload, kind, extra_headers, extra_query, extra_body, timeout)
             since = transport.clock()
@@ -160,15 +168,15 @@ class AsyncFiles(AsyncResource):
             # A followed cursor (`after`) replaces the caller's; their extra_query wins over all.
             page_query = {**query, **cursor, **(extra_query or {})}
             opts = simple_options(
-                list_files._get_kwargs(), extra_headers, page_query, extra_body, timeout
+                list_files.request_kwargs(), extra_headers, page_query, extra_body, timeout
             )
-            page = await self._client._transport.send(opts, parse_file_list)
+            page = await self._client.transport.send(opts, parse_file_list)
             return AsyncPage(fetch=fetch, **page_fields(page, seen))
 
         if self._mode is not None:
             # The first page's own response; later pages are fetched as usual.
             first = simple_options(
-                list_files._get_kwargs(),
+                list_files.request_kwargs(),
                 extra_headers,
                 {**query, **(extra_query or {})},
                 extra_body,
@@ -207,9 +215,10 @@ class AsyncFiles(AsyncResource):
             NotFoundError: If there is no such file.
             APIStatusError: For any other error status.
         """
-        kwargs = retrieve_file._get_kwargs(require_id(file_id, "file_id"))
-        opts = simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
-        return await self._request(opts, parse_file)  # type: ignore[no-any-return]
+        kwargs = retrieve_file.request_kwargs(require_id(file_id, "file_id"))
+        return await self._simple(
+            kwargs, parse_file, extra_headers, extra_query, extra_body, timeout
+        )
 
     async def delete(
         self,
@@ -237,9 +246,23 @@ class AsyncFiles(AsyncResource):
             NotFoundError: If there is no such file.
             APIStatusError: For any other error status.
         """
-        kwargs = delete_file._get_kwargs(require_id(file_id, "file_id"))
+        kwargs = delete_file.request_kwargs(require_id(file_id, "file_id"))
+        return await self._simple(
+            kwargs, parse_file_deleted, extra_headers, extra_query, extra_body, timeout
+        )
+
+    async def _simple(
+        self,
+        kwargs: dict[str, Any],
+        parse: Callable[[httpx.Response], _T],
+        extra_headers: Headers | None,
+        extra_query: Query | None,
+        extra_body: Body | None,
+        timeout: TimeoutTypes | NotGiven,
+    ) -> _T:
+        """Send an idempotent request with the per-call options, answering as the mode says."""
         opts = simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
-        return await self._request(opts, parse_file_deleted)  # type: ignore[no-any-return]
+        return await self._request(opts, parse)  # type: ignore[no-any-return]
 
     async def content(
         self,
@@ -272,7 +295,7 @@ class AsyncFiles(AsyncResource):
             APIStatusError: For any other error status.
         """
         require_id(file_id, "file_id")
-        transport = self._client._transport
+        transport = self._client.transport
 
         async def open_(resume: dict[str, str]) -> httpx.Response:
             opts = download_options(
@@ -281,18 +304,32 @@ class AsyncFiles(AsyncResource):
             return await transport.send(opts, streamed)
 
         first = download_options(file_id, {}, extra_headers, extra_query, extra_body, timeout)
-        outcome: Outcome[httpx.Response] = await transport.send_outcome(first)
-        content = AsyncBinaryContent(
-            outcome.response,
+        # As the SDK's `content()` does for a small file, read it now and release the
+        # connection, unless streaming was asked for. A large or unannounced body stays streamed
+        # (flat memory, resumable).
+        return await open_content(
+            await transport.send_outcome(first),
             reopen=open_,
             max_resumes=transport.settings.max_retries,
-            retries_taken=outcome.retries_taken,
+            read_now_up_to=None if self._mode == "stream" else SMALL_CONTENT,
         )
-        if self._mode != "stream":
-            # As the SDK's `content()` does for a small file: read it now and release the
-            # connection. A large or unannounced body stays streamed (flat memory, resumable).
-            await content._prefetch(SMALL_CONTENT)
-        return content
+
+
+async def find_upload(files: AsyncFiles, upload: Upload, since: float) -> File | None:
+    """The file an earlier attempt of `upload` stored, or None if none did.
+
+    What `files.create` looks for after an ambiguous failure, for a caller that lost track of an
+    upload it began at `since` (the client's clock), such as a submission resumed after a crash.
+
+    Args:
+        files: The client's files resource.
+        upload: The upload, open.
+        since: When the first attempt began, by the client's clock.
+
+    Returns:
+        The stored file with the same name and bytes, or None.
+    """
+    return await files._find_upload(upload, since)
 
 
 class AsyncFilesWithRawResponse:

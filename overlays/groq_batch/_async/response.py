@@ -12,7 +12,7 @@ import datetime
 import json as jsonlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, Self, TypeVar
 
 import httpx
 
@@ -20,6 +20,7 @@ from groq_batch._http import RECOVERED_HEADER, Outcome, RequestOptions
 
 __all__ = [
     "AsyncAPIResponse",
+    "AsyncClosing",
     "AsyncResource",
     "AsyncResponseContextManager",
     "to_raw_response",
@@ -175,7 +176,25 @@ class AsyncAPIResponse(Generic[_T]):
         return f"<{type(self).__name__} [{self.status_code}] {self.method} {self.url}>"
 
 
-class AsyncResponseContextManager(Generic[_R]):
+class AsyncClosing:
+    """An object that closes itself at the end of an `async with` block, however it ends."""
+
+    close: Callable[[], Awaitable[None]]
+    """Release what this object holds (each class that mixes this in defines it)."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+class AsyncResponseContextManager(AsyncClosing, Generic[_R]):
     """What `with_streaming_response.<method>(...)` returns: the request is sent on entry.
 
     On exit the response is closed, whether or not its body was read.
@@ -185,16 +204,12 @@ class AsyncResponseContextManager(Generic[_R]):
         self._make = make
         self._response: _R | None = None
 
-    async def __aenter__(self) -> _R:
+    async def __aenter__(self) -> _R:  # type: ignore[override]  # entering gives the response
         self._response = await self._make()
         return self._response
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def close(self) -> None:
+        """Close the response, if the request was sent."""
         if self._response is not None:
             close: Any = getattr(self._response, "close")  # noqa: B009 - both kinds close
             await close()
@@ -254,7 +269,7 @@ class AsyncResource:
         recover: Callable[[], Awaitable[_T | None]] | None = None,
     ) -> Any:
         """Send, and answer as this resource's mode says: the result, or the response object."""
-        transport = self._client._transport
+        transport = self._client.transport
         if self._mode is None:
             return await transport.send(opts, parse, recover=recover)
         opts = dataclasses.replace(opts, stream=self._mode == "stream")

@@ -10,10 +10,11 @@ to record, so that no file and no batch is made twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
+from groq_batch._async.files import find_upload
 from groq_batch._errors import GroqError, JobSubmitError, NotFoundError, RequestTooLargeError
 from groq_batch._uploads import Upload
 from groq_batch.job_core import new_job_id, part_metadata
@@ -32,6 +33,22 @@ __all__ = ["AsyncPartSubmitter"]
 log = logging.getLogger("groq_batch")
 
 
+def _recorded(batch_ids: Iterable[str]) -> bool:
+    """Whether the job registry holds a job with one of these batches."""
+    import sqlite3
+
+    from groq_batch.jobs import JobRegistry
+
+    ids = list(batch_ids)
+    if not ids:
+        return False
+    try:
+        registry = JobRegistry()
+        return any(registry.get(batch_id) is not None for batch_id in ids)
+    except (sqlite3.Error, OSError):
+        return False  # no registry to ask: resume, as a journal without one always did
+
+
 class AsyncPartSubmitter:
     """Uploads and creates the parts of one job for ``submit``, journaling each step."""
 
@@ -44,8 +61,13 @@ class AsyncPartSubmitter:
 
         assert plan.whole is not None
         key = submission_key(file_sha256(plan.whole), **options)
-        clock = self._client._transport.clock
-        return SubmissionJournal.open(key, job_id=new_job_id(), now=clock())
+        clock = self._client.transport.clock
+        journal = SubmissionJournal.open(key, job_id=new_job_id(), now=clock())
+        if journal is not None and journal.resumed and _recorded(journal.batches.values()):
+            # Killed after its job was recorded, before the journal went: that job is known
+            # (the registry re-attaches it); this submission is asked for a new one.
+            journal.restart(job_id=new_job_id(), now=clock())
+        return journal
 
     async def upload(
         self,
@@ -102,7 +124,7 @@ class AsyncPartSubmitter:
             return None
         # Killed after the server stored the part, before the journal said so: look for it.
         with shard.path.open("rb") as fh, Upload((shard.path.name, fh)) as upload:
-            found = await self._client.files._find_upload(upload, journal.started)
+            found = await find_upload(self._client.files, upload, journal.started)
         if found is None or found.id in journal.claimed():
             return None
         await _flavours.async_to_thread(journal.record_file, shard.path.name, found.id)

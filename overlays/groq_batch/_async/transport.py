@@ -12,7 +12,7 @@ from groq_batch._http import (
     Outcome,
     RequestOptions,
     Settings,
-    _TransportBase,
+    TransportBase,
     map_transport_error,
     recovered_response,
     safe_cause,
@@ -25,7 +25,7 @@ __all__ = ["AsyncTransport"]
 _T = TypeVar("_T")
 
 
-class AsyncTransport(_TransportBase):
+class AsyncTransport(TransportBase):
     """The send loop over an `httpx.AsyncClient`."""
 
     def __init__(

@@ -107,7 +107,7 @@ class Batches(Resource, JobMethods):
         )
         if marker is None:
             return self._request(opts, parse_batch)  # type: ignore[no-any-return]
-        since = self._client._transport.clock()
+        since = self._client.transport.clock()
         found = self._request(opts, parse_batch, lambda: self._find(marker, since))
         return found  # type: ignore[no-any-return]
 

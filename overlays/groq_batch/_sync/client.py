@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, Unpack
 
 import httpx
 
-from groq_batch._client import _ClientInfo, _resolve
+from groq_batch._client import ClientInfo, resolve_settings
 from groq_batch._errors import InvalidTypeError
-from groq_batch._http import Outcome, low_level_options
+from groq_batch._http import Outcome, RequestArgs, low_level_options
 from groq_batch._http_clients import DefaultHttpxClient
 from groq_batch._lowlevel import cast_response
+from groq_batch._sync.response import Closing
 from groq_batch._sync.transport import SyncTransport
 from groq_batch._timing import Timing
 from groq_batch._types import DEFAULT_MAX_RETRIES, NOT_GIVEN, NotGiven, TimeoutTypes
@@ -30,7 +30,7 @@ __all__ = ["Groq"]
 _T = TypeVar("_T")
 
 
-class Groq(_ClientInfo):
+class Groq(ClientInfo, Closing):
     """The client for Groq's Files and Batches API.
 
     Each option is resolved once, at construction: the argument if given, else the environment
@@ -109,7 +109,7 @@ class Groq(_ClientInfo):
                 "Invalid `http_client` argument; Expected an instance of `httpx.Client` "
                 f"but got {type(http_client)}"
             )
-        self._settings = _resolve(
+        self._settings = resolve_settings(
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
@@ -141,6 +141,16 @@ class Groq(_ClientInfo):
         from groq_batch._sync.files import Files
 
         return Files(self)
+
+    @property
+    def transport(self) -> SyncTransport:
+        """The send loop every request goes through.
+
+        It retries with backoff, looks up what an ambiguous failure did, and logs with secrets
+        redacted. The resources send through it; its `timing` is the clocks and sleep this client
+        waits with.
+        """
+        return self._transport
 
     def is_closed(self) -> bool:
         """Whether the connection pool is closed.
@@ -222,16 +232,7 @@ class Groq(_ClientInfo):
     copy = with_options
 
     def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        cast_to: type[_T],
-        body: object | None = None,
-        content: Any = None,
-        files: Any = None,
-        options: Mapping[str, Any] | None = None,
-        stream: bool = False,
+        self, method: str, path: str, *, cast_to: type[_T], **args: Unpack[RequestArgs]
     ) -> _T:
         """Send one request to any path, as the SDK's low-level methods do.
 
@@ -240,12 +241,8 @@ class Groq(_ClientInfo):
             path: A path under the base URL (`/openai/v1/models`), or an absolute URL.
             cast_to: What to return: `httpx.Response`, `str`, `bytes`, `object`, a model class
                 (attrs or pydantic), or a `Union` of models.
-            body: A JSON body (raw bytes here are deprecated: pass them as `content`).
-            content: A raw body: bytes or an iterator of bytes, sent as it is.
-            files: Multipart files, as httpx takes them.
-            options: `headers`, `params`, `timeout`, `max_retries`, `follow_redirects`,
-                `extra_json`.
-            stream: Leave the body unread (with `cast_to=httpx.Response`).
+            **args: The request's `body`, `content`, `files`, `options` and `stream` (see
+                `RequestArgs`).
 
         Returns:
             The response, cast as asked.
@@ -254,105 +251,37 @@ class Groq(_ClientInfo):
             APIStatusError: For a non-2xx response.
             APIResponseValidationError: When a strict client cannot cast the body.
         """
-        opts = low_level_options(method, path, body, content, files, options or {}, stream)
+        options = args.get("options") or {}
+        stream = args.get("stream", False)
+        opts = low_level_options(
+            method, path, args.get("body"), args.get("content"), args.get("files"), options, stream
+        )
         transport = self._transport
-        if "max_retries" in (options or {}):
-            transport = self.with_options(
-                max_retries=int((options or {})["max_retries"])
-            )._transport
+        if "max_retries" in options:
+            transport = self.with_options(max_retries=int(options["max_retries"])).transport
         outcome: Outcome[Any] = transport.send_outcome(opts)
         if not stream:
             outcome.response.read()
         result: _T = cast_response(outcome.response, cast_to, strict=self._settings.strict)
         return result
 
-    def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[_T],
-        options: Mapping[str, Any] | None = None,
-        stream: bool = False,
-    ) -> _T:
+    # The SDK's low-level methods: `request` with the method filled in.
+    def get(self, path: str, *, cast_to: type[_T], **args: Unpack[RequestArgs]) -> _T:
         """`GET` any path (see `request`)."""
-        result: _T = self.request("GET", path, cast_to=cast_to, options=options, stream=stream)
-        return result
+        return self.request("GET", path, cast_to=cast_to, **args)
 
-    def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[_T],
-        body: object | None = None,
-        content: Any = None,
-        files: Any = None,
-        options: Mapping[str, Any] | None = None,
-        stream: bool = False,
-    ) -> _T:
+    def post(self, path: str, *, cast_to: type[_T], **args: Unpack[RequestArgs]) -> _T:
         """`POST` to any path (see `request`)."""
-        result: _T = self.request(
-            "POST",
-            path,
-            cast_to=cast_to,
-            body=body,
-            content=content,
-            files=files,
-            options=options,
-            stream=stream,
-        )
-        return result
+        return self.request("POST", path, cast_to=cast_to, **args)
 
-    def patch(
-        self,
-        path: str,
-        *,
-        cast_to: type[_T],
-        body: object | None = None,
-        content: Any = None,
-        files: Any = None,
-        options: Mapping[str, Any] | None = None,
-    ) -> _T:
+    def patch(self, path: str, *, cast_to: type[_T], **args: Unpack[RequestArgs]) -> _T:
         """`PATCH` any path (see `request`)."""
-        result: _T = self.request(
-            "PATCH", path, cast_to=cast_to, body=body, content=content, files=files, options=options
-        )
-        return result
+        return self.request("PATCH", path, cast_to=cast_to, **args)
 
-    def put(
-        self,
-        path: str,
-        *,
-        cast_to: type[_T],
-        body: object | None = None,
-        content: Any = None,
-        files: Any = None,
-        options: Mapping[str, Any] | None = None,
-    ) -> _T:
+    def put(self, path: str, *, cast_to: type[_T], **args: Unpack[RequestArgs]) -> _T:
         """`PUT` to any path (see `request`)."""
-        result: _T = self.request(
-            "PUT", path, cast_to=cast_to, body=body, content=content, files=files, options=options
-        )
-        return result
+        return self.request("PUT", path, cast_to=cast_to, **args)
 
-    def delete(
-        self,
-        path: str,
-        *,
-        cast_to: type[_T],
-        body: object | None = None,
-        options: Mapping[str, Any] | None = None,
-    ) -> _T:
+    def delete(self, path: str, *, cast_to: type[_T], **args: Unpack[RequestArgs]) -> _T:
         """`DELETE` any path (see `request`)."""
-        result: _T = self.request("DELETE", path, cast_to=cast_to, body=body, options=options)
-        return result
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        return self.request("DELETE", path, cast_to=cast_to, **args)

@@ -11,18 +11,19 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
-from groq_batch._content import _ContentBase, _LineSplitter, resume_headers
+from groq_batch._content import ContentBase, LineSplitter, resume_headers
 from groq_batch._errors import APIError
+from groq_batch._http import Outcome
+from groq_batch._sync.response import Closing
 
 __all__ = ["BinaryContent"]
 
 
-class BinaryContent(_ContentBase):
+class BinaryContent(ContentBase, Closing):
     """A file's content, streamed.
 
     Use it once: `read()`, `for` over `iter_bytes()` or `iter_lines()`, or
@@ -51,17 +52,6 @@ class BinaryContent(_ContentBase):
             return
         self._data = b"".join([chunk for chunk in self.iter_bytes()])
         self._buffered = True
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Release the connection. Safe to call more than once."""
@@ -121,7 +111,7 @@ class BinaryContent(_ContentBase):
         Raises:
             IncompleteContentError: When the file could not be completed.
         """
-        splitter = _LineSplitter()
+        splitter = LineSplitter()
         for chunk in self.iter_bytes():
             for line in splitter.feed(chunk):
                 yield line
@@ -208,3 +198,33 @@ class BinaryContent(_ContentBase):
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+
+def open_content(
+    outcome: Outcome[httpx.Response],
+    *,
+    reopen: Callable[[dict[str, str]], httpx.Response],
+    max_resumes: int,
+    read_now_up_to: int | None = None,
+) -> BinaryContent:
+    """A download's content, from the outcome of its first request.
+
+    Args:
+        outcome: The first request's outcome: its response, body unread, and its retries.
+        reopen: Sends the request again with the given resume headers.
+        max_resumes: How many resumes in a row may deliver nothing before giving up.
+        read_now_up_to: Read a body announced at most this many bytes long now, and release
+            the connection; None leaves every body streamed.
+
+    Returns:
+        The content.
+    """
+    content = BinaryContent(
+        outcome.response,
+        reopen=reopen,
+        max_resumes=max_resumes,
+        retries_taken=outcome.retries_taken,
+    )
+    if read_now_up_to is not None:
+        content._prefetch(read_now_up_to)
+    return content

@@ -5,16 +5,17 @@
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
 
 from groq_batch import _flavours, _pagination
 from groq_batch._content import SMALL_CONTENT
-from groq_batch._http import Outcome, require_id
+from groq_batch._http import require_id
 from groq_batch._models import parse_file, parse_file_deleted, parse_file_list
 from groq_batch._pagination import Cursor, page_fields
-from groq_batch._sync.content import BinaryContent
+from groq_batch._sync.content import BinaryContent, open_content
 from groq_batch._sync.pagination import SyncPage
 from groq_batch._sync.response import Resource, to_raw_response, to_streamed_response
 from groq_batch._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
@@ -34,7 +35,14 @@ from groq_batch_api.models import File, FileDeleted
 if TYPE_CHECKING:
     from groq_batch._sync.client import Groq
 
-__all__ = ["Files", "FilesWithRawResponse", "FilesWithStreamingResponse"]
+__all__ = [
+    "Files",
+    "FilesWithRawResponse",
+    "FilesWithStreamingResponse",
+    "find_upload",
+]
+
+_T = TypeVar("_T")
 
 
 class Files(Resource):
@@ -97,7 +105,7 @@ class Files(Resource):
             APIStatusError: For any other error status.
         """
         kind = purpose_of(purpose)
-        transport = self._client._transport
+        transport = self._client.transport
         with Upload(file) as upload:
             opts = upload_options(upload, kind, extra_headers, extra_query, extra_body, timeout)
             since = transport.clock()
@@ -162,15 +170,15 @@ class Files(Resource):
             # A followed cursor (`after`) replaces the caller's; their extra_query wins over all.
             page_query = {**query, **cursor, **(extra_query or {})}
             opts = simple_options(
-                list_files._get_kwargs(), extra_headers, page_query, extra_body, timeout
+                list_files.request_kwargs(), extra_headers, page_query, extra_body, timeout
             )
-            page = self._client._transport.send(opts, parse_file_list)
+            page = self._client.transport.send(opts, parse_file_list)
             return SyncPage(fetch=fetch, **page_fields(page, seen))
 
         if self._mode is not None:
             # The first page's own response; later pages are fetched as usual.
             first = simple_options(
-                list_files._get_kwargs(),
+                list_files.request_kwargs(),
                 extra_headers,
                 {**query, **(extra_query or {})},
                 extra_body,
@@ -209,9 +217,8 @@ class Files(Resource):
             NotFoundError: If there is no such file.
             APIStatusError: For any other error status.
         """
-        kwargs = retrieve_file._get_kwargs(require_id(file_id, "file_id"))
-        opts = simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
-        return self._request(opts, parse_file)  # type: ignore[no-any-return]
+        kwargs = retrieve_file.request_kwargs(require_id(file_id, "file_id"))
+        return self._simple(kwargs, parse_file, extra_headers, extra_query, extra_body, timeout)
 
     def delete(
         self,
@@ -239,9 +246,23 @@ class Files(Resource):
             NotFoundError: If there is no such file.
             APIStatusError: For any other error status.
         """
-        kwargs = delete_file._get_kwargs(require_id(file_id, "file_id"))
+        kwargs = delete_file.request_kwargs(require_id(file_id, "file_id"))
+        return self._simple(
+            kwargs, parse_file_deleted, extra_headers, extra_query, extra_body, timeout
+        )
+
+    def _simple(
+        self,
+        kwargs: dict[str, Any],
+        parse: Callable[[httpx.Response], _T],
+        extra_headers: Headers | None,
+        extra_query: Query | None,
+        extra_body: Body | None,
+        timeout: TimeoutTypes | NotGiven,
+    ) -> _T:
+        """Send an idempotent request with the per-call options, answering as the mode says."""
         opts = simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
-        return self._request(opts, parse_file_deleted)  # type: ignore[no-any-return]
+        return self._request(opts, parse)  # type: ignore[no-any-return]
 
     def content(
         self,
@@ -274,7 +295,7 @@ class Files(Resource):
             APIStatusError: For any other error status.
         """
         require_id(file_id, "file_id")
-        transport = self._client._transport
+        transport = self._client.transport
 
         def open_(resume: dict[str, str]) -> httpx.Response:
             opts = download_options(
@@ -283,18 +304,32 @@ class Files(Resource):
             return transport.send(opts, streamed)
 
         first = download_options(file_id, {}, extra_headers, extra_query, extra_body, timeout)
-        outcome: Outcome[httpx.Response] = transport.send_outcome(first)
-        content = BinaryContent(
-            outcome.response,
+        # As the SDK's `content()` does for a small file, read it now and release the
+        # connection, unless streaming was asked for. A large or unannounced body stays streamed
+        # (flat memory, resumable).
+        return open_content(
+            transport.send_outcome(first),
             reopen=open_,
             max_resumes=transport.settings.max_retries,
-            retries_taken=outcome.retries_taken,
+            read_now_up_to=None if self._mode == "stream" else SMALL_CONTENT,
         )
-        if self._mode != "stream":
-            # As the SDK's `content()` does for a small file: read it now and release the
-            # connection. A large or unannounced body stays streamed (flat memory, resumable).
-            content._prefetch(SMALL_CONTENT)
-        return content
+
+
+def find_upload(files: Files, upload: Upload, since: float) -> File | None:
+    """The file an earlier attempt of `upload` stored, or None if none did.
+
+    What `files.create` looks for after an ambiguous failure, for a caller that lost track of an
+    upload it began at `since` (the client's clock), such as a submission resumed after a crash.
+
+    Args:
+        files: The client's files resource.
+        upload: The upload, open.
+        since: When the first attempt began, by the client's clock.
+
+    Returns:
+        The stored file with the same name and bytes, or None.
+    """
+    return files._find_upload(upload, since)
 
 
 class FilesWithRawResponse:

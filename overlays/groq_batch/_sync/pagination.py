@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from groq_batch._errors import GroqError
-from groq_batch._pagination import Cursor, _BasePage, _Item
+from groq_batch._pagination import BasePage, Cursor, ItemT
 
 __all__ = ["SyncPage"]
 
 
-class SyncPage(_BasePage[_Item]):
+class SyncPage(BasePage[ItemT]):
     """One page of a list. Iterate it (`for`) to walk every item of every page, lazily.
 
     Example:
@@ -25,13 +25,13 @@ class SyncPage(_BasePage[_Item]):
     def __init__(
         self,
         *,
-        fetch: Callable[[dict[str, str], frozenset[Cursor]], SyncPage[_Item]],
+        fetch: Callable[[dict[str, str], frozenset[Cursor]], SyncPage[ItemT]],
         **fields: Any,
     ) -> None:
         super().__init__(**fields)
         self._fetch = fetch
 
-    def get_next_page(self) -> SyncPage[_Item]:
+    def get_next_page(self) -> SyncPage[ItemT]:
         """Fetch the next page.
 
         Returns:
@@ -45,20 +45,20 @@ class SyncPage(_BasePage[_Item]):
             raise GroqError("There is no next page; check has_next_page() first.")
         return self._fetch(params, self._next_seen(params))
 
-    def iter_pages(self) -> Iterator[SyncPage[_Item]]:
+    def iter_pages(self) -> Iterator[SyncPage[ItemT]]:
         """Yield this page, then each later page as it is fetched.
 
         Yields:
             Pages, starting with this one.
         """
-        page: SyncPage[_Item] = self
+        page: SyncPage[ItemT] = self
         while True:
             yield page
             if not page.has_next_page():
                 return
             page = page.get_next_page()
 
-    def __iter__(self) -> Iterator[_Item]:
+    def __iter__(self) -> Iterator[ItemT]:
         for page in self.iter_pages():
             for item in page.data:
                 yield item

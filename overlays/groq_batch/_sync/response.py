@@ -14,7 +14,7 @@ import datetime
 import json as jsonlib
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, Self, TypeVar
 
 import httpx
 
@@ -22,6 +22,7 @@ from groq_batch._http import RECOVERED_HEADER, Outcome, RequestOptions
 
 __all__ = [
     "APIResponse",
+    "Closing",
     "Resource",
     "ResponseContextManager",
     "to_raw_response",
@@ -177,7 +178,25 @@ class APIResponse(Generic[_T]):
         return f"<{type(self).__name__} [{self.status_code}] {self.method} {self.url}>"
 
 
-class ResponseContextManager(Generic[_R]):
+class Closing:
+    """An object that closes itself at the end of an `with` block, however it ends."""
+
+    close: Callable[[], None]
+    """Release what this object holds (each class that mixes this in defines it)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class ResponseContextManager(Closing, Generic[_R]):
     """What `with_streaming_response.<method>(...)` returns: the request is sent on entry.
 
     On exit the response is closed, whether or not its body was read.
@@ -187,16 +206,12 @@ class ResponseContextManager(Generic[_R]):
         self._make = make
         self._response: _R | None = None
 
-    def __enter__(self) -> _R:
+    def __enter__(self) -> _R:  # type: ignore[override]  # entering gives the response
         self._response = self._make()
         return self._response
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """Close the response, if the request was sent."""
         if self._response is not None:
             close: Any = getattr(self._response, "close")  # noqa: B009 - both kinds close
             close()
@@ -256,7 +271,7 @@ class Resource:
         recover: Callable[[], _T | None] | None = None,
     ) -> Any:
         """Send, and answer as this resource's mode says: the result, or the response object."""
-        transport = self._client._transport
+        transport = self._client.transport
         if self._mode is None:
             return transport.send(opts, parse, recover=recover)
         opts = dataclasses.replace(opts, stream=self._mode == "stream")

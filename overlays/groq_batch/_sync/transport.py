@@ -14,7 +14,7 @@ from groq_batch._http import (
     Outcome,
     RequestOptions,
     Settings,
-    _TransportBase,
+    TransportBase,
     map_transport_error,
     recovered_response,
     safe_cause,
@@ -27,7 +27,7 @@ __all__ = ["SyncTransport"]
 _T = TypeVar("_T")
 
 
-class SyncTransport(_TransportBase):
+class SyncTransport(TransportBase):
     """The send loop over an `httpx.Client`."""
 
     def __init__(

@@ -111,7 +111,7 @@ class BatchJob(JobBase):
         Raises:
             WaitTimeoutError: The deadline passed first. The batches are left untouched.
         """
-        timing = self._client._transport.timing
+        timing = self._client.transport.timing
         poller = Poller(timeout, poll_interval, timing.monotonic, timing.jitter)
         failures = 0
         while True:
@@ -286,6 +286,7 @@ class JobMethods:
         max_bytes: int | None = None,
         name: str | None = None,
         reuse: bool = False,
+        on_submitted: UpdateCallback | None = None,
     ) -> BatchJob:
         """Validate, split when needed, upload and create the batches of one job.
 
@@ -314,6 +315,10 @@ class JobMethods:
                 provider, on the same server) is in the registry and was not cancelled, return
                 it instead of submitting and paying again, as ``groq-batch run`` does. The new
                 job is recorded either way (under ``name``, or a generated one).
+            on_submitted: Called with the job's batches once all exist, before ``submit``
+                forgets how far it got: a caller that records the job itself (as the CLI does)
+                records it here, so that a process killed before the job is recorded resumes
+                (the same ``submit`` again returns these batches) instead of submitting twice.
 
         Returns:
             The job handle; ``job.ids`` re-attaches it later.
@@ -385,9 +390,19 @@ class JobMethods:
             created = parts.create(
                 file_ids, plan.endpoint, completion_window, metadata, job_id, journal
             )
-            if entry is not None:
-                _flavours.to_thread(record_job, entry, [b.id for b in created])
-            ended = True
+            stop_at("submitted")
+            # The journal outlives the batches until the job is recorded (here, or by the
+            # caller's hook): a process killed in between resumes it, never submits again.
+            try:
+                if entry is not None:
+                    _flavours.to_thread(record_job, entry, [b.id for b in created])
+                if on_submitted is not None:
+                    _flavours.to_thread(on_submitted, created)
+                stop_at("recorded")
+            finally:
+                # Handed over (even if the hook raised, Ctrl-C included): the job is the
+                # caller's to know; a journal left now would re-use it for a later run.
+                ended = True
         except Exception:
             ended = True
             raise

@@ -149,3 +149,22 @@ def test_list_info_content_delete(local_server: LocalServer, tmp_path: Path) -> 
         assert (receipt.id, receipt.deleted) == (stored.id, True)
         with pytest.raises(NotFoundError):
             client.files.info(stored.id)
+
+
+def test_find_upload_finds_the_stored_file_with_the_same_name_and_bytes_only(
+    local_server: LocalServer,
+) -> None:
+    from groq_batch._sync.files import find_upload
+    from groq_batch._uploads import Upload
+
+    with Groq(api_key=API_KEY, base_url=local_server.base_url) as client:
+        since = client.transport.clock()
+        stored = client.files.create(file=("part.jsonl", LINE * 2))
+        with Upload(("part.jsonl", LINE * 2)) as same:
+            found = find_upload(client.files, same, since)
+        assert found is not None
+        assert found.id == stored.id
+        # Same name and size, other bytes: not ours.
+        other = LINE.replace(b"r1", b"r2") * 2
+        with Upload(("part.jsonl", other)) as different:
+            assert find_upload(client.files, different, since) is None

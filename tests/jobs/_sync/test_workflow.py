@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -28,6 +28,7 @@ from groq_batch.job_core import JOB_KEY, PARENT_KEY, PART_KEY
 from groq_batch.jsonl import BatchRequest, chat_request, write_jsonl
 from groq_batch.results import BatchResult, Outcome
 from groq_batch.validation import ValidationError
+from groq_batch_api.models import Batch
 from groq_batch_server import FaultRule, LocalServer
 from tests.client_support import pause
 
@@ -387,3 +388,26 @@ def test_a_job_needs_batch_ids(client: Groq) -> None:
         client.batches.job([])
     with pytest.raises(ValueError, match="non-empty batch ids"):
         client.batches.job("")
+
+
+def test_submit_hands_the_job_to_on_submitted_before_it_drops_its_journal(
+    client: Groq, tmp_path: Path
+) -> None:
+    from groq_batch.local import default_data_dir
+
+    journals = default_data_dir() / "submissions"
+    seen: list[tuple[list[str], list[str]]] = []
+
+    def record(batches: Sequence[Batch]) -> None:
+        # A process killed here has not recorded the job: its journal must still be there.
+        seen.append(([b.id for b in batches], [p.name for p in journals.glob("*.json")]))
+
+    path = tmp_path / "in.jsonl"
+    write_jsonl(requests(6), path)
+    job = client.batches.submit(path, max_lines=2, on_submitted=record)
+    ((ids, during),) = seen
+    assert ids == list(job.ids)
+    assert len(ids) == 3
+    assert len(during) == 1
+    # Recorded: nothing is left to resume.
+    assert list(journals.glob("*.json")) == []

@@ -25,6 +25,9 @@ def _get_kwargs(
     return _kwargs
 
 
+request_kwargs = _get_kwargs
+
+
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Batch | ErrorResponse | None:

@@ -20,6 +20,9 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
+request_kwargs = _get_kwargs
+
+
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> ErrorResponse | FileList | None:

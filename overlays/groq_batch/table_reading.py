@@ -1,0 +1,293 @@
+"""Reading inputs: a CSV, Parquet or JSON Lines file, or a DataFrame, as a PyArrow table.
+
+CSV and JSON Lines rows keep their file line, so that a problem names both; a bad row stays a
+row of the table (its cells empty), so that row numbers hold. Parquet is read a row group at a
+time. Turning the rows into requests is ``groq_batch.table_prompts``'.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from groq_batch._errors import TableInputError
+from groq_batch.table_schema import (
+    CHUNK_ROWS,
+    MAX_PROBLEMS,
+    TableProblem,
+    format_of,
+    require_pyarrow,
+)
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+__all__ = ["is_batch_jsonl", "read_parquet", "read_rows", "read_table", "source_label"]
+
+_BATCH_KEYS = frozenset({"custom_id", "method", "url", "body"})
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+_CSV_FIELD_LIMIT = 2**31 - 1
+"""The largest CSV cell read: the most a C long holds on every platform (Windows' is 32-bit)."""
+
+
+def is_batch_jsonl(path: str | os.PathLike[str]) -> bool:
+    """Whether a JSON Lines file holds batch requests, not plain records.
+
+    Args:
+        path: The file.
+
+    Returns:
+        False only when its first non-blank line is a JSON object with none of a batch line's
+        keys (``custom_id``, ``method``, ``url``, ``body``). A line that does not parse, or a
+        broken batch line, counts as batch requests, so that the batch validator reports it.
+    """
+    with open(path, "rb") as fh:
+        for raw in fh:
+            if raw.strip():
+                try:
+                    first = json.loads(raw)
+                except (ValueError, RecursionError):
+                    return True
+                return not isinstance(first, dict) or not _BATCH_KEYS.isdisjoint(first)
+    return True
+
+
+def _undecodable(cell: str) -> str | None:
+    match = _SURROGATE.search(cell)
+    if match is None:
+        return None
+    return f"0x{ord(match.group()) - 0xDC00:02x}"
+
+
+def _read_csv(path: Path) -> tuple[pa.Table, list[int], list[TableProblem]]:
+    # Row problems are returned, not raised, so that `prompt_table` reports them together with
+    # its own (an empty prompt on row 9 as well as a ragged row 3); the header's are raised.
+    pa = require_pyarrow()
+    source = os.fspath(path)
+    problems: list[TableProblem] = []
+    # The csv module refuses a cell over 128 KiB by default, but a prompt that long is fine in
+    # JSON Lines; the request's own limits are checked later, the same for both. The limit is
+    # process-wide (the module has no per-reader one), so it is only ever raised.
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
+    # surrogateescape keeps reading past a bad byte, so the error can name its row and column.
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise TableInputError(
+                [
+                    TableProblem(
+                        None, None, "the file is empty; its first line must name the columns"
+                    )
+                ],
+                source=source,
+            ) from None
+        except csv.Error as exc:
+            raise TableInputError(
+                [TableProblem(None, None, f"not valid CSV: {exc}", 1)], source=source
+            ) from None
+        seen: set[str] = set()
+        for index, name in enumerate(header, start=1):
+            bad = _undecodable(name)
+            if bad is not None:
+                problems.append(
+                    TableProblem(None, None, f"header cell {index} is not UTF-8 (byte {bad})", 1)
+                )
+            elif not name.strip():
+                problems.append(TableProblem(None, None, f"header cell {index} is empty", 1))
+            elif name in seen:
+                problems.append(TableProblem(None, name, "the header names it twice", 1))
+            seen.add(name)
+        if problems:
+            raise TableInputError(problems, source=source)
+        columns: list[list[str]] = [[] for _ in header]
+        lines: list[int] = []
+        row = 0
+        while len(problems) < MAX_PROBLEMS:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                problems.append(
+                    TableProblem(row + 1, None, f"not valid CSV: {exc}", reader.line_num)
+                )
+                break
+            if not cells:
+                continue  # a blank line is no row, as in pandas and spreadsheets
+            row += 1
+            lines.append(reader.line_num)
+            if len(cells) != len(header):
+                problems.append(
+                    TableProblem(
+                        row,
+                        None,
+                        f"{len(cells)} cells, but the header names {len(header)} columns",
+                        reader.line_num,
+                    )
+                )
+                # The row keeps its place (later rows keep their numbers), its cells unread.
+                cells = [""] * len(header)
+            for name, cell, column in zip(header, cells, columns, strict=True):
+                bad = _undecodable(cell)
+                if bad is not None:
+                    problems.append(
+                        TableProblem(
+                            row,
+                            name,
+                            f"not UTF-8 (byte {bad}); save the file as UTF-8",
+                            reader.line_num,
+                        )
+                    )
+                    cell = ""  # reported; the row stays, so later rows keep their numbers
+                column.append(cell)
+    table = pa.table(
+        {name: pa.array(col, pa.string()) for name, col in zip(header, columns, strict=True)}
+    )
+    return table, lines, problems
+
+
+def _read_records(path: Path) -> tuple[pa.Table, list[int], list[TableProblem]]:
+    pa = require_pyarrow()
+    source = os.fspath(path)
+    problems: list[TableProblem] = []
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
+    with path.open("rb") as fh:
+        for line, raw in enumerate(fh, start=1):
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            if not raw.strip():
+                continue
+            row = len(records) + 1
+            lines.append(line)
+            try:
+                value = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                problems.append(TableProblem(row, None, f"not UTF-8: {exc.reason}", line))
+                records.append({})
+                continue
+            except (ValueError, RecursionError) as exc:
+                problems.append(TableProblem(row, None, f"not JSON: {exc}", line))
+                records.append({})
+                continue
+            if not isinstance(value, dict):
+                problems.append(TableProblem(row, None, "not a JSON object (a record)", line))
+                records.append({})
+                continue
+            records.append(value)
+    if not records:
+        return pa.table({}), lines, problems
+    try:
+        return pa.Table.from_pylist(records), lines, problems
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise TableInputError(
+            [TableProblem(None, None, f"the records do not make one table: {exc}")], source=source
+        ) from None
+
+
+def read_table(source: Any, *, format: str | None = None) -> pa.Table:
+    """Read a table of inputs into a PyArrow table.
+
+    Args:
+        source: A path to a CSV, Parquet or JSON Lines (plain records) file; a PyArrow table or
+            record batch; a pandas or polars DataFrame; or anything ``pyarrow.table`` accepts.
+        format: The file's format, when its extension does not say.
+
+    Returns:
+        The table. CSV cells are strings; Parquet keeps its types.
+
+    Raises:
+        TableInputError: The file cannot be read as a table; the error names row and column.
+    """
+    table, _, problems = read_rows(source, format)
+    if problems:
+        raise TableInputError(problems, source=source_label(source))
+    return table
+
+
+def source_label(source: Any) -> str:
+    """What an input is called in an error: its path, or ``table`` for one held in memory.
+
+    Args:
+        source: The input, as given to ``read_table``.
+
+    Returns:
+        The label.
+    """
+    return os.fspath(source) if isinstance(source, str | os.PathLike) else "table"
+
+
+def read_rows(
+    source: Any, format: str | None
+) -> tuple[pa.Table, list[int] | None, list[TableProblem]]:
+    """Read a table, keeping what ``read_table`` raises for: the bad rows, and each row's line.
+
+    A bad row is still a row of the table (its cells empty), so that row numbers hold, and the
+    caller can report it together with its own problems.
+
+    Args:
+        source: The input, as ``read_table`` takes it.
+        format: The file's format, when its extension does not say.
+
+    Returns:
+        The table; each row's line in its file (CSV and JSON Lines; None otherwise); and the
+        problems with its rows.
+
+    Raises:
+        TableInputError: The file cannot be read as a table at all.
+    """
+    pa = require_pyarrow()
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        fmt = format_of(path, format)
+        if not path.is_file():
+            raise TableInputError([TableProblem(None, None, "no such file")], source=str(path))
+        if fmt == "csv":
+            return _read_csv(path)
+        if fmt == "jsonl":
+            return _read_records(path)
+        try:
+            return read_parquet(path), None, []
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise TableInputError(
+                [TableProblem(None, None, f"not a Parquet file: {exc}")], source=str(path)
+            ) from None
+    if isinstance(source, pa.Table):
+        return source, None, []
+    if isinstance(source, pa.RecordBatch):
+        return pa.Table.from_batches([source]), None, []
+    module = type(source).__module__.split(".")[0]
+    if module == "pandas":
+        return pa.Table.from_pandas(source, preserve_index=False), None, []
+    if module == "polars":
+        return source.to_arrow(), None, []
+    return pa.table(source), None, []
+
+
+# ---------------------------------------------------------------------------------- requests
+
+
+def read_parquet(path: str | os.PathLike[str]) -> pa.Table:
+    """A Parquet file as a table, read a row group at a time.
+
+    ``pq.read_table`` imports pandas (about 50 MB of RSS, for nothing here) and decodes every
+    column at once on a thread each; row groups in turn keep the peak near the table's size.
+    """
+    import pyarrow.parquet as pq
+
+    pa = require_pyarrow()
+    file = pq.ParquetFile(path)
+    return pa.Table.from_batches(
+        file.iter_batches(batch_size=CHUNK_ROWS, use_pandas_metadata=False),
+        schema=file.schema_arrow,
+    )
