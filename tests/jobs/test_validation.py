@@ -831,8 +831,13 @@ def test_depth_scan_names_what_it_can_in_text_that_is_not_json() -> None:
 
 
 def test_an_unserialisable_request_is_named_on_its_line() -> None:
-    report = validate([good("a"), good("b", body={"model": "m", "messages": [{1, 2}]})])
-    assert codes(report.problems) == [(2, None, "not_serialisable")]
+    unserialisable = good("b", body={"model": "m", "messages": [{1, 2}]})
+    report = validate([good("a"), unserialisable, good("a")])
+    # The requests after it are still checked.
+    assert codes(report.problems) == [
+        (2, None, "not_serialisable"),
+        (3, "custom_id", "duplicate_custom_id"),
+    ]
     assert report.problems[0].message.startswith("Not JSON-serialisable: ")
     assert "set" in report.problems[0].message
 
