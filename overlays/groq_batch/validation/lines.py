@@ -11,6 +11,7 @@ import json
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
+from groq_batch.jsoncodec import decoder
 from groq_batch.jsonl import AUDIO_URLS, CHAT_COMPLETIONS
 from groq_batch.validation.ids import SeenIds, duplicate_problem
 from groq_batch.validation.jsontext import (
@@ -81,8 +82,10 @@ class LineChecker:
         self.seen = seen
         self.unknown_models: dict[str, int] = {}
         self._non_finite = False
-        # One decoder for all lines: json.loads with options builds a new one per call.
-        self._decoder = json.JSONDecoder(parse_constant=self._parse_constant)
+        # One decoder for all lines (json.loads with options builds a new one per call);
+        # msgspec parses first when the fast extra is in; whatever it refuses (NaN, a lone
+        # surrogate, bad JSON) gets this decoder's own verdict and message.
+        self._decode = decoder(json.JSONDecoder(parse_constant=self._parse_constant).decode)
 
     def _parse_constant(self, name: str) -> NonFinite:
         self._non_finite = True
@@ -106,7 +109,7 @@ class LineChecker:
                 return
         self._non_finite = False
         try:
-            value = self._decoder.decode(text)
+            value = self._decode(text)
         except RecursionError:
             yield self.too_deep(number, [])
             return
