@@ -76,7 +76,7 @@ def create_options(
         metadata=Metadata.from_dict(pairs) if pairs else UNSET,
     )
     # Never retried blindly after an ambiguous failure: the marker look-up decides.
-    kwargs = create_batch._get_kwargs(body=body)
+    kwargs = create_batch.request_kwargs(body=body)
     return simple_options(kwargs, extra_headers, extra_query, extra_body, timeout, idempotent=False)
 
 
@@ -141,7 +141,7 @@ def _list_kwargs(
 ) -> dict[str, object]:
     """The generated list request; a followed cursor replaces the caller's `after`."""
     first_after = after if isinstance(after, str) and not cursor else UNSET
-    return list_batches._get_kwargs(
+    return list_batches.request_kwargs(
         after=cursor.get("after", first_after),
         limit=limit if isinstance(limit, int) else UNSET,
         cursor=cursor.get("cursor", UNSET),

@@ -64,7 +64,7 @@ def upload_options(
     """The upload request: sent again only where the server cannot have stored the file."""
     body = FileUploadRequest(file=upload.part(), purpose=purpose)
     # A second upload after an ambiguous failure could store the file twice: not idempotent.
-    kwargs = upload_file._get_kwargs(body=body)
+    kwargs = upload_file.request_kwargs(body=body)
     opts = simple_options(
         kwargs,
         extra_headers,
@@ -91,7 +91,7 @@ def download_options(
 ) -> RequestOptions:
     """The download request, streamed, asking for the stored bytes from the resume offset."""
     resume = dict(resume)
-    kwargs = download_file._get_kwargs(file_id, range_=resume.pop("Range", UNSET))
+    kwargs = download_file.request_kwargs(file_id, range_=resume.pop("Range", UNSET))
     headers = {**_DOWNLOAD_HEADERS, **resume, **(extra_headers or {})}
     return simple_options(kwargs, headers, extra_query, extra_body, timeout, stream=True)
 

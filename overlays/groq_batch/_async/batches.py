@@ -152,7 +152,7 @@ class AsyncBatches(AsyncResource, AsyncJobMethods):
             APIStatusError: For any other error status.
         """
         opts = by_id_options(
-            retrieve_batch._get_kwargs,
+            retrieve_batch.request_kwargs,
             batch_id,
             extra_headers,
             extra_query,
@@ -196,7 +196,7 @@ class AsyncBatches(AsyncResource, AsyncJobMethods):
             opts = list_options(
                 after, limit, cursor, extra_headers, extra_query, extra_body, timeout
             )
-            page = await self._client._transport.send(opts, parse_batch_list)
+            page = await self._client.transport.send(opts, parse_batch_list)
             return AsyncPage(fetch=fetch, **page_fields(page, seen))
 
         if self._mode is not None:
@@ -239,7 +239,7 @@ class AsyncBatches(AsyncResource, AsyncJobMethods):
             APIStatusError: For any other error status.
         """
         opts = by_id_options(
-            cancel_batch._get_kwargs,
+            cancel_batch.request_kwargs,
             batch_id,
             extra_headers,
             extra_query,
@@ -252,6 +252,27 @@ class AsyncBatches(AsyncResource, AsyncJobMethods):
             return is_cancelled(await self._client.batches.retrieve(batch_id))
 
         return await self._request(opts, parse_batch, recover)  # type: ignore[no-any-return]
+
+
+async def find_created(batches: AsyncBatches, marker: str, since: float) -> Batch | None:
+    """The batch an earlier create with idempotency `marker` made, or None if none did.
+
+    What `batches.create` looks for after an ambiguous failure, for a caller that lost track of
+    a create it began at `since` (the client's clock), such as a submission resumed after a
+    crash.
+
+    Args:
+        batches: The client's batches resource.
+        marker: The create's ``groq_batch_idempotency_key`` metadata value.
+        since: When the first attempt began, by the client's clock.
+
+    Returns:
+        The batch carrying the marker, or None.
+
+    Raises:
+        UnresolvedCreateError: The look-up's bound was reached without an answer.
+    """
+    return await batches._find(marker, since)
 
 
 class AsyncBatchesWithRawResponse:

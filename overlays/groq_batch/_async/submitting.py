@@ -173,8 +173,11 @@ class AsyncPartSubmitter:
         if not journal.resumed or not self._client.idempotent_creates:
             return None
         # Killed after the server made the batch, before the journal said so: its marker tells.
-        found = await self._client.batches._find(
-            part_marker(journal.job_id, number), journal.started
+        # Here, not at the top: the batches module imports the workflow, which imports this.
+        from groq_batch._async.batches import find_created
+
+        found = await find_created(
+            self._client.batches, part_marker(journal.job_id, number), journal.started
         )
         if found is not None:
             await _flavours.async_to_thread(journal.record_batch, number, found.id)

@@ -154,7 +154,7 @@ class Batches(Resource, JobMethods):
             APIStatusError: For any other error status.
         """
         opts = by_id_options(
-            retrieve_batch._get_kwargs,
+            retrieve_batch.request_kwargs,
             batch_id,
             extra_headers,
             extra_query,
@@ -198,7 +198,7 @@ class Batches(Resource, JobMethods):
             opts = list_options(
                 after, limit, cursor, extra_headers, extra_query, extra_body, timeout
             )
-            page = self._client._transport.send(opts, parse_batch_list)
+            page = self._client.transport.send(opts, parse_batch_list)
             return SyncPage(fetch=fetch, **page_fields(page, seen))
 
         if self._mode is not None:
@@ -241,7 +241,7 @@ class Batches(Resource, JobMethods):
             APIStatusError: For any other error status.
         """
         opts = by_id_options(
-            cancel_batch._get_kwargs,
+            cancel_batch.request_kwargs,
             batch_id,
             extra_headers,
             extra_query,
@@ -254,6 +254,27 @@ class Batches(Resource, JobMethods):
             return is_cancelled(self._client.batches.retrieve(batch_id))
 
         return self._request(opts, parse_batch, recover)  # type: ignore[no-any-return]
+
+
+def find_created(batches: Batches, marker: str, since: float) -> Batch | None:
+    """The batch an earlier create with idempotency `marker` made, or None if none did.
+
+    What `batches.create` looks for after an ambiguous failure, for a caller that lost track of
+    a create it began at `since` (the client's clock), such as a submission resumed after a
+    crash.
+
+    Args:
+        batches: The client's batches resource.
+        marker: The create's ``groq_batch_idempotency_key`` metadata value.
+        since: When the first attempt began, by the client's clock.
+
+    Returns:
+        The batch carrying the marker, or None.
+
+    Raises:
+        UnresolvedCreateError: The look-up's bound was reached without an answer.
+    """
+    return batches._find(marker, since)
 
 
 class BatchesWithRawResponse:

@@ -173,7 +173,12 @@ class PartSubmitter:
         if not journal.resumed or not self._client.idempotent_creates:
             return None
         # Killed after the server made the batch, before the journal said so: its marker tells.
-        found = self._client.batches._find(part_marker(journal.job_id, number), journal.started)
+        # Here, not at the top: the batches module imports the workflow, which imports this.
+        from groq_batch._sync.batches import find_created
+
+        found = find_created(
+            self._client.batches, part_marker(journal.job_id, number), journal.started
+        )
         if found is not None:
             _flavours.to_thread(journal.record_batch, number, found.id)
         return found
