@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from groq_batch._errors import JobKeyError as JobKeyError
     from groq_batch._errors import JobNameError as JobNameError
     from groq_batch._errors import JobSubmitError as JobSubmitError
+    from groq_batch._errors import LocalServerError as LocalServerError
     from groq_batch._errors import MalformedResultError as MalformedResultError
     from groq_batch._errors import MissingExtraError as MissingExtraError
     from groq_batch._errors import NotFoundError as NotFoundError
@@ -70,7 +71,6 @@ if TYPE_CHECKING:
     from groq_batch.jsonl import chat_request as chat_request
     from groq_batch.jsonl import transcription_request as transcription_request
     from groq_batch.jsonl import translation_request as translation_request
-    from groq_batch.local import LocalServerError as LocalServerError
     from groq_batch.local import async_local_client as async_local_client
     from groq_batch.local import local_client as local_client
     from groq_batch.progress import UploadProgress as UploadProgress
@@ -112,7 +112,7 @@ _LAZY: dict[str, str] = {
     "APITimeoutError": "groq_batch._errors",
     "AsyncBatchJob": "groq_batch._async.workflow",
     "AsyncBinaryContent": "groq_batch._async.content",
-    "LocalServerError": "groq_batch.local",
+    "LocalServerError": "groq_batch._errors",
     "async_local_client": "groq_batch.local",
     "local_client": "groq_batch.local",
     "AsyncGroq": "groq_batch._async.client",

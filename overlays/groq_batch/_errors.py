@@ -67,6 +67,7 @@ __all__ = [
     "JobKeyError",
     "JobNameError",
     "JobSubmitError",
+    "LocalServerError",
     "MalformedResultError",
     "MissingExtraError",
     "NotFoundError",
@@ -360,6 +361,18 @@ class WaitTimeoutError(GroqError, TimeoutError):
         self.batches = list(batches)
         states = ", ".join(f"{b.id}: {status_of(b)}" for b in batches)
         super().__init__(f"Batches not finished after {timeout:g} s ({states})")
+
+
+class LocalServerError(GroqError):
+    """The background server could not be started, reached or stopped."""
+
+
+class Unboundable(GroqError):
+    """A line's cost has no upper bound the estimate can state; the message says why.
+
+    `groq_batch.costs.estimate` catches it and lists the line in ``unboundable``; it never
+    reaches a caller, so the package does not export it.
+    """
 
 
 class MissingExtraError(GroqError, ImportError, RuntimeError):

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from groq_batch._errors import GroqError
+from groq_batch._errors import Unboundable
 from groq_batch._tokens import count_chat_prompt, count_tokens_many
 from groq_batch.jsonl import BatchRequest
 from groq_batch.validation import MAX_DEPTH, depth_scan
@@ -116,13 +116,6 @@ class RequestBill:
 
     prompt: int
     outputs: int
-
-
-class Unboundable(GroqError):
-    """The line's cost has no upper bound the estimate can state; the message says why.
-
-    `groq_batch.costs.estimate` catches it and lists the line in ``unboundable``.
-    """
 
 
 def _choices(body: Mapping[str, Any], *names: str) -> int:

@@ -31,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from groq_batch._errors import GroqError
+from groq_batch._errors import LocalServerError
 from groq_batch.private_files import default_data_dir, private_dir, tighten, write_private
 
 __all__ = [
@@ -73,10 +73,6 @@ _POSIX = os.name == "posix"
 # Servers this process started: their exit must be reaped here, or a dead one would linger as
 # a zombie that still "exists" for os.kill(pid, 0).
 _children: dict[int, subprocess.Popen[bytes]] = {}
-
-
-class LocalServerError(GroqError):
-    """The background server could not be started, reached or stopped."""
 
 
 def log_path(data_dir: str | os.PathLike[str]) -> Path:
