@@ -291,6 +291,7 @@ class TableWriter:
 
     def close(self) -> None:
         """Write what is left and close the file (a file passed in is flushed, not closed)."""
+        pa = require_pyarrow()
         try:
             self.flush()
             if self._spill is not None:
@@ -301,6 +302,8 @@ class TableWriter:
                             part = results.slice(start, self.row_group_size)
                             columns = [c.combine_chunks() for c in part.columns]
                             self._emit(self._joined(rows.slice(start, part.num_rows), columns))
+                        # The range read back is freed: give it to the system, not the pool.
+                        pa.default_memory_pool().release_unused()
             if self._parquet is not None:
                 self._parquet.close()
         finally:

@@ -160,3 +160,62 @@ def test_results_that_match_no_input_row_get_null_input_columns() -> None:
     assert table.column("custom_id").to_pylist() == ["x0", "x1", "x2"]
     assert table.column("n").to_pylist() == [None, None, None]
     assert table.column("n").type == pa.int64()
+
+
+def _expected_duplicates(ids: list[str]) -> list[tuple[int, str]]:
+    """The problems a Python map of every id would report: each repeat, in row order."""
+    first: dict[str, int] = {}
+    out = []
+    for row, value in enumerate(ids, start=1):
+        if not value.strip():
+            out.append((row, "the id is empty"))
+        elif value in first:
+            out.append((row, f"duplicate id {value!r} (first on row {first[value]})"))
+        else:
+            first[value] = row
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_duplicate_ids_across_chunks_are_reported_by_row_like_a_map_would(seed: int) -> None:
+    from groq_batch.table_schema import MAX_PROBLEMS
+    from groq_batch.tables import TableInputError
+
+    rng = random.Random(seed)
+    n = 3_000
+    # Few repeats, far apart, in chunks of 64 rows: some of a value's rows sit in other chunks.
+    ids = [f"id{i}" for i in range(n)]
+    for _ in range(12):
+        ids[rng.randrange(n)] = rng.choice([f"id{rng.randrange(n)}", " ", "dup"])
+    table = pa.Table.from_batches(
+        [
+            pa.record_batch({"id": ids[s : s + 64], "question": ["x"] * len(ids[s : s + 64])})
+            for s in range(0, n, 64)
+        ]
+    )
+    expected = _expected_duplicates(ids)
+    if not expected:
+        prompt_table(table, model=MODEL, prompt="question", id_column="id")
+        return
+    with pytest.raises(TableInputError) as caught:
+        prompt_table(table, model=MODEL, prompt="question", id_column="id")
+    got = [(p.row, p.message) for p in caught.value.problems]
+    assert got == expected[:MAX_PROBLEMS]
+
+
+def test_many_repeats_of_one_id_report_the_first_rows_that_repeat_it() -> None:
+    from groq_batch.tables import TableInputError
+
+    ids = ["z"] * 5 + [f"u{i}" for i in range(100_000)] + ["z", "a", "a"] + ["z"] * 50_000
+    table = pa.Table.from_batches(
+        [
+            pa.record_batch(
+                {"id": ids[s : s + 65_536], "question": ["x"] * len(ids[s : s + 65_536])}
+            )
+            for s in range(0, len(ids), 65_536)
+        ]
+    )
+    with pytest.raises(TableInputError) as caught:
+        prompt_table(table, model=MODEL, prompt="question", id_column="id")
+    got = [(p.row, p.message) for p in caught.value.problems]
+    assert got == _expected_duplicates(ids)[:20]
