@@ -203,11 +203,12 @@ MUTANT_NAMES = [
     "groq_batch.result_join.*",
     "groq_batch.result_lines.*",
     "groq_batch.input_index.*",
+    # The validator is a package (validation/: files, lines, ids, metadata, jsontext, report).
     "groq_batch.validation.*",
     "groq_batch._http.x_redact_headers*",
     "groq_batch._http.x__redact*",
-    "groq_batch_server.worker.x_transition*",
-    "groq_batch_server.worker.x_request_cancel*",
+    "groq_batch_server.lifecycle.x_transition*",
+    "groq_batch_server.lifecycle.x_request_cancel*",
     "groq_batch_server.worker.xǁWorkerǁ_validate*",
     "groq_batch_server.worker.xǁWorkerǁ_finish*",
 ]

@@ -10,11 +10,21 @@ that only the server is under test:
    and after running batches of growing size: the target is that it stays flat.
 
 Every figure printed is measured in this run.
+
+``python -m benchmarks.server --job-lines 1000000`` measures instead what issue 27 asks of the
+server: a whole job of that many lines through the client (split into the provider's parts,
+uploaded, waited on, results joined), client and server on the same machine. Target: at most
+120 s at 1,000,000 lines. It prints the wall time of each phase, the CPU seconds of the server
+process and of the client, and the load average, since on a shared machine the wall time says
+more about the neighbours than about the code.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import resource
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,7 +32,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.suite.common import Server, chat_line
+from benchmarks.suite.common import Server, chat_line, write_lines
 
 LINES = 50_000
 
@@ -90,7 +100,55 @@ def run_batch(http: httpx.Client, count: int) -> dict[str, float]:
     return {k: round(v, 2) for k, v in timings.items()}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def whole_job(lines: int) -> dict[str, object]:
+    """A job of `lines` chat lines through the client, against a server subprocess."""
+    from groq_batch import Groq
+
+    with tempfile.TemporaryDirectory() as tmp, Server(Path(tmp) / "data") as server:
+        path = write_lines(Path(tmp) / "in.jsonl", lines)
+        client = Groq(api_key="bench", base_url=server.root)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        client_cpu = usage.ru_utime + usage.ru_stime
+        server_cpu = cpu_seconds(server.proc.pid)
+        start = time.perf_counter()
+        job = client.batches.submit(path)
+        submitted = time.perf_counter()
+        client.batches.wait(job, poll_interval=0.5)
+        waited = time.perf_counter()
+        ok = sum(1 for r in client.batches.results(job, inputs=path) if r.ok)
+        done = time.perf_counter()
+        if ok != lines:
+            raise RuntimeError(f"{ok} of {lines} lines answered")
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {
+            "lines": lines,
+            "parts": len(job.ids),
+            "submit_s": round(submitted - start, 1),
+            "wait_s": round(waited - submitted, 1),
+            "results_s": round(done - waited, 1),
+            "total_s": round(done - start, 1),
+            "server_cpu_s": round(cpu_seconds(server.proc.pid) - server_cpu, 1),
+            "client_cpu_s": round(usage.ru_utime + usage.ru_stime - client_cpu, 1),
+            "load_average": Path("/proc/loadavg").read_text().split()[:3],
+            "target": "total_s <= 120 at 1,000,000 lines",
+        }
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.server")
+    parser.add_argument(
+        "--job-lines", type=int, default=0, help="run a whole job of this many lines instead"
+    )
+    args = parser.parse_args()
+    if args.job_lines:
+        print(json.dumps(whole_job(args.job_lines)))
+        return
     with tempfile.TemporaryDirectory() as tmp, Server(Path(tmp) / "data") as server:
         http = server.http
         http.get("/files")

@@ -31,6 +31,7 @@ FIGURES = {
     7: "parquet",
     8: "pollers",
     9: "scaling",
+    10: "phases",
 }
 
 
@@ -84,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="figure 9 also runs 1,000,000 lines (minutes on the echo executor)",
     )
+    parser.add_argument(
+        "--phases-rows", type=int, default=1_000_000, help="rows of figure 10's table job"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 5)
@@ -135,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             ),
             scaling_big_runs=args.scaling_big_runs,
+            phases_rows=args.phases_rows,
         )
         for number in only:
             name = FIGURES[number]

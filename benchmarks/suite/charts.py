@@ -65,7 +65,9 @@ def draw(report: dict[str, Any], out: Path) -> list[Path]:
     # Scaling curve (figure 9).
     if ok("9"):
         points = figs["9"]["variants"]
-        sizes = [int(k) for k in points]
+        # Beside each size's JSONL job, "table N" is the Parquet table job at that size.
+        sizes = [int(k) for k in points if k.isdigit()]
+        tables = [s for s in sizes if f"table {s}" in points]
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
         for key, label in (
             ("client_s", "client time (submit + results)"),
@@ -90,6 +92,13 @@ def draw(report: dict[str, Any], out: Path) -> list[Path]:
             "s--",
             label="server peak RSS",
         )
+        if tables:
+            ax2.plot(
+                tables,
+                [points[f"table {s}"]["peak_rss_mb"]["median"] for s in tables],
+                "^-",
+                label="table job: client peak RSS",
+            )
         ax2.set_xscale("log")
         ax2.set_xlabel("lines")
         ax2.set_ylabel("MB")
@@ -97,6 +106,29 @@ def draw(report: dict[str, Any], out: Path) -> list[Path]:
         ax2.legend()
         fig.tight_layout()
         path = out / "scaling.png"
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+        written.append(path)
+
+    # The table job's phases (figure 10): time and peak RSS of each, accelerator on and off.
+    if ok("10"):
+        from benchmarks.suite.phases import PHASES
+
+        variants = figs["10"]["variants"]
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+        width = 0.8 / len(variants)
+        for i, (name, v) in enumerate(variants.items()):
+            xs = [x + i * width for x in range(len(PHASES))]
+            ax1.bar(xs, [v[f"{p}_s"]["median"] for p in PHASES], width, label=name)
+            ax2.bar(xs, [v[f"{p}_peak_mb"]["median"] for p in PHASES], width, label=name)
+        for ax, title, unit in ((ax1, "Time per phase", "s"), (ax2, "Peak RSS per phase", "MB")):
+            ax.set_xticks([x + width * (len(variants) - 1) / 2 for x in range(len(PHASES))])
+            ax.set_xticklabels(PHASES)
+            ax.set_ylabel(unit)
+            ax.set_title(title, fontsize=10)
+            ax.legend()
+        fig.tight_layout()
+        path = out / "phases.png"
         fig.savefig(path, dpi=90)
         plt.close(fig)
         written.append(path)

@@ -43,6 +43,7 @@ class Context:
     pollers: int = 200
     scaling: tuple[int, ...] = (1_000, 10_000, 50_000, 200_000)
     scaling_big_runs: int = 1
+    phases_rows: int = 1_000_000
 
     def size(self, quick: int, full: int) -> int:
         return quick if self.quick else full

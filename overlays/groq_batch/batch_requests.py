@@ -19,12 +19,13 @@ async, in `_async/batches.py`, and `_sync/batches.py` is generated from it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from typing import Final, Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Literal
 
 from groq_batch._errors import UnresolvedCreateError
-from groq_batch._http import RequestOptions, build_options, require_id
+from groq_batch._http import RequestOptions, require_id
 from groq_batch._types import Body, Headers, NotGiven, Query, TimeoutTypes
+from groq_batch.file_requests import simple_options
 from groq_batch.providers import IDEMPOTENCY_METADATA_KEY
 from groq_batch_api.api.batches import create_batch, list_batches
 from groq_batch_api.models import Batch, BatchStatus, CreateBatchRequest, Metadata
@@ -36,6 +37,7 @@ __all__ = [
     "LOOKUP_PAGE_SIZE",
     "LOOKUP_WINDOW_SECONDS",
     "UnresolvedCreateError",
+    "by_id_options",
     "create_options",
     "is_cancelled",
     "list_options",
@@ -73,15 +75,9 @@ def create_options(
         completion_window=completion_window,
         metadata=Metadata.from_dict(pairs) if pairs else UNSET,
     )
-    return build_options(
-        create_batch._get_kwargs(body=body),
-        extra_headers=extra_headers,
-        extra_query=extra_query,
-        extra_body=extra_body,
-        timeout=timeout,
-        # Never retried blindly after an ambiguous failure: the marker look-up decides.
-        idempotent=False,
-    )
+    # Never retried blindly after an ambiguous failure: the marker look-up decides.
+    kwargs = create_batch._get_kwargs(body=body)
+    return simple_options(kwargs, extra_headers, extra_query, extra_body, timeout, idempotent=False)
 
 
 def with_marker(
@@ -162,13 +158,29 @@ def list_options(
     timeout: TimeoutTypes | NotGiven,
 ) -> RequestOptions:
     """One page's request, with the per-call options merged."""
-    return build_options(
-        _list_kwargs(after, limit, cursor),
-        extra_headers=extra_headers,
-        extra_query=extra_query,
-        extra_body=extra_body,
-        timeout=timeout,
-        idempotent=True,
+    kwargs = _list_kwargs(after, limit, cursor)
+    return simple_options(kwargs, extra_headers, extra_query, extra_body, timeout)
+
+
+def by_id_options(
+    operation: Callable[[str], dict[str, Any]],
+    batch_id: str,
+    extra_headers: Headers | None,
+    extra_query: Query | None,
+    extra_body: Body | None,
+    timeout: TimeoutTypes | NotGiven,
+    *,
+    idempotent: bool,
+) -> RequestOptions:
+    """The request of an operation on one batch (retrieve, cancel), its id checked first.
+
+    `operation` is the generated operation's `_get_kwargs`; an empty `batch_id` is a
+    `ValueError`. A retrieve is `idempotent`; a cancel is not (after an ambiguous failure the
+    client checks the batch's status before asking again).
+    """
+    kwargs = operation(require_id(batch_id, "batch_id"))
+    return simple_options(
+        kwargs, extra_headers, extra_query, extra_body, timeout, idempotent=idempotent
     )
 
 

@@ -7,7 +7,7 @@ it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import httpx
@@ -63,13 +63,14 @@ def upload_options(
 ) -> RequestOptions:
     """The upload request: sent again only where the server cannot have stored the file."""
     body = FileUploadRequest(file=upload.part(), purpose=purpose)
-    opts = build_options(
-        upload_file._get_kwargs(body=body),
-        extra_headers=extra_headers,
-        extra_query=extra_query,
-        extra_body=extra_body,
-        timeout=timeout,
-        # A second upload after an ambiguous failure could store the file twice.
+    # A second upload after an ambiguous failure could store the file twice: not idempotent.
+    kwargs = upload_file._get_kwargs(body=body)
+    opts = simple_options(
+        kwargs,
+        extra_headers,
+        extra_query,
+        extra_body,
+        timeout,
         idempotent=False,
         rewind=upload.rewind,
     )
@@ -91,15 +92,8 @@ def download_options(
     """The download request, streamed, asking for the stored bytes from the resume offset."""
     resume = dict(resume)
     kwargs = download_file._get_kwargs(file_id, range_=resume.pop("Range", UNSET))
-    return build_options(
-        kwargs,
-        extra_headers={**_DOWNLOAD_HEADERS, **resume, **(extra_headers or {})},
-        extra_query=extra_query,
-        extra_body=extra_body,
-        timeout=timeout,
-        idempotent=True,
-        stream=True,
-    )
+    headers = {**_DOWNLOAD_HEADERS, **resume, **(extra_headers or {})}
+    return simple_options(kwargs, headers, extra_query, extra_body, timeout, stream=True)
 
 
 def simple_options(
@@ -108,15 +102,26 @@ def simple_options(
     extra_query: Query | None,
     extra_body: Body | None,
     timeout: TimeoutTypes | NotGiven,
+    *,
+    idempotent: bool = True,
+    stream: bool = False,
+    rewind: Callable[[], bool] | None = None,
 ) -> RequestOptions:
-    """An idempotent request (retrieve, list, delete) with the per-call options merged."""
+    """A request with the per-call options merged (see `build_options`, whose keywords they are).
+
+    The one place `client.files` and `client.batches` hand their per-call options over. A
+    request is `idempotent` (sent again after an ambiguous failure) by default, as a retrieve,
+    a list or a delete is; a create or an upload says False, and its look-up decides instead.
+    """
     return build_options(
         kwargs,
         extra_headers=extra_headers,
         extra_query=extra_query,
         extra_body=extra_body,
         timeout=timeout,
-        idempotent=True,
+        idempotent=idempotent,
+        stream=stream,
+        rewind=rewind,
     )
 
 

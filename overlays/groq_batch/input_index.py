@@ -15,6 +15,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, BinaryIO
 
+from groq_batch.jsoncodec import decode_line
 from groq_batch.jsonl import BatchRequest
 from groq_batch.validation import Problem, ValidationError, custom_id_hash, custom_id_of_line
 
@@ -61,7 +62,7 @@ def request_from_line(raw: bytes) -> BatchRequest | None:
         The request, or None for a line that is not JSON or not a request.
     """
     try:
-        return parse_request(json.loads(raw))
+        return parse_request(decode_line(raw))
     except (ValueError, RecursionError):
         return None
 

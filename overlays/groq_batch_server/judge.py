@@ -28,6 +28,8 @@ from typing import Any, cast
 
 import jsonschema_rs
 
+from groq_batch.jsoncodec import decoder
+
 __all__ = [
     "MAX_DEPTH",
     "SCHEMA_PATH",
@@ -322,7 +324,9 @@ class LineJudge:
         self._ids = [array("Q") for _ in range(256)]
         self._starts = array("q")
         self._non_finite = False
-        self._decoder = json.JSONDecoder(parse_constant=self._constant)
+        # msgspec parses first when the fast extra is in; whatever it refuses (NaN, a lone
+        # surrogate, bad JSON) gets this decoder's own verdict and message.
+        self._decode = decoder(json.JSONDecoder(parse_constant=self._constant).decode)
         self._is_valid = _validator().is_valid
 
     def _constant(self, name: str) -> float:
@@ -373,7 +377,7 @@ class LineJudge:
                 ]
         self._non_finite = False
         try:
-            value = self._decoder.decode(text)
+            value = self._decode(text)
         except RecursionError:
             return [
                 LineError(

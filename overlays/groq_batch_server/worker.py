@@ -1,19 +1,9 @@
-"""The batch lifecycle and the background worker that drives it.
+"""The background worker that drives every active batch through its lifecycle.
 
-Every status change goes through `transition()`, which checks it against `TRANSITIONS` (the one
-table of allowed moves) and stamps the matching timestamp, in the caller's transaction::
-
-    validating  -> in_progress   (in_progress_at)   the input file is valid
-    validating  -> failed        (failed_at)        it is not; `errors` lists every problem
-    validating  -> cancelling    (cancelling_at)
-    validating  -> expired       (expired_at)       the window elapsed before validation ran
-    in_progress -> finalizing    (finalizing_at)    every request has a result
-    in_progress -> cancelling    (cancelling_at)
-    in_progress -> expired       (expired_at)       the window elapsed; partial results kept
-    finalizing  -> completed     (completed_at)
-    cancelling  -> cancelled     (cancelled_at)
-    in_progress, finalizing, cancelling -> failed (failed_at)
-                                        the worker gave up on the batch after repeated failures
+The moves themselves are the lifecycle's (`groq_batch_server.lifecycle`: `TRANSITIONS`,
+`transition`, `request_cancel`, re-exported here); how input lines become stored rows is
+`groq_batch_server.lines`, and how the result files are written is
+`groq_batch_server.result_files`. This module holds the loop that applies them.
 
 One bad batch never holds up the others. A step that raises is confined to its batch: that
 batch is retried with a growing pause while the others go on, and after `max_tries` failures in
@@ -33,28 +23,27 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Any
 
 from groq_batch.statuses import TERMINAL_STATUSES
 from groq_batch_server.catalog import load_catalog
-from groq_batch_server.executors import ExecRequest, Executor, Interrupted, Outcome
-from groq_batch_server.ids import new_id
+from groq_batch_server.execution import ExecRequest, Executor, Interrupted
 from groq_batch_server.judge import LineError, judge_path
-from groq_batch_server.store import (
-    BatchRow,
-    FileRow,
-    PendingRequest,
-    ResultRow,
-    Store,
-    StoredLine,
+from groq_batch_server.lifecycle import (
+    TRANSITIONS,
+    CancelConflictError,
+    IllegalTransitionError,
+    now,
+    request_cancel,
+    transition,
 )
+from groq_batch_server.lines import batch_error, failed_row, parse_lines, result_row, safe_text
+from groq_batch_server.result_files import ResultWriter, write_line
+from groq_batch_server.store import BatchRow, FileRow, PendingRequest, ResultRow, Store
 
 __all__ = [
     "MAX_REPORTED_ERRORS",
@@ -69,210 +58,9 @@ __all__ = [
 
 logger = logging.getLogger("groq_batch_server")
 
-# (from, to) -> the timestamp column the move stamps. Nothing else may change a status.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    ("validating", "in_progress"): "in_progress_at",
-    ("validating", "failed"): "failed_at",
-    ("validating", "cancelling"): "cancelling_at",
-    ("validating", "expired"): "expired_at",
-    ("in_progress", "finalizing"): "finalizing_at",
-    ("in_progress", "cancelling"): "cancelling_at",
-    ("in_progress", "expired"): "expired_at",
-    ("finalizing", "completed"): "completed_at",
-    ("cancelling", "cancelled"): "cancelled_at",
-    # Only the worker's give-up path takes these: a batch it cannot move after `max_tries`.
-    ("in_progress", "failed"): "failed_at",
-    ("finalizing", "failed"): "failed_at",
-    ("cancelling", "failed"): "failed_at",
-}
-
-
 # A file with thousands of bad lines would make every retrieve huge; Groq's own limit is not
 # documented, so report the first problems and say how many more there are.
 MAX_REPORTED_ERRORS = 1000
-
-# The error-file line for requests that never ran, by the terminal status that stopped them.
-_NOT_RUN = {
-    "expired": (
-        "batch_expired",
-        "This request could not be executed before the completion window expired.",
-    ),
-    "cancelled": (
-        "batch_cancelled",
-        "This request was not executed because the batch was cancelled.",
-    ),
-    "completed": ("batch_request_lost", "This request has no result."),
-}
-
-
-class IllegalTransitionError(RuntimeError):
-    """A status change that `TRANSITIONS` does not allow."""
-
-
-class CancelConflictError(RuntimeError):
-    """The batch is past the point where it can be cancelled.
-
-    Attributes:
-        status: The batch's status.
-    """
-
-    def __init__(self, status: str) -> None:
-        super().__init__(f"Cannot cancel a batch with status '{status}'")
-        self.status = status
-
-
-def _now() -> int:
-    return int(time.time())
-
-
-def transition(
-    store: Store,
-    conn: sqlite3.Connection,
-    batch_id: str,
-    src: str,
-    dst: str,
-    **fields: Any,
-) -> bool:
-    """Move a batch from `src` to `dst`, stamping the move's timestamp.
-
-    Args:
-        store: The store.
-        conn: The connection, inside the caller's transaction.
-        batch_id: The batch.
-        src: The status the batch must still be in.
-        dst: The new status.
-        **fields: Other columns to set in the same statement (file ids, errors, total).
-
-    Returns:
-        Whether the batch was still in `src` and moved. False means another actor (a cancel)
-        moved it first; the caller should roll back and look again.
-
-    Raises:
-        IllegalTransitionError: `TRANSITIONS` has no such move.
-    """
-    stamp = TRANSITIONS.get((src, dst))
-    if stamp is None:
-        raise IllegalTransitionError(f"{src} -> {dst} is not an allowed transition")
-    fields[stamp] = _now()
-    return store.set_status(conn, batch_id, src=src, dst=dst, fields=fields)
-
-
-def request_cancel(store: Store, batch_id: str) -> BatchRow | None:
-    """Ask for a batch to be cancelled; the worker finishes the job.
-
-    Cancelling is idempotent: a batch already cancelling or cancelled is returned unchanged, so
-    a client may safely retry a cancel whose answer it never got.
-
-    Args:
-        store: The store.
-        batch_id: The batch.
-
-    Returns:
-        The batch after the request, or None if there is no such batch.
-
-    Raises:
-        CancelConflictError: The batch is finalizing or already finished otherwise.
-    """
-    with store.transaction() as conn:
-        row = store.get_batch(batch_id, conn)
-        if row is None:
-            return None
-        if row.status in ("validating", "in_progress"):
-            transition(store, conn, batch_id, row.status, "cancelling")
-        elif row.status not in ("cancelling", "cancelled"):
-            raise CancelConflictError(row.status)
-    return store.get_batch(batch_id)
-
-
-def _batch_error(problem: LineError) -> dict[str, Any]:
-    return {
-        "code": problem.code,
-        "message": _safe_text(problem.message),
-        "param": problem.param,
-        "line": problem.line,
-    }
-
-
-class _ResultWriter:
-    """Writes one result file to a temp file in the data dir, then adopts it as a blob."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        fd, self.path = store.new_temp_file(".jsonl")
-        self.fh: IO[bytes] = os.fdopen(fd, "wb", buffering=1 << 20)
-        self.lines = 0
-
-    def write(self, line: str) -> None:
-        self.fh.write(line.encode())
-        self.lines += 1
-
-    def commit(self) -> str | None:
-        """Sync and move into place; returns the new file id, or None if nothing was written."""
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.fh.close()
-        if not self.lines:
-            self.path.unlink(missing_ok=True)
-            return None
-        file_id = new_id("file")
-        self.store.adopt_blob(self.path, file_id)
-        return file_id
-
-    def discard(self) -> None:
-        if not self.fh.closed:
-            self.fh.close()
-        self.path.unlink(missing_ok=True)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _storable(value: Any) -> str:
-    """JSON text that SQLite and UTF-8 files can hold: lone surrogates stay escaped."""
-    text = _dumps(value)
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return json.dumps(value, separators=(",", ":"))
-    return text
-
-
-def _safe_text(text: str) -> str:
-    """Text with any lone surrogate spelled out, so it can be stored, logged and sent."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _result_line(custom_id: str, result: ResultRow) -> str:
-    """One output/error line in Groq's format; the stored body is spliced in as-is."""
-    if result.status_code is not None:
-        response = (
-            f'{{"status_code":{result.status_code},"request_id":{_dumps(result.request_id)},'
-            f'"body":{result.body if result.body is not None else "{}"}}}'
-        )
-        error = "null"
-    else:
-        response = "null"
-        error = _dumps({"code": result.error_code, "message": result.error_message})
-    return (
-        f'{{"id":{_dumps(result.id)},"custom_id":{_dumps(custom_id)},'
-        f'"response":{response},"error":{error}}}\n'
-    )
-
-
-def _not_run_line(custom_id: str, target: str) -> str:
-    code, message = _NOT_RUN[target]
-    return (
-        _dumps(
-            {
-                "id": new_id("batch_req_out"),
-                "custom_id": custom_id,
-                "response": None,
-                "error": {"code": code, "message": message},
-            }
-        )
-        + "\n"
-    )
 
 
 class Worker:
@@ -412,7 +200,7 @@ class Worker:
         # One traceback per batch, then one line per failure: a bad batch cannot flood the log.
         logger.warning(
             "batch %s: step failed (try %d of %d): %s: %s",
-            batch_id, tries, self.max_tries, type(exc).__name__, _safe_text(str(exc)),
+            batch_id, tries, self.max_tries, type(exc).__name__, safe_text(str(exc)),
             exc_info=exc if tries == 1 else None,
         )  # fmt: skip
         if tries < self.max_tries:
@@ -477,7 +265,7 @@ class Worker:
                 if current is None or current.status != "cancelling" or current.total:
                     return
                 total = self.store.insert_requests(
-                    conn, row.id, _parse_lines(blob, refused, unusable)
+                    conn, row.id, parse_lines(blob, refused, unusable)
                 )
                 if unusable:
                     raise _Unusable
@@ -513,7 +301,7 @@ class Worker:
             unusable: list[LineError] = []
             try:
                 with self.store.transaction() as conn:
-                    lines = _parse_lines(blob, refused, unusable)
+                    lines = parse_lines(blob, refused, unusable)
                     total = self.store.insert_requests(conn, row.id, lines)
                     if unusable:
                         raise _Unusable
@@ -529,7 +317,7 @@ class Worker:
             except _Unusable:
                 problems = unusable
         if problems:
-            errors = [_batch_error(p) for p in problems[:MAX_REPORTED_ERRORS]]
+            errors = [batch_error(p) for p in problems[:MAX_REPORTED_ERRORS]]
             if len(problems) > MAX_REPORTED_ERRORS:
                 errors.append(
                     {
@@ -590,44 +378,44 @@ class Worker:
             try:
                 parsed.append((p, ExecRequest(p.custom_id, json.loads(p.body), p.url)))
             except (ValueError, RecursionError) as exc:
-                results[p.line] = _failed_row(p.line, exc)
+                results[p.line] = failed_row(p.line, exc)
         try:
             outcomes = self.executor.run([r for _, r in parsed], self._stop)
             for (p, _), outcome in zip(parsed, outcomes, strict=True):
-                results[p.line] = _result_row(p.line, outcome)
+                results[p.line] = result_row(p.line, outcome)
         except Interrupted:
             raise
         except Exception:
             # Find the culprit: run the chunk's requests one by one.
             for p, request in parsed:
                 try:
-                    results[p.line] = _result_row(
+                    results[p.line] = result_row(
                         p.line, self.executor.run([request], self._stop)[0]
                     )
                 except Interrupted:
                     raise
                 except Exception as exc:
                     logger.warning("batch request %s (line %d) failed: %s: %s", p.custom_id,
-                                   p.line, type(exc).__name__, _safe_text(str(exc)))  # fmt: skip
-                    results[p.line] = _failed_row(p.line, exc)
+                                   p.line, type(exc).__name__, safe_text(str(exc)))  # fmt: skip
+                    results[p.line] = failed_row(p.line, exc)
         return [results[p.line] for p in pending]
 
     # ---------------------------------------------------------------------------- finalising
     def _finish(self, row: BatchRow, target: str) -> bool:
         """Write the result files from the stored rows, then record them and `target` at once."""
         with ExitStack() as stack:
-            output = _ResultWriter(self.store)
+            output = ResultWriter(self.store)
             stack.callback(output.discard)
-            errors = _ResultWriter(self.store)
+            errors = ResultWriter(self.store)
             stack.callback(errors.discard)
             for line in self.store.iter_lines(row.id):
                 if self._stop.is_set():
                     raise Interrupted
-                self._write_line(line, target, output, errors)
+                write_line(line, target, output, errors)
             output_id = output.commit()
             errors_id = errors.commit()
             stack.pop_all()
-        created = _now()
+        created = now()
         try:
             with self.store.transaction() as conn:
                 for file_id in (output_id, errors_id):
@@ -666,18 +454,6 @@ class Worker:
         logger.info("batch %s %s", row.id, target)
         return True
 
-    @staticmethod
-    def _write_line(
-        line: StoredLine, target: str, output: _ResultWriter, errors: _ResultWriter
-    ) -> None:
-        result = line.result
-        if result is None:
-            errors.write(_not_run_line(line.custom_id, target))
-        elif result.succeeded:
-            output.write(_result_line(line.custom_id, result))
-        else:
-            errors.write(_result_line(line.custom_id, result))
-
 
 class _Superseded(Exception):
     """The batch's status changed while it was being finalised."""
@@ -685,83 +461,3 @@ class _Superseded(Exception):
 
 class _Unusable(Exception):
     """Some lines cannot be used; the parse is rolled back and the batch fails validation."""
-
-
-def _result_row(line: int, outcome: Outcome) -> ResultRow:
-    return ResultRow(
-        line=line,
-        id=new_id("batch_req_out"),
-        status_code=outcome.status_code,
-        request_id=_safe_text(outcome.request_id) if outcome.request_id is not None else None,
-        body=_storable(outcome.body) if outcome.body is not None else None,
-        error_code=_safe_text(outcome.error_code) if outcome.error_code is not None else None,
-        error_message=(
-            _safe_text(outcome.error_message) if outcome.error_message is not None else None
-        ),
-    )
-
-
-def _failed_row(line: int, exc: BaseException) -> ResultRow:
-    """The error row of a request the server could not run at all."""
-    return ResultRow(
-        line=line,
-        id=new_id("batch_req_out"),
-        error_code="server_error",
-        error_message=f"The server could not run this request ({type(exc).__name__})",
-    )
-
-
-def _refused_row(line: int, message: str) -> ResultRow:
-    """A per-request 400, as Groq answers a request body it cannot accept."""
-    body = {"error": {"message": message, "type": "invalid_request_error",
-                      "code": "invalid_unicode"}}  # fmt: skip
-    return ResultRow(
-        line=line,
-        id=new_id("batch_req_out"),
-        status_code=400,
-        request_id=new_id("req"),
-        body=_dumps(body),
-    )
-
-
-def _parse_lines(
-    path: Path, refused: list[ResultRow], unusable: list[LineError]
-) -> Iterator[tuple[int, str, str, str | None]]:
-    """``(line, custom_id, body, url)`` for each line of a file that passed validation.
-
-    A body that is not valid Unicode (a lone surrogate) is stored escaped, and its line gets a
-    400 error row in `refused` instead of being run. A line the server cannot use at all (JSON
-    nested too deeply to process, a ``custom_id`` that is not valid Unicode) goes to `unusable`.
-    """
-    with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            try:
-                value = json.loads(raw)
-                body = _dumps(value["body"])
-            except RecursionError:
-                unusable.append(
-                    LineError(number, "body", "nesting_too_deep",
-                            f"Line {number}: the JSON is nested too deeply to process")
-                )  # fmt: skip
-                continue
-            custom_id = value["custom_id"]
-            if _safe_text(custom_id) != custom_id:
-                unusable.append(
-                    LineError(number, "custom_id", "invalid_unicode",
-                            f"Line {number}: custom_id holds a lone surrogate, "
-                            "which is not valid Unicode")
-                )  # fmt: skip
-                continue
-            try:
-                body.encode()
-            except UnicodeEncodeError:
-                body = json.dumps(value["body"], separators=(",", ":"))
-                refused.append(
-                    _refused_row(
-                        number,
-                        f"Line {number}: the request body holds a lone surrogate "
-                        "(a \\ud800-\\udfff escape without its pair), which is not valid Unicode",
-                    )
-                )
-            url = value.get("url")
-            yield number, value["custom_id"], body, url if isinstance(url, str) else None

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from groq_batch import _flavours, _pagination
-from groq_batch._http import build_options, require_id
 from groq_batch._models import parse_batch, parse_batch_list
 from groq_batch._pagination import Cursor, page_fields
 from groq_batch._sync.pagination import SyncPage
@@ -19,6 +18,7 @@ from groq_batch.batch_requests import (
     LOOKUP_MAX_PAGES,
     LOOKUP_PAGE_SIZE,
     UnresolvedCreateError,
+    by_id_options,
     create_options,
     is_cancelled,
     list_options,
@@ -153,13 +153,13 @@ class Batches(Resource, JobMethods):
             NotFoundError: If there is no such batch.
             APIStatusError: For any other error status.
         """
-        kwargs = retrieve_batch._get_kwargs(require_id(batch_id, "batch_id"))
-        opts = build_options(
-            kwargs,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
+        opts = by_id_options(
+            retrieve_batch._get_kwargs,
+            batch_id,
+            extra_headers,
+            extra_query,
+            extra_body,
+            timeout,
             idempotent=True,
         )
         return self._request(opts, parse_batch)  # type: ignore[no-any-return]
@@ -240,13 +240,13 @@ class Batches(Resource, JobMethods):
             ConflictError: If the batch can no longer be cancelled.
             APIStatusError: For any other error status.
         """
-        kwargs = cancel_batch._get_kwargs(require_id(batch_id, "batch_id"))
-        opts = build_options(
-            kwargs,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
+        opts = by_id_options(
+            cancel_batch._get_kwargs,
+            batch_id,
+            extra_headers,
+            extra_query,
+            extra_body,
+            timeout,
             idempotent=False,
         )
 
