@@ -360,6 +360,8 @@ def prompt_table(
                 for p in problems
             ]
         raise TableInputError(problems[:MAX_PROBLEMS], source=label)
+    # The checks' transients are freed; hand them back to the system, not keep them in the pool.
+    require_pyarrow().default_memory_pool().release_unused()
     chat = {k: v for k, v in params.items() if v is not None}
     if "response_format" in chat:
         fmt = _response_format(chat.pop("response_format"))
@@ -404,39 +406,69 @@ def _text_cells(table: pa.Table, name: str, empty: str, problems: list[TableProb
 def _checked_ids(table: pa.Table, id_column: str, problems: list[TableProblem]) -> TextColumn:
     """The id column as text; an empty or duplicate id adds a problem (the first few of each).
 
-    Duplicates are found by Arrow's hash count, not a Python map of every id.
+    Duplicates are found by sorting, not by a Python map of every id nor a hash count: a count
+    copies every distinct id (90 MB of transient at a million rows, kept by the allocator),
+    while the sort holds one index per row and compares neighbours a block at a time.
+    """
+    import pyarrow.compute as pc
+
+    ids = _text_cells(table, id_column, "the id is empty", problems)
+    repeats = _first_repeats(ids.arrow, MAX_PROBLEMS)
+    if repeats is None:
+        return ids
+    # The rows of the repeated values, in row order: each value's first row, then its repeats.
+    where = pc.indices_nonzero(pc.is_in(ids.arrow, value_set=ids.arrow.take(repeats)))
+    where = where.filter(pc.less_equal(where, pc.max(repeats)))
+    first: dict[str, int] = {}
+    reported = 0
+    for index in where.to_pylist():
+        custom_id = ids[index]
+        if not custom_id.strip():
+            continue
+        if custom_id not in first:
+            first[custom_id] = index + 1
+            continue
+        problems.append(
+            TableProblem(
+                index + 1,
+                id_column,
+                f"duplicate id {custom_id!r} (first on row {first[custom_id]})",
+            )
+        )
+        reported += 1
+        if reported >= MAX_PROBLEMS:
+            break
+    return ids
+
+
+def _first_repeats(values: Any, limit: int) -> Any:
+    """The rows (from 0) of the first ``limit`` repeats of a non-blank value, or None if none.
+
+    A repeat is a row whose value an earlier row has. The stable sort puts each value's rows
+    together in row order, so a repeat is a sorted row equal to the one before it.
     """
     pa = require_pyarrow()
     import pyarrow.compute as pc
 
-    ids = _text_cells(table, id_column, "the id is empty", problems)
-    if not len(ids):
-        return ids
-    counts = pc.value_counts(ids.arrow.cast(pa.large_string()))
-    repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
-    repeated = [v for v in repeated.to_pylist() if v.strip()]
-    if repeated:
-        first: dict[str, int] = {}
-        reported = 0
-        where = pc.indices_nonzero(
-            pc.is_in(ids.arrow, value_set=pa.array(repeated, pa.large_string()))
+    if len(values) < 2:
+        return None
+    order = pc.sort_indices(values)
+    found: Any = None
+    for start in range(0, len(order) - 1, CHUNK_ROWS):
+        # One row of overlap: the block's first row is compared with the one before it.
+        block = values.take(order.slice(start, CHUNK_ROWS + 1))
+        if isinstance(block, pa.ChunkedArray):
+            block = block.combine_chunks()
+        later = block.slice(1)
+        repeat = pc.and_(
+            pc.equal(later, block.slice(0, len(block) - 1)),
+            pc.not_equal(pc.utf8_trim_whitespace(later), ""),
         )
-        for index in where.to_pylist():
-            custom_id = ids[index]
-            if custom_id not in first:
-                first[custom_id] = index + 1
-                continue
-            problems.append(
-                TableProblem(
-                    index + 1,
-                    id_column,
-                    f"duplicate id {custom_id!r} (first on row {first[custom_id]})",
-                )
-            )
-            reported += 1
-            if reported >= MAX_PROBLEMS:
-                break
-    return ids
+        rows = order.slice(start + 1, len(later)).filter(repeat)
+        if len(rows):
+            rows = rows if found is None else pa.concat_arrays([found, rows])
+            found = rows.take(pc.array_sort_indices(rows).slice(0, limit))
+    return found
 
 
 _SAVED_IDS = "groq_batch_custom_id"

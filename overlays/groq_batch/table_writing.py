@@ -126,6 +126,27 @@ def _cell(value: Any, raw: bool = False) -> str:
     return text if raw else _neutralised(text)
 
 
+def _input_columns(table: pa.Table, rows: Any) -> list[Any]:
+    """The input columns of ``rows`` (an int64 array, null for none), one array each.
+
+    ``Table.take`` on a table of many chunks (as Parquet reads it) joins each whole column
+    before it takes: a copy of the input per row group, quadratic in the rows. The rows of a
+    group come from one range (the in-order spill sorts them by range), so taking from a slice
+    of just that range copies only what the group needs.
+    """
+    import pyarrow.compute as pc
+
+    bounds = pc.min_max(rows)
+    low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    if low is None:
+        # No row matches an input: a take of null indices gives nulls of each column's type.
+        part = table.slice(0, 0)
+    else:
+        part = table.slice(low, high - low + 1)
+        rows = pc.subtract(rows, low)
+    return [c.combine_chunks() for c in part.take(rows).columns]
+
+
 class TableWriter:
     """Write results as a table (CSV, Parquet or JSON Lines), a row group at a time.
 
@@ -228,8 +249,7 @@ class TableWriter:
         pa = require_pyarrow()
         arrays: list[Any] = []
         if self.inputs is not None and self._input_names:
-            taken = self.inputs.table.take(rows)
-            arrays.extend(c.combine_chunks() for c in taken.columns)
+            arrays.extend(_input_columns(self.inputs.table, rows))
         arrays.extend(results)
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
 
@@ -271,6 +291,7 @@ class TableWriter:
 
     def close(self) -> None:
         """Write what is left and close the file (a file passed in is flushed, not closed)."""
+        pa = require_pyarrow()
         try:
             self.flush()
             if self._spill is not None:
@@ -281,6 +302,8 @@ class TableWriter:
                             part = results.slice(start, self.row_group_size)
                             columns = [c.combine_chunks() for c in part.columns]
                             self._emit(self._joined(rows.slice(start, part.num_rows), columns))
+                        # The range read back is freed: give it to the system, not the pool.
+                        pa.default_memory_pool().release_unused()
             if self._parquet is not None:
                 self._parquet.close()
         finally:
