@@ -45,7 +45,7 @@ def test_every_third_party_module_the_client_imports_is_declared() -> None:
 
 def test_only_user_facing_extras_are_published() -> None:
     published = set(PYPROJECT["project"]["optional-dependencies"])
-    assert published == {"server", "cli", "tables", "aiohttp"}
+    assert published == {"server", "cli", "tables", "aiohttp", "fast"}
     assert {"dev", "docs", "bench", "generate"} <= set(PYPROJECT["dependency-groups"])
 
 
