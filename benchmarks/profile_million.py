@@ -116,8 +116,8 @@ def table(work: Path, rows: int, trace: bool) -> dict[str, Any]:
     import pyarrow.parquet  # noqa: F401  (a fixed cost, paid before the first phase)
 
     from groq_batch import Groq
-    from groq_batch.sharding import plan_shards
     from groq_batch.jsonl import write_jsonl
+    from groq_batch.sharding import plan_shards
     from groq_batch.tables import TableWriter, prompt_table
 
     prompts = work / f"prompts-{rows}.parquet"
