@@ -623,6 +623,27 @@ def test_join_results_gives_inputs_with_no_line_the_outcome_asked_for() -> None:
     assert "expired" in result.error.message
 
 
+@pytest.mark.parametrize(
+    ("outcome", "reason"),
+    [
+        (Outcome.MISSING, ""),
+        (Outcome.EXPIRED, " (the batch expired before it ran)"),
+        (Outcome.CANCELLED, " (the batch was cancelled before it ran)"),
+    ],
+)
+def test_an_input_no_line_answered_says_exactly_why_with_its_outcome_as_code(
+    outcome: Outcome, reason: str
+) -> None:
+    inputs = InputIndex.from_requests([chat_request("a", model="m", messages=[])])
+    (result,) = join_results([], inputs, missing_outcome=outcome)
+    assert result.outcome is outcome
+    assert result.error is not None
+    assert result.error.code == outcome.value
+    assert result.error.message == (
+        "The request appears in neither the output nor the error file" + reason
+    )
+
+
 def test_a_chat_body_with_a_text_key_is_still_a_chat_answer() -> None:
     body = {"choices": [{"message": {"content": "hi"}}], "text": "not a transcript"}
     result = classify({"custom_id": "a", "response": {"status_code": 200, "body": body}})
