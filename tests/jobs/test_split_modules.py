@@ -8,11 +8,10 @@ it (by users, the CLI, the dashboard and the server), as the very same objects.
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 import pytest
 
-import groq_batch
+from tests.split_support import moved_cases, offered_as_the_same_object
 
 # Each old module's public names before the split (its __all__, and the names other packages
 # read from it), with the module each now lives in.
@@ -55,21 +54,14 @@ _MOVED = {
     },
 }  # fmt: skip
 
-_CASES = [
-    (old, home, name)
-    for old, homes in _MOVED.items()
-    for home, names in homes.items()
-    for name in names
-]
+_CASES = moved_cases(_MOVED)
 
 
 @pytest.mark.parametrize(("old", "home", "name"), _CASES)
 def test_an_old_module_still_gives_each_name_as_the_same_object(
     old: str, home: str, name: str
 ) -> None:
-    assert getattr(importlib.import_module(old), name) is getattr(
-        importlib.import_module(home), name
-    )
+    assert offered_as_the_same_object(old, home, name)
 
 
 def test_each_old_module_still_lists_what_its_all_listed() -> None:
@@ -84,17 +76,3 @@ def test_each_old_module_still_lists_what_its_all_listed() -> None:
         assert len(names) >= count, old
         for name in names:
             assert hasattr(module, name), f"{old}.{name}"
-
-
-_PACKAGE = Path(groq_batch.__file__).parent
-_SPLIT = [
-    "jobs", "job_record", "job_schema", "job_reservations", "job_keys",
-    "local", "private_files", "local_daemon", "following",
-    "costs", "cost_bound", "cost_estimate", "cost_actual", "cost_report",
-]  # fmt: skip
-
-
-@pytest.mark.parametrize("name", _SPLIT)
-def test_each_module_of_the_split_is_at_most_600_lines(name: str) -> None:
-    lines = (_PACKAGE / f"{name}.py").read_text(encoding="utf-8").count("\n")
-    assert lines <= 600, f"groq_batch/{name}.py has {lines} lines"

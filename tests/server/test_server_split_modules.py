@@ -10,6 +10,8 @@ import importlib
 
 import pytest
 
+from tests.split_support import moved_cases, offered_as_the_same_object
+
 _MOVED = {
     "groq_batch_server.worker": {
         "groq_batch_server.lifecycle": [
@@ -33,19 +35,12 @@ _MOVED = {
     },
 }  # fmt: skip
 
-_CASES = [
-    (old, home, name)
-    for old, homes in _MOVED.items()
-    for home, names in homes.items()
-    for name in names
-]
+_CASES = moved_cases(_MOVED)
 
 
 @pytest.mark.parametrize(("old", "home", "name"), _CASES)
 def test_each_old_module_still_offers_the_same_object(old: str, home: str, name: str) -> None:
-    assert getattr(importlib.import_module(old), name) is getattr(
-        importlib.import_module(home), name
-    )
+    assert offered_as_the_same_object(old, home, name)
 
 
 @pytest.mark.parametrize("old", sorted(_MOVED))
