@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from groq_batch._errors import Unboundable
-from groq_batch._tokens import count_chat_prompt, count_tokens_many
 from groq_batch.jsonl import BatchRequest
+from groq_batch.tokens import count_chat_prompt, count_tokens_many
 from groq_batch.validation import MAX_DEPTH, depth_scan
 
 __all__ = [

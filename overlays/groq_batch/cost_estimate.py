@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from groq_batch._tokens import is_rough
 from groq_batch.cost_bound import (
     Unboundable,
     as_line,
@@ -31,6 +30,7 @@ from groq_batch.cost_report import (
 )
 from groq_batch.jsonl import AUDIO_URLS, BatchRequest, as_requests
 from groq_batch.pricing import ProviderPricing, load_pricing
+from groq_batch.tokens import is_rough
 
 __all__ = ["Estimate", "ModelEstimate", "estimate"]
 

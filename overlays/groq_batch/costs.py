@@ -1,7 +1,7 @@
 """The cost of a batch: an estimate before it runs, the actual cost after.
 
 **Before** (`estimate`): the input file is read one line at a time (memory stays flat) and, per
-model, the prompt tokens are counted offline with `groq_batch._tokens` (a real BPE when the
+model, the prompt tokens are counted offline with `groq_batch.tokens` (a real BPE when the
 ``toktok-rs`` wheel is installed, which the ``cli`` and ``server`` extras bring; a character rule
 marked *rough* otherwise). A chat prompt counts as the chat template sends it: the text of every
 message, plus `MESSAGE_OVERHEAD` tokens of framing per message (Llama 3's template wraps each
@@ -51,7 +51,6 @@ in `groq_batch.cost_actual`, and what both report (per-model figures, dollars fo
 
 from __future__ import annotations
 
-from groq_batch._tokens import MESSAGE_OVERHEAD
 from groq_batch.cost_actual import ActualCost, CostTally, ModelActual, actual_cost
 from groq_batch.cost_bound import (
     DEFAULT_TYPICAL_COMPLETION_TOKENS,
@@ -61,6 +60,7 @@ from groq_batch.cost_bound import (
 )
 from groq_batch.cost_estimate import Estimate, ModelEstimate, estimate
 from groq_batch.cost_report import format_usd
+from groq_batch.tokens import MESSAGE_OVERHEAD
 
 __all__ = [
     "DEFAULT_TYPICAL_COMPLETION_TOKENS",

@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from groq_batch._tokens import (
+from groq_batch.tokens import (
     content_text,
     count_chat_prompt,
     count_tokens_many,
@@ -70,8 +70,8 @@ class EchoExecutor:
       and ``finish_reason: tool_calls``. With ``auto`` or ``none`` the answer is text.
 
     ``max_tokens``/``max_completion_tokens`` cut the content with ``finish_reason: length``.
-    Token counts come from a real BPE (`groq_batch._tokens`; rough without the ``server``
-    extra); the prompt is counted by `groq_batch._tokens.count_chat_prompt`: every message,
+    Token counts come from a real BPE (`groq_batch.tokens`; rough without the ``server``
+    extra); the prompt is counted by `groq_batch.tokens.count_chat_prompt`: every message,
     four tokens of chat-template framing each, and the tools' JSON. Transcription and
     translation requests get Whisper's shape (``text``; with ``verbose_json`` also ``task``,
     ``language``, ``duration``, ``segments``), derived from the audio's URL. Every answer

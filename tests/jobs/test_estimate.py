@@ -24,7 +24,6 @@ import pytest
 
 import groq_batch_cli as cli
 from groq_batch import Groq
-from groq_batch._tokens import count_tokens, is_rough
 from groq_batch.costs import (
     DEFAULT_TYPICAL_COMPLETION_TOKENS,
     MESSAGE_OVERHEAD,
@@ -37,6 +36,7 @@ from groq_batch.costs import (
 from groq_batch.jsonl import chat_request, iter_jsonl, transcription_request
 from groq_batch.pricing import load_pricing
 from groq_batch.results import ResultSummary
+from groq_batch.tokens import count_tokens, is_rough
 
 if TYPE_CHECKING:
     from groq_batch_server import LocalServer

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 import groq_batch_cli as cli
-from groq_batch._tokens import count_tokens
 from groq_batch.costs import estimate
 from groq_batch.pricing import load_pricing
+from groq_batch.tokens import count_tokens
 
 MODEL = "llama-3.1-8b-instant"
 

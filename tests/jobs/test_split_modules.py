@@ -50,7 +50,7 @@ _MOVED = {
         "groq_batch.cost_estimate": ["Estimate", "ModelEstimate", "estimate"],
         "groq_batch.cost_actual": ["ActualCost", "CostTally", "ModelActual", "actual_cost"],
         "groq_batch.cost_report": ["format_usd"],
-        "groq_batch._tokens": ["MESSAGE_OVERHEAD"],
+        "groq_batch.tokens": ["MESSAGE_OVERHEAD"],
     },
 }  # fmt: skip
 

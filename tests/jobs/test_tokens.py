@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from groq_batch import _tokens
-from groq_batch._tokens import (
+from groq_batch import tokens
+from groq_batch.tokens import (
     MESSAGE_OVERHEAD,
     count_chat_prompt,
     count_tokens,
@@ -55,7 +55,7 @@ def test_rough_fallback_is_chars_over_four() -> None:
 
 
 def test_without_the_tokenizer_counts_are_rough(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_tokens, "_toktok", lambda: None)
+    monkeypatch.setattr(tokens, "_toktok", lambda: None)
     assert is_rough()
     assert count_tokens("hello world") == 3  # ceil(11 / 4)
     assert truncate_tokens("hello world", 1) == ("hell", 3)
@@ -65,7 +65,7 @@ def test_fast_path_and_public_batch_count_agree(monkeypatch: pytest.MonkeyPatch)
     texts = ["hello world", "नमस्ते दुनिया", "", '{"a": [1, 2, 3]}']
     for model in (None, "openai/gpt-oss-20b"):
         fast = count_tokens_many(texts, model)
-        monkeypatch.setattr(_tokens, "_encoder", lambda name: None)
+        monkeypatch.setattr(tokens, "_encoder", lambda name: None)
         assert count_tokens_many(texts, model) == fast
         monkeypatch.undo()
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from groq_batch._tokens import count_chat_prompt, count_tokens, is_rough
+from groq_batch.tokens import count_chat_prompt, count_tokens, is_rough
 from groq_batch_server import LocalServer
 from groq_batch_server.__main__ import build_parser
 from groq_batch_server.catalog import load_catalog, parse_catalog
@@ -651,7 +651,7 @@ def test_any_model_flag_reaches_the_echo_executor(
 
 
 def test_echo_prompt_usage_on_the_example_file_is_count_chat_prompt() -> None:
-    # What a cost estimator built on groq_batch._tokens will predict for examples/questions.jsonl
+    # What a cost estimator built on groq_batch.tokens will predict for examples/questions.jsonl
     # is exactly what the local server then reports.
     path = Path(__file__).parents[2] / "examples" / "questions.jsonl"
     lines = [json.loads(line) for line in path.read_text().splitlines()]
