@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from groq_batch import _flavours, _secrets
+from groq_batch import _flavours, redaction
 from groq_batch._errors import (
     GroqError,
     InsecureTransportWarning,
@@ -83,7 +83,7 @@ def resolve_settings(
     key = _clean_key(raw_key, profile.api_key_env)
     # Held for the life of the process: no error, traceback or log line will show it, even if
     # a server echoes it back.
-    _secrets.hold(key)
+    redaction.hold(key)
     if require_https is None:
         require_https = os.environ.get(REQUIRE_HTTPS_ENV, "").strip().lower() in _TRUE
     _check_scheme(url, require_https)

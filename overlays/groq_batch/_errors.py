@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Literal
 
-from groq_batch import _secrets
+from groq_batch import redaction
 
 if TYPE_CHECKING:
     # Annotations only: validation, tables and the job registry raise these errors without
@@ -106,11 +106,11 @@ class APIError(GroqError):
         # Whatever a server put in its answer (an echoed Authorization header, a key pasted as
         # an id), no held secret and no value of the request's headers survives into the error.
         extra = _request_values(request)
-        message = _secrets.scrub(message, extra)
+        message = redaction.scrub(message, extra)
         super().__init__(message)
         self.message = message
         self.request = request
-        self.body = _secrets.scrub_data(body, extra)
+        self.body = redaction.scrub_data(body, extra)
 
 
 class APIResponseValidationError(APIError):
@@ -437,7 +437,7 @@ def _request_values(request: httpx.Request | None) -> list[str]:
 
     if not isinstance(request, httpx.Request):
         return []
-    values = [v for k, v in request.headers.multi_items() if _secrets.is_secret_header(k)]
+    values = [v for k, v in request.headers.multi_items() if redaction.is_secret_header(k)]
     return values + [v.partition(" ")[2] for v in values]
 
 
@@ -462,7 +462,7 @@ def make_status_error(response: httpx.Response) -> APIStatusError:
     """
     # A server may echo the request's Authorization header (or any held key) in its error: the
     # body is scrubbed before anything, message or parsed envelope, is made of it.
-    body = _secrets.scrub_data(_decode_body(response), _header_values(response))
+    body = redaction.scrub_data(_decode_body(response), _header_values(response))
     error = _parse_envelope(body)
     detail: Any = error.message if error is not None else body
     message = f"Error code: {response.status_code} - {detail}"

@@ -19,7 +19,7 @@ from typing import Any, Final, Generic, TypedDict, TypeVar
 
 import httpx
 
-from groq_batch import _secrets
+from groq_batch import redaction
 from groq_batch._errors import APIConnectionError, APITimeoutError, InvalidValueError
 from groq_batch._retry import Action, decide_exception, decide_response, retry_delay
 from groq_batch._types import Body, Headers, NotGiven, Omit, Query, TimeoutTypes
@@ -48,7 +48,7 @@ log: Final = logging.getLogger("groq_batch")
 _REDACTED: Final = "<redacted>"
 # What HTTP/1.1 forbids in a field value (RFC 9110 5.5): control characters other than tab.
 _ILLEGAL_IN_HEADER: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-_is_sensitive: Final = _secrets.is_secret_header
+_is_sensitive: Final = redaction.is_secret_header
 
 
 def _user_agent() -> str:
@@ -325,7 +325,7 @@ def scrub(text: str, headers: Mapping[str, str] | httpx.Headers) -> str:
                 forms.update({part, repr(part.encode("utf-8", "replace"))[2:-1], repr(part)[1:-1]})
     for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, _REDACTED)
-    return _secrets.scrub(text)
+    return redaction.scrub(text)
 
 
 def map_transport_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:

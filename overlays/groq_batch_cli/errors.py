@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Sequence
 from types import TracebackType
 
-from groq_batch import _secrets
+from groq_batch import redaction
 
 EXIT_OK = 0
 
@@ -39,7 +39,7 @@ class CliError(Exception):
 def collect_secrets(argv: Sequence[str]) -> None:
     """Remember every API key the user gave, so that no message can print one.
 
-    They join the process's one registry of held secrets (`groq_batch._secrets`), beside each
+    They join the process's one registry of held secrets (`groq_batch.redaction`), beside each
     key given to a client and every provider's key variable.
     """
     found = []
@@ -51,12 +51,12 @@ def collect_secrets(argv: Sequence[str]) -> None:
                 found.append(value)
             elif i + 1 < len(argv):
                 found.append(argv[i + 1])
-    _secrets.hold(*found)
+    redaction.hold(*found)
 
 
 def redact(text: str) -> str:
     """Replace every secret the process holds in ``text``, however it is quoted."""
-    return _secrets.scrub(text)
+    return redaction.scrub(text)
 
 
 def _print_scrubbed(
@@ -81,12 +81,12 @@ def scrub_tracebacks() -> None:
 
 def explain_api(exc: BaseException) -> str:
     """An API or connection error in words."""
-    from groq_batch import _errors
+    from groq_batch import APIConnectionError, AuthenticationError, NotFoundError
 
-    if isinstance(exc, _errors.NotFoundError):
+    if isinstance(exc, NotFoundError):
         return f"not found: {exc.message}"
-    if isinstance(exc, _errors.AuthenticationError):
+    if isinstance(exc, AuthenticationError):
         return f"authentication failed: {exc.message}"
-    if isinstance(exc, _errors.APIConnectionError):
+    if isinstance(exc, APIConnectionError):
         return f"cannot reach the API: {exc}"
     return str(exc)

@@ -55,7 +55,7 @@ COMMANDS = {
 
 def _explain(exc: BaseException) -> CliError | None:
     """Turn the errors a user can cause into a one-line message, or None for a real bug."""
-    from groq_batch import _errors
+    from groq_batch import APIConnectionError, APIError, GroqError
     from groq_batch.validation import ValidationError
 
     if isinstance(exc, CliError):
@@ -64,9 +64,9 @@ def _explain(exc: BaseException) -> CliError | None:
         return CliError(str(exc), EXIT_USAGE)
     if isinstance(exc, JobNameError):
         return CliError(str(exc), EXIT_USAGE)
-    if isinstance(exc, _errors.APIError | _errors.APIConnectionError):
+    if isinstance(exc, APIError | APIConnectionError):
         return CliError(explain_api(exc))
-    if isinstance(exc, _errors.GroqError):
+    if isinstance(exc, GroqError):
         return CliError(str(exc), EXIT_USAGE if "api_key" in str(exc) else EXIT_ERROR)
     if isinstance(exc, OSError):
         return CliError(str(exc))

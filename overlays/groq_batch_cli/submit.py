@@ -263,7 +263,7 @@ def _reuse_finished(
     started: float,
 ) -> int:
     """Write a finished job's results again instead of paying for the same run twice."""
-    from groq_batch._errors import NotFoundError
+    from groq_batch import NotFoundError
 
     if out.as_json:
         out.event({"event": "reused", "job": record.name, "batch_ids": list(record.batch_ids)})

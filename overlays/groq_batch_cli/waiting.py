@@ -159,14 +159,13 @@ def recovery(
     Entered the moment the batches exist: ``ref.name`` is filled in once the job is recorded,
     and until then the hint names the batch ids.
     """
-    from groq_batch import _errors
-    from groq_batch._errors import WaitTimeoutError
+    from groq_batch import APIError, APIStatusError, WaitTimeoutError
 
     try:
         yield ref
-    except (KeyboardInterrupt, WaitTimeoutError, _errors.APIError) as exc:
+    except (KeyboardInterrupt, WaitTimeoutError, APIError) as exc:
         if (
-            isinstance(exc, _errors.APIStatusError)
+            isinstance(exc, APIStatusError)
             and exc.status_code < 500
             and (exc.status_code not in (408, 429, 498))
         ):

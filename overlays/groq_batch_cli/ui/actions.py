@@ -6,8 +6,8 @@ a sentence too, scrubbed of secrets, because it travels in the redirect's URL.
 
 from __future__ import annotations
 
-from groq_batch._secrets import scrub
 from groq_batch.jobs import CANCELLED
+from groq_batch.redaction import scrub
 from groq_batch.statuses import is_terminal
 from groq_batch_cli.ui.state import Dashboard
 

@@ -25,8 +25,8 @@ from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
 from groq_batch import APIConnectionError, APIStatusError, NotFoundError
-from groq_batch._secrets import scrub
 from groq_batch.jobs import JobKeyError
+from groq_batch.redaction import scrub
 from groq_batch_cli.ui.actions import ACTIONS, perform
 from groq_batch_cli.ui.auth import cookie_name, forbidden, has_cookie, login
 from groq_batch_cli.ui.pages import STYLESHEET, layout

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from groq_batch._secrets import scrub
 from groq_batch.jobs import JobKeyError, JobRecord, JobRegistry, job_connection
+from groq_batch.redaction import scrub
 from groq_batch.statuses import is_terminal
 from groq_batch_cli.ui.auth import LoginCodes
 from groq_batch_cli.ui.cache import ResultsCache
