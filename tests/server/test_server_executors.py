@@ -450,6 +450,10 @@ class Upstream:
                         upstream.script.pop(0) if upstream.script else (200, _completion(body), {})
                     )
                 time.sleep(upstream.delay)
+                # Done before the answer is sent: the client may have it (and start its next
+                # request) before this thread runs again, which would count one request twice.
+                with upstream.lock:
+                    upstream.in_flight -= 1
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
@@ -458,8 +462,6 @@ class Upstream:
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
-                with upstream.lock:
-                    upstream.in_flight -= 1
 
             def log_message(self, *args: Any) -> None:
                 pass
