@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.suite.common import Context, Server, interleaved, summarize, target
-from benchmarks.suite.scaling import _prompts
+from benchmarks.suite.scaling import prompts_parquet
 
 PHASES = ("read", "validate", "submit", "wait", "write")
 
@@ -80,7 +80,7 @@ def job(root: str, path: str, work: str, pure: bool) -> dict[str, Any]:
 
 def run(ctx: Context) -> dict[str, Any]:
     rows = 20_000 if ctx.quick else ctx.phases_rows
-    prompts = _prompts(ctx.work / f"prompts-{rows}.parquet", rows)
+    prompts = prompts_parquet(ctx.work / f"prompts-{rows}.parquet", rows)
     keys = [f"{p}_s" for p in PHASES] + [f"{p}_peak_mb" for p in PHASES]
     keys += ["upload_s", "client_s", "total_s", "peak_mb"]
     with Server(ctx.work / f"phases-{rows}") as server:

@@ -72,7 +72,7 @@ def table(root: str, path: str, work: str) -> dict[str, Any]:
     }
 
 
-def _prompts(path: Any, lines: int) -> Any:
+def prompts_parquet(path: Any, lines: int) -> Any:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -90,7 +90,7 @@ def run(ctx: Context) -> dict[str, Any]:
         path = write_lines(ctx.work / f"small-{lines}.jsonl", lines)
         # The largest points take minutes each on the echo executor: fewer runs there.
         runs = ctx.runs if lines < 10_000 else max(1, min(ctx.runs, ctx.scaling_big_runs))
-        prompts = _prompts(ctx.work / f"prompts-{lines}.parquet", lines)
+        prompts = prompts_parquet(ctx.work / f"prompts-{lines}.parquet", lines)
         with Server(ctx.work / f"scaling-{lines}") as server:
             samples = interleaved(
                 {

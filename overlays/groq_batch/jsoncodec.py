@@ -2,8 +2,9 @@
 
 Validation, the results join and the local server parse one JSON document per line, millions of
 times in a large job. With the ``fast`` extra installed (``pip install 'groq-batch[fast]'``,
-msgspec), :func:`decode` parses with msgspec, about four times faster than ``json.loads`` on a
-request line; without it, or with ``GROQ_BATCH_PURE_JSON=1`` in the environment, it is the
+msgspec), :func:`decode_line` and the decoders :func:`decoder` makes parse with msgspec, about
+four times faster than ``json.loads`` on a request line; without it, or with
+``GROQ_BATCH_PURE_JSON=1`` in the environment, it is the
 standard library alone.
 
 Either way the result is the standard library's. msgspec parses what it accepts the same way
@@ -22,7 +23,7 @@ import os
 from collections.abc import Callable
 from typing import Any, Final
 
-__all__ = ["ACCELERATED", "PURE_JSON_ENV", "decode", "decode_line", "decoder"]
+__all__ = ["ACCELERATED", "PURE_JSON_ENV", "decode_line", "decoder"]
 
 PURE_JSON_ENV: Final = "GROQ_BATCH_PURE_JSON"
 """Set to a non-empty value other than ``0`` to parse with the standard library only."""
@@ -76,10 +77,6 @@ def decoder(fallback: Callable[[str], Any] = _stdlib_decode) -> Callable[[bytes 
             return fallback(text)
 
     return accelerated
-
-
-decode: Final = decoder()
-"""Parse one JSON document (bytes or text) as ``json.loads`` would, accelerated when installed."""
 
 
 def _without_bom(text: str) -> Any:

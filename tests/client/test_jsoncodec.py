@@ -77,4 +77,4 @@ def test_the_pure_path_gives_the_same_answers(monkeypatch: pytest.MonkeyPatch) -
 
 def test_invalid_utf8_bytes_are_refused_as_a_reader_would() -> None:
     with pytest.raises(UnicodeDecodeError):
-        jsoncodec.decode(b'{"a":"\xff"}')
+        jsoncodec.decode_line(b'{"a":"\xff"}')

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import groq_batch
 from groq_batch import GroqError
 from groq_batch.statuses import OUTCOMES
@@ -18,7 +20,6 @@ def _page(name: str) -> str:
 
 
 def test_the_tables_page_lists_the_result_columns_in_order_and_every_outcome() -> None:
-    pytest = __import__("pytest")
     pytest.importorskip("pyarrow")
     from groq_batch.tables import result_schema
 
