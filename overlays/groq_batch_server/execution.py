@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from groq_batch_server.catalog import AUDIO_TRANSCRIPTIONS, CHAT_COMPLETIONS
 
@@ -31,8 +30,7 @@ class Interrupted(Exception):
     """The server is stopping; the chunk was abandoned and will be redone after a restart."""
 
 
-@dataclass(frozen=True, slots=True)
-class ExecRequest:
+class ExecRequest(NamedTuple):
     """One request to run.
 
     Attributes:
@@ -48,8 +46,7 @@ class ExecRequest:
     url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What one request got.
 
     Attributes:

@@ -21,7 +21,6 @@ one transaction; a crash in between only repeats the finalising (the orphaned bl
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -31,7 +30,7 @@ from pathlib import Path
 
 from groq_batch.statuses import TERMINAL_STATUSES
 from groq_batch_server.catalog import load_catalog
-from groq_batch_server.execution import ExecRequest, Executor, Interrupted
+from groq_batch_server.execution import Executor, Interrupted
 from groq_batch_server.judge import LineError, judge_path
 from groq_batch_server.lifecycle import (
     TRANSITIONS,
@@ -41,7 +40,7 @@ from groq_batch_server.lifecycle import (
     request_cancel,
     transition,
 )
-from groq_batch_server.lines import batch_error, failed_row, parse_lines, result_row, safe_text
+from groq_batch_server.lines import batch_error, execute_pending, parse_lines, safe_text
 from groq_batch_server.result_files import ResultWriter, write_line
 from groq_batch_server.store import BatchRow, FileRow, PendingRequest, ResultRow, Store
 
@@ -372,33 +371,7 @@ class Worker:
 
     def _execute(self, pending: list[PendingRequest]) -> list[ResultRow]:
         """Run a chunk; a request that makes the executor fail gets an error row of its own."""
-        results: dict[int, ResultRow] = {}
-        parsed: list[tuple[PendingRequest, ExecRequest]] = []
-        for p in pending:
-            try:
-                parsed.append((p, ExecRequest(p.custom_id, json.loads(p.body), p.url)))
-            except (ValueError, RecursionError) as exc:
-                results[p.line] = failed_row(p.line, exc)
-        try:
-            outcomes = self.executor.run([r for _, r in parsed], self._stop)
-            for (p, _), outcome in zip(parsed, outcomes, strict=True):
-                results[p.line] = result_row(p.line, outcome)
-        except Interrupted:
-            raise
-        except Exception:
-            # Find the culprit: run the chunk's requests one by one.
-            for p, request in parsed:
-                try:
-                    results[p.line] = result_row(
-                        p.line, self.executor.run([request], self._stop)[0]
-                    )
-                except Interrupted:
-                    raise
-                except Exception as exc:
-                    logger.warning("batch request %s (line %d) failed: %s: %s", p.custom_id,
-                                   p.line, type(exc).__name__, safe_text(str(exc)))  # fmt: skip
-                    results[p.line] = failed_row(p.line, exc)
-        return [results[p.line] for p in pending]
+        return execute_pending(self.executor, pending, self._stop)
 
     # ---------------------------------------------------------------------------- finalising
     def _finish(self, row: BatchRow, target: str) -> bool:
