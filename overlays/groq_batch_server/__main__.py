@@ -130,6 +130,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="echo: accept any model id, not only those in groq_batch_server/models.json",
     )
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="echo: processes that run the requests of large batches, spreading the work "
+        "over the cores; 0 or 1 runs them in the server's own process (default: one per core)",
+    )
+    parser.add_argument(
         "--fault", action="append", default=[], metavar="RULE", help="inject a fault (see below)"
     )
     parser.add_argument(
@@ -259,6 +267,7 @@ def build_config(args: argparse.Namespace, api_key: str | None = None) -> Server
         upload_timeout=args.upload_timeout,
         idle_exit=args.idle_exit,
         log_level=args.log_level,
+        processes=args.processes,
     )
 
 

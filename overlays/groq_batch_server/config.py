@@ -62,6 +62,11 @@ class ServerConfig:
             of a request refused with 401 is read before the connection is closed.
         models: Extra model ids the echo executor accepts, beyond the batch models of
             ``server/models.json``; ``"*"`` accepts any model.
+        processes: Processes that run the echo's requests of large batches, so that its CPU
+            work uses every core (`groq_batch_server.line_processes`). None means one per core
+            (none on a single core); 0 or 1 runs every request in the server's own process.
+            The upstream executor and a simulated ``request_latency`` (waiting, not CPU work)
+            always run in the server's own process.
         poll_interval: Seconds the worker sleeps when it has nothing to do.
         log_level: uvicorn's log level.
         idle_exit: For `serve`: exit after this many seconds with no request and no unfinished
@@ -89,6 +94,7 @@ class ServerConfig:
     max_metadata_value_chars: int = _DEFAULT.max_metadata_value_chars
     upload_timeout: float = 30.0
     models: tuple[str, ...] = field(default_factory=tuple)
+    processes: int | None = None
     poll_interval: float = 0.05
     log_level: str = "warning"
     idle_exit: float | None = None
@@ -130,6 +136,8 @@ class ServerConfig:
         if min(self.max_metadata_pairs, self.max_metadata_key_chars,
                self.max_metadata_value_chars) < 0:  # fmt: skip
             raise ValueError("metadata limits must be >= 0")
+        if self.processes is not None and self.processes < 0:
+            raise ValueError(f"processes must be >= 0, got {self.processes}")
         if self.upstream_concurrency < 1:
             raise ValueError("upstream_concurrency must be at least 1")
         if self.executor not in ("echo", "openai-compatible"):

@@ -19,10 +19,11 @@ from groq_batch_server.app import ServerState, build_app
 from groq_batch_server.config import ServerConfig
 from groq_batch_server.executors import EchoExecutor, Executor, UpstreamExecutor
 from groq_batch_server.faults import FaultRule, FaultSet
+from groq_batch_server.line_processes import LineProcesses, default_processes
 from groq_batch_server.store import Store
 from groq_batch_server.worker import Worker
 
-__all__ = ["LocalServer", "make_executor", "serve"]
+__all__ = ["LocalServer", "make_executor", "make_line_processes", "serve"]
 
 logger = logging.getLogger("groq_batch_server")
 
@@ -47,6 +48,22 @@ def make_executor(config: ServerConfig) -> Executor:
             timeout=config.upstream_timeout,
         )
     return EchoExecutor(latency=config.request_latency, models=config.models)
+
+
+def make_line_processes(config: ServerConfig) -> LineProcesses | None:
+    """The line processes a configuration asks for, or None to run requests in this process.
+
+    Args:
+        config: The configuration.
+
+    Returns:
+        The (not yet started) processes, for the echo executor without simulated latency when
+        more than one is asked for (by default one per core).
+    """
+    count = config.processes if config.processes is not None else default_processes()
+    if config.executor != "echo" or config.request_latency > 0 or count < 2:
+        return None
+    return LineProcesses(count, models=config.models)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -95,6 +112,7 @@ class _Prepared:
             max_lines=config.max_lines,
             max_bytes=config.max_upload_bytes,
             poll_interval=config.poll_interval,
+            processes=make_line_processes(config),
         )
         self.state = ServerState(config, data_dir, store, worker, faults)
         self.port: int = self.socket.getsockname()[1]

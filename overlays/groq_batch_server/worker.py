@@ -40,6 +40,7 @@ from groq_batch_server.lifecycle import (
     request_cancel,
     transition,
 )
+from groq_batch_server.line_processes import LineProcesses
 from groq_batch_server.lines import batch_error, execute_pending, parse_lines, safe_text
 from groq_batch_server.result_files import ResultWriter, write_line
 from groq_batch_server.store import BatchRow, FileRow, PendingRequest, ResultRow, Store
@@ -61,6 +62,10 @@ logger = logging.getLogger("groq_batch_server")
 # documented, so report the first problems and say how many more there are.
 MAX_REPORTED_ERRORS = 1000
 
+# Chunks handed to the line processes in one step: enough that they keep working while this
+# thread commits, few enough that a cancel or the deadline is seen within a few thousand lines.
+_CHUNKS_AHEAD = 4
+
 
 class Worker:
     """Moves every active batch along, one step at a time, in a background thread.
@@ -79,6 +84,8 @@ class Worker:
             than `chunk_size`, so progress shows steadily against a slow upstream.
         parallelism: The fewest requests handed to the executor at once (its concurrency).
         monotonic: The clock for `commit_interval` (tests pass a fake one).
+        processes: Line processes that run the requests of large batches (the echo's CPU
+            work spread over the cores), or None to run every request in this thread.
     """
 
     def __init__(
@@ -96,6 +103,7 @@ class Worker:
         commit_interval: float = 0.5,
         parallelism: int = 8,
         monotonic: Callable[[], float] = time.monotonic,
+        processes: LineProcesses | None = None,
     ) -> None:
         self.store = store
         self.executor = executor
@@ -109,6 +117,7 @@ class Worker:
         self.commit_interval = commit_interval
         self.parallelism = parallelism
         self.monotonic = monotonic
+        self.processes = processes
         # Requests handed to the executor at once; adapts to how long they take.
         self._slice = max(min(parallelism, chunk_size), 1)
         # Per batch: failed steps in a row, and the monotonic time before which it is skipped.
@@ -140,6 +149,8 @@ class Worker:
             self._thread.join(timeout)
             self._thread = None
         self.executor.close()
+        if self.processes is not None:
+            self.processes.close()
 
     def wake(self) -> None:
         """Look at the batches now rather than after the poll interval."""
@@ -341,12 +352,10 @@ class Worker:
         upstream still shows progress every `commit_interval` seconds, and a fast one still
         commits `chunk_size` lines at a time.
         """
-        pending = self.store.pending_requests(
-            row.id, after_line=self._cursor.get(row.id, 0), limit=self.chunk_size
-        )
+        if self.processes is not None and row.total >= self.processes.min_lines:
+            return self._run_in_processes(row, self.processes)
+        pending = self._pending(row, self.chunk_size)
         if not pending:
-            with self.store.transaction() as conn:
-                transition(self.store, conn, row.id, "in_progress", "finalizing")
             return True
         started = self.monotonic()
         results: list[ResultRow] = []
@@ -367,6 +376,32 @@ class Worker:
         with self.store.transaction() as conn:
             self.store.insert_results(conn, row.id, results)
         self._cursor[row.id] = pending[len(results) - 1].line
+        return True
+
+    def _pending(self, row: BatchRow, limit: int) -> list[PendingRequest]:
+        """The next requests without a result; none left moves the batch to finalizing."""
+        pending = self.store.pending_requests(
+            row.id, after_line=self._cursor.get(row.id, 0), limit=limit
+        )
+        if not pending:
+            with self.store.transaction() as conn:
+                transition(self.store, conn, row.id, "in_progress", "finalizing")
+        return pending
+
+    def _run_in_processes(self, row: BatchRow, processes: LineProcesses) -> bool:
+        """Run the next few chunks in the line processes, committing each as it comes back.
+
+        The processes work on the later chunks while this thread stores the earlier ones;
+        each chunk's results and counters are one transaction, as in `_run_chunk`.
+        """
+        pending = self._pending(row, self.chunk_size * _CHUNKS_AHEAD)
+        if not pending:
+            return True
+        chunks = [pending[i : i + self.chunk_size] for i in range(0, len(pending), self.chunk_size)]
+        for results in processes.run(chunks, self._stop):
+            with self.store.transaction() as conn:
+                self.store.insert_results(conn, row.id, results)
+            self._cursor[row.id] = results[-1].line
         return True
 
     def _execute(self, pending: list[PendingRequest]) -> list[ResultRow]:
