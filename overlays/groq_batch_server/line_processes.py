@@ -82,21 +82,23 @@ class _Child:
         stdin, stdout = self.proc.stdin, self.proc.stdout
         assert stdin is not None
         assert stdout is not None
-        broken = False
+        broken: BaseException | None = None
         while (job := self.jobs.get()) is not None:
             share, future = job
             if not future.set_running_or_notify_cancel():
                 continue
-            if broken:
-                future.set_exception(_Broken())
+            if broken is not None:
+                future.set_exception(_Broken(f"{type(broken).__name__}: {broken}"))
                 continue
             try:
                 pickle.dump(share, stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 stdin.flush()
                 answer = pickle.load(stdout)  # noqa: S301 (our own child, on a private pipe)
-            except (OSError, EOFError, pickle.UnpicklingError) as exc:
-                broken = True
-                future.set_exception(_Broken(str(exc)))
+            except Exception as exc:  # whatever it is, the exchange is lost: so is the process
+                logger.warning("line process %d failed: %s: %s", self.proc.pid,
+                               type(exc).__name__, exc)  # fmt: skip
+                broken = exc
+                future.set_exception(_Broken(f"{type(exc).__name__}: {exc}"))
                 continue
             if isinstance(answer, BaseException):
                 future.set_exception(answer)
@@ -178,7 +180,7 @@ class LineProcesses:
             children = self._started()
             shares = [_share_out(children, chunk) for chunk in chunks]
             for futures in shares:
-                rows = [row for future in futures for row in _result(future, stop)]
+                rows = [row for future in futures for row in _result(future, stop, children)]
                 done += 1
                 yield rows
             return
@@ -213,13 +215,18 @@ def _share_out(
     ]
 
 
-def _result(future: Future[list[ResultRow]], stop: threading.Event) -> list[ResultRow]:
+def _result(
+    future: Future[list[ResultRow]], stop: threading.Event, children: list[_Child]
+) -> list[ResultRow]:
     while True:
         try:
             return future.result(timeout=0.1)
         except FutureTimeout:
             if stop.is_set():
                 raise Interrupted from None
+            if not all(child.thread.is_alive() for child in children):
+                # A share whose feeder is gone would never be answered: never wait on it.
+                raise _Broken("a line process feeder stopped") from None
 
 
 # ----------------------------------------------------------------------- in a line process
@@ -233,6 +240,10 @@ def serve_lines(models: Sequence[str], stdin: IO[bytes], stdout: IO[bytes]) -> N
     """
     executor = EchoExecutor(models=models)
     never = threading.Event()
+    # Anything else that writes to standard output (a library's print) would corrupt the
+    # answers: answers keep the pipe, and file descriptor 1 becomes standard error.
+    answers = os.fdopen(os.dup(stdout.fileno()), "wb")
+    os.dup2(2, stdout.fileno())
     while True:
         try:
             share = pickle.load(stdin)  # noqa: S301 (our own server, on a private pipe)
@@ -243,8 +254,8 @@ def serve_lines(models: Sequence[str], stdin: IO[bytes], stdout: IO[bytes]) -> N
             answer = execute_pending(executor, share, never)
         except Exception as exc:  # sent back: the server's step fails as it would in-process
             answer = exc
-        pickle.dump(answer, stdout, protocol=pickle.HIGHEST_PROTOCOL)
-        stdout.flush()
+        pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
+        answers.flush()
 
 
 if __name__ == "__main__":
