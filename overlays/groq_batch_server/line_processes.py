@@ -91,7 +91,9 @@ class _Child:
                 future.set_exception(_Broken(f"{type(broken).__name__}: {broken}"))
                 continue
             try:
-                pickle.dump(share, stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                # Plain tuples: a named tuple pickles through Python code, about eight times
+                # slower (2.7 us a row there and back, against 0.3).
+                pickle.dump([tuple(p) for p in share], stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 stdin.flush()
                 answer = pickle.load(stdout)  # noqa: S301 (our own child, on a private pipe)
             except Exception as exc:  # whatever it is, the exchange is lost: so is the process
@@ -103,7 +105,7 @@ class _Child:
             if isinstance(answer, BaseException):
                 future.set_exception(answer)
             else:
-                future.set_result(answer)
+                future.set_result([ResultRow._make(row) for row in answer])
         with contextlib.suppress(OSError):  # a process that died has closed its end already
             stdin.close()
 
@@ -251,7 +253,8 @@ def serve_lines(models: Sequence[str], stdin: IO[bytes], stdout: IO[bytes]) -> N
             return
         answer: Any
         try:
-            answer = execute_pending(executor, share, never)
+            rows = execute_pending(executor, [PendingRequest._make(p) for p in share], never)
+            answer = [tuple(row) for row in rows]
         except Exception as exc:  # sent back: the server's step fails as it would in-process
             answer = exc
         pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
