@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from groq_batch._errors import InvalidValueError
 from groq_batch.cost_report import (
     UNKNOWN_MODEL,
+    UNPRICED,
     ModelFigures,
     PricedModels,
     format_usd,
@@ -35,7 +36,7 @@ class ModelActual(ModelFigures):
     Attributes:
         model: The model id.
         prompt_tokens: Prompt tokens of the billed requests, from ``usage``.
-        audio_requests: Billed audio requests (billed by the hour: cost unknown).
+        audio_requests: Billed audio requests (billed by the hour: unpriced).
         price: The model's prices, or None when the table does not list the model.
         discount: The batch discount applied.
         billed_requests: Succeeded requests (the ones billed).
@@ -55,7 +56,7 @@ class ModelActual(ModelFigures):
 
     @property
     def batch_cost(self) -> float | None:
-        """US dollars at batch prices, or None when the price is unknown."""
+        """US dollars at batch prices, or None when unpriced."""
         return self.cost(self.completion_tokens)
 
     @property
@@ -67,7 +68,7 @@ class ModelActual(ModelFigures):
         """JSON-ready data.
 
         Returns:
-            Counts, tokens and costs (None when unknown).
+            Counts, tokens and costs (None when unpriced).
         """
         return {
             "model": self.model,
@@ -211,13 +212,19 @@ class ActualCost(PricedModels[ModelActual]):
         yield "saving", format_usd(self.saving)
 
     def __str__(self) -> str:
-        text = (
+        tokens = (
             f"{self.billed_requests} billed request(s), {self.prompt_tokens} prompt + "
-            f"{self.completion_tokens} completion tokens: {format_usd(self.batch_cost)} at "
-            f"{self.pricing.provider} batch prices (saving {format_usd(self.saving)})"
+            f"{self.completion_tokens} completion tokens"
         )
-        if self.unpriced_models:
-            text += f"; cost unknown for {', '.join(self.unpriced_models)}"
+        unpriced = ", ".join(self.unpriced_models)
+        if self.batch_cost is None:
+            return f"{tokens}: {UNPRICED} ({unpriced})"
+        text = (
+            f"{tokens}: {format_usd(self.batch_cost)} at {self.pricing.provider} batch prices "
+            f"(saving {format_usd(self.saving)})"
+        )
+        if unpriced:
+            text += f"; {UNPRICED} (left out of the total): {unpriced}"
         return text
 
     @property
@@ -235,25 +242,24 @@ class ActualCost(PricedModels[ModelActual]):
         """Billed completion tokens."""
         return sum(m.completion_tokens for m in self.models.values())
 
-    @property
-    def batch_cost(self) -> float:
-        """US dollars at batch prices, over the priced models."""
-        return self.total("batch_cost")
+    def _counts(self, model: ModelActual) -> bool:
+        # A model that billed nothing costs a true $0 whether or not it has a price.
+        return model.billed_requests > 0
 
     @property
-    def sync_cost(self) -> float:
-        """The synchronous-API cost of the same tokens, over the priced models."""
-        return self.total("sync_cost")
+    def batch_cost(self) -> float | None:
+        """US dollars at batch prices, over the priced models; None when none is priced."""
+        return self.priced_total("batch_cost")
 
     @property
-    def saving(self) -> float:
-        """Synchronous minus batch cost."""
-        return self.sync_cost - self.batch_cost
+    def sync_cost(self) -> float | None:
+        """The synchronous-API cost of the same tokens, over the priced models (or None)."""
+        return self.priced_total("sync_cost")
 
     @property
-    def unpriced_models(self) -> list[str]:
-        """Models with billed requests whose cost is unknown."""
-        return sorted(k for k, m in self.models.items() if m.billed_requests and not m.priced)
+    def saving(self) -> float | None:
+        """Synchronous minus batch cost (None when unpriced)."""
+        return saving(self.sync_cost, self.batch_cost)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready data.

@@ -22,9 +22,10 @@ from groq_batch.cost_bound import (
 )
 from groq_batch.cost_report import (
     UNKNOWN_MODEL,
+    UNPRICED,
     ModelFigures,
     PricedModels,
-    round_usd,
+    round_usd_span,
     saving,
     usd_span,
 )
@@ -67,12 +68,12 @@ class ModelEstimate(ModelFigures):
 
     @property
     def batch_cost_low(self) -> float | None:
-        """US dollars at batch prices, low end; None when the price is unknown."""
+        """US dollars at batch prices, low end; None when unpriced."""
         return self.cost(self.completion_tokens_low)
 
     @property
     def batch_cost_high(self) -> float | None:
-        """US dollars at batch prices, high end; None when the price is unknown."""
+        """US dollars at batch prices, high end; None when unpriced."""
         return self.cost(self.completion_tokens_high)
 
     @property
@@ -99,9 +100,8 @@ class ModelEstimate(ModelFigures):
         """JSON-ready data.
 
         Returns:
-            Counts, token ranges, costs (None when unknown) and the price used.
+            Counts, token ranges, costs (``[low, high]``, or None when unpriced) and the price.
         """
-        saving_low, saving_high = self.saving_low, self.saving_high
         return {
             "model": self.model,
             "requests": self.requests,
@@ -115,9 +115,9 @@ class ModelEstimate(ModelFigures):
                 "input": self.price.input_per_million,
                 "output": self.price.output_per_million,
             },
-            "batch_cost": [round_usd(self.batch_cost_low), round_usd(self.batch_cost_high)],
-            "sync_cost": [round_usd(self.sync_cost_low), round_usd(self.sync_cost_high)],
-            "saving": [round_usd(saving_low), round_usd(saving_high)],
+            "batch_cost": round_usd_span(self.batch_cost_low, self.batch_cost_high),
+            "sync_cost": round_usd_span(self.sync_cost_low, self.sync_cost_high),
+            "saving": round_usd_span(self.saving_low, self.saving_high),
         }
 
 
@@ -125,7 +125,8 @@ class ModelEstimate(ModelFigures):
 class Estimate(PricedModels[ModelEstimate]):
     """What a batch file will cost, per model and in total.
 
-    Totals of cost cover the priced models only; ``unpriced_models`` lists the others.
+    Totals of cost cover the priced models only; ``unpriced_models`` lists the others. With no
+    model priced the totals are None (``null`` in JSON, ``unpriced`` in text), never $0.
 
     Attributes:
         pricing: The price list used.
@@ -151,13 +152,16 @@ class Estimate(PricedModels[ModelEstimate]):
         yield "batch_cost", usd_span(self.batch_cost_low, self.batch_cost_high)
 
     def __str__(self) -> str:
+        counts = f"{self.requests} request(s), {self.prompt_tokens} prompt tokens"
+        unpriced = ", ".join(self.unpriced_models)
+        if self.batch_cost_low is None:
+            return f"{counts}: {UNPRICED} ({unpriced})"
         text = (
-            f"{self.requests} request(s), {self.prompt_tokens} prompt tokens: "
-            f"{usd_span(self.batch_cost_low, self.batch_cost_high)} at "
+            f"{counts}: {usd_span(self.batch_cost_low, self.batch_cost_high)} at "
             f"{self.pricing.provider} batch prices"
         )
-        if self.unpriced_models:
-            text += f" (cost unknown for {', '.join(self.unpriced_models)})"
+        if unpriced:
+            text += f" ({UNPRICED}, left out of the total: {unpriced})"
         return text
 
     @property
@@ -186,29 +190,34 @@ class Estimate(PricedModels[ModelEstimate]):
         return sum(m.unbounded for m in self.models.values())
 
     @property
-    def unpriced_models(self) -> list[str]:
-        """Models whose cost is unknown (and left out of the cost totals)."""
-        return sorted(k for k, m in self.models.items() if not m.priced)
+    def batch_cost_low(self) -> float | None:
+        """US dollars at batch prices, low end, over the priced models; None if none is."""
+        return self.priced_total("batch_cost_low")
 
     @property
-    def batch_cost_low(self) -> float:
-        """US dollars at batch prices, low end, over the priced models."""
-        return self.total("batch_cost_low")
+    def batch_cost_high(self) -> float | None:
+        """US dollars at batch prices, high end, over the priced models; None if none is."""
+        return self.priced_total("batch_cost_high")
 
     @property
-    def batch_cost_high(self) -> float:
-        """US dollars at batch prices, high end, over the priced models."""
-        return self.total("batch_cost_high")
+    def sync_cost_low(self) -> float | None:
+        """The synchronous-API cost of the priced models, low end (None if none is)."""
+        return self.priced_total("sync_cost_low")
 
     @property
-    def sync_cost_low(self) -> float:
-        """The synchronous-API cost of the priced models, low end."""
-        return self.total("sync_cost_low")
+    def sync_cost_high(self) -> float | None:
+        """The synchronous-API cost of the priced models, high end (None if none is)."""
+        return self.priced_total("sync_cost_high")
 
     @property
-    def sync_cost_high(self) -> float:
-        """The synchronous-API cost of the priced models, high end."""
-        return self.total("sync_cost_high")
+    def saving_low(self) -> float | None:
+        """What the batch saves against the synchronous API, low end (None if unpriced)."""
+        return saving(self.sync_cost_low, self.batch_cost_low)
+
+    @property
+    def saving_high(self) -> float | None:
+        """What the batch saves against the synchronous API, high end (None if unpriced)."""
+        return saving(self.sync_cost_high, self.batch_cost_high)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready data.
@@ -221,12 +230,9 @@ class Estimate(PricedModels[ModelEstimate]):
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": [self.completion_tokens_low, self.completion_tokens_high],
             "unbounded_requests": self.unbounded,
-            "batch_cost": [round_usd(self.batch_cost_low), round_usd(self.batch_cost_high)],
-            "sync_cost": [round_usd(self.sync_cost_low), round_usd(self.sync_cost_high)],
-            "saving": [
-                round_usd(self.sync_cost_low - self.batch_cost_low),
-                round_usd(self.sync_cost_high - self.batch_cost_high),
-            ],
+            "batch_cost": round_usd_span(self.batch_cost_low, self.batch_cost_high),
+            "sync_cost": round_usd_span(self.sync_cost_low, self.sync_cost_high),
+            "saving": round_usd_span(self.saving_low, self.saving_high),
             "currency": "USD",
             "unpriced_models": self.unpriced_models,
             "unreadable_lines": self.unreadable_lines,

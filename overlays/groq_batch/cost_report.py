@@ -3,6 +3,11 @@
 `ModelFigures` is one model's tokens and price (an estimate's range or a run's tally adds its
 own counts); `PricedModels` is the report over all models with the price list it used.
 `format_usd` shows dollars to people; `round_usd` keeps JSON free of float noise.
+
+A cost that cannot be given because a model has no price is *unpriced*, one word everywhere:
+``None`` in Python, ``null`` in JSON, ``unpriced`` in text, and the models are named in
+``unpriced_models``. A total covers the priced models; with none priced it is unpriced too, not
+$0, which would read as free.
 """
 
 from __future__ import annotations
@@ -20,9 +25,13 @@ __all__ = [
     "PricedModels",
     "format_usd",
     "round_usd",
+    "round_usd_span",
     "saving",
     "usd_span",
 ]
+
+UNPRICED = "unpriced"
+"""How text shows a cost that cannot be given (Python's None, JSON's null)."""
 
 UNKNOWN_MODEL = "(no model)"
 """The key of requests that name no model."""
@@ -40,17 +49,32 @@ def round_usd(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
+def round_usd_span(low: float | None, high: float | None) -> list[float | None] | None:
+    """A range of dollars for JSON: ``[low, high]`` rounded, or None when it is unpriced.
+
+    Args:
+        low: The low end, or None.
+        high: The high end, or None.
+
+    Returns:
+        The pair, or None when either end is None (a range of nothing is no range).
+    """
+    if low is None or high is None:
+        return None
+    return [round_usd(low), round_usd(high)]
+
+
 def format_usd(value: float | None) -> str:
     """A cost in US dollars for people: rounded for display (the data keeps the exact float).
 
     Args:
-        value: Dollars, or None for unknown.
+        value: Dollars, or None when unpriced.
 
     Returns:
-        ``$0.000011`` below a cent, ``$1.2345`` below $100, ``$1,234.56`` above; ``unknown``.
+        ``$0.000011`` below a cent, ``$1.2345`` below $100, ``$1,234.56`` above; ``unpriced``.
     """
     if value is None:
-        return "unknown"
+        return UNPRICED
     if abs(value) < 0.01:
         return f"${value:.6f}"
     return f"${value:.4f}" if abs(value) < 100 else f"${value:,.2f}"
@@ -155,8 +179,31 @@ class PricedModels(Generic[_Model]):
             f"pricing={self.pricing.provider!r} checked {self.pricing.checked})"
         )
 
+    def _counts(self, model: _Model) -> bool:
+        """Whether a model's cost belongs in the totals (a run's: only if it billed anything)."""
+        return True
+
+    @property
+    def unpriced_models(self) -> list[str]:
+        """Models whose cost belongs in the totals but is unpriced (and so left out of them)."""
+        return sorted(k for k, m in self.models.items() if self._counts(m) and not m.priced)
+
+    def priced_total(self, name: str) -> float | None:
+        """A cost summed over the priced models; None when every model it covers is unpriced.
+
+        Args:
+            name: The per-model cost (``batch_cost_high``, ``sync_cost``...).
+
+        Returns:
+            The sum, or None. No model at all (nothing billed) is a true 0.
+        """
+        counted = [m for m in self.models.values() if self._counts(m)]
+        if counted and not any(m.priced for m in counted):
+            return None
+        return self.total(name)
+
     def total(self, name: str) -> float:
-        """A figure summed over the models (an unknown one counts as 0).
+        """A figure summed over the models (an unpriced one counts as 0).
 
         Args:
             name: The per-model attribute (``prompt_tokens``, ``batch_cost``...).
