@@ -19,6 +19,7 @@ from groq_batch_cli.batches import (
     wait_command,
 )
 from groq_batch_cli.errors import (
+    EXIT_BROKEN_PIPE,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -71,10 +72,6 @@ def _explain(exc: BaseException) -> CliError | None:
     if isinstance(exc, OSError):
         return CliError(str(exc))
     return None
-
-
-EXIT_BROKEN_PIPE = 141
-"""128 + SIGPIPE: what git and ls exit with when the reader of their output goes away."""
 
 
 def _reader_went_away() -> int:

@@ -36,6 +36,7 @@ exit codes (the same state gives the same code in run, wait, results and submit 
        (failed, expired, cancelled or missing)
   4    --timeout passed first; the batches keep running
   130  interrupted (Ctrl-C); the batches keep running
+  141  the reader of the output went away (groq-batch jobs | head -2); quietly, as git does
 
 environment:
   GROQ_API_KEY      the API key (or --api-key); OPENAI_API_KEY with --provider openai

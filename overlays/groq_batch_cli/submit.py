@@ -135,6 +135,13 @@ def _source_path(args: argparse.Namespace) -> Path | None:
 
 def submit_command(args: argparse.Namespace, out: Output) -> int:
     """``groq-batch submit``."""
+    if not args.wait:
+        # Their help says "only with --wait": silently ignored, a --timeout would promise a limit.
+        for option, value in (("--timeout", args.timeout), ("--poll-interval", args.poll_interval)):
+            if value is not None:
+                raise CliError(
+                    f"{option} only applies with --wait; nothing was uploaded", EXIT_USAGE
+                )
     require_base_url(args)
     require_file(args.file)
     check_provider(args)

@@ -1,0 +1,66 @@
+"""What `--help` and docs/troubleshooting.md say the command line does, it does."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import groq_batch_cli as cli
+from groq_batch.jobs import JobRegistry
+from groq_batch.jsonl import chat_request, write_jsonl
+from groq_batch_cli.parser import EPILOG
+from tests.cli_support import MODEL, isolated_home, main
+
+__all__ = ["isolated_home"]
+
+_DOCS = Path(__file__).resolve().parents[2] / "docs"
+# Nothing listens on port 9: a refusal must come before any connection.
+_NOWHERE = ("--base-url", "http://127.0.0.1:9", "--api-key", "gsk_test_key")
+
+
+def _exit_codes() -> dict[str, int]:
+    """Every ``EXIT_*`` code any module of the command line defines."""
+    codes: dict[str, int] = {}
+    for info in pkgutil.iter_modules(cli.__path__, f"{cli.__name__}."):
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if name.startswith("EXIT_") and isinstance(value, int):
+                codes[name] = value
+    return codes
+
+
+def test_every_exit_code_is_in_the_help_and_the_troubleshooting_table() -> None:
+    # "A script can tell the cases apart by the exit code alone": 141 (the reader of the output
+    # went away) was returned by `main` but listed in neither.
+    codes = _exit_codes()
+    assert {"EXIT_OK", "EXIT_USAGE", "EXIT_BROKEN_PIPE"} <= set(codes)
+    page = (_DOCS / "troubleshooting.md").read_text(encoding="utf-8")
+    table = page.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
+    epilog = EPILOG.split("exit codes", 1)[1].split("\n\n", 1)[0]
+    in_help = {int(code) for code in re.findall(r"^  (\d+) ", epilog, re.M)}
+    assert documented == set(codes.values())
+    assert in_help == set(codes.values())
+
+
+def _requests(tmp_path: Path) -> Path:
+    path = tmp_path / "in.jsonl"
+    line = chat_request("a", model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    write_jsonl([line], path)
+    return path
+
+
+@pytest.mark.parametrize("option", ["--timeout", "--poll-interval"])
+def test_submit_refuses_a_waiting_option_without_wait(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    # The help says "only with --wait"; without it the option was silently ignored.
+    code, _, err = main(capsys, "submit", str(_requests(tmp_path)), option, "5", *_NOWHERE)
+    assert code == cli.EXIT_USAGE
+    assert f"{option} only applies with --wait" in err
+    assert "nothing was uploaded" in err
+    assert JobRegistry().list() == []
