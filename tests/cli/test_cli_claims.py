@@ -64,3 +64,19 @@ def test_submit_refuses_a_waiting_option_without_wait(
     assert f"{option} only applies with --wait" in err
     assert "nothing was uploaded" in err
     assert JobRegistry().list() == []
+
+
+def test_a_fifth_stop_sequence_is_refused_as_the_help_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "--stop TEXT: a stop sequence; repeatable (up to 4)": a fifth was taken, and every row
+    # would have been refused by the API after the upload.
+    table = tmp_path / "prompts.csv"
+    table.write_text("q\nhello\n", encoding="utf-8")
+    options = ("--prompt-column", "q", "--model", MODEL)
+    four = [arg for text in "abcd" for arg in ("--stop", text)]
+    code, _, err = main(capsys, "validate", str(table), *options, *four)
+    assert code == cli.EXIT_OK, err
+    code, _, err = main(capsys, "validate", str(table), *options, *four, "--stop", "e")
+    assert code == cli.EXIT_USAGE
+    assert "--stop: at most 4 stop sequences" in err
