@@ -308,6 +308,21 @@ def _reuse_finished(
     return EXIT_FAILED_ROWS if summary.failed else EXIT_OK
 
 
+def _require_table_writer(output: str, table_format: str) -> None:
+    """Refuse a table output the results could not be written to, before anything is uploaded."""
+    from groq_batch import MissingExtraError
+    from groq_batch.table_schema import require_pyarrow
+
+    try:
+        require_pyarrow()
+    except MissingExtraError as exc:
+        raise CliError(
+            f"-o {output}: a {table_format} table needs the tables extra: "
+            "pip install 'groq-batch[tables]'; nothing was uploaded",
+            EXIT_USAGE,
+        ) from exc
+
+
 def run_command(args: argparse.Namespace, out: Output) -> int:
     """``groq-batch run``."""
     started = time.monotonic()
@@ -323,6 +338,8 @@ def run_command(args: argparse.Namespace, out: Output) -> int:
     table = read_table_input(args, out)
     dataset = table is not None and is_dataset_output(args.output)
     table_format = "parquet" if dataset else output_format(args, table)
+    if table_format is not None:
+        _require_table_writer(args.output, table_format)
     registry = Registry()
     check_metadata(args)
     require_key(args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,27 @@ def test_a_fifth_stop_sequence_is_refused_as_the_help_says(
     code, _, err = main(capsys, "validate", str(table), *options, *four, "--stop", "e")
     assert code == cli.EXIT_USAGE
     assert "--stop: at most 4 stop sequences" in err
+
+
+@pytest.mark.parametrize(
+    ("output", "options"), [("out.parquet", ()), ("out.txt", ("--format", "csv"))]
+)
+def test_run_to_a_table_without_the_tables_extra_is_refused_before_the_upload(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    output: str,
+    options: tuple[str, ...],
+) -> None:
+    # "The output is checked before anything is uploaded, so a long job cannot end with nowhere
+    # to write": a table output without PyArrow was found out only when the results came back.
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if the tables extra were missing
+    target = tmp_path / output
+    code, _, err = main(
+        capsys, "run", str(_requests(tmp_path)), "-o", str(target), *options, *_NOWHERE
+    )
+    assert code == cli.EXIT_USAGE
+    assert "pip install 'groq-batch[tables]'" in err
+    assert "nothing was uploaded" in err
+    assert JobRegistry().list() == []
+    assert not target.exists()
