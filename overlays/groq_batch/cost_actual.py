@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 from groq_batch._errors import InvalidValueError
 from groq_batch.cost_report import (
     UNKNOWN_MODEL,
-    UNPRICED,
+    ModelCost,
     ModelFigures,
     PricedModels,
+    PricedTotal,
+    SummedCount,
     format_usd,
     round_usd,
     saving,
@@ -48,21 +50,17 @@ class ModelActual(ModelFigures):
     unbilled_requests: int = 0
     completion_tokens: int = 0
 
-    def __repr__(self) -> str:
-        return (
-            f"ModelActual(model={self.model!r}, billed_requests={self.billed_requests}, "
-            f"batch_cost={format_usd(self.batch_cost)})"
-        )
+    def _figures(self) -> Iterable[tuple[str, object]]:
+        yield "billed_requests", self.billed_requests
+        yield "batch_cost", format_usd(self.batch_cost)
 
-    @property
-    def batch_cost(self) -> float | None:
-        """US dollars at batch prices, or None when unpriced."""
-        return self.cost(self.completion_tokens)
-
-    @property
-    def sync_cost(self) -> float | None:
-        """What the same tokens would have cost on the synchronous API."""
-        return self.cost(self.completion_tokens, batch=False)
+    # None when the model is unpriced.
+    batch_cost = ModelCost("completion_tokens", "US dollars at batch prices.")
+    sync_cost = ModelCost(
+        "completion_tokens",
+        "What the same tokens would have cost at synchronous prices.",
+        batch=False,
+    )
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready data.
@@ -212,61 +210,34 @@ class ActualCost(PricedModels[ModelActual]):
         yield "saving", format_usd(self.saving)
 
     def __str__(self) -> str:
-        tokens = (
+        batch = self.batch_cost
+        return self._describe(
             f"{self.billed_requests} billed request(s), {self.prompt_tokens} prompt + "
-            f"{self.completion_tokens} completion tokens"
+            f"{self.completion_tokens} completion tokens",
+            None
+            if batch is None
+            else f"{format_usd(batch)} at {self.pricing.provider} batch prices "
+            f"(saving {format_usd(self.saving)})",
         )
-        unpriced = ", ".join(self.unpriced_models)
-        if self.batch_cost is None:
-            return f"{tokens}: {UNPRICED} ({unpriced})"
-        text = (
-            f"{tokens}: {format_usd(self.batch_cost)} at {self.pricing.provider} batch prices "
-            f"(saving {format_usd(self.saving)})"
-        )
-        if unpriced:
-            text += f"; {UNPRICED} (left out of the total): {unpriced}"
-        return text
 
-    @property
-    def billed_requests(self) -> int:
-        """Succeeded (billed) requests."""
-        return sum(m.billed_requests for m in self.models.values())
-
-    @property
-    def prompt_tokens(self) -> int:
-        """Billed prompt tokens."""
-        return sum(m.prompt_tokens for m in self.models.values())
-
-    @property
-    def completion_tokens(self) -> int:
-        """Billed completion tokens."""
-        return sum(m.completion_tokens for m in self.models.values())
+    billed_requests = SummedCount("Succeeded (billed) requests.")
+    prompt_tokens = SummedCount("Billed prompt tokens.")
+    completion_tokens = SummedCount("Billed completion tokens.")
 
     def _counts(self, model: ModelActual) -> bool:
         # A model that billed nothing costs a true $0 whether or not it has a price.
         return model.billed_requests > 0
 
-    @property
-    def batch_cost(self) -> float | None:
-        """US dollars at batch prices, over the priced models; None when none is priced."""
-        return self.priced_total("batch_cost")
-
-    @property
-    def sync_cost(self) -> float | None:
-        """The synchronous-API cost of the same tokens, over the priced models (or None)."""
-        return self.priced_total("sync_cost")
+    # Totals over the priced models only; None when no billed model is priced.
+    batch_cost = PricedTotal("US dollars at batch prices.")
+    sync_cost = PricedTotal("What the same tokens would have cost at synchronous prices.")
 
     @property
     def saving(self) -> float | None:
         """Synchronous minus batch cost (None when unpriced)."""
         return saving(self.sync_cost, self.batch_cost)
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready data.
-
-        Returns:
-            Totals, per-model entries, the unpriced models and the pricing's provenance.
-        """
+    def _totals(self) -> dict[str, Any]:
         return {
             "billed_requests": self.billed_requests,
             "prompt_tokens": self.prompt_tokens,
@@ -274,10 +245,6 @@ class ActualCost(PricedModels[ModelActual]):
             "batch_cost": round_usd(self.batch_cost),
             "sync_cost": round_usd(self.sync_cost),
             "saving": round_usd(self.saving),
-            "currency": "USD",
-            "unpriced_models": self.unpriced_models,
-            "pricing": self.pricing.as_dict(),
-            "models": self.model_entries(),
         }
 
 

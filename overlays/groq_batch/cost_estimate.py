@@ -22,9 +22,11 @@ from groq_batch.cost_bound import (
 )
 from groq_batch.cost_report import (
     UNKNOWN_MODEL,
-    UNPRICED,
+    ModelCost,
     ModelFigures,
     PricedModels,
+    PricedTotal,
+    SummedCount,
     round_usd_span,
     saving,
     usd_span,
@@ -60,31 +62,19 @@ class ModelEstimate(ModelFigures):
     completion_tokens_high: int = 0
     unbounded: int = 0
 
-    def __repr__(self) -> str:
-        return (
-            f"ModelEstimate(model={self.model!r}, requests={self.requests}, "
-            f"batch_cost={usd_span(self.batch_cost_low, self.batch_cost_high)})"
-        )
+    def _figures(self) -> Iterable[tuple[str, object]]:
+        yield "requests", self.requests
+        yield "batch_cost", usd_span(self.batch_cost_low, self.batch_cost_high)
 
-    @property
-    def batch_cost_low(self) -> float | None:
-        """US dollars at batch prices, low end; None when unpriced."""
-        return self.cost(self.completion_tokens_low)
-
-    @property
-    def batch_cost_high(self) -> float | None:
-        """US dollars at batch prices, high end; None when unpriced."""
-        return self.cost(self.completion_tokens_high)
-
-    @property
-    def sync_cost_low(self) -> float | None:
-        """What the same requests would cost on the synchronous API, low end."""
-        return self.cost(self.completion_tokens_low, batch=False)
-
-    @property
-    def sync_cost_high(self) -> float | None:
-        """What the same requests would cost on the synchronous API, high end."""
-        return self.cost(self.completion_tokens_high, batch=False)
+    # None when the model is unpriced.
+    batch_cost_low = ModelCost("completion_tokens_low", "US dollars at batch prices, low end.")
+    batch_cost_high = ModelCost("completion_tokens_high", "US dollars at batch prices, high end.")
+    sync_cost_low = ModelCost(
+        "completion_tokens_low", "The same requests at synchronous prices, low end.", batch=False
+    )
+    sync_cost_high = ModelCost(
+        "completion_tokens_high", "The same requests at synchronous prices, high end.", batch=False
+    )
 
     @property
     def saving_low(self) -> float | None:
@@ -152,79 +142,29 @@ class Estimate(PricedModels[ModelEstimate]):
         yield "batch_cost", usd_span(self.batch_cost_low, self.batch_cost_high)
 
     def __str__(self) -> str:
-        counts = f"{self.requests} request(s), {self.prompt_tokens} prompt tokens"
-        unpriced = ", ".join(self.unpriced_models)
-        if self.batch_cost_low is None:
-            return f"{counts}: {UNPRICED} ({unpriced})"
-        text = (
-            f"{counts}: {usd_span(self.batch_cost_low, self.batch_cost_high)} at "
-            f"{self.pricing.provider} batch prices"
+        low, high = self.batch_cost_low, self.batch_cost_high
+        return self._describe(
+            f"{self.requests} request(s), {self.prompt_tokens} prompt tokens",
+            None
+            if low is None
+            else f"{usd_span(low, high)} at {self.pricing.provider} batch prices",
         )
-        if unpriced:
-            text += f" ({UNPRICED}, left out of the total: {unpriced})"
-        return text
 
-    @property
-    def requests(self) -> int:
-        """How many requests."""
-        return sum(m.requests for m in self.models.values())
+    requests = SummedCount("How many requests.")
+    prompt_tokens = SummedCount("Prompt tokens over all requests.")
+    completion_tokens_low = SummedCount("The low end of the completion-token range.")
+    completion_tokens_high = SummedCount("The high end of the completion-token range.")
+    unbounded = SummedCount("Requests without a completion limit, counted at a typical length.")
+    # Totals over the priced models only; None when no model is priced (never a $0 that reads free).
+    batch_cost_low = PricedTotal("US dollars at batch prices, low end.")
+    batch_cost_high = PricedTotal("US dollars at batch prices, high end.")
+    sync_cost_low = PricedTotal("The same requests at synchronous prices, low end.")
+    sync_cost_high = PricedTotal("The same requests at synchronous prices, high end.")
 
-    @property
-    def prompt_tokens(self) -> int:
-        """Prompt tokens over all requests."""
-        return sum(m.prompt_tokens for m in self.models.values())
+    saving_low = PricedTotal("What the batch saves against synchronous prices, low end.")
+    saving_high = PricedTotal("What the batch saves against synchronous prices, high end.")
 
-    @property
-    def completion_tokens_low(self) -> int:
-        """The low end of the completion-token range."""
-        return sum(m.completion_tokens_low for m in self.models.values())
-
-    @property
-    def completion_tokens_high(self) -> int:
-        """The high end of the completion-token range."""
-        return sum(m.completion_tokens_high for m in self.models.values())
-
-    @property
-    def unbounded(self) -> int:
-        """Requests without a completion limit, counted at a typical length."""
-        return sum(m.unbounded for m in self.models.values())
-
-    @property
-    def batch_cost_low(self) -> float | None:
-        """US dollars at batch prices, low end, over the priced models; None if none is."""
-        return self.priced_total("batch_cost_low")
-
-    @property
-    def batch_cost_high(self) -> float | None:
-        """US dollars at batch prices, high end, over the priced models; None if none is."""
-        return self.priced_total("batch_cost_high")
-
-    @property
-    def sync_cost_low(self) -> float | None:
-        """The synchronous-API cost of the priced models, low end (None if none is)."""
-        return self.priced_total("sync_cost_low")
-
-    @property
-    def sync_cost_high(self) -> float | None:
-        """The synchronous-API cost of the priced models, high end (None if none is)."""
-        return self.priced_total("sync_cost_high")
-
-    @property
-    def saving_low(self) -> float | None:
-        """What the batch saves against the synchronous API, low end (None if unpriced)."""
-        return saving(self.sync_cost_low, self.batch_cost_low)
-
-    @property
-    def saving_high(self) -> float | None:
-        """What the batch saves against the synchronous API, high end (None if unpriced)."""
-        return saving(self.sync_cost_high, self.batch_cost_high)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready data.
-
-        Returns:
-            Totals, per-model entries, the unpriced models and the pricing's provenance.
-        """
+    def _totals(self) -> dict[str, Any]:
         return {
             "requests": self.requests,
             "prompt_tokens": self.prompt_tokens,
@@ -233,14 +173,14 @@ class Estimate(PricedModels[ModelEstimate]):
             "batch_cost": round_usd_span(self.batch_cost_low, self.batch_cost_high),
             "sync_cost": round_usd_span(self.sync_cost_low, self.sync_cost_high),
             "saving": round_usd_span(self.saving_low, self.saving_high),
-            "currency": "USD",
-            "unpriced_models": self.unpriced_models,
+        }
+
+    def _details(self) -> dict[str, Any]:
+        return {
             "unreadable_lines": self.unreadable_lines,
             "unboundable_lines": self.unboundable_lines,
             "unboundable": list(self.unboundable),
             "rough": self.rough,
-            "pricing": self.pricing.as_dict(),
-            "models": self.model_entries(),
         }
 
 

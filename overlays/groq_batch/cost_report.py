@@ -15,14 +15,18 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar, overload
 
 from groq_batch.pricing import ModelPrice, ProviderPricing
 
 __all__ = [
     "UNKNOWN_MODEL",
+    "UNPRICED",
+    "ModelCost",
     "ModelFigures",
     "PricedModels",
+    "PricedTotal",
+    "SummedCount",
     "format_usd",
     "round_usd",
     "round_usd_span",
@@ -106,7 +110,7 @@ def saving(sync_cost: float | None, batch_cost: float | None) -> float | None:
     return None if sync_cost is None or batch_cost is None else sync_cost - batch_cost
 
 
-@dataclass
+@dataclass(repr=False)
 class ModelFigures(ABC):
     """One model's tokens and price, as an estimate and an actual cost both count them.
 
@@ -123,6 +127,14 @@ class ModelFigures(ABC):
     audio_requests: int = 0
     price: ModelPrice | None = None
     discount: float = 0.0
+
+    def _figures(self) -> Iterable[tuple[str, object]]:
+        """The model's headline figures, shown after its id in its repr."""
+        return ()
+
+    def __repr__(self) -> str:
+        figures = "".join(f", {name}={value}" for name, value in self._figures())
+        return f"{type(self).__name__}(model={self.model!r}{figures})"
 
     @property
     def priced(self) -> bool:
@@ -179,6 +191,17 @@ class PricedModels(Generic[_Model]):
             f"pricing={self.pricing.provider!r} checked {self.pricing.checked})"
         )
 
+    def _describe(self, counts: str, cost: str | None) -> str:
+        """The report in words: ``counts: cost``, then the unpriced models by name.
+
+        ``cost`` None (no model priced) reads ``counts: unpriced (models)``.
+        """
+        unpriced = ", ".join(self.unpriced_models)
+        if cost is None:
+            return f"{counts}: {UNPRICED} ({unpriced})"
+        tail = f" ({UNPRICED}, left out of the total: {unpriced})" if unpriced else ""
+        return f"{counts}: {cost}{tail}"
+
     def _counts(self, model: _Model) -> bool:
         """Whether a model's cost belongs in the totals (a run's: only if it billed anything)."""
         return True
@@ -202,6 +225,17 @@ class PricedModels(Generic[_Model]):
             return None
         return self.total(name)
 
+    def count(self, name: str) -> int:
+        """A count summed over the models.
+
+        Args:
+            name: The per-model count (``requests``, ``prompt_tokens``...).
+
+        Returns:
+            The sum.
+        """
+        return sum(int(getattr(m, name)) for m in self.models.values())
+
     def total(self, name: str) -> float:
         """A figure summed over the models (an unpriced one counts as 0).
 
@@ -213,6 +247,30 @@ class PricedModels(Generic[_Model]):
         """
         return sum(getattr(m, name) or 0.0 for m in self.models.values())
 
+    def _totals(self) -> dict[str, Any]:
+        """The report's own totals, first in its JSON."""
+        return {}
+
+    def _details(self) -> dict[str, Any]:
+        """What else the report says, after the unpriced models in its JSON."""
+        return {}
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready data.
+
+        Returns:
+            Totals (a cost None when unpriced), the unpriced models, the report's details, the
+            pricing's provenance and the per-model entries.
+        """
+        return {
+            **self._totals(),
+            "currency": "USD",
+            "unpriced_models": self.unpriced_models,
+            **self._details(),
+            "pricing": self.pricing.as_dict(),
+            "models": self.model_entries(),
+        }
+
     def model_entries(self) -> list[dict[str, Any]]:
         """The per-model entries of the report's JSON, by model id.
 
@@ -220,3 +278,57 @@ class PricedModels(Generic[_Model]):
             Each model's `ModelFigures.as_dict`.
         """
         return [m.as_dict() for _, m in sorted(self.models.items())]
+
+
+class _ReportFigure:
+    """A read-only figure of a report, named as the per-model figure it sums."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __set__(self, report: object, value: object) -> NoReturn:
+        raise AttributeError(f"{self.name} is computed from the models")
+
+
+class SummedCount(_ReportFigure):
+    """A report's count: its models' count of the same name, summed (`PricedModels.count`)."""
+
+    @overload
+    def __get__(self, report: None, owner: type) -> SummedCount: ...
+    @overload
+    def __get__(self, report: PricedModels[Any], owner: type) -> int: ...
+    def __get__(self, report: PricedModels[Any] | None, owner: type) -> SummedCount | int:
+        return self if report is None else report.count(self.name)
+
+
+class PricedTotal(_ReportFigure):
+    """A report's cost: its priced models' cost of the same name (`PricedModels.priced_total`)."""
+
+    @overload
+    def __get__(self, report: None, owner: type) -> PricedTotal: ...
+    @overload
+    def __get__(self, report: PricedModels[Any], owner: type) -> float | None: ...
+    def __get__(self, report: PricedModels[Any] | None, owner: type) -> PricedTotal | float | None:
+        return self if report is None else report.priced_total(self.name)
+
+
+class ModelCost(_ReportFigure):
+    """A model's cost of its prompt and some of its completion tokens (`ModelFigures.cost`)."""
+
+    def __init__(self, completion_tokens: str, doc: str, *, batch: bool = True) -> None:
+        super().__init__(doc)
+        self.completion_tokens = completion_tokens
+        self.batch = batch
+
+    @overload
+    def __get__(self, figures: None, owner: type) -> ModelCost: ...
+    @overload
+    def __get__(self, figures: ModelFigures, owner: type) -> float | None: ...
+    def __get__(self, figures: ModelFigures | None, owner: type) -> ModelCost | float | None:
+        if figures is None:
+            return self
+        return figures.cost(getattr(figures, self.completion_tokens), batch=self.batch)

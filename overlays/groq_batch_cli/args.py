@@ -378,7 +378,8 @@ def add_limits(p: argparse.ArgumentParser) -> None:
 
 def add_waiting(p: argparse.ArgumentParser, *, only_with: str | None = None) -> None:
     """Add ``--timeout`` and ``--poll-interval``; ``only_with`` names the option they need."""
-    tail = f"; only with {only_with}" if only_with else ""
+    # Ignored, not refused, without it: scripts pass one set of options to run and submit alike.
+    tail = f"; used with {only_with}, ignored without it" if only_with else ""
     seconds = {"type": positive_seconds, "metavar": "SECONDS"}
     add_options(
         p,

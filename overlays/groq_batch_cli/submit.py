@@ -17,6 +17,7 @@ from groq_batch.jobs import (
     file_sha256,
     run_key,
 )
+from groq_batch.table_schema import require_pyarrow
 from groq_batch_cli.checks import (
     check_metadata,
     check_output,
@@ -135,13 +136,6 @@ def _source_path(args: argparse.Namespace) -> Path | None:
 
 def submit_command(args: argparse.Namespace, out: Output) -> int:
     """``groq-batch submit``."""
-    if not args.wait:
-        # Their help says "only with --wait": silently ignored, a --timeout would promise a limit.
-        for option, value in (("--timeout", args.timeout), ("--poll-interval", args.poll_interval)):
-            if value is not None:
-                raise CliError(
-                    f"{option} only applies with --wait; nothing was uploaded", EXIT_USAGE
-                )
     require_base_url(args)
     require_file(args.file)
     check_provider(args)
@@ -308,21 +302,6 @@ def _reuse_finished(
     return EXIT_FAILED_ROWS if summary.failed else EXIT_OK
 
 
-def _require_table_writer(output: str, table_format: str) -> None:
-    """Refuse a table output the results could not be written to, before anything is uploaded."""
-    from groq_batch import MissingExtraError
-    from groq_batch.table_schema import require_pyarrow
-
-    try:
-        require_pyarrow()
-    except MissingExtraError as exc:
-        raise CliError(
-            f"-o {output}: a {table_format} table needs the tables extra: "
-            "pip install 'groq-batch[tables]'; nothing was uploaded",
-            EXIT_USAGE,
-        ) from exc
-
-
 def run_command(args: argparse.Namespace, out: Output) -> int:
     """``groq-batch run``."""
     started = time.monotonic()
@@ -339,7 +318,9 @@ def run_command(args: argparse.Namespace, out: Output) -> int:
     dataset = table is not None and is_dataset_output(args.output)
     table_format = "parquet" if dataset else output_format(args, table)
     if table_format is not None:
-        _require_table_writer(args.output, table_format)
+        # Checked before the upload: a table output is written with PyArrow (the tables extra),
+        # and a missing one found once the results are back would leave them nowhere.
+        require_pyarrow()
     registry = Registry()
     check_metadata(args)
     require_key(args)
