@@ -117,7 +117,7 @@ class ModelFigures(ABC):
     Attributes:
         model: The model id.
         prompt_tokens: Prompt tokens over its requests.
-        audio_requests: Its transcriptions and translations (billed by the hour: cost unknown).
+        audio_requests: Its transcriptions and translations (billed by the hour: unpriced).
         price: The model's prices, or None when the table does not list the model.
         discount: The batch discount applied.
     """
