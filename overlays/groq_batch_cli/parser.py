@@ -123,7 +123,8 @@ def add_csv_raw(p: argparse.ArgumentParser) -> None:
         "--csv-raw",
         action="store_true",
         help="write CSV cells as they are; by default a cell starting with = + - @ (or a tab "
-        "or carriage return) gets a ' in front, so that a spreadsheet does not run it",
+        "or carriage return) gets a ' in front, so that a spreadsheet does not run it; a plain "
+        "number such as -5 is left as it is",
     )
 
 
