@@ -135,7 +135,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="echo: processes that run the requests of large batches, spreading the work "
-        "over the cores; 0 or 1 runs them in the server's own process (default: one per core)",
+        "over the cores; 0 or 1 runs them in the server's own process (default: "
+        "$GROQ_BATCH_SERVER_PROCESSES, else one per core but one)",
     )
     parser.add_argument(
         "--fault", action="append", default=[], metavar="RULE", help="inject a fault (see below)"

@@ -63,8 +63,10 @@ class ServerConfig:
         models: Extra model ids the echo executor accepts, beyond the batch models of
             ``server/models.json``; ``"*"`` accepts any model.
         processes: Processes that run the echo's requests of large batches, so that its CPU
-            work uses every core (`groq_batch_server.line_processes`). None means one per core
-            (none on a single core); 0 or 1 runs every request in the server's own process.
+            work uses every core (`groq_batch_server.line_processes`). None means
+            ``$GROQ_BATCH_SERVER_PROCESSES``, else one per core but one (so none on two cores,
+            where feeding them cost more than it saved); 0 or 1 runs every request in the
+            server's own process.
             The upstream executor and a simulated ``request_latency`` (waiting, not CPU work)
             always run in the server's own process.
         poll_interval: Seconds the worker sleeps when it has nothing to do.

@@ -24,7 +24,12 @@ import pytest
 from groq_batch_server import ServerConfig
 from groq_batch_server.executors import EchoExecutor
 from groq_batch_server.ids import new_id
-from groq_batch_server.line_processes import MIN_LINES, LineProcesses, default_processes
+from groq_batch_server.line_processes import (
+    MIN_LINES,
+    PROCESSES_ENV,
+    LineProcesses,
+    default_processes,
+)
 from groq_batch_server.runtime import make_line_processes
 from groq_batch_server.store import BatchRow, FileRow, Store
 from groq_batch_server.worker import TERMINAL_STATUSES, Worker, request_cancel
@@ -264,10 +269,27 @@ def test_the_process_count_comes_from_the_config() -> None:
     assert make_line_processes(ServerConfig(processes=3, request_latency=0.01)) is None
     upstream = ServerConfig(processes=3, executor="openai-compatible", upstream_url="http://x")
     assert make_line_processes(upstream) is None
-    default = make_line_processes(ServerConfig())
-    assert (default.processes if default is not None else 0) == default_processes()
     with pytest.raises(ValueError, match="processes"):
         ServerConfig(processes=-1)
+
+
+def test_the_default_leaves_a_core_to_the_server_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(PROCESSES_ENV, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert default_processes() == 1  # in the server's own process
+    assert make_line_processes(ServerConfig()) is None
+    monkeypatch.setattr(os, "cpu_count", lambda: 6)
+    assert default_processes() == 5
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert default_processes() == 8
+    monkeypatch.setenv(PROCESSES_ENV, "3")
+    assert default_processes() == 3
+    configured = make_line_processes(ServerConfig())
+    assert configured is not None
+    assert configured.processes == 3
+    assert make_line_processes(ServerConfig(processes=0)) is None  # the option wins
 
 
 # ------------------------------------------------------------------------------ no orphans
@@ -347,7 +369,6 @@ def test_no_line_process_outlives_the_server(tmp_path: Path, how: str) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-@pytest.mark.skipif(default_processes() < 2, reason="one core: no line processes by default")
 def test_the_background_server_runs_large_batches_in_line_processes_and_stops_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -355,6 +376,8 @@ def test_the_background_server_runs_large_batches_in_line_processes_and_stops_th
     from groq_batch_server import daemon
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    # The --local server is started by the client, with the client's environment.
+    monkeypatch.setenv(PROCESSES_ENV, "2")
     data = tmp_path / "data"
     local.ensure_running(data)
     try:
@@ -367,7 +390,7 @@ def test_the_background_server_runs_large_batches_in_line_processes_and_stops_th
             client.batches.wait(job, poll_interval=0.1)
             assert sum(1 for r in client.batches.results(job, inputs=path) if r.ok) == 1200
         children = _children(info.pid)
-        assert len(children) == default_processes()
+        assert len(children) == 2
     finally:
         daemon.stop(data)
     _wait(lambda: not any(_alive(pid) for pid in children), "the line processes to exit")
