@@ -273,6 +273,16 @@ def test_the_process_count_comes_from_the_config() -> None:
         ServerConfig(processes=-1)
 
 
+def test_the_command_line_sets_the_process_count() -> None:
+    from groq_batch_server.__main__ import build_config, build_parser
+
+    parser = build_parser()
+    assert build_config(parser.parse_args([])).processes is None  # the default, decided later
+    assert build_config(parser.parse_args(["--processes", "3"])).processes == 3
+    assert build_config(parser.parse_args(["--processes", "0"])).processes == 0
+    assert "--processes" in parser.format_help()
+
+
 def test_the_default_leaves_a_core_to_the_server_unless_told(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
