@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from groq_batch.jsonl import write_jsonl
-from groq_batch.results import BatchResult, InputIndex, Outcome, ResultJoiner
+from groq_batch.results import BatchResult, InputIndex, ResultJoiner
 from groq_batch.table_reading import RowSource
 from groq_batch.tables import TableInputError, load_inputs, prompt_table, save_inputs, write_results
 
@@ -106,7 +106,8 @@ def test_results_read_the_input_columns_from_the_file_range_by_range(
     monkeypatch.setattr(RowSource, "read_all", lambda self: pytest.fail("read whole"))
     out = tmp_path / "out.parquet"
     write_results(answers, out, inputs=inputs)
-    assert largest and max(largest) <= 3 * 8_192
+    assert largest
+    assert max(largest) <= 3 * 8_192
     written = pq.read_table(out)
     assert written.column("custom_id").to_pylist() == [f"q{i}" for i in range(n)]
     assert written.column("id").to_pylist() == [f"q{i}" for i in range(n)]
