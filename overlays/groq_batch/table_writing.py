@@ -26,6 +26,7 @@ from groq_batch.table_schema import (
     RESULT_COLUMNS,
     ROW_GROUP_BYTES,
     format_of,
+    release_freed_memory,
     require_pyarrow,
     result_schema,
 )
@@ -162,6 +163,9 @@ class TableWriter:
                 until ``close()``: memory still holds one row group, not the whole set.
         """
         pa = require_pyarrow()
+        # What came before (validation, upload, the wait) has freed its memory: give it back,
+        # so that the results' buffers do not come on top of it.
+        release_freed_memory()
         self.csv_raw = csv_raw
         self.format = format_of("", format)
         self.inputs = inputs
@@ -274,6 +278,9 @@ class TableWriter:
         try:
             self.flush()
             if self._spill is not None:
+                # The join (its index of every input line) is over; the read-back's buffers
+                # come from PyArrow's allocator, which cannot reuse what the join freed.
+                release_freed_memory()
                 spill, self._spill = self._spill, None
                 with spill:
                     for rows, results in spill.in_order():
