@@ -1,32 +1,33 @@
 """Rows into requests: a checked table of prompts (``PromptTable``) and the requests it makes.
 
 Every problem is found before anything is built (a missing column, an empty prompt, a duplicate
-id), each naming its row and column. Ids and prompts are held as Arrow text columns
-(``TextColumn``), not a Python object per row, so a million rows cost their bytes.
-``save_inputs`` keeps a table beside a job so that its results can be joined to it later.
+id), each naming its row and column (``groq_batch.table_checks``). A table read from a file is
+not held: its rows are read again from it when the requests are built and the results written
+(``groq_batch.table_sources``). ``save_inputs`` keeps a table beside a job so that its results
+can be joined to it later.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import string
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from groq_batch._errors import InvalidValueError, TableInputError
 from groq_batch.jsonl import BatchRequest, chat_request
-from groq_batch.table_reading import (
-    ArrowSource,
-    CsvSource,
-    ParquetSource,
-    RowSource,
-    row_source,
-    source_label,
+from groq_batch.table_checks import (
+    check_rows,
+    id_hash,
+    not_text,
+    prompt_cells,
+    template_columns,
+    text_cells,
 )
-from groq_batch.table_schema import CHUNK_ROWS, MAX_PROBLEMS, TableProblem, require_pyarrow
+from groq_batch.table_reading import source_label
+from groq_batch.table_schema import CHUNK_ROWS, TableProblem, require_pyarrow
+from groq_batch.table_sources import ArrowSource, ParquetSource, RowSource, row_source
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -43,32 +44,6 @@ __all__ = [
 ]
 
 
-def _template_columns(template: str) -> list[str]:
-    try:
-        parsed = list(string.Formatter().parse(template))
-    except ValueError as exc:
-        raise TableInputError([TableProblem(None, None, f"template: {exc}")]) from None
-    names: list[str] = []
-    for _, field_name, _, _ in parsed:
-        if field_name is None:
-            continue
-        base = re.split(r"[.\[]", field_name, maxsplit=1)[0]
-        if not base or base.isdigit():
-            raise TableInputError(
-                [
-                    TableProblem(
-                        None,
-                        None,
-                        "template fields must name columns, as in 'Summarise: {text}'; "
-                        "write {{ and }} for literal braces",
-                    )
-                ]
-            )
-        if base not in names:
-            names.append(base)
-    return names
-
-
 def _response_format(value: Any) -> Any:
     # "json" is the CLI's shorthand; anything else goes to the API as given.
     if value == "json":
@@ -76,35 +51,6 @@ def _response_format(value: Any) -> Any:
     if value == "text":
         return None
     return value
-
-
-def _not_text(type_: Any) -> str | None:
-    """What kind of column this is, when its values have no plain text form (else None).
-
-    ``str()`` of these gives Python's repr (``b'hi'``, ``[1, 2]``), never what anyone means as
-    a prompt or an id, so such a column is refused rather than guessed at.
-    """
-    pa = require_pyarrow()
-    types = pa.types
-    if types.is_dictionary(type_):
-        return _not_text(type_.value_type)
-    if types.is_binary(type_) or types.is_large_binary(type_):
-        return "binary"
-    if types.is_fixed_size_binary(type_):
-        return "binary"
-    if types.is_map(type_):
-        return "map"
-    if types.is_list(type_) or types.is_large_list(type_) or types.is_fixed_size_list(type_):
-        return "list"
-    if types.is_struct(type_):
-        return "struct"
-    if types.is_union(type_):
-        return "union"
-    return None
-
-
-def _cell_text(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
 
 
 class TextColumn(Sequence[str]):
@@ -292,7 +238,7 @@ class PromptTable:
             needed.append(self._id_column)
         if prompts and self._prompts is None:
             needed += [self._prompt_column] if self._prompt_column else []
-            needed += _template_columns(self._template) if self._template else []
+            needed += template_columns(self._template) if self._template else []
         names = list(self.schema.names) if columns else []
         wanted = names + [c for c in dict.fromkeys(needed) if c not in names]
         if not wanted:
@@ -305,7 +251,7 @@ class PromptTable:
             if self._ids is not None:
                 ids = list(self._ids[start : start + count])
             elif self._id_column is not None:
-                ids = _texts(batch.column(self._id_column))
+                ids = text_cells(batch.column(self._id_column))
             else:
                 ids = [f"row-{row}" for row in range(start + 1, start + count + 1)]
             texts: list[str] | None = None
@@ -313,7 +259,7 @@ class PromptTable:
                 if self._prompts is not None:
                     texts = list(self._prompts[start : start + count])
                 else:
-                    texts = _prompt_cells(batch, start, self._prompt_column, self._template, [])
+                    texts = prompt_cells(batch, start, self._prompt_column, self._template, [])
             yield (batch.select(names) if columns else None), ids, texts
             start += count
 
@@ -325,8 +271,8 @@ class PromptTable:
         if self._hashes is None:
             self._hashes = array("I")
             for _, ids, _ in self._chunks():
-                self._hashes.extend([_id_hash(i) for i in ids])
-        return self._hashes[row] == _id_hash(custom_id)
+                self._hashes.extend([id_hash(i) for i in ids])
+        return self._hashes[row] == id_hash(custom_id)
 
     def row_of(self, custom_id: str) -> int | None:
         """The row index (from 0) of a ``custom_id``, or None when no row has it."""
@@ -382,65 +328,6 @@ class PromptTable:
             )
 
 
-def _id_hash(custom_id: str) -> int:
-    return hash(custom_id) & 0xFFFFFFFF
-
-
-def _texts(column: Any) -> list[str]:
-    """A column's cells as text (a null as empty text)."""
-    return ["" if v is None else _cell_text(v) for v in column.to_pylist()]
-
-
-def _prompt_cells(
-    batch: Any,
-    start: int,
-    prompt: str | None,
-    template: str | None,
-    problems: list[TableProblem],
-) -> list[str]:
-    """A batch's prompts; each bad cell adds a problem (the first ``MAX_PROBLEMS``)."""
-    if prompt is not None:
-        texts = _texts(batch.column(prompt))
-        _blanks(texts, start, prompt, "the prompt is empty", problems)
-        return texts
-    fields = _template_columns(template or "")
-    values = {name: batch.column(name).to_pylist() for name in fields}
-    found: list[TableProblem] = []
-    texts = []
-    for offset in range(batch.num_rows):
-        index = start + offset
-        row_values = {name: values[name][offset] for name in fields}
-        empty = [name for name, v in row_values.items() if v is None]
-        for name in empty:
-            found.append(TableProblem(index + 1, name, "empty cell (the template uses it)"))
-        if empty:
-            texts.append("")
-            continue
-        try:
-            text = (template or "").format_map(row_values)
-        except (KeyError, IndexError, AttributeError, ValueError, TypeError) as exc:
-            found.append(TableProblem(index + 1, None, f"template: {exc!r}"))
-            text = ""
-        else:
-            if not text.strip():
-                found.append(TableProblem(index + 1, None, "the prompt is empty"))
-        texts.append(text)
-    problems += found[:MAX_PROBLEMS]
-    return texts
-
-
-def _blanks(
-    texts: list[str], start: int, column: str, message: str, problems: list[TableProblem]
-) -> None:
-    found = 0
-    for row, text in enumerate(texts, start=start + 1):
-        if not text.strip():
-            problems.append(TableProblem(row, column, message))
-            found += 1
-            if found >= MAX_PROBLEMS:
-                return
-
-
 def prompt_table(
     source: Any,
     *,
@@ -485,7 +372,7 @@ def prompt_table(
     label = source_label(source)
     rows = row_source(source, format)
     names = list(rows.schema.names)
-    wanted = [prompt] if prompt is not None else _template_columns(template or "")
+    wanted = [prompt] if prompt is not None else template_columns(template or "")
     if id_column is not None:
         wanted.append(id_column)
     missing = [c for c in wanted if c not in names]
@@ -507,11 +394,11 @@ def prompt_table(
             "(decode bytes, join a list, pick a field of a struct)",
         )
         for name in wanted
-        if (kind := _not_text(rows.schema.field(name).type)) is not None
+        if (kind := not_text(rows.schema.field(name).type)) is not None
     ]
     if unusable:
         raise TableInputError(unusable, source=label)
-    problems, hashes, count = _check_rows(
+    problems, hashes, count = check_rows(
         rows, list(dict.fromkeys(wanted)), prompt, template, id_column
     )
     if count == 0 and not problems:
@@ -538,147 +425,6 @@ def prompt_table(
     )
     table._hashes = hashes
     return table
-
-
-def _check_rows(
-    rows: RowSource,
-    columns: list[str],
-    prompt: str | None,
-    template: str | None,
-    id_column: str | None,
-) -> tuple[list[TableProblem], array[int] | None, int]:
-    """One pass over the rows: the first problems (in row order), the ids' hashes, the count.
-
-    Only the prompt and id columns are read, a batch at a time; the ids leave a 4-byte hash
-    each, and duplicates are looked for among the rows whose hashes repeat (a second pass over
-    the id column, for those rows only). The pass stops once ``MAX_PROBLEMS`` are found: the
-    rows after those cannot have any of the first.
-    """
-    problems: list[TableProblem] = []
-    hashes = array("I") if id_column is not None else None
-    known = None if isinstance(rows, CsvSource) else rows.num_rows
-    if hashes is not None and known is not None:
-        # Made whole at once: grown by appending, the array's last copy doubles it for a moment.
-        hashes.frombytes(bytes(4 * known))
-    start = 0
-    for batch, lines, unread in rows.scan(columns):
-        found: list[TableProblem] = []
-        _prompt_cells(batch, start, prompt, template, found)
-        if id_column is not None and hashes is not None:
-            ids = _texts(batch.column(id_column))
-            _blanks(ids, start, id_column, "the id is empty", found)
-            chunk = array("I", [_id_hash(i) for i in ids])
-            if known is None:
-                hashes.extend(chunk)
-            else:
-                hashes[start : start + len(chunk)] = chunk
-        # A row that could not be read has only that problem, not also an empty prompt.
-        bad_rows = {p.row for p in unread}
-        found = unread + [p for p in found if p.row is None or p.row not in bad_rows]
-        problems = sorted(problems + _with_lines(found, lines, start), key=_row_key)
-        del problems[MAX_PROBLEMS:]
-        start += batch.num_rows
-        if len(problems) >= MAX_PROBLEMS:
-            break
-    if hashes is not None and id_column is not None:
-        del hashes[start:]  # the rows the pass stopped before
-        repeats = _repeated_ids(rows, id_column, hashes, start)
-        problems = sorted(problems + repeats, key=_row_key)[:MAX_PROBLEMS]
-    return problems, hashes, start
-
-
-def _row_key(problem: TableProblem) -> int:
-    return problem.row or 0
-
-
-def _with_lines(
-    problems: list[TableProblem], lines: list[int] | None, start: int
-) -> list[TableProblem]:
-    """The problems, each naming its file line too when that differs from its row."""
-    if lines is None:
-        return problems
-    out = []
-    for p in problems:
-        index = (p.row or 0) - start - 1
-        if (
-            p.row is not None
-            and p.line is None
-            and 0 <= index < len(lines)
-            and p.row != lines[index]
-        ):
-            p = TableProblem(p.row, p.column, p.message, lines[index])
-        out.append(p)
-    return out
-
-
-def _uint32s(values: array[int]) -> Any:
-    """An Arrow array of the values, made from their bytes.
-
-    Converting Python values (even one scalar) makes PyArrow import pandas when it is
-    installed: 60 MB of RSS for nothing here.
-    """
-    pa = require_pyarrow()
-    return pa.Array.from_buffers(pa.uint32(), len(values), [None, pa.py_buffer(values)])
-
-
-def _repeated_ids(
-    rows: RowSource, id_column: str, hashes: array[int], count: int
-) -> list[TableProblem]:
-    """The first ``MAX_PROBLEMS`` rows whose id an earlier row has (a blank id is no repeat).
-
-    Not a Python map of every id nor a hash count of the text (90 MB of transient at a million
-    rows): the rows' 32-bit hashes are sorted to find the hashes that repeat, and only the rows
-    with one of those have their ids compared, in row order, in a second pass.
-    """
-    pa = require_pyarrow()
-    import pyarrow.compute as pc
-
-    if count < 2:
-        return []
-    values = _uint32s(hashes)
-    # Sorted a sixteenth at a time (by the hash's top 4 bits): a sort's indices for every row
-    # would be 8 bytes a row of transient, twice what the hashes themselves hold.
-    parts = _uint32s(array("I", [*range(16), 28]))
-    top = pc.shift_right(values, parts[16])
-    repeats: list[Any] = []
-    for part in range(16):
-        some = values.filter(pc.equal(top, parts[part]))
-        if len(some) < 2:
-            continue
-        ordered = some.take(pc.sort_indices(some))
-        same = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))
-        repeats.append(ordered.slice(1).filter(same))
-    del top
-    if not repeats:
-        return []
-    repeated = pc.unique(pa.concat_arrays(repeats))
-    suspects = pc.is_in(values, value_set=repeated)
-    found: list[TableProblem] = []
-    first: dict[str, int] = {}
-    start = 0
-    for batch, lines, _ in rows.scan([id_column]):
-        if start >= count:
-            break
-        marked = pc.indices_nonzero(suspects.slice(start, batch.num_rows))
-        if len(marked):
-            offsets = marked.to_pylist()
-            cells = batch.column(id_column).take(marked).to_pylist()
-            for offset, cell in zip(offsets, cells, strict=True):
-                custom_id = "" if cell is None else _cell_text(cell)
-                if not custom_id.strip():
-                    continue
-                row = start + offset + 1
-                if custom_id not in first:
-                    first[custom_id] = row
-                    continue
-                problem = TableProblem(
-                    row, id_column, f"duplicate id {custom_id!r} (first on row {first[custom_id]})"
-                )
-                found += _with_lines([problem], lines, start)
-                if len(found) >= MAX_PROBLEMS:
-                    return found
-        start += batch.num_rows
-    return found
 
 
 _SAVED_IDS = "groq_batch_custom_id"

@@ -12,7 +12,9 @@ streamed to the output file in row groups, so memory stays flat however many row
 
 This module is the public face; the code lives in one module per concept:
 ``groq_batch.table_schema`` (formats, result columns, problems), ``groq_batch.table_reading``
-(files and frames in), ``groq_batch.table_prompts`` (rows into requests),
+(files and frames in), ``groq_batch.table_sources`` (rows read again, a batch at a time),
+``groq_batch.table_checks`` (cells as text, and their problems), ``groq_batch.table_prompts``
+(rows into requests),
 ``groq_batch.table_order`` (input order through row ranges on disk) and
 ``groq_batch.table_writing`` (results out).
 """

@@ -13,7 +13,7 @@ import pytest
 
 from groq_batch.jsonl import write_jsonl
 from groq_batch.results import BatchResult, InputIndex, ResultJoiner
-from groq_batch.table_reading import RowSource
+from groq_batch.table_sources import RowSource
 from groq_batch.tables import TableInputError, load_inputs, prompt_table, save_inputs, write_results
 
 MODEL = "llama-3.1-8b-instant"
@@ -139,7 +139,7 @@ def test_a_result_from_another_tables_line_goes_to_the_row_of_its_id(tmp_path: P
 def test_duplicate_ids_are_found_when_every_id_hash_collides(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("groq_batch.table_prompts._id_hash", lambda custom_id: 7)
+    monkeypatch.setattr("groq_batch.table_checks.id_hash", lambda custom_id: 7)
     source = tmp_path / "dups.csv"
     source.write_text("id,question\na,x\nb,x\n\nc,x\nb,x\na,x\n d ,x\n", encoding="utf-8")
     with pytest.raises(TableInputError) as caught:
