@@ -279,6 +279,28 @@ def source_label(source: Any) -> str:
     return os.fspath(source) if isinstance(source, str | os.PathLike) else "table"
 
 
+def input_file(source: Any, format: str | None) -> tuple[Path, str] | None:
+    """An input file and its format, or None for a table held in memory.
+
+    Raises:
+        TableInputError: There is no such file, or its format cannot be told.
+    """
+    if not isinstance(source, str | os.PathLike):
+        return None
+    path = Path(source)
+    fmt = format_of(path, format)
+    if not path.is_file():
+        raise TableInputError([TableProblem(None, None, "no such file")], source=str(path))
+    return path, fmt
+
+
+def not_parquet(path: Path, exc: Exception) -> TableInputError:
+    """The error for a file that PyArrow cannot read as Parquet."""
+    return TableInputError(
+        [TableProblem(None, None, f"not a Parquet file: {exc}")], source=str(path)
+    )
+
+
 def read_rows(
     source: Any, format: str | None
 ) -> tuple[pa.Table, list[int] | None, list[TableProblem]]:
@@ -299,11 +321,9 @@ def read_rows(
         TableInputError: The file cannot be read as a table at all.
     """
     pa = require_pyarrow()
-    if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        fmt = format_of(path, format)
-        if not path.is_file():
-            raise TableInputError([TableProblem(None, None, "no such file")], source=str(path))
+    found = input_file(source, format)
+    if found is not None:
+        path, fmt = found
         if fmt == "csv":
             return _read_csv(path)
         if fmt == "jsonl":
@@ -311,9 +331,7 @@ def read_rows(
         try:
             return read_parquet(path), None, []
         except (pa.ArrowInvalid, OSError) as exc:
-            raise TableInputError(
-                [TableProblem(None, None, f"not a Parquet file: {exc}")], source=str(path)
-            ) from None
+            raise not_parquet(path, exc) from None
     if isinstance(source, pa.Table):
         return source, None, []
     if isinstance(source, pa.RecordBatch):

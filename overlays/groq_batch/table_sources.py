@@ -13,8 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from groq_batch._errors import TableInputError
-from groq_batch.table_reading import BATCH_ROWS, csv_batches, csv_header, read_rows
-from groq_batch.table_schema import TableProblem, format_of, require_pyarrow
+from groq_batch.table_reading import (
+    BATCH_ROWS,
+    csv_batches,
+    csv_header,
+    input_file,
+    not_parquet,
+    read_rows,
+)
+from groq_batch.table_schema import TableProblem, require_pyarrow
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -278,19 +285,13 @@ def row_source(source: Any, format: str | None) -> RowSource:
         TableInputError: The file cannot be read as a table at all.
     """
     pa = require_pyarrow()
-    if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        fmt = format_of(path, format)
-        if not path.is_file():
-            raise TableInputError([TableProblem(None, None, "no such file")], source=str(path))
-        if fmt == "csv":
-            return CsvSource(path)
-        if fmt == "parquet":
-            try:
-                return ParquetSource(path)
-            except (pa.ArrowInvalid, OSError) as exc:
-                raise TableInputError(
-                    [TableProblem(None, None, f"not a Parquet file: {exc}")], source=str(path)
-                ) from None
+    found = input_file(source, format)
+    if found is not None and found[1] == "csv":
+        return CsvSource(found[0])
+    if found is not None and found[1] == "parquet":
+        try:
+            return ParquetSource(found[0])
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise not_parquet(found[0], exc) from None
     table, lines, problems = read_rows(source, format)
     return ArrowSource(table, lines, problems)
