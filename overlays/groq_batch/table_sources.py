@@ -70,8 +70,15 @@ class RowSource:
         raise NotImplementedError
 
     def release(self) -> None:
-        """Let go of the batches ``take`` read last (and close the file it reads)."""
-        self._cursor = None
+        """Let go of the batches ``take`` read last but one, keeping its place in the file.
+
+        The parts of a dataset output come one after the other, each a later range of rows:
+        the next part reads on from here (its first rows may be in the batch kept) instead of
+        from the top of the file again.
+        """
+        if self._cursor is not None and self._cursor[3]:
+            last = self._cursor[3][-1]
+            self._cursor[1:] = [self._cursor[2] - last.num_rows, self._cursor[2], [last]]
 
     def batches(self, columns: Sequence[str] | None = None, rows: int = BATCH_ROWS) -> Any:
         """The rows in order, a record batch of ``columns`` (by default ``schema``'s) at a time.

@@ -13,7 +13,7 @@ import pytest
 
 from groq_batch.jsonl import write_jsonl
 from groq_batch.results import BatchResult, InputIndex, ResultJoiner
-from groq_batch.table_sources import RowSource
+from groq_batch.table_sources import ParquetSource, RowSource
 from groq_batch.tables import TableInputError, load_inputs, prompt_table, save_inputs, write_results
 
 MODEL = "llama-3.1-8b-instant"
@@ -170,3 +170,30 @@ def test_the_kept_copy_of_the_inputs_is_written_and_read_a_batch_at_a_time(
     assert loaded.num_rows == n
     assert loaded.schema.names == ["id", "question", "blob", "tags"]
     assert loaded.ids[n - 1] == f"q{n - 1}"
+
+
+def test_dataset_parts_in_turn_read_the_input_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    n = 30_000
+    inputs = prompt_table(
+        _parquet(tmp_path / "in.parquet", n), model=MODEL, prompt="question", id_column="id"
+    )
+    requests = tmp_path / "requests.jsonl"
+    write_jsonl(inputs.requests(), requests)
+    answers = sorted(_answers(n, requests, seed=7), key=lambda r: r.entry or 0)
+    opened: list[int] = []
+    batches = ParquetSource.batches
+
+    def counted(self: ParquetSource, *args: object, **kwargs: object) -> object:
+        opened.append(1)
+        return batches(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ParquetSource, "batches", counted)
+    # Three parts, as a dataset output writes them: each a TableWriter of its own range.
+    for part in range(3):
+        out = tmp_path / f"part-{part}.parquet"
+        write_results(answers[part * 10_000 : (part + 1) * 10_000], out, inputs=inputs)
+        ids = pq.read_table(out, columns=["id"]).column(0).to_pylist()
+        assert ids == [f"q{i}" for i in range(part * 10_000, (part + 1) * 10_000)]
+    assert len(opened) == 1
