@@ -8,6 +8,7 @@ disk each time and never held; a table handed in (JSON Lines records, a DataFram
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,7 +48,7 @@ def _released(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         pool.release_unused()
 
 
-class RowSource:
+class RowSource(ABC):
     """A table's rows, read again from where they came a batch at a time, never held whole.
 
     The table job checks the rows in one pass, builds the requests in another and, when the
@@ -65,9 +66,9 @@ class RowSource:
     _cursor: list[Any] | None = None
 
     @property
+    @abstractmethod
     def num_rows(self) -> int:
         """How many rows the table has."""
-        raise NotImplementedError
 
     def release(self) -> None:
         """Let go of the batches ``take`` read last but one, keeping its place in the file.
@@ -80,12 +81,12 @@ class RowSource:
             last = self._cursor[3][-1]
             self._cursor[1:] = [self._cursor[2] - last.num_rows, self._cursor[2], [last]]
 
+    @abstractmethod
     def batches(self, columns: Sequence[str] | None = None, rows: int = BATCH_ROWS) -> Any:
         """The rows in order, a record batch of ``columns`` (by default ``schema``'s) at a time.
 
         A column outside ``schema`` that the file holds (a saved id column) may be named too.
         """
-        raise NotImplementedError
 
     def scan(self, columns: Sequence[str] | None = None) -> Scan:
         """One checking pass: the batches, with their rows' lines and problems (none here)."""
