@@ -225,6 +225,33 @@ class PromptTable:
         """
         return self._source.take(rows)
 
+    def held(self) -> PromptTable:
+        """The same table with its rows in memory, to collect results into one table.
+
+        Results in the order they came join rows from anywhere in the input: read from the
+        file range by range, each group of them would read it again from the top.
+        """
+        if isinstance(self._source, ArrowSource):
+            return self
+        names = list(self.schema.names)
+        extra = [self._id_column] if self._id_column and self._id_column not in names else []
+        pa = require_pyarrow()
+        batches = list(self._source.batches(names + extra))
+        whole = pa.Table.from_batches(batches) if batches else self._source.read_all()
+        copy = PromptTable(
+            ArrowSource(whole, columns=names),
+            self._ids,
+            self._prompts,
+            self.model,
+            self.system,
+            self.params,
+            prompt_column=self._prompt_column,
+            template=self._template,
+            id_column=self._id_column,
+        )
+        copy._hashes = self._hashes
+        return copy
+
     def release(self) -> None:
         """Let go of what reading the input columns holds (the batches of the range read last)."""
         self._source.release()

@@ -147,9 +147,27 @@ class RowSource(ABC):
 class ArrowSource(RowSource):
     """A table held in memory (given as a table or a DataFrame): sliced, not read again."""
 
-    def __init__(self, table: pa.Table, lines: list[int] | None = None, problems: Any = ()) -> None:
+    def __init__(
+        self,
+        table: pa.Table,
+        lines: list[int] | None = None,
+        problems: Any = (),
+        columns: Sequence[str] | None = None,
+    ) -> None:
+        """Hold a table.
+
+        Args:
+            table: The table.
+            lines: Each row's line in its file (JSON Lines), for problems to name.
+            problems: The rows that could not be read.
+            columns: The columns that lead each output row, when not all of the table's (a
+                saved id column is held but not written).
+        """
+        pa = require_pyarrow()
         self.table = table
-        self.schema = table.schema
+        self.schema = (
+            table.schema if columns is None else pa.schema([table.schema.field(c) for c in columns])
+        )
         self._lines = lines
         self._problems = list(problems)
 
@@ -160,7 +178,7 @@ class ArrowSource(RowSource):
 
     def batches(self, columns: Sequence[str] | None = None, rows: int = BATCH_ROWS) -> Any:
         """The rows in order, a record batch of ``columns`` at a time (see ``RowSource``)."""
-        table = self.table if columns is None else self.table.select(list(columns))
+        table = self.table.select(list(self.schema.names if columns is None else columns))
         return iter(table.to_batches(max_chunksize=rows))
 
     def scan(self, columns: Sequence[str] | None = None) -> Scan:
@@ -188,7 +206,7 @@ class ArrowSource(RowSource):
 
     def read_all(self) -> pa.Table:
         """The whole table."""
-        return self.table
+        return self.table.select(self.schema.names)
 
     def take(self, rows: Any) -> list[Any]:
         """As ``RowSource.take``, from a slice of the held table.
@@ -202,10 +220,11 @@ class ArrowSource(RowSource):
 
         bounds = pc.min_max(rows)
         low, high = bounds["min"].as_py(), bounds["max"].as_py()
+        table = self.table.select(self.schema.names)
         if low is None:
-            part = self.table.slice(0, 0)
+            part = table.slice(0, 0)
         else:
-            part = self.table.slice(low, high - low + 1)
+            part = table.slice(low, high - low + 1)
             rows = pc.subtract(rows, low)
         return [c.combine_chunks() for c in part.take(rows).columns]
 

@@ -368,6 +368,9 @@ def results_to_arrow(
     pa = require_pyarrow()
     sink = io.BytesIO()
     batches: list[Any] = []
+    if inputs is not None:
+        # The whole result is in memory anyway; its rows come in any order.
+        inputs = inputs.held()
     writer = TableWriter(sink, "parquet", inputs=inputs, json_mode=json_mode)
     # The writer's batching is reused; its Parquet output is dropped.
     for result in results:

@@ -14,7 +14,14 @@ import pytest
 from groq_batch.jsonl import write_jsonl
 from groq_batch.results import BatchResult, InputIndex, ResultJoiner
 from groq_batch.table_sources import ParquetSource, RowSource
-from groq_batch.tables import TableInputError, load_inputs, prompt_table, save_inputs, write_results
+from groq_batch.tables import (
+    TableInputError,
+    load_inputs,
+    prompt_table,
+    results_to_arrow,
+    save_inputs,
+    write_results,
+)
 
 MODEL = "llama-3.1-8b-instant"
 
@@ -197,3 +204,31 @@ def test_dataset_parts_in_turn_read_the_input_once(
         ids = pq.read_table(out, columns=["id"]).column(0).to_pylist()
         assert ids == [f"q{i}" for i in range(part * 10_000, (part + 1) * 10_000)]
     assert len(opened) == 1
+
+
+def test_results_collected_into_one_table_read_the_input_once_in_any_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    n = 30_000
+    inputs = prompt_table(
+        _parquet(tmp_path / "in.parquet", n), model=MODEL, prompt="question", id_column="id"
+    )
+    kept = tmp_path / "kept.parquet"
+    save_inputs(inputs, kept)
+    requests = tmp_path / "requests.jsonl"
+    write_jsonl(inputs.requests(), requests)
+    answers = _answers(n, requests, seed=11)  # shuffled: each row group spans the whole input
+    opened: list[int] = []
+    batches = ParquetSource.batches
+
+    def counted(self: ParquetSource, *args: object, **kwargs: object) -> object:
+        opened.append(1)
+        return batches(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ParquetSource, "batches", counted)
+    for table in (inputs, load_inputs(kept)):
+        opened.clear()
+        collected = results_to_arrow(answers, table)
+        assert len(opened) == 1
+        assert collected.column_names[:4] == ["id", "question", "blob", "tags"]
+        assert collected.column("id").to_pylist() == [r.custom_id for r in answers]
