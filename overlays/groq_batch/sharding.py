@@ -20,6 +20,7 @@ from groq_batch.stop_points import stop_at
 from groq_batch.validation import Problem, ValidationError, validate_path
 
 __all__ = [
+    "DEFAULT_MAX_CONCURRENT_UPLOADS",
     "DEFAULT_MAX_PART_BYTES",
     "MIN_PART_BYTES",
     "Shard",
@@ -33,6 +34,9 @@ DEFAULT_MAX_PART_BYTES = get_provider().max_bytes
 """Bytes per part by default: the default profile's (Groq's batch guide says 200 MB, its API
 reference still says 100). A part the server refuses with 413 is halved and sent again, whichever
 is true."""
+DEFAULT_MAX_CONCURRENT_UPLOADS = 4
+"""Parts of one job uploaded at once by default: enough to keep a fast link busy while one
+part's request waits on the server, few enough not to crowd a provider's upload limits."""
 MIN_PART_BYTES = 64 * 1024
 """A refused part this small is not halved further: the error is raised."""
 

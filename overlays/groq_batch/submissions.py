@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,8 @@ class SubmissionJournal:
     files: dict[str, str] = field(default_factory=dict)
     batches: dict[int, str] = field(default_factory=dict)
     _lock_file: IO[str] | None = field(default=None, repr=False)
+    # Parts upload concurrently (worker threads): one record and its save at a time.
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(
@@ -150,6 +153,10 @@ class SubmissionJournal:
 
     def save(self) -> None:
         """Write the journal whole (a temporary file renamed into place), or not at all."""
+        with self._guard:
+            self._save()
+
+    def _save(self) -> None:
         state = {
             "job_id": self.job_id,
             "started": self.started,
@@ -165,17 +172,20 @@ class SubmissionJournal:
 
     def record_file(self, name: str, file_id: str) -> None:
         """Record that the part file ``name`` is stored as ``file_id``."""
-        self.files[name] = file_id
-        self.save()
+        with self._guard:
+            self.files[name] = file_id
+            self._save()
 
     def record_batch(self, part: int, batch_id: str) -> None:
         """Record that part ``part`` has its batch ``batch_id``."""
-        self.batches[part] = batch_id
-        self.save()
+        with self._guard:
+            self.batches[part] = batch_id
+            self._save()
 
     def claimed(self) -> Mapping[str, str]:
         """The file ids already recorded, by file id (a look-up must not adopt one twice)."""
-        return {v: k for k, v in self.files.items()}
+        with self._guard:
+            return {v: k for k, v in self.files.items()}
 
     def close(self, *, finished: bool) -> None:
         """Release the lock; remove the journal when the submission ended (not when it died).
