@@ -8,7 +8,6 @@ memory whole, and nothing here does network I/O.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import IO, Any
 
 from groq_batch.jsonl import CHAT_COMPLETIONS, BatchRequest, as_requests, dump_line
 from groq_batch.providers import Provider, get_provider
+from groq_batch.scratch import ScratchDir
 from groq_batch.stop_points import stop_at
 from groq_batch.validation import Problem, ValidationError, validate_path
 
@@ -58,7 +58,7 @@ class ShardPlan:
     """The parts a job's input was split into; temporary files go with ``cleanup``."""
 
     shards: list[Shard] = field(default_factory=list)
-    tmpdir: tempfile.TemporaryDirectory[str] | None = None
+    tmpdir: ScratchDir | None = None
     endpoint: str = CHAT_COMPLETIONS
     whole: Path | None = None
     """The whole input as validated (the user's file, or the spooled requests)."""
@@ -127,7 +127,8 @@ def plan_shards(
             [Problem(None, "completion_window", "unsupported_completion_window", reason)],
             source=name,
         )
-    tmpdir = tempfile.TemporaryDirectory(prefix="groq-batch-")
+    # A scratch folder: one a killed process leaves is swept by the next (`scratch`).
+    tmpdir = ScratchDir("parts")
     plan = ShardPlan(tmpdir=tmpdir)
     try:
         if isinstance(source, str | os.PathLike):

@@ -231,3 +231,34 @@ def test_a_real_kill_9_during_submission_then_the_same_command(
     again = run_cli(*args)
     assert again.returncode == 0, again.stderr
     assert_one_job(server.base_url, output)
+
+
+@pytest.mark.parametrize(
+    ("point", "table", "kinds"),
+    [("upload:2", False, ["parts"]), ("results:4", True, ["order"])],
+)
+def test_the_scratch_folders_a_killed_run_leaves_are_removed_by_the_next_run(
+    tmp_path: Path, local_server: Any, point: str, table: bool, kinds: list[str]
+) -> None:
+    # The split parts (killed while uploading) or the order spill (killed while writing results
+    # in input order) are left in the temporary directory by a kill; the same command sweeps them.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    if table:
+        args = dataset_command(
+            write_prompts(tmp_path / "prompts.csv"), tmp_path, local_server.base_url
+        )
+        args[args.index("-o") + 1] = str(tmp_path / "answers.parquet")
+    else:
+        source = write_requests(tmp_path / "in.jsonl", ROWS)
+        args = command(source, tmp_path / "out.jsonl", local_server.base_url)
+    env = {"TMPDIR": str(scratch)}
+
+    stopped = run_cli(*args, env={**env, STOP_AT_ENV: point})
+    assert stopped.returncode == -signal.SIGKILL, stopped.stderr
+    left = sorted(p.name.split("-")[3] for p in scratch.iterdir())
+    assert left == kinds
+
+    again = run_cli(*args, env=env)
+    assert again.returncode == 0, again.stderr
+    assert list(scratch.iterdir()) == []

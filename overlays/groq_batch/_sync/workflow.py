@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +40,7 @@ from groq_batch.results import (
     ResultJoiner,
     is_permanent_failure,
 )
+from groq_batch.scratch import ScratchDir
 from groq_batch.sharding import DEFAULT_MAX_CONCURRENT_UPLOADS, Source, plan_shards
 from groq_batch.stop_points import stop_at
 from groq_batch_api.models import Batch
@@ -184,7 +184,7 @@ class BatchJob(JobBase):
             if isinstance(inputs, str | os.PathLike):
                 return stack.enter_context(InputIndex.from_path(inputs))
             return InputIndex.from_requests(inputs)
-        tmpdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="groq-batch-in-"))
+        tmpdir = stack.enter_context(ScratchDir("inputs"))
         path = Path(tmpdir) / "inputs.jsonl"
         with path.open("wb") as out:
             for batch in self.batches:
@@ -247,7 +247,7 @@ class BatchJob(JobBase):
             The new job, or None when no request had those outcomes.
         """
         wanted = {Outcome(o) for o in outcomes}
-        with tempfile.TemporaryDirectory(prefix="groq-batch-re-") as tmpdir:
+        with ScratchDir("resubmit") as tmpdir:
             path = Path(tmpdir) / "resubmit.jsonl"
             requests = []
             for r in self.results(inputs=inputs):
