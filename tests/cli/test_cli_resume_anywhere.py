@@ -235,13 +235,14 @@ def test_a_real_kill_9_during_submission_then_the_same_command(
 
 @pytest.mark.parametrize(
     ("point", "table", "kinds"),
-    [("upload:2", False, ["parts"]), ("results:4", True, ["order"])],
+    # A file's parts are ranges of the file itself: a run killed while uploading them leaves
+    # nothing; one killed while writing a table's results in input order leaves its order spill.
+    [("upload:2", False, []), ("results:4", True, ["order"])],
 )
 def test_the_scratch_folders_a_killed_run_leaves_are_removed_by_the_next_run(
     tmp_path: Path, local_server: Any, point: str, table: bool, kinds: list[str]
 ) -> None:
-    # The split parts (killed while uploading) or the order spill (killed while writing results
-    # in input order) are left in the temporary directory by a kill; the same command sweeps them.
+    # What a kill leaves in the temporary directory, the same command sweeps.
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     if table:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from groq_batch import AsyncGroq, Groq, RequestTooLargeError
 from groq_batch.jsonl import BatchRequest, chat_request, dump_line
-from groq_batch.sharding import DEFAULT_MAX_PART_BYTES, MIN_PART_BYTES
+from groq_batch.sharding import DEFAULT_MAX_PART_BYTES, MIN_PART_BYTES, halve_shard
 
 if TYPE_CHECKING:
     from groq_batch_server import LocalServer
@@ -71,3 +72,37 @@ async def test_the_async_submit_halves_too(make_local_server: Callable[..., Loca
         assert len(job.ids) == 2
     finally:
         await client.close()
+
+
+def test_a_split_file_is_uploaded_from_ranges_of_itself_not_copied(tmp_path: Path) -> None:
+    from groq_batch.sharding import plan_shards
+
+    path = tmp_path / "in.jsonl"
+    data = b"".join(dump_line(r) for r in requests(25)).rstrip(b"\n")  # no final newline
+    path.write_bytes(data)
+    plan = plan_shards(path, endpoint=None, max_lines=10)
+    try:
+        # Nothing is written for a file's parts: no scratch folder at all.
+        assert plan.tmpdir is None
+        assert [(s.name, s.lines) for s in plan.shards] == [
+            ("part-0001.jsonl", 10),
+            ("part-0002.jsonl", 10),
+            ("part-0003.jsonl", 5),
+        ]
+        pieces = []
+        for shard in plan.shards:
+            with shard.open() as fh:
+                assert fh.seek(0, 2) == shard.bytes  # how httpx measures an upload
+                fh.seek(0)
+                pieces.append(fh.read())
+        assert b"".join(pieces) == data
+        halves = halve_shard(plan.shards[0], floor=0)
+        assert halves is not None
+        assert [(h.name, h.lines) for h in halves] == [
+            ("part-0001.1.jsonl", 5),
+            ("part-0001.2.jsonl", 5),
+        ]
+        with halves[0].open() as a, halves[1].open() as b:
+            assert a.read() + b.read() == pieces[0]
+    finally:
+        plan.cleanup()

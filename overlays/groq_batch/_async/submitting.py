@@ -141,10 +141,10 @@ class AsyncPartSubmitter:
                     into.append(found)
                     continue
             try:
-                with current.path.open("rb") as fh:
+                with current.open() as fh:
                     body = upload_body(fh, current, number, parts, on_progress)
                     uploaded = await self._client.files.create(
-                        file=(current.path.name, body), purpose="batch"
+                        file=(current.name, body), purpose="batch"
                     )
             except RequestTooLargeError:
                 # The server's limit is below the split size: halve this part, go on.
@@ -156,11 +156,11 @@ class AsyncPartSubmitter:
             into.append(uploaded.id)
             stop_at("uploaded", number)
             if journal is not None:
-                await _flavours.async_to_thread(journal.record_file, current.path.name, uploaded.id)
+                await _flavours.async_to_thread(journal.record_file, current.name, uploaded.id)
 
     async def _stored_part(self, shard: Shard, journal: SubmissionJournal) -> str | None:
         """The file id of a part the dead submission stored, if it is still there, whole."""
-        recorded = journal.files.get(shard.path.name)
+        recorded = journal.files.get(shard.name)
         if recorded is not None:
             try:
                 info = await self._client.files.info(recorded)
@@ -170,11 +170,11 @@ class AsyncPartSubmitter:
         if not journal.resumed:
             return None
         # Killed after the server stored the part, before the journal said so: look for it.
-        with shard.path.open("rb") as fh, Upload((shard.path.name, fh)) as upload:
+        with shard.open() as fh, Upload((shard.name, fh)) as upload:
             found = await find_upload(self._client.files, upload, journal.started)
         if found is None or found.id in journal.claimed():
             return None
-        await _flavours.async_to_thread(journal.record_file, shard.path.name, found.id)
+        await _flavours.async_to_thread(journal.record_file, shard.name, found.id)
         return found.id
 
     async def create(
