@@ -10,6 +10,7 @@ and nothing here does network I/O.
 from __future__ import annotations
 
 import io
+import mmap
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -242,26 +243,66 @@ def plan_shards(
     return plan
 
 
+_BLOCK = 1 << 16  # small: the last block of a part is searched by halving
+
+
+def _nth_newline(data: mmap.mmap, start: int, count: int) -> tuple[int, int]:
+    """The offset just past the ``count``-th newline from ``start``, and the newlines to it.
+
+    When fewer follow, the end of the data and how many there were. Newlines are counted a
+    block at a time, and found in the last block by halving it: a scan at memory speed, not a
+    step per line.
+    """
+    size = len(data)
+    position, seen = start, 0
+    while position < size:
+        block_end = min(position + _BLOCK, size)
+        block = data[position:block_end]
+        found = block.count(b"\n")
+        if seen + found < count:
+            seen += found
+            position = block_end
+            continue
+        wanted = count - seen
+        low, high = 0, len(block)  # the shortest prefix holding `wanted` newlines
+        while low < high:
+            middle = (low + high) // 2
+            if block.count(b"\n", 0, middle + 1) >= wanted:
+                high = middle
+            else:
+                low = middle + 1
+        return position + low + 1, count
+    return size, seen
+
+
+def _newlines(data: mmap.mmap, start: int, end: int) -> int:
+    """How many newlines lie in ``data[start:end]``, counted a block at a time, never copied."""
+    return sum(
+        data[position : min(position + _BLOCK, end)].count(b"\n")
+        for position in range(start, end, _BLOCK)
+    )
+
+
 def _split(path: Path, plan: ShardPlan, name: str, max_lines: int, max_bytes: int) -> None:
-    """Find where each part begins and ends; nothing is written."""
-    current: Shard | None = None
-    offset = 0
-    sent = 0  # the current part's bytes as sent: a last line without its newline gets one
-    with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            size = len(raw) if raw.endswith(b"\n") else len(raw) + 1
-            if size > max_bytes:
-                problem = Problem(number, None, "line_too_large", "Line larger than a batch file")
-                raise ValidationError([problem], source=name)
-            if current is None or current.lines >= max_lines or sent + size > max_bytes:
-                part = f"part-{len(plan.shards) + 1:04d}.jsonl"
-                current = Shard(path, 0, 0, offset, part)
-                plan.shards.append(current)
-                sent = 0
-            current.lines += 1
-            current.bytes += len(raw)
-            sent += size
-            offset += len(raw)
+    """Find where each part begins and ends, by scanning for newlines; nothing is written."""
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        size = len(data)
+        unterminated = data[size - 1 : size] != b"\n"
+        start, line = 0, 1
+        while start < size:
+            end, lines = _nth_newline(data, start, max_lines)
+            # A last line without its newline gets one when sent: count it in the limit.
+            if end - start + (end == size and unterminated) > max_bytes:
+                end = data.rfind(b"\n", start, start + max_bytes) + 1
+                if end <= start:
+                    problem = Problem(line, None, "line_too_large", "Line larger than a batch file")
+                    raise ValidationError([problem], source=name)
+                lines = _newlines(data, start, end)
+            elif end == size and unterminated:
+                lines += 1
+            part = f"part-{len(plan.shards) + 1:04d}.jsonl"
+            plan.shards.append(Shard(path, lines, end - start, start, part))
+            start, line = end, line + lines
 
 
 def halve_shard(
