@@ -446,7 +446,6 @@ class TransportBase:
             can_recover=can_recover,
             retries_taken=retries_taken,
             max_retries=self.settings.max_retries,
-            now=self.clock(),
         )
         if action is Action.RECOVER and response.status_code in opts.resend_statuses:
             action = Action.RETRY

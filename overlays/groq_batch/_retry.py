@@ -6,6 +6,7 @@ decision can be tested without waiting.
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import enum
 import math
@@ -96,14 +97,14 @@ def decide_response(
     can_recover: bool,
     retries_taken: int,
     max_retries: int,
-    now: float,
 ) -> Action:
     """Decide what to do after an error status.
 
     `x-should-retry: true|false` from the server overrides the status rule. A 5xx on a request with
     a recovery hook goes through the hook first, because a gateway may have answered 502/504 after
-    the backend acted. A `retry-after` longer than `MAX_RETRY_AFTER` is not waited out: as in the
-    official SDK, the capped backoff is used instead (see `retry_delay`).
+    the backend acted. The wait the server asks for never changes the decision: a `retry-after`
+    longer than `MAX_RETRY_AFTER` is not waited out but, as in the official SDK, retried on the
+    capped backoff (see `retry_delay`, which is where `retry-after` is read).
 
     Args:
         status_code: The response status (>= 400).
@@ -111,7 +112,6 @@ def decide_response(
         can_recover: Whether the caller supplied a recovery hook.
         retries_taken: Retries already made.
         max_retries: The retry budget.
-        now: The current Unix time, to read an HTTP-date `retry-after`.
 
     Returns:
         The action.
@@ -132,7 +132,9 @@ def decide_response(
 def retry_after(headers: Mapping[str, str] | None, *, now: float) -> float | None:
     """Read the server's requested wait, in seconds, from the response headers.
 
-    `retry-after-ms` wins over `retry-after`; `retry-after` may be seconds or an HTTP-date.
+    `retry-after-ms` wins over `retry-after`; `retry-after` may be seconds or an HTTP-date
+    (RFC 9110 §10.2.3, in any of the three forms of §5.6.7), counted from `now`. A date already
+    past asks for no wait, as `retry-after: 0` does.
 
     Args:
         headers: The response headers (case-insensitive mapping), or None.
@@ -154,8 +156,12 @@ def retry_after(headers: Mapping[str, str] | None, *, now: float) -> float | Non
         return max(seconds, 0.0)
     try:
         when = email.utils.parsedate_to_datetime(raw.strip())
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    if when.tzinfo is None:
+        # An HTTP-date is always UTC; the obsolete asctime form just does not say so, and a naive
+        # datetime's timestamp() would read it in the machine's local zone.
+        when = when.replace(tzinfo=datetime.UTC)
     return max(when.timestamp() - now, 0.0)
 
 

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Any
 from groq_batch._errors import InvalidValueError
 from groq_batch.cost_report import (
     UNKNOWN_MODEL,
+    ModelCost,
     ModelFigures,
     PricedModels,
+    PricedTotal,
+    SummedCount,
     format_usd,
     round_usd,
     saving,
@@ -35,7 +38,7 @@ class ModelActual(ModelFigures):
     Attributes:
         model: The model id.
         prompt_tokens: Prompt tokens of the billed requests, from ``usage``.
-        audio_requests: Billed audio requests (billed by the hour: cost unknown).
+        audio_requests: Billed audio requests (billed by the hour: unpriced).
         price: The model's prices, or None when the table does not list the model.
         discount: The batch discount applied.
         billed_requests: Succeeded requests (the ones billed).
@@ -47,27 +50,23 @@ class ModelActual(ModelFigures):
     unbilled_requests: int = 0
     completion_tokens: int = 0
 
-    def __repr__(self) -> str:
-        return (
-            f"ModelActual(model={self.model!r}, billed_requests={self.billed_requests}, "
-            f"batch_cost={format_usd(self.batch_cost)})"
-        )
+    def _figures(self) -> Iterable[tuple[str, object]]:
+        yield "billed_requests", self.billed_requests
+        yield "batch_cost", format_usd(self.batch_cost)
 
-    @property
-    def batch_cost(self) -> float | None:
-        """US dollars at batch prices, or None when the price is unknown."""
-        return self.cost(self.completion_tokens)
-
-    @property
-    def sync_cost(self) -> float | None:
-        """What the same tokens would have cost on the synchronous API."""
-        return self.cost(self.completion_tokens, batch=False)
+    # None when the model is unpriced.
+    batch_cost = ModelCost("completion_tokens", "US dollars at batch prices.")
+    sync_cost = ModelCost(
+        "completion_tokens",
+        "What the same tokens would have cost at synchronous prices.",
+        batch=False,
+    )
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready data.
 
         Returns:
-            Counts, tokens and costs (None when unknown).
+            Counts, tokens and costs (None when unpriced).
         """
         return {
             "model": self.model,
@@ -211,56 +210,34 @@ class ActualCost(PricedModels[ModelActual]):
         yield "saving", format_usd(self.saving)
 
     def __str__(self) -> str:
-        text = (
+        batch = self.batch_cost
+        return self._describe(
             f"{self.billed_requests} billed request(s), {self.prompt_tokens} prompt + "
-            f"{self.completion_tokens} completion tokens: {format_usd(self.batch_cost)} at "
-            f"{self.pricing.provider} batch prices (saving {format_usd(self.saving)})"
+            f"{self.completion_tokens} completion tokens",
+            None
+            if batch is None
+            else f"{format_usd(batch)} at {self.pricing.provider} batch prices "
+            f"(saving {format_usd(self.saving)})",
         )
-        if self.unpriced_models:
-            text += f"; cost unknown for {', '.join(self.unpriced_models)}"
-        return text
+
+    billed_requests = SummedCount("Succeeded (billed) requests.")
+    prompt_tokens = SummedCount("Billed prompt tokens.")
+    completion_tokens = SummedCount("Billed completion tokens.")
+
+    def _counts(self, model: ModelActual) -> bool:
+        # A model that billed nothing costs a true $0 whether or not it has a price.
+        return model.billed_requests > 0
+
+    # Totals over the priced models only; None when no billed model is priced.
+    batch_cost = PricedTotal("US dollars at batch prices.")
+    sync_cost = PricedTotal("What the same tokens would have cost at synchronous prices.")
 
     @property
-    def billed_requests(self) -> int:
-        """Succeeded (billed) requests."""
-        return sum(m.billed_requests for m in self.models.values())
+    def saving(self) -> float | None:
+        """Synchronous minus batch cost (None when unpriced)."""
+        return saving(self.sync_cost, self.batch_cost)
 
-    @property
-    def prompt_tokens(self) -> int:
-        """Billed prompt tokens."""
-        return sum(m.prompt_tokens for m in self.models.values())
-
-    @property
-    def completion_tokens(self) -> int:
-        """Billed completion tokens."""
-        return sum(m.completion_tokens for m in self.models.values())
-
-    @property
-    def batch_cost(self) -> float:
-        """US dollars at batch prices, over the priced models."""
-        return self.total("batch_cost")
-
-    @property
-    def sync_cost(self) -> float:
-        """The synchronous-API cost of the same tokens, over the priced models."""
-        return self.total("sync_cost")
-
-    @property
-    def saving(self) -> float:
-        """Synchronous minus batch cost."""
-        return self.sync_cost - self.batch_cost
-
-    @property
-    def unpriced_models(self) -> list[str]:
-        """Models with billed requests whose cost is unknown."""
-        return sorted(k for k, m in self.models.items() if m.billed_requests and not m.priced)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready data.
-
-        Returns:
-            Totals, per-model entries, the unpriced models and the pricing's provenance.
-        """
+    def _totals(self) -> dict[str, Any]:
         return {
             "billed_requests": self.billed_requests,
             "prompt_tokens": self.prompt_tokens,
@@ -268,10 +245,6 @@ class ActualCost(PricedModels[ModelActual]):
             "batch_cost": round_usd(self.batch_cost),
             "sync_cost": round_usd(self.sync_cost),
             "saving": round_usd(self.saving),
-            "currency": "USD",
-            "unpriced_models": self.unpriced_models,
-            "pricing": self.pricing.as_dict(),
-            "models": self.model_entries(),
         }
 
 

@@ -22,9 +22,12 @@ from groq_batch.cost_bound import (
 )
 from groq_batch.cost_report import (
     UNKNOWN_MODEL,
+    ModelCost,
     ModelFigures,
     PricedModels,
-    round_usd,
+    PricedTotal,
+    SummedCount,
+    round_usd_span,
     saving,
     usd_span,
 )
@@ -59,31 +62,19 @@ class ModelEstimate(ModelFigures):
     completion_tokens_high: int = 0
     unbounded: int = 0
 
-    def __repr__(self) -> str:
-        return (
-            f"ModelEstimate(model={self.model!r}, requests={self.requests}, "
-            f"batch_cost={usd_span(self.batch_cost_low, self.batch_cost_high)})"
-        )
+    def _figures(self) -> Iterable[tuple[str, object]]:
+        yield "requests", self.requests
+        yield "batch_cost", usd_span(self.batch_cost_low, self.batch_cost_high)
 
-    @property
-    def batch_cost_low(self) -> float | None:
-        """US dollars at batch prices, low end; None when the price is unknown."""
-        return self.cost(self.completion_tokens_low)
-
-    @property
-    def batch_cost_high(self) -> float | None:
-        """US dollars at batch prices, high end; None when the price is unknown."""
-        return self.cost(self.completion_tokens_high)
-
-    @property
-    def sync_cost_low(self) -> float | None:
-        """What the same requests would cost on the synchronous API, low end."""
-        return self.cost(self.completion_tokens_low, batch=False)
-
-    @property
-    def sync_cost_high(self) -> float | None:
-        """What the same requests would cost on the synchronous API, high end."""
-        return self.cost(self.completion_tokens_high, batch=False)
+    # None when the model is unpriced.
+    batch_cost_low = ModelCost("completion_tokens_low", "US dollars at batch prices, low end.")
+    batch_cost_high = ModelCost("completion_tokens_high", "US dollars at batch prices, high end.")
+    sync_cost_low = ModelCost(
+        "completion_tokens_low", "The same requests at synchronous prices, low end.", batch=False
+    )
+    sync_cost_high = ModelCost(
+        "completion_tokens_high", "The same requests at synchronous prices, high end.", batch=False
+    )
 
     @property
     def saving_low(self) -> float | None:
@@ -99,9 +90,8 @@ class ModelEstimate(ModelFigures):
         """JSON-ready data.
 
         Returns:
-            Counts, token ranges, costs (None when unknown) and the price used.
+            Counts, token ranges, costs (``[low, high]``, or None when unpriced) and the price.
         """
-        saving_low, saving_high = self.saving_low, self.saving_high
         return {
             "model": self.model,
             "requests": self.requests,
@@ -115,9 +105,9 @@ class ModelEstimate(ModelFigures):
                 "input": self.price.input_per_million,
                 "output": self.price.output_per_million,
             },
-            "batch_cost": [round_usd(self.batch_cost_low), round_usd(self.batch_cost_high)],
-            "sync_cost": [round_usd(self.sync_cost_low), round_usd(self.sync_cost_high)],
-            "saving": [round_usd(saving_low), round_usd(saving_high)],
+            "batch_cost": round_usd_span(self.batch_cost_low, self.batch_cost_high),
+            "sync_cost": round_usd_span(self.sync_cost_low, self.sync_cost_high),
+            "saving": round_usd_span(self.saving_low, self.saving_high),
         }
 
 
@@ -125,7 +115,8 @@ class ModelEstimate(ModelFigures):
 class Estimate(PricedModels[ModelEstimate]):
     """What a batch file will cost, per model and in total.
 
-    Totals of cost cover the priced models only; ``unpriced_models`` lists the others.
+    Totals of cost cover the priced models only; ``unpriced_models`` lists the others. With no
+    model priced the totals are None (``null`` in JSON, ``unpriced`` in text), never $0.
 
     Attributes:
         pricing: The price list used.
@@ -151,90 +142,45 @@ class Estimate(PricedModels[ModelEstimate]):
         yield "batch_cost", usd_span(self.batch_cost_low, self.batch_cost_high)
 
     def __str__(self) -> str:
-        text = (
-            f"{self.requests} request(s), {self.prompt_tokens} prompt tokens: "
-            f"{usd_span(self.batch_cost_low, self.batch_cost_high)} at "
-            f"{self.pricing.provider} batch prices"
+        low, high = self.batch_cost_low, self.batch_cost_high
+        return self._describe(
+            f"{self.requests} request(s), {self.prompt_tokens} prompt tokens",
+            None
+            if low is None
+            else f"{usd_span(low, high)} at {self.pricing.provider} batch prices",
         )
-        if self.unpriced_models:
-            text += f" (cost unknown for {', '.join(self.unpriced_models)})"
-        return text
 
-    @property
-    def requests(self) -> int:
-        """How many requests."""
-        return sum(m.requests for m in self.models.values())
+    requests = SummedCount("How many requests.")
+    prompt_tokens = SummedCount("Prompt tokens over all requests.")
+    completion_tokens_low = SummedCount("The low end of the completion-token range.")
+    completion_tokens_high = SummedCount("The high end of the completion-token range.")
+    unbounded = SummedCount("Requests without a completion limit, counted at a typical length.")
+    # Totals over the priced models only; None when no model is priced (never a $0 that reads free).
+    batch_cost_low = PricedTotal("US dollars at batch prices, low end.")
+    batch_cost_high = PricedTotal("US dollars at batch prices, high end.")
+    sync_cost_low = PricedTotal("The same requests at synchronous prices, low end.")
+    sync_cost_high = PricedTotal("The same requests at synchronous prices, high end.")
 
-    @property
-    def prompt_tokens(self) -> int:
-        """Prompt tokens over all requests."""
-        return sum(m.prompt_tokens for m in self.models.values())
+    saving_low = PricedTotal("What the batch saves against synchronous prices, low end.")
+    saving_high = PricedTotal("What the batch saves against synchronous prices, high end.")
 
-    @property
-    def completion_tokens_low(self) -> int:
-        """The low end of the completion-token range."""
-        return sum(m.completion_tokens_low for m in self.models.values())
-
-    @property
-    def completion_tokens_high(self) -> int:
-        """The high end of the completion-token range."""
-        return sum(m.completion_tokens_high for m in self.models.values())
-
-    @property
-    def unbounded(self) -> int:
-        """Requests without a completion limit, counted at a typical length."""
-        return sum(m.unbounded for m in self.models.values())
-
-    @property
-    def unpriced_models(self) -> list[str]:
-        """Models whose cost is unknown (and left out of the cost totals)."""
-        return sorted(k for k, m in self.models.items() if not m.priced)
-
-    @property
-    def batch_cost_low(self) -> float:
-        """US dollars at batch prices, low end, over the priced models."""
-        return self.total("batch_cost_low")
-
-    @property
-    def batch_cost_high(self) -> float:
-        """US dollars at batch prices, high end, over the priced models."""
-        return self.total("batch_cost_high")
-
-    @property
-    def sync_cost_low(self) -> float:
-        """The synchronous-API cost of the priced models, low end."""
-        return self.total("sync_cost_low")
-
-    @property
-    def sync_cost_high(self) -> float:
-        """The synchronous-API cost of the priced models, high end."""
-        return self.total("sync_cost_high")
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready data.
-
-        Returns:
-            Totals, per-model entries, the unpriced models and the pricing's provenance.
-        """
+    def _totals(self) -> dict[str, Any]:
         return {
             "requests": self.requests,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": [self.completion_tokens_low, self.completion_tokens_high],
             "unbounded_requests": self.unbounded,
-            "batch_cost": [round_usd(self.batch_cost_low), round_usd(self.batch_cost_high)],
-            "sync_cost": [round_usd(self.sync_cost_low), round_usd(self.sync_cost_high)],
-            "saving": [
-                round_usd(self.sync_cost_low - self.batch_cost_low),
-                round_usd(self.sync_cost_high - self.batch_cost_high),
-            ],
-            "currency": "USD",
-            "unpriced_models": self.unpriced_models,
+            "batch_cost": round_usd_span(self.batch_cost_low, self.batch_cost_high),
+            "sync_cost": round_usd_span(self.sync_cost_low, self.sync_cost_high),
+            "saving": round_usd_span(self.saving_low, self.saving_high),
+        }
+
+    def _details(self) -> dict[str, Any]:
+        return {
             "unreadable_lines": self.unreadable_lines,
             "unboundable_lines": self.unboundable_lines,
             "unboundable": list(self.unboundable),
             "rough": self.rough,
-            "pricing": self.pricing.as_dict(),
-            "models": self.model_entries(),
         }
 
 

@@ -84,15 +84,30 @@ ADDED_COLUMNS = (
 )
 
 
+def _missing_columns(db: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    have: dict[str, set[str]] = {}
+    for table, _, _ in ADDED_COLUMNS:
+        if table not in have:
+            have[table] = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+    return [(table, name, kind) for table, name, kind in ADDED_COLUMNS if name not in have[table]]
+
+
 def add_columns(db: sqlite3.Connection) -> None:
-    """Add each of `ADDED_COLUMNS` its table lacks.
+    """Add each of `ADDED_COLUMNS` its table lacks, in one transaction under the write lock.
+
+    Two processes opening the same older registry at once both see a column missing; only the
+    first may add it (a second ``ALTER TABLE`` fails with "duplicate column name"), so the
+    columns are read again once the lock is held, and only those still missing are added.
 
     Args:
         db: The open registry.
     """
-    for table, name, kind in ADDED_COLUMNS:
-        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-        if name not in have:
+    # A current registry (every connection after the first) is not made to wait for the lock.
+    if not _missing_columns(db):
+        return
+    with db:
+        db.execute("BEGIN IMMEDIATE")
+        for table, name, kind in _missing_columns(db):
             db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 

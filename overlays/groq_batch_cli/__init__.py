@@ -17,12 +17,14 @@ Exit codes (one rule for ``run``, ``wait``, ``results`` and ``submit --wait``):
         missing).
     4   ``--timeout`` passed before the batches finished (they keep running).
     130 interrupted (Ctrl-C); the batches keep running.
+    141 the reader of the output went away (``groq-batch jobs | head -2``); quietly, as git does.
 """
 
 from __future__ import annotations
 
 from groq_batch.statuses import FAILED_OUTCOMES, OUTCOMES
 from groq_batch_cli.errors import (
+    EXIT_BROKEN_PIPE,
     EXIT_ERROR,
     EXIT_FAILED_ROWS,
     EXIT_INTERRUPTED,
@@ -35,6 +37,7 @@ from groq_batch_cli.main import main
 from groq_batch_cli.parser import build_parser
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_ERROR",
     "EXIT_FAILED_ROWS",
     "EXIT_INTERRUPTED",

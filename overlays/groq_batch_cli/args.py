@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, Protocol, TypeVar
 
@@ -298,13 +298,38 @@ def add_table_input(p: argparse.ArgumentParser) -> None:
     group.add_argument("--top-p", type=float, help="top_p for every row")
     group.add_argument("--seed", type=int, help="seed for every row")
     group.add_argument(
-        "--stop", action="append", metavar="TEXT", help="a stop sequence; repeatable (up to 4)"
+        "--stop",
+        action=_AppendStop,
+        metavar="TEXT",
+        help=f"a stop sequence; repeatable (up to {MAX_STOP_SEQUENCES})",
     )
     group.add_argument(
         "--response-format",
         choices=("text", "json"),
         help="json asks every row for a JSON object, and adds a parsed json column to the output",
     )
+
+
+MAX_STOP_SEQUENCES = 4
+"""The most stop sequences a chat request may carry (Groq's and OpenAI's limit)."""
+
+
+class _AppendStop(argparse.Action):
+    """``--stop``, repeatable: refused past `MAX_STOP_SEQUENCES`, which the API would refuse."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        stops = [*(getattr(namespace, self.dest, None) or []), values]
+        if len(stops) > MAX_STOP_SEQUENCES:
+            raise argparse.ArgumentError(
+                self, f"at most {MAX_STOP_SEQUENCES} stop sequences (the API refuses more)"
+            )
+        setattr(namespace, self.dest, stops)
 
 
 def add_endpoint(p: argparse.ArgumentParser) -> None:
@@ -353,7 +378,8 @@ def add_limits(p: argparse.ArgumentParser) -> None:
 
 def add_waiting(p: argparse.ArgumentParser, *, only_with: str | None = None) -> None:
     """Add ``--timeout`` and ``--poll-interval``; ``only_with`` names the option they need."""
-    tail = f"; only with {only_with}" if only_with else ""
+    # Ignored, not refused, without it: scripts pass one set of options to run and submit alike.
+    tail = f"; used with {only_with}, ignored without it" if only_with else ""
     seconds = {"type": positive_seconds, "metavar": "SECONDS"}
     add_options(
         p,

@@ -28,6 +28,10 @@ EXIT_TIMEOUT = 4
 EXIT_INTERRUPTED = 130
 
 
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what git and ls exit with when the reader of their output goes away."""
+
+
 class CliError(Exception):
     """A user-facing error: printed without a traceback, with an exit code."""
 

@@ -29,22 +29,15 @@ def _print_estimate(target: Output, est: Any) -> None:
         )
         for _, m in sorted(est.models.items())
     ]
-    # Every model unpriced: a total of $0 would read as free; it is unknown.
-    unpriced = bool(est.models) and set(est.unpriced_models) >= set(est.models)
+    # With no model priced the totals are None, shown as `unpriced` (a $0 would read as free).
     rows.append(
         (
             "total",
             est.requests,
             est.prompt_tokens,
             _span(est.completion_tokens_low, est.completion_tokens_high),
-            "unpriced" if unpriced else _span(est.batch_cost_low, est.batch_cost_high, usd),
-            "unpriced"
-            if unpriced
-            else _span(
-                est.sync_cost_low - est.batch_cost_low,
-                est.sync_cost_high - est.batch_cost_high,
-                usd,
-            ),
+            _span(est.batch_cost_low, est.batch_cost_high, usd),
+            _span(est.saving_low, est.saving_high, usd),
         )
     )
     pricing = est.pricing
@@ -65,7 +58,7 @@ def _print_estimate(target: Output, est: Any) -> None:
             "so the upper bound is not a bound"
         )
     if est.unpriced_models:
-        notes.append(f"cost unknown for {', '.join(est.unpriced_models)} (left out of total)")
+        notes.append(f"unpriced (left out of the total): {', '.join(est.unpriced_models)}")
     if est.unboundable_lines:
         notes.append(
             f"{est.unboundable_lines} line(s) cannot be bounded: " + "; ".join(est.unboundable)
@@ -142,10 +135,11 @@ def preflight_cost(args: argparse.Namespace, out: Output) -> None:
             + "; nothing was uploaded",
             EXIT_USAGE,
         )
-    if est.unpriced_models:
+    unpriced = est.unpriced_models
+    if unpriced:
         raise CliError(
-            f"--max-cost: the cost of {', '.join(est.unpriced_models)} is unknown; "
-            "nothing was uploaded",
+            f"--max-cost: {', '.join(unpriced)} {'is' if len(unpriced) == 1 else 'are'} "
+            "unpriced, so the cost has no upper bound; nothing was uploaded",
             EXIT_USAGE,
         )
     if est.unbounded:
@@ -155,9 +149,10 @@ def preflight_cost(args: argparse.Namespace, out: Output) -> None:
             "upper bound; nothing was uploaded",
             EXIT_USAGE,
         )
-    if est.batch_cost_high > limit:
+    high = est.batch_cost_high
+    if high is not None and high > limit:
         raise CliError(
-            f"estimated cost up to {usd(est.batch_cost_high)} exceeds --max-cost "
+            f"estimated cost up to {usd(high)} exceeds --max-cost "
             f"{usd(limit)}; nothing was uploaded",
             EXIT_USAGE,
         )

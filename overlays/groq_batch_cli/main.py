@@ -19,6 +19,7 @@ from groq_batch_cli.batches import (
     wait_command,
 )
 from groq_batch_cli.errors import (
+    EXIT_BROKEN_PIPE,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -55,14 +56,13 @@ COMMANDS = {
 
 def _explain(exc: BaseException) -> CliError | None:
     """Turn the errors a user can cause into a one-line message, or None for a real bug."""
-    from groq_batch import APIConnectionError, APIError, GroqError
+    from groq_batch import APIConnectionError, APIError, GroqError, MissingExtraError
     from groq_batch.validation import ValidationError
 
     if isinstance(exc, CliError):
         return exc
-    if isinstance(exc, ValidationError):
-        return CliError(str(exc), EXIT_USAGE)
-    if isinstance(exc, JobNameError):
+    # A missing extra is the install's, not the API's: exit 2, as troubleshooting lists it.
+    if isinstance(exc, ValidationError | JobNameError | MissingExtraError):
         return CliError(str(exc), EXIT_USAGE)
     if isinstance(exc, APIError | APIConnectionError):
         return CliError(explain_api(exc))
@@ -71,10 +71,6 @@ def _explain(exc: BaseException) -> CliError | None:
     if isinstance(exc, OSError):
         return CliError(str(exc))
     return None
-
-
-EXIT_BROKEN_PIPE = 141
-"""128 + SIGPIPE: what git and ls exit with when the reader of their output goes away."""
 
 
 def _reader_went_away() -> int:

@@ -36,6 +36,7 @@ exit codes (the same state gives the same code in run, wait, results and submit 
        (failed, expired, cancelled or missing)
   4    --timeout passed first; the batches keep running
   130  interrupted (Ctrl-C); the batches keep running
+  141  the reader of the output went away (groq-batch jobs | head -2); quietly, as git does
 
 environment:
   GROQ_API_KEY      the API key (or --api-key); OPENAI_API_KEY with --provider openai
@@ -122,7 +123,8 @@ def add_csv_raw(p: argparse.ArgumentParser) -> None:
         "--csv-raw",
         action="store_true",
         help="write CSV cells as they are; by default a cell starting with = + - @ (or a tab "
-        "or carriage return) gets a ' in front, so that a spreadsheet does not run it",
+        "or carriage return) gets a ' in front, so that a spreadsheet does not run it; a plain "
+        "number such as -5 is left as it is",
     )
 
 

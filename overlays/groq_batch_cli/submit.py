@@ -17,6 +17,7 @@ from groq_batch.jobs import (
     file_sha256,
     run_key,
 )
+from groq_batch.table_schema import require_pyarrow
 from groq_batch_cli.checks import (
     check_metadata,
     check_output,
@@ -316,6 +317,10 @@ def run_command(args: argparse.Namespace, out: Output) -> int:
     table = read_table_input(args, out)
     dataset = table is not None and is_dataset_output(args.output)
     table_format = "parquet" if dataset else output_format(args, table)
+    if table_format is not None:
+        # Checked before the upload: a table output is written with PyArrow (the tables extra),
+        # and a missing one found once the results are back would leave them nowhere.
+        require_pyarrow()
     registry = Registry()
     check_metadata(args)
     require_key(args)

@@ -40,8 +40,8 @@ def test_help_says_what_results_writes_and_when_submit_waits(
     assert ".parquet" in text
     _, out, _ = main(capsys, "submit", "--help")
     text = " ".join(out.split())
-    assert "(default: no limit); only with --wait" in text
-    assert "60 s); only with --wait" in text
+    assert "(default: no limit); used with --wait, ignored without it" in text
+    assert "60 s); used with --wait, ignored without it" in text
 
 
 @pytest.mark.parametrize(

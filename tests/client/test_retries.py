@@ -154,7 +154,6 @@ def test_decide_response(
             can_recover=can_recover,
             retries_taken=0,
             max_retries=2,
-            now=NOW,
         )
         assert action is expected
 

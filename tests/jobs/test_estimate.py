@@ -278,7 +278,7 @@ def test_max_cost_refuses_before_anything_starts_or_uploads(
     assert (
         cli.main(["submit", str(path), "--local", "--data-dir", str(data), "--max-cost", "5"]) == 2
     )
-    assert "groq/compound is unknown" in capsys.readouterr().err
+    assert "groq/compound is unpriced" in capsys.readouterr().err
     # Nor can a request without max_tokens: its typical length is not a bound.
     path.write_text(json.dumps(chat("a")) + "\n")
     assert (

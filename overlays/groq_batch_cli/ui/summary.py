@@ -11,6 +11,7 @@ import urllib.parse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from groq_batch.cost_report import UNPRICED
 from groq_batch.statuses import status_of
 from groq_batch_cli.output import local_time
 from groq_batch_cli.ui.pages import tone
@@ -66,9 +67,9 @@ def summarise(batches: Sequence[Batch]) -> dict[str, Any]:
 
 
 def money(value: float | None) -> str:
-    """A cost as text; ``unknown`` when a model has no price."""
+    """A cost as text; ``unpriced`` when a model has no price, as the estimate says it."""
     if value is None:
-        return "unknown (a model without a price)"
+        return f"{UNPRICED} (a model without a price)"
     # A small job costs fractions of a cent: show them rather than $0.0000.
     return f"${value:.4f}" if value >= 0.01 or value == 0 else f"${value:.6f}"
 
@@ -82,8 +83,8 @@ def estimate_text(path: str) -> str:
         est = estimate(path, provider=provider)
     except (OSError, ValueError):
         return "-"
-    if est.unpriced_models and not est.batch_cost_high:
-        return "unknown"
+    if est.batch_cost_high is None:
+        return UNPRICED
     low, high = est.batch_cost_low, est.batch_cost_high
     # Each end as `money` writes it: a few millionths of a dollar are not "$0.0000".
     shown = money(low) if low == high else f"{money(low)} - {money(high)}"
