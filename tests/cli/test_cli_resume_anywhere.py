@@ -263,3 +263,20 @@ def test_the_scratch_folders_a_killed_run_leaves_are_removed_by_the_next_run(
     again = run_cli(*args, env=env)
     assert again.returncode == 0, again.stderr
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("bound", [1, 2])
+def test_run_uploads_at_most_max_concurrent_uploads_parts_at_once(
+    tmp_path: Path, make_local_server: Any, monkeypatch: pytest.MonkeyPatch, bound: int
+) -> None:
+    from tests.jobs.upload_gate import gated_server
+
+    # The server holds uploads until one more than the bound is in flight (never) or 3 s pass.
+    server, gate = gated_server(make_local_server, monkeypatch, hold=bound + 1)
+    source = write_requests(tmp_path / "in.jsonl", ROWS)
+    output = tmp_path / "out.jsonl"
+    args = command(source, output, server.base_url)
+    done = run_cli(*args, "--max-concurrent-uploads", str(bound))
+    assert done.returncode == 0, done.stderr
+    assert (gate.peak, gate.seen) == (bound, PARTS)
+    assert_one_job(server.base_url, output)
