@@ -24,7 +24,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from types import TracebackType
 
 __all__ = ["PREFIX", "ScratchDir", "sweep"]
 
@@ -149,12 +148,7 @@ class ScratchDir:
     def __enter__(self) -> str:
         return self.name
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.cleanup()
 
     def __del__(self) -> None:

@@ -79,6 +79,8 @@ POINTS = [
     "upload:1",
     "upload:2",
     "uploaded:2",
+    # Parts upload together: the last one stored, not journaled, with the others in flight.
+    "uploaded:3",
     "create:1",
     "create:2",
     "submitted",
