@@ -10,7 +10,6 @@ and nothing here does network I/O.
 from __future__ import annotations
 
 import io
-import mmap
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -246,58 +245,83 @@ def plan_shards(
 _BLOCK = 1 << 16  # small: the last block of a part is searched by halving
 
 
-def _nth_newline(data: mmap.mmap, start: int, count: int) -> tuple[int, int]:
-    """The offset just past the ``count``-th newline from ``start``, and the newlines to it.
+class _Blocks:
+    """Reads of a file by offset, a block at a time.
 
-    When fewer follow, the end of the data and how many there were. Newlines are counted a
-    block at a time, and found in the last block by halving it: a scan at memory speed, not a
-    step per line.
+    Not a memory map: the pages of a mapped file count in the process's resident size, which
+    would grow with the input (issue 27 wants the client's peak flat).
     """
-    size = len(data)
-    position, seen = start, 0
-    while position < size:
-        block_end = min(position + _BLOCK, size)
-        block = data[position:block_end]
-        found = block.count(b"\n")
-        if seen + found < count:
-            seen += found
-            position = block_end
-            continue
-        wanted = count - seen
-        low, high = 0, len(block)  # the shortest prefix holding `wanted` newlines
-        while low < high:
-            middle = (low + high) // 2
-            if block.count(b"\n", 0, middle + 1) >= wanted:
-                high = middle
-            else:
-                low = middle + 1
-        return position + low + 1, count
-    return size, seen
 
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+        self.size = fh.seek(0, os.SEEK_END)
 
-def _newlines(data: mmap.mmap, start: int, end: int) -> int:
-    """How many newlines lie in ``data[start:end]``, counted a block at a time, never copied."""
-    return sum(
-        data[position : min(position + _BLOCK, end)].count(b"\n")
-        for position in range(start, end, _BLOCK)
-    )
+    def read(self, start: int, end: int) -> bytes:
+        """The bytes from ``start`` to ``end`` (a block at most)."""
+        self._fh.seek(start)
+        return self._fh.read(end - start)
+
+    def nth_newline(self, start: int, count: int) -> tuple[int, int]:
+        """The offset just past the ``count``-th newline from ``start``, and the newlines to it.
+
+        When fewer follow, the end of the file and how many there were. Newlines are counted
+        a block at a time, and found in the last block by halving it: a scan at memory speed,
+        not a step per line.
+        """
+        position, seen = start, 0
+        while position < self.size:
+            block = self.read(position, min(position + _BLOCK, self.size))
+            found = block.count(b"\n")
+            if seen + found < count:
+                seen += found
+                position += len(block)
+                continue
+            wanted = count - seen
+            low, high = 0, len(block)  # the shortest prefix holding `wanted` newlines
+            while low < high:
+                middle = (low + high) // 2
+                if block.count(b"\n", 0, middle + 1) >= wanted:
+                    high = middle
+                else:
+                    low = middle + 1
+            return position + low + 1, count
+        return self.size, seen
+
+    def last_newline(self, start: int, end: int) -> int:
+        """The offset of the last newline in ``[start, end)``, or -1."""
+        position = end
+        while position > start:
+            low = max(start, position - _BLOCK)
+            found = self.read(low, position).rfind(b"\n")
+            if found >= 0:
+                return low + found
+            position = low
+        return -1
+
+    def newlines(self, start: int, end: int) -> int:
+        """How many newlines lie in ``[start, end)``."""
+        return sum(
+            self.read(position, min(position + _BLOCK, end)).count(b"\n")
+            for position in range(start, end, _BLOCK)
+        )
 
 
 def _split(path: Path, plan: ShardPlan, name: str, max_lines: int, max_bytes: int) -> None:
     """Find where each part begins and ends, by scanning for newlines; nothing is written."""
-    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        size = len(data)
-        unterminated = data[size - 1 : size] != b"\n"
+    with path.open("rb") as fh:
+        data = _Blocks(fh)
+        size = data.size
+        unterminated = data.read(size - 1, size) != b"\n"
         start, line = 0, 1
         while start < size:
-            end, lines = _nth_newline(data, start, max_lines)
+            end, lines = data.nth_newline(start, max_lines)
             # A last line without its newline gets one when sent: count it in the limit.
             if end - start + (end == size and unterminated) > max_bytes:
-                end = data.rfind(b"\n", start, start + max_bytes) + 1
+                end = data.last_newline(start, start + max_bytes) + 1
                 if end <= start:
                     problem = Problem(line, None, "line_too_large", "Line larger than a batch file")
                     raise ValidationError([problem], source=name)
-                lines = _newlines(data, start, end)
+                lines = data.newlines(start, end)
             elif end == size and unterminated:
                 lines += 1
             part = f"part-{len(plan.shards) + 1:04d}.jsonl"
