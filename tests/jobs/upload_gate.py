@@ -37,6 +37,7 @@ class UploadGate:
         self.peak = 0
         self.seen = 0
         self._open: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.app: ASGIApp | None = None
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
@@ -52,6 +53,7 @@ class UploadGate:
             return
         if self._open is None:
             self._open = asyncio.Event()  # created on the server's own loop
+            self._loop = asyncio.get_running_loop()
         self.seen += 1
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
@@ -64,6 +66,11 @@ class UploadGate:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
+
+    def release(self) -> None:
+        """Open the gate now, from any thread (the test's)."""
+        if self._loop is not None and self._open is not None:
+            self._loop.call_soon_threadsafe(self._open.set)
 
 
 def gated_server(
