@@ -124,16 +124,17 @@ class ScratchDir:
         _sweep_once()
         new = tempfile.mkdtemp(prefix=_NEW)  # 0700, like every mkdtemp folder
         self._fd = _lock_dir(new)
-        if self._fd is None:
-            self.name = new  # no locks here: an ordinary temporary folder
-            return
-        # Locked before any sweep can see it under a name it looks at; the random name is
-        # nobody else's (os.rename would fail on a folder that has files).
-        final = os.path.join(os.path.dirname(new), f"{PREFIX}{kind}-{secrets.token_hex(8)}")
+        # Locked before any sweep can see it under a name it looks at. Without a lock (no
+        # flock here, or a file system that refuses it), a name no sweep looks at: removed on
+        # exit only, as a plain temporary folder. The random name is nobody else's (os.rename
+        # would fail on a folder that has files).
+        prefix = PREFIX if self._fd is not None else "groq-batch-"
+        final = os.path.join(os.path.dirname(new), f"{prefix}{kind}-{secrets.token_hex(8)}")
         try:
             os.rename(new, final)
         except BaseException:
-            os.close(self._fd)
+            if self._fd is not None:
+                os.close(self._fd)
             shutil.rmtree(new, ignore_errors=True)
             raise
         self.name = final

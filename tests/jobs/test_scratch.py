@@ -94,3 +94,20 @@ def test_only_scratch_folders_are_swept(tmp: Path) -> None:
     assert sorted(p.name for p in tmp.iterdir()) == sorted(
         ["groq-batch-notes", "someone-elses", PREFIX + "link"]
     )
+
+
+def test_a_folder_that_cannot_be_locked_is_never_swept(
+    tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from groq_batch import scratch
+
+    # A file system that refuses flock: the folder is a plain temporary one, out of any sweep.
+    take_lock = scratch._lock_dir
+    monkeypatch.setattr(scratch, "_lock_dir", lambda path: None)
+    with ScratchDir("order") as name:
+        assert not Path(name).name.startswith((PREFIX, ".groq-batch-new-"))
+        monkeypatch.setattr(scratch, "_lock_dir", take_lock)
+        monkeypatch.setattr(scratch, "_NEW_AGE", -1.0)  # even an old folder is not taken
+        assert sweep(tmp) == []
+        assert Path(name).is_dir()
+    assert not Path(name).exists()
