@@ -172,4 +172,4 @@ def test_a_run_of_an_unpriced_model_says_unpriced_in_its_summary(
     summary = stdout[stdout.index("results written") :]
     (row,) = [line for line in summary.splitlines() if "whisper-large-v3" in line]
     assert row.split()[0] == "unpriced"
-    assert "unknown" not in stdout
+    assert "unknown" not in summary
