@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 # The one lazy-export helper, offered here too for the shared modules that have always used it.
@@ -25,12 +25,14 @@ __all__ = [
     "async_gather",
     "async_paginate",
     "async_results_stream",
+    "async_run_bounded",
     "async_sleep",
     "async_to_thread",
     "gather",
     "lazy_exports",
     "paginate",
     "results_stream",
+    "run_bounded",
     "sleep",
     "to_thread",
 ]
@@ -75,6 +77,74 @@ async def async_to_thread(func: Callable[_P, _T], /, *args: _P.args, **kwargs: _
 def to_thread(func: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
     """The sync form of `async_to_thread`: run the work here."""
     return func(*args, **kwargs)
+
+
+async def async_run_bounded(calls: Sequence[Callable[[], Awaitable[None]]], limit: int) -> None:
+    """Run calls concurrently, at most ``limit`` at a time, in the order given.
+
+    The first call to fail stops the launching of the ones not yet started; the ones already
+    running are let finish (an upload cut off halfway may still be stored by the server, where
+    nobody would know its id), then the first failure is raised as it was, not in a group.
+    A cancellation from outside (Ctrl-C, a caller's timeout) cancels every call at once.
+    """
+    import anyio
+
+    failures: list[Exception] = []
+    slots = anyio.Semaphore(max(1, limit))
+
+    async def one(call: Callable[[], Awaitable[None]]) -> None:
+        async with slots:
+            if failures:
+                return
+            try:
+                await call()
+            except Exception as exc:
+                failures.append(exc)
+
+    async with anyio.create_task_group() as group:
+        for call in calls:
+            group.start_soon(one, call)
+    if failures:
+        raise failures[0]
+
+
+def run_bounded(calls: Sequence[Callable[[], None]], limit: int) -> None:
+    """The sync form of `async_run_bounded`: at most ``limit`` worker threads.
+
+    A failure stops the launching of the calls not yet started and lets the running ones
+    finish, as the async form does. A ``KeyboardInterrupt`` in the caller's thread drops the
+    calls not yet started; the running ones finish before the interpreter exits.
+    """
+    if limit <= 1 or len(calls) <= 1:
+        for call in calls:
+            call()
+        return
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    failures: list[Exception] = []
+    failed = threading.Event()
+
+    def one(call: Callable[[], None]) -> None:
+        if failed.is_set():
+            return
+        try:
+            call()
+        except Exception as exc:
+            failures.append(exc)
+            failed.set()
+
+    pool = ThreadPoolExecutor(max_workers=min(limit, len(calls)), thread_name_prefix="groq-batch")
+    try:
+        for future in [pool.submit(one, call) for call in calls]:
+            future.result()
+    except BaseException:
+        failed.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    if failures:
+        raise failures[0]
 
 
 def async_paginate(

@@ -12,7 +12,8 @@ file by name, size and content; the batch by its create marker, derived from the
 
 The journal is locked while its submit runs (``flock``, which the kernel drops when the process
 dies), so a concurrent submit of the same run never adopts a live one's job: it goes on without
-a journal. A submit that ends (returns, or raises an error it reports) removes its journal;
+a journal. A submit that ends (returns, or raises an error it reports) removes its journal and
+its lock file (lock files older versions left without a journal are swept by the next submit);
 only a process that dies, or is interrupted, leaves one behind. It is removed only once the
 job is recorded (in the job registry, or by the caller that asked to be told), so a process
 killed in between is resumed; one killed after the job was recorded, before the journal was
@@ -25,6 +26,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +64,45 @@ def part_marker(job_id: str, part: int) -> str:
     return "gb_" + hashlib.sha256(f"{job_id}/{part}".encode()).hexdigest()[:32]
 
 
+def _take_lock(path: Path) -> IO[str] | None:
+    """Open and lock the lock file at ``path``: the open file, or None if a live process has it.
+
+    A submission that ends removes its lock file while it still holds the lock, so a process
+    may lock a file that is no longer at ``path``: it then tries again with the one there now,
+    so that two processes never each hold "the" lock of one run.
+    """
+    for _ in range(100):
+        try:
+            lock_file = path.open("a", encoding="utf-8")
+        except OSError:
+            return None
+        if not _lock(lock_file):
+            lock_file.close()
+            return None
+        try:
+            held, there = os.fstat(lock_file.fileno()), os.stat(path)
+        except OSError:
+            there = None
+        if there is not None and (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino):
+            return lock_file
+        lock_file.close()  # removed (and maybe made again) while we waited: not the lock
+    return None
+
+
+def _sweep_locks(directory: Path) -> None:
+    """Remove the lock files no journal goes with, left by runs that ended before they went."""
+    with contextlib.suppress(OSError):
+        for lock_path in directory.glob("*.lock"):
+            if lock_path.with_suffix(".json").exists():
+                continue  # a journal to resume: its lock file goes when that run ends
+            lock_file = _take_lock(lock_path)
+            if lock_file is None:
+                continue  # a live run's
+            with lock_file:
+                if not lock_path.with_suffix(".json").exists():
+                    lock_path.unlink(missing_ok=True)
+
+
 def _lock(fh: IO[str]) -> bool:
     """Take the journal's lock without waiting; False when a live process holds it."""
     try:
@@ -95,6 +136,8 @@ class SubmissionJournal:
     files: dict[str, str] = field(default_factory=dict)
     batches: dict[int, str] = field(default_factory=dict)
     _lock_file: IO[str] | None = field(default=None, repr=False)
+    # Parts upload concurrently (worker threads): one record and its save at a time.
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(
@@ -118,11 +161,11 @@ class SubmissionJournal:
             directory = default_data_dir() / JOURNAL_DIR
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            lock_file = (directory / f"{key}.lock").open("a", encoding="utf-8")
         except OSError:
             return None
-        if not _lock(lock_file):
-            lock_file.close()
+        _sweep_locks(directory)
+        lock_file = _take_lock(directory / f"{key}.lock")
+        if lock_file is None:
             return None
         path = directory / f"{key}.json"
         journal = cls(path, job_id, now, _lock_file=lock_file)
@@ -150,6 +193,10 @@ class SubmissionJournal:
 
     def save(self) -> None:
         """Write the journal whole (a temporary file renamed into place), or not at all."""
+        with self._guard:
+            self._save()
+
+    def _save(self) -> None:
         state = {
             "job_id": self.job_id,
             "started": self.started,
@@ -165,17 +212,20 @@ class SubmissionJournal:
 
     def record_file(self, name: str, file_id: str) -> None:
         """Record that the part file ``name`` is stored as ``file_id``."""
-        self.files[name] = file_id
-        self.save()
+        with self._guard:
+            self.files[name] = file_id
+            self._save()
 
     def record_batch(self, part: int, batch_id: str) -> None:
         """Record that part ``part`` has its batch ``batch_id``."""
-        self.batches[part] = batch_id
-        self.save()
+        with self._guard:
+            self.batches[part] = batch_id
+            self._save()
 
     def claimed(self) -> Mapping[str, str]:
         """The file ids already recorded, by file id (a look-up must not adopt one twice)."""
-        return {v: k for k, v in self.files.items()}
+        with self._guard:
+            return {v: k for k, v in self.files.items()}
 
     def close(self, *, finished: bool) -> None:
         """Release the lock; remove the journal when the submission ended (not when it died).
@@ -186,6 +236,9 @@ class SubmissionJournal:
         """
         if finished:
             self.path.unlink(missing_ok=True)
+            if self._lock_file is not None:
+                # Removed while still held: a process waiting on the old file sees it is gone.
+                self.path.with_suffix(".lock").unlink(missing_ok=True)
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None

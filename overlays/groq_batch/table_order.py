@@ -8,10 +8,10 @@ the memory of one range, never a Python object per row.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
+from groq_batch.scratch import ScratchDir
 from groq_batch.table_schema import require_pyarrow
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class OrderSpill:
     _MAX_FILES = 256
 
     def __init__(self, rows: int, range_rows: int) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="groq-batch-order-")
+        self._dir = ScratchDir("order")  # swept if this process is killed
         # Ranges grow with the table so that the open files stay few.
         self._range = max(range_rows, -(-rows // self._MAX_FILES), 1)
         self._writers: dict[int, tuple[IO[bytes], Any]] = {}

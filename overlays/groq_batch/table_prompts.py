@@ -1,25 +1,33 @@
 """Rows into requests: a checked table of prompts (``PromptTable``) and the requests it makes.
 
 Every problem is found before anything is built (a missing column, an empty prompt, a duplicate
-id), each naming its row and column. Ids and prompts are held as Arrow text columns
-(``TextColumn``), not a Python object per row, so a million rows cost their bytes.
-``save_inputs`` keeps a table beside a job so that its results can be joined to it later.
+id), each naming its row and column (``groq_batch.table_checks``). A table read from a file is
+not held: its rows are read again from it when the requests are built and the results written
+(``groq_batch.table_sources``). ``save_inputs`` keeps a table beside a job so that its results
+can be joined to it later.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import string
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from groq_batch._errors import InvalidValueError, TableInputError
 from groq_batch.jsonl import BatchRequest, chat_request
-from groq_batch.table_reading import read_parquet, read_rows, source_label
-from groq_batch.table_schema import CHUNK_ROWS, MAX_PROBLEMS, TableProblem, require_pyarrow
+from groq_batch.table_checks import (
+    check_rows,
+    id_hash,
+    not_text,
+    prompt_cells,
+    template_columns,
+    text_cells,
+)
+from groq_batch.table_reading import source_label
+from groq_batch.table_schema import CHUNK_ROWS, TableProblem, require_pyarrow
+from groq_batch.table_sources import ArrowSource, ParquetSource, RowSource, row_source
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -36,32 +44,6 @@ __all__ = [
 ]
 
 
-def _template_columns(template: str) -> list[str]:
-    try:
-        parsed = list(string.Formatter().parse(template))
-    except ValueError as exc:
-        raise TableInputError([TableProblem(None, None, f"template: {exc}")]) from None
-    names: list[str] = []
-    for _, field_name, _, _ in parsed:
-        if field_name is None:
-            continue
-        base = re.split(r"[.\[]", field_name, maxsplit=1)[0]
-        if not base or base.isdigit():
-            raise TableInputError(
-                [
-                    TableProblem(
-                        None,
-                        None,
-                        "template fields must name columns, as in 'Summarise: {text}'; "
-                        "write {{ and }} for literal braces",
-                    )
-                ]
-            )
-        if base not in names:
-            names.append(base)
-    return names
-
-
 def _response_format(value: Any) -> Any:
     # "json" is the CLI's shorthand; anything else goes to the API as given.
     if value == "json":
@@ -69,35 +51,6 @@ def _response_format(value: Any) -> Any:
     if value == "text":
         return None
     return value
-
-
-def _not_text(type_: Any) -> str | None:
-    """What kind of column this is, when its values have no plain text form (else None).
-
-    ``str()`` of these gives Python's repr (``b'hi'``, ``[1, 2]``), never what anyone means as
-    a prompt or an id, so such a column is refused rather than guessed at.
-    """
-    pa = require_pyarrow()
-    types = pa.types
-    if types.is_dictionary(type_):
-        return _not_text(type_.value_type)
-    if types.is_binary(type_) or types.is_large_binary(type_):
-        return "binary"
-    if types.is_fixed_size_binary(type_):
-        return "binary"
-    if types.is_map(type_):
-        return "map"
-    if types.is_list(type_) or types.is_large_list(type_) or types.is_fixed_size_list(type_):
-        return "list"
-    if types.is_struct(type_):
-        return "struct"
-    if types.is_union(type_):
-        return "union"
-    return None
-
-
-def _cell_text(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
 
 
 class TextColumn(Sequence[str]):
@@ -165,27 +118,95 @@ class TextColumn(Sequence[str]):
         return f"TextColumn([{head}{', ...' if len(self) > 3 else ''}], rows={len(self)})"
 
 
-@dataclass(slots=True)
 class PromptTable:
     """A checked table of prompts: the requests to submit, and the rows to join answers to.
 
+    Read from a Parquet or CSV file by ``prompt_table``, it holds no row: the requests are
+    built, and the input columns joined to the answers, by reading the file again a batch of
+    rows at a time; what it keeps is a 4-byte hash of each row's id, to tell a result's row.
+    A table handed in (or a DataFrame) is held as given.
+
     Attributes:
-        table: The input table, as read.
-        ids: Each row's ``custom_id``, in row order (a ``TextColumn`` when read by
-            ``prompt_table``: no Python object per row).
-        prompts: Each row's user message, in row order (likewise).
         model: The model every request uses.
         system: The system message every request starts with, if any.
         params: The chat parameters every request carries.
     """
 
-    table: pa.Table
-    ids: Sequence[str]
-    prompts: Sequence[str]
-    model: str
-    system: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    _rows: dict[str, int] | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        table: pa.Table | RowSource,
+        ids: Sequence[str] | None,
+        prompts: Sequence[str] | None,
+        model: str,
+        system: str | None = None,
+        params: dict[str, Any] | None = None,
+        *,
+        prompt_column: str | None = None,
+        template: str | None = None,
+        id_column: str | None = None,
+    ) -> None:
+        """Hold a table and what makes its requests.
+
+        Args:
+            table: The input table (or where its rows are read from).
+            ids: Each row's ``custom_id``, in row order; None to read them from ``id_column``
+                (or ``row-N`` without one).
+            prompts: Each row's user message, in row order; None to build them from
+                ``prompt_column`` or ``template``.
+            model: The model every request uses.
+            system: The system message every request starts with, if any.
+            params: The chat parameters every request carries.
+            prompt_column: The column of prompts, when ``prompts`` is None.
+            template: The prompt template, when ``prompts`` is None.
+            id_column: The column of ids, when ``ids`` is None.
+        """
+        self._source = table if isinstance(table, RowSource) else ArrowSource(table)
+        self._ids = ids
+        self._prompts = prompts
+        self.model = model
+        self.system = system
+        self.params: dict[str, Any] = dict(params or {})
+        self._prompt_column = prompt_column
+        self._template = template
+        self._id_column = id_column
+        self._hashes: array[int] | None = None
+        self._rows: dict[str, int] | None = None
+
+    def __repr__(self) -> str:
+        return f"PromptTable(rows={self.num_rows}, model={self.model!r})"
+
+    @property
+    def table(self) -> pa.Table:
+        """The input table, read whole (writing results reads it a range at a time instead)."""
+        return self._source.read_all()
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The input columns, which lead each output row."""
+        return self._source.schema
+
+    @property
+    def num_rows(self) -> int:
+        """How many rows (and requests) the table has."""
+        return self._source.num_rows
+
+    @property
+    def ids(self) -> Sequence[str]:
+        """Each row's ``custom_id``, in row order (a ``TextColumn``: no Python object per row)."""
+        if self._ids is None:
+            return TextColumn._of_chunks([ids for _, ids, _ in self._chunks()])
+        return self._ids
+
+    @property
+    def prompts(self) -> Sequence[str]:
+        """Each row's user message, in row order (a ``TextColumn``)."""
+        if self._prompts is None:
+            return TextColumn._of_chunks([p or [] for _, _, p in self._chunks(prompts=True)])
+        return self._prompts
+
+    @prompts.setter
+    def prompts(self, value: Sequence[str]) -> None:
+        self._prompts = value
 
     @property
     def json_mode(self) -> bool:
@@ -193,16 +214,115 @@ class PromptTable:
         fmt = self.params.get("response_format")
         return isinstance(fmt, Mapping) and fmt.get("type") in ("json_object", "json_schema")
 
+    def input_columns(self, rows: Any) -> list[Any]:
+        """The input columns of ``rows`` (an int64 array, null for none), read from the source.
+
+        Args:
+            rows: The rows, from 0; in ascending order, the source is read once.
+
+        Returns:
+            One array per column of ``schema``.
+        """
+        return self._source.take(rows)
+
+    def held(self) -> PromptTable:
+        """The same table with its rows in memory, to collect results into one table.
+
+        Results in the order they came join rows from anywhere in the input: read from the
+        file range by range, each group of them would read it again from the top.
+        """
+        if isinstance(self._source, ArrowSource):
+            return self
+        names = list(self.schema.names)
+        extra = [self._id_column] if self._id_column and self._id_column not in names else []
+        pa = require_pyarrow()
+        batches = list(self._source.batches(names + extra))
+        whole = pa.Table.from_batches(batches) if batches else self._source.read_all()
+        copy = PromptTable(
+            ArrowSource(whole, columns=names),
+            self._ids,
+            self._prompts,
+            self.model,
+            self.system,
+            self.params,
+            prompt_column=self._prompt_column,
+            template=self._template,
+            id_column=self._id_column,
+        )
+        copy._hashes = self._hashes
+        return copy
+
+    def release(self) -> None:
+        """Let go of what reading the input columns holds (the batches of the range read last)."""
+        self._source.release()
+
+    def _chunks(
+        self, *, prompts: bool = False, columns: bool = False
+    ) -> Iterator[tuple[Any, list[str], list[str] | None]]:
+        """The rows a batch at a time: the input columns (with ``columns``), ids and prompts."""
+        needed: list[str] = []
+        if self._ids is None and self._id_column is not None:
+            needed.append(self._id_column)
+        if prompts and self._prompts is None:
+            needed += [self._prompt_column] if self._prompt_column else []
+            needed += template_columns(self._template) if self._template else []
+        names = list(self.schema.names) if columns else []
+        wanted = names + [c for c in dict.fromkeys(needed) if c not in names]
+        if not wanted:
+            batches: Iterator[Any] = iter([None] * ((self.num_rows + CHUNK_ROWS - 1) // CHUNK_ROWS))
+        else:
+            batches = self._source.batches(wanted)
+        start = 0
+        for batch in batches:
+            count = min(CHUNK_ROWS, self.num_rows - start) if batch is None else batch.num_rows
+            if self._ids is not None:
+                ids = list(self._ids[start : start + count])
+            elif self._id_column is not None:
+                ids = text_cells(batch.column(self._id_column))
+            else:
+                ids = [f"row-{row}" for row in range(start + 1, start + count + 1)]
+            texts: list[str] | None = None
+            if prompts:
+                if self._prompts is not None:
+                    texts = list(self._prompts[start : start + count])
+                else:
+                    texts = prompt_cells(batch, start, self._prompt_column, self._template, [])
+            yield (batch.select(names) if columns else None), ids, texts
+            start += count
+
+    def _id_matches(self, row: int, custom_id: str) -> bool:
+        if self._ids is not None:
+            return bool(self._ids[row] == custom_id)
+        if self._id_column is None:
+            return custom_id == f"row-{row + 1}"
+        if self._hashes is None:
+            self._hashes = array("I")
+            for _, ids, _ in self._chunks():
+                self._hashes.extend([id_hash(i) for i in ids])
+        return self._hashes[row] == id_hash(custom_id)
+
     def row_of(self, custom_id: str) -> int | None:
         """The row index (from 0) of a ``custom_id``, or None when no row has it."""
         if self._rows is None:
-            self._rows = {cid: i for i, cid in enumerate(self.ids)}
+            rows: dict[str, int] = {}
+            for _, ids, _ in self._chunks():
+                for custom in ids:
+                    rows.setdefault(custom, len(rows))
+            self._rows = rows
         return self._rows.get(custom_id)
 
     def row_of_result(self, result: BatchResult) -> int | None:
-        """A result's row: its input line, when that row has its id (no map of ids needed)."""
+        """A result's row: its input line, when that row has its id (no map of ids needed).
+
+        The row's id is known by a 32-bit hash of it (ids read from a column), so a result
+        from another table's line of that number is found by its id instead.
+        """
         entry = result.entry
-        if entry is not None and 0 <= entry < len(self.ids) and self.ids[entry] == result.custom_id:
+        if (
+            entry is not None
+            and 0 <= entry < self.num_rows
+            and self._id_matches(entry, result.custom_id)
+        ):
             return entry
         return self.row_of(result.custom_id)
 
@@ -212,13 +332,21 @@ class PromptTable:
         return self.requests()
 
     def requests(self) -> Iterator[BatchRequest]:
-        """Build the requests, one per row, in row order.
+        """Build the requests, one per row, in row order (the source read a batch at a time).
 
         Yields:
             Chat-completions requests.
         """
         head = [{"role": "system", "content": self.system}] if self.system else []
-        for custom_id, prompt in zip(self.ids, self.prompts, strict=True):
+        if self._ids is not None and self._prompts is not None:
+            pairs: Iterable[tuple[str, str]] = zip(self._ids, self._prompts, strict=True)
+        else:
+            pairs = (
+                pair
+                for _, ids, prompts in self._chunks(prompts=True)
+                for pair in zip(ids, prompts or [], strict=True)
+            )
+        for custom_id, prompt in pairs:
             yield chat_request(
                 custom_id,
                 model=self.model,
@@ -239,6 +367,10 @@ def prompt_table(
     **params: Any,
 ) -> PromptTable:
     """Read and check a table of prompts; every problem is found before anything is built.
+
+    A Parquet or CSV file is read a batch of rows at a time and not kept: the requests and
+    the output's input columns are read from it again when they are needed, so it must not
+    change until the results are written.
 
     Args:
         source: A path (CSV, Parquet, JSON Lines of records), a PyArrow table, or a pandas or
@@ -265,16 +397,16 @@ def prompt_table(
     if (prompt is None) == (template is None):
         raise InvalidValueError("give exactly one of prompt (a column) and template")
     label = source_label(source)
-    table, lines, unread = read_rows(source, format)
-    names = list(table.column_names)
-    wanted = [prompt] if prompt is not None else _template_columns(template or "")
+    rows = row_source(source, format)
+    names = list(rows.schema.names)
+    wanted = [prompt] if prompt is not None else template_columns(template or "")
     if id_column is not None:
         wanted.append(id_column)
     missing = [c for c in wanted if c not in names]
     if missing:
         listing = ", ".join(names) if names else "none"
         raise TableInputError(
-            unread
+            rows.unread()
             + [
                 TableProblem(None, c, f"no such column; the columns are: {listing}")
                 for c in missing
@@ -289,77 +421,17 @@ def prompt_table(
             "(decode bytes, join a list, pick a field of a struct)",
         )
         for name in wanted
-        if (kind := _not_text(table.schema.field(name).type)) is not None
+        if (kind := not_text(rows.schema.field(name).type)) is not None
     ]
     if unusable:
         raise TableInputError(unusable, source=label)
-    problems: list[TableProblem] = []
-    prompts: TextColumn
-    if prompt is not None:
-        prompts = _text_cells(table, prompt, "the prompt is empty", problems)
-    else:
-        prompt_chunks: list[list[str]] = []
-        fields = _template_columns(template or "")
-        for start in range(0, table.num_rows, CHUNK_ROWS):
-            texts: list[str] = []
-            values = {
-                name: table.column(name).slice(start, CHUNK_ROWS).to_pylist() for name in fields
-            }
-            count = min(CHUNK_ROWS, table.num_rows - start)
-            for offset in range(count):
-                index = start + offset
-                row_values = {name: values[name][offset] for name in fields}
-                empty = [name for name, v in row_values.items() if v is None]
-                for name in empty:
-                    problems.append(
-                        TableProblem(index + 1, name, "empty cell (the template uses it)")
-                    )
-                if empty:
-                    texts.append("")
-                    continue
-                try:
-                    text = (template or "").format_map(row_values)
-                except (KeyError, IndexError, AttributeError, ValueError, TypeError) as exc:
-                    problems.append(TableProblem(index + 1, None, f"template: {exc!r}"))
-                    text = ""
-                else:
-                    if not text.strip():
-                        problems.append(TableProblem(index + 1, None, "the prompt is empty"))
-                texts.append(text)
-            prompt_chunks.append(texts)
-            if len(problems) > MAX_PROBLEMS:
-                del problems[MAX_PROBLEMS:]
-        prompts = TextColumn._of_chunks(prompt_chunks)
-        del prompt_chunks
-    ids: Sequence[str]
-    if id_column is not None:
-        ids = _checked_ids(table, id_column, problems)
-    else:
-        ids = TextColumn._of_chunks(
-            [
-                [
-                    f"row-{row}"
-                    for row in range(start + 1, min(start + CHUNK_ROWS, table.num_rows) + 1)
-                ]
-                for start in range(0, table.num_rows, CHUNK_ROWS)
-            ]
-        )
-    if table.num_rows == 0 and not unread:
+    problems, hashes, count = check_rows(
+        rows, list(dict.fromkeys(wanted)), prompt, template, id_column
+    )
+    if count == 0 and not problems:
         problems.append(TableProblem(None, None, "the table has no rows"))
-    if unread:
-        # A row that could not be read has only that problem, not also an empty prompt.
-        bad_rows = {p.row for p in unread}
-        problems = unread + [p for p in problems if p.row is None or p.row not in bad_rows]
     if problems:
-        problems.sort(key=lambda p: p.row or 0)
-        if lines is not None:
-            problems = [
-                TableProblem(p.row, p.column, p.message, lines[p.row - 1])
-                if p.row is not None and p.row <= len(lines) and p.row != lines[p.row - 1]
-                else p
-                for p in problems
-            ]
-        raise TableInputError(problems[:MAX_PROBLEMS], source=label)
+        raise TableInputError(problems, source=label)
     # The checks' transients are freed; hand them back to the system, not keep them in the pool.
     require_pyarrow().default_memory_pool().release_unused()
     chat = {k: v for k, v in params.items() if v is not None}
@@ -367,108 +439,19 @@ def prompt_table(
         fmt = _response_format(chat.pop("response_format"))
         if fmt is not None:
             chat["response_format"] = fmt
-    return PromptTable(table, ids, prompts, model, system, chat)
-
-
-def _text_as_is(column: Any) -> Any:
-    """A string column with nulls as empty text, or None for a column of another type."""
-    pa = require_pyarrow()
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        return None
-    return column if column.null_count == 0 else column.fill_null("")
-
-
-def _text_cells(table: pa.Table, name: str, empty: str, problems: list[TableProblem]) -> TextColumn:
-    """A column as text; each blank cell adds the problem ``empty`` (the first few of them).
-
-    A text column is its own text (no copy, nulls as empty text); a column of another type is
-    turned into text a chunk of rows at a time, so no Python object per row outlives its chunk.
-    """
-    column = table.column(name)
-    as_is = _text_as_is(column)
-    chunks: list[list[str]] = []
-    blanks = 0
-    for start in range(0, table.num_rows, CHUNK_ROWS):
-        texts: list[str] = []
-        for row, value in enumerate(column.slice(start, CHUNK_ROWS).to_pylist(), start=start + 1):
-            text = "" if value is None else _cell_text(value)
-            if not text.strip():
-                blanks += 1
-                if blanks <= MAX_PROBLEMS:
-                    problems.append(TableProblem(row, name, empty))
-            if as_is is None:
-                texts.append(text)
-        if as_is is None:
-            chunks.append(texts)
-    return TextColumn(as_is) if as_is is not None else TextColumn._of_chunks(chunks)
-
-
-def _checked_ids(table: pa.Table, id_column: str, problems: list[TableProblem]) -> TextColumn:
-    """The id column as text; an empty or duplicate id adds a problem (the first few of each).
-
-    Duplicates are found by sorting, not by a Python map of every id nor a hash count: a count
-    copies every distinct id (90 MB of transient at a million rows, kept by the allocator),
-    while the sort holds one index per row and compares neighbours a block at a time.
-    """
-    import pyarrow.compute as pc
-
-    ids = _text_cells(table, id_column, "the id is empty", problems)
-    repeats = _first_repeats(ids.arrow, MAX_PROBLEMS)
-    if repeats is None:
-        return ids
-    # The rows of the repeated values, in row order: each value's first row, then its repeats.
-    where = pc.indices_nonzero(pc.is_in(ids.arrow, value_set=ids.arrow.take(repeats)))
-    where = where.filter(pc.less_equal(where, pc.max(repeats)))
-    first: dict[str, int] = {}
-    reported = 0
-    for index in where.to_pylist():
-        custom_id = ids[index]
-        if not custom_id.strip():
-            continue
-        if custom_id not in first:
-            first[custom_id] = index + 1
-            continue
-        problems.append(
-            TableProblem(
-                index + 1,
-                id_column,
-                f"duplicate id {custom_id!r} (first on row {first[custom_id]})",
-            )
-        )
-        reported += 1
-        if reported >= MAX_PROBLEMS:
-            break
-    return ids
-
-
-def _first_repeats(values: Any, limit: int) -> Any:
-    """The rows (from 0) of the first ``limit`` repeats of a non-blank value, or None if none.
-
-    A repeat is a row whose value an earlier row has. The stable sort puts each value's rows
-    together in row order, so a repeat is a sorted row equal to the one before it.
-    """
-    pa = require_pyarrow()
-    import pyarrow.compute as pc
-
-    if len(values) < 2:
-        return None
-    order = pc.sort_indices(values)
-    found: Any = None
-    for start in range(0, len(order) - 1, CHUNK_ROWS):
-        # One row of overlap: the block's first row is compared with the one before it.
-        block = values.take(order.slice(start, CHUNK_ROWS + 1))
-        if isinstance(block, pa.ChunkedArray):
-            block = block.combine_chunks()
-        later = block.slice(1)
-        repeat = pc.and_(
-            pc.equal(later, block.slice(0, len(block) - 1)),
-            pc.not_equal(pc.utf8_trim_whitespace(later), ""),
-        )
-        rows = order.slice(start + 1, len(later)).filter(repeat)
-        if len(rows):
-            rows = rows if found is None else pa.concat_arrays([found, rows])
-            found = rows.take(pc.array_sort_indices(rows).slice(0, limit))
-    return found
+    table = PromptTable(
+        rows,
+        None,
+        None,
+        model,
+        system,
+        chat,
+        prompt_column=prompt,
+        template=template,
+        id_column=id_column,
+    )
+    table._hashes = hashes
+    return table
 
 
 _SAVED_IDS = "groq_batch_custom_id"
@@ -478,6 +461,8 @@ _SAVED_PARAMS = b"groq_batch.params"
 def save_inputs(table: PromptTable, path: str | os.PathLike[str]) -> None:
     """Keep a prompt table's rows and ids beside a job, so that results can join them later.
 
+    Written a batch of rows at a time, as the table is read.
+
     Args:
         table: The prompt table.
         path: A Parquet file to write.
@@ -485,15 +470,17 @@ def save_inputs(table: PromptTable, path: str | os.PathLike[str]) -> None:
     import pyarrow.parquet as pq
 
     pa = require_pyarrow()
-    ids = table.ids.arrow if isinstance(table.ids, TextColumn) else pa.array(table.ids, pa.string())
-    data = table.table.append_column(_SAVED_IDS, ids)
-    metadata = dict(data.schema.metadata or {})
+    metadata = dict(table.schema.metadata or {})
     metadata[_SAVED_PARAMS] = json.dumps(table.params).encode()
-    pq.write_table(data.replace_schema_metadata(metadata), path)
+    schema = table.schema.append(pa.field(_SAVED_IDS, pa.string())).with_metadata(metadata)
+    with pq.ParquetWriter(path, schema) as writer:
+        for batch, ids, _ in table._chunks(columns=True):
+            columns = [*batch.columns, pa.array(ids, pa.string())]
+            writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=schema))
 
 
 def load_inputs(path: str | os.PathLike[str]) -> PromptTable:
-    """Read back what ``save_inputs`` kept: the rows and ids to join results to.
+    """What ``save_inputs`` kept: the rows and ids to join results to, read as they are needed.
 
     Args:
         path: The Parquet file.
@@ -501,11 +488,13 @@ def load_inputs(path: str | os.PathLike[str]) -> PromptTable:
     Returns:
         A prompt table for joining (its prompts and model are not kept).
     """
-    data = read_parquet(path)
-    ids = TextColumn(data.column(_SAVED_IDS))
-    params = json.loads((data.schema.metadata or {}).get(_SAVED_PARAMS, b"{}"))
-    data = data.drop_columns([_SAVED_IDS]).replace_schema_metadata(None)
-    return PromptTable(data, ids, TextColumn(), model="", params=params)
+    import pyarrow.parquet as pq
+
+    source = ParquetSource(path, hidden=[_SAVED_IDS])
+    metadata = pq.read_schema(path).metadata or {}
+    params = json.loads(metadata.get(_SAVED_PARAMS, b"{}"))
+    source.schema = source.schema.remove_metadata()
+    return PromptTable(source, None, TextColumn(), model="", params=params, id_column=_SAVED_IDS)
 
 
 def requests_from_table(source: Any, *, model: str, **options: Any) -> Iterator[BatchRequest]:

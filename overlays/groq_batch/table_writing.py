@@ -26,6 +26,7 @@ from groq_batch.table_schema import (
     RESULT_COLUMNS,
     ROW_GROUP_BYTES,
     format_of,
+    release_freed_memory,
     require_pyarrow,
     result_schema,
 )
@@ -126,27 +127,6 @@ def _cell(value: Any, raw: bool = False) -> str:
     return text if raw else _neutralised(text)
 
 
-def _input_columns(table: pa.Table, rows: Any) -> list[Any]:
-    """The input columns of ``rows`` (an int64 array, null for none), one array each.
-
-    ``Table.take`` on a table of many chunks (as Parquet reads it) joins each whole column
-    before it takes: a copy of the input per row group, quadratic in the rows. The rows of a
-    group come from one range (the in-order spill sorts them by range), so taking from a slice
-    of just that range copies only what the group needs.
-    """
-    import pyarrow.compute as pc
-
-    bounds = pc.min_max(rows)
-    low, high = bounds["min"].as_py(), bounds["max"].as_py()
-    if low is None:
-        # No row matches an input: a take of null indices gives nulls of each column's type.
-        part = table.slice(0, 0)
-    else:
-        part = table.slice(low, high - low + 1)
-        rows = pc.subtract(rows, low)
-    return [c.combine_chunks() for c in part.take(rows).columns]
-
-
 class TableWriter:
     """Write results as a table (CSV, Parquet or JSON Lines), a row group at a time.
 
@@ -183,12 +163,15 @@ class TableWriter:
                 until ``close()``: memory still holds one row group, not the whole set.
         """
         pa = require_pyarrow()
+        # What came before (validation, upload, the wait) has freed its memory: give it back,
+        # so that the results' buffers do not come on top of it.
+        release_freed_memory()
         self.csv_raw = csv_raw
         self.format = format_of("", format)
         self.inputs = inputs
         self.json_mode = inputs.json_mode if json_mode is None and inputs else bool(json_mode)
         self.row_group_size = row_group_size or (10_000 if self.format == "parquet" else 1_000)
-        input_schema = inputs.table.schema if inputs is not None else pa.schema([])
+        input_schema = inputs.schema if inputs is not None else pa.schema([])
         self._input_names = _input_names(input_schema.names)
         self.schema = pa.schema(
             [f.with_name(n) for f, n in zip(input_schema, self._input_names, strict=True)]
@@ -198,7 +181,7 @@ class TableWriter:
         self._pending_bytes = 0
         self._spill: OrderSpill | None = None
         if ordered and inputs is not None:
-            self._spill = OrderSpill(inputs.table.num_rows, self.row_group_size)
+            self._spill = OrderSpill(inputs.num_rows, self.row_group_size)
         self._owned: IO[Any] | None = None
         self._parquet: Any = None
         self._csv: Any = None
@@ -249,7 +232,7 @@ class TableWriter:
         pa = require_pyarrow()
         arrays: list[Any] = []
         if self.inputs is not None and self._input_names:
-            arrays.extend(_input_columns(self.inputs.table, rows))
+            arrays.extend(self.inputs.input_columns(rows))
         arrays.extend(results)
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
 
@@ -295,6 +278,9 @@ class TableWriter:
         try:
             self.flush()
             if self._spill is not None:
+                # The join (its index of every input line) is over; the read-back's buffers
+                # come from PyArrow's allocator, which cannot reuse what the join freed.
+                release_freed_memory()
                 spill, self._spill = self._spill, None
                 with spill:
                     for rows, results in spill.in_order():
@@ -307,6 +293,8 @@ class TableWriter:
             if self._parquet is not None:
                 self._parquet.close()
         finally:
+            if self.inputs is not None:
+                self.inputs.release()
             if self._owned is not None:
                 self._owned.close()
             elif self.format != "parquet":
@@ -380,6 +368,9 @@ def results_to_arrow(
     pa = require_pyarrow()
     sink = io.BytesIO()
     batches: list[Any] = []
+    if inputs is not None:
+        # The whole result is in memory anyway; its rows come in any order.
+        inputs = inputs.held()
     writer = TableWriter(sink, "parquet", inputs=inputs, json_mode=json_mode)
     # The writer's batching is reused; its Parquet output is dropped.
     for result in results:

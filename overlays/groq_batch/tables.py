@@ -5,12 +5,16 @@
 result columns of ``RESULT_SCHEMA``. PyArrow (the ``tables`` extra) is the interchange layer;
 pandas and polars are used only when the caller hands one of their frames in or asks for one.
 
-Inputs are read whole (a batch job's inputs are bounded by what it can submit); results are
-streamed to the output file in row groups, so memory stays flat however large the answers are.
+A Parquet or CSV input is read a batch of rows at a time and never held: it is checked in one
+pass, its requests built in another, and its columns read again, range by range, when the
+results are written (JSON Lines records, tables and DataFrames are held as given). Results are
+streamed to the output file in row groups, so memory stays flat however many rows there are.
 
 This module is the public face; the code lives in one module per concept:
 ``groq_batch.table_schema`` (formats, result columns, problems), ``groq_batch.table_reading``
-(files and frames in), ``groq_batch.table_prompts`` (rows into requests),
+(files and frames in), ``groq_batch.table_sources`` (rows read again, a batch at a time),
+``groq_batch.table_checks`` (cells as text, and their problems), ``groq_batch.table_prompts``
+(rows into requests),
 ``groq_batch.table_order`` (input order through row ranges on disk) and
 ``groq_batch.table_writing`` (results out).
 """

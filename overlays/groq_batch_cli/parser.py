@@ -8,6 +8,7 @@ from pathlib import Path
 
 from groq_batch import __version__
 from groq_batch.providers import PROVIDER_ENV, PROVIDERS
+from groq_batch.sharding import DEFAULT_MAX_CONCURRENT_UPLOADS
 from groq_batch.statuses import FAILED_OUTCOMES
 from groq_batch_cli.args import (
     TABLE_FORMATS,
@@ -167,6 +168,13 @@ def _add_submit_and_run(add: _AddCommand) -> None:
         )
         add_endpoint(p)
         add_limits(p)
+        p.add_argument(
+            "--max-concurrent-uploads",
+            type=positive_count,
+            default=DEFAULT_MAX_CONCURRENT_UPLOADS,
+            metavar="N",
+            help="parts of a split input uploaded at once",
+        )
         p.add_argument(
             "--name",
             type=job_name,

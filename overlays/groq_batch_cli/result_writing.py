@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from groq_batch.cost_report import UNPRICED
 from groq_batch.jobs import default_data_dir
 from groq_batch.stop_points import stop_at
 from groq_batch_cli.errors import EXIT_USAGE, CliError
@@ -280,5 +281,5 @@ def _actual_cost_rows(cost: dict[str, Any] | None) -> list[tuple[str, Any]]:
         ("saving vs sync", usd(cost["saving"])),
     ]
     if cost["unpriced_models"]:
-        rows.append(("cost unknown for", ", ".join(cost["unpriced_models"])))
+        rows.append((UNPRICED, ", ".join(cost["unpriced_models"])))
     return rows

@@ -77,6 +77,7 @@ def _submit_job(
             metadata=dict(args.metadata) or None,
             max_lines=args.max_lines,
             max_bytes=args.max_bytes,
+            max_concurrent_uploads=args.max_concurrent_uploads,
             on_submitted=on_submitted,
         )
     except ValidationError as exc:

@@ -79,7 +79,7 @@ def read_table_input(
     if not args.model:
         raise CliError(f"{args.file} is a table of prompts: --model is required", EXIT_USAGE)
     try:
-        from groq_batch.tables import TableInputError, TextColumn, prompt_table, save_inputs
+        from groq_batch.tables import TableInputError, load_inputs, prompt_table, save_inputs
     except ImportError as exc:  # pragma: no cover - the dev install has pyarrow
         raise CliError(str(exc), EXIT_USAGE) from exc
     try:
@@ -118,7 +118,9 @@ def read_table_input(
     folder.mkdir(parents=True, exist_ok=True)
     args.requests_file = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.jsonl"
     write_jsonl(table.requests(), args.requests_file)
-    save_inputs(table, args.requests_file.with_suffix(".inputs.parquet"))
-    # The prompts are in the requests file now; the results join needs the rows and ids only.
-    table.prompts = TextColumn()
-    return table
+    kept = args.requests_file.with_suffix(".inputs.parquet")
+    save_inputs(table, kept)
+    # The prompts are in the requests file now; the results join needs the rows and ids only,
+    # and reads them from the copy kept beside the job (a batch at a time, never whole), not
+    # from the input, which may change while the job runs.
+    return load_inputs(kept)

@@ -9,9 +9,10 @@ import pytest
 
 import groq_batch_cli as cli
 from groq_batch.costs import CostTally, estimate
-from groq_batch.jsonl import chat_request, write_jsonl
+from groq_batch.jsonl import chat_request, transcription_request, write_jsonl
 from groq_batch.pricing import load_pricing
-from tests.cli_support import MODEL, isolated_home, main
+from groq_batch_server import LocalServer
+from tests.cli_support import FAST, MODEL, isolated_home, main
 
 __all__ = ["isolated_home"]
 
@@ -151,3 +152,24 @@ def test_max_cost_refuses_an_unpriced_model_in_the_same_word(
     assert code == cli.EXIT_USAGE
     assert "--max-cost: my-own-model is unpriced" in err
     assert "nothing was uploaded" in err
+
+
+def test_a_run_of_an_unpriced_model_says_unpriced_in_its_summary(
+    tmp_path: Path,
+    local_server: LocalServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Audio has no price in the price file: its row in the summary must say so in one word.
+    source = tmp_path / "audio.jsonl"
+    write_jsonl(
+        [transcription_request("a", model="whisper-large-v3", url="https://x/a.wav")], source
+    )
+    code, stdout, err = main(
+        capsys, "run", str(source), "-o", str(tmp_path / "out.jsonl"), *FAST,
+        "--api-key", "k", "--base-url", local_server.base_url,
+    )  # fmt: skip
+    assert code == cli.EXIT_OK, err
+    summary = stdout[stdout.index("results written") :]
+    (row,) = [line for line in summary.splitlines() if "whisper-large-v3" in line]
+    assert row.split()[0] == "unpriced"
+    assert "unknown" not in summary

@@ -79,6 +79,8 @@ POINTS = [
     "upload:1",
     "upload:2",
     "uploaded:2",
+    # Parts upload together: the last one stored, not journaled, with the others in flight.
+    "uploaded:3",
     "create:1",
     "create:2",
     "submitted",
@@ -230,4 +232,53 @@ def test_a_real_kill_9_during_submission_then_the_same_command(
     # one job.
     again = run_cli(*args)
     assert again.returncode == 0, again.stderr
+    assert_one_job(server.base_url, output)
+
+
+@pytest.mark.parametrize(
+    ("point", "table", "kinds"),
+    # A file's parts are ranges of the file itself: a run killed while uploading them leaves
+    # nothing; one killed while writing a table's results in input order leaves its order spill.
+    [("upload:2", False, []), ("results:4", True, ["order"])],
+)
+def test_the_scratch_folders_a_killed_run_leaves_are_removed_by_the_next_run(
+    tmp_path: Path, local_server: Any, point: str, table: bool, kinds: list[str]
+) -> None:
+    # What a kill leaves in the temporary directory, the same command sweeps.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    if table:
+        args = dataset_command(
+            write_prompts(tmp_path / "prompts.csv"), tmp_path, local_server.base_url
+        )
+        args[args.index("-o") + 1] = str(tmp_path / "answers.parquet")
+    else:
+        source = write_requests(tmp_path / "in.jsonl", ROWS)
+        args = command(source, tmp_path / "out.jsonl", local_server.base_url)
+    env = {"TMPDIR": str(scratch)}
+
+    stopped = run_cli(*args, env={**env, STOP_AT_ENV: point})
+    assert stopped.returncode == -signal.SIGKILL, stopped.stderr
+    left = sorted(p.name.split("-")[3] for p in scratch.iterdir())
+    assert left == kinds
+
+    again = run_cli(*args, env=env)
+    assert again.returncode == 0, again.stderr
+    assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("bound", [1, 2])
+def test_run_uploads_at_most_max_concurrent_uploads_parts_at_once(
+    tmp_path: Path, make_local_server: Any, monkeypatch: pytest.MonkeyPatch, bound: int
+) -> None:
+    from tests.jobs.upload_gate import gated_server
+
+    # The server holds uploads until one more than the bound is in flight (never) or 3 s pass.
+    server, gate = gated_server(make_local_server, monkeypatch, hold=bound + 1)
+    source = write_requests(tmp_path / "in.jsonl", ROWS)
+    output = tmp_path / "out.jsonl"
+    args = command(source, output, server.base_url)
+    done = run_cli(*args, "--max-concurrent-uploads", str(bound))
+    assert done.returncode == 0, done.stderr
+    assert (gate.peak, gate.seen) == (bound, PARTS)
     assert_one_job(server.base_url, output)

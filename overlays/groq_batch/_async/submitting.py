@@ -10,7 +10,7 @@ to record, so that no file and no batch is made twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
@@ -20,7 +20,7 @@ from groq_batch._uploads import Upload
 from groq_batch.job_core import new_job_id, part_metadata
 from groq_batch.progress import ProgressCallback, upload_body
 from groq_batch.providers import IDEMPOTENCY_METADATA_KEY
-from groq_batch.sharding import Shard, ShardPlan, halve_shard
+from groq_batch.sharding import DEFAULT_MAX_CONCURRENT_UPLOADS, Shard, ShardPlan, halve_shard
 from groq_batch.stop_points import stop_at
 from groq_batch.submissions import SubmissionJournal, part_marker, submission_key
 from groq_batch_api.models import Batch
@@ -74,46 +74,93 @@ class AsyncPartSubmitter:
         plan: ShardPlan,
         on_progress: ProgressCallback | None,
         journal: SubmissionJournal | None,
+        max_concurrent: int = DEFAULT_MAX_CONCURRENT_UPLOADS,
     ) -> list[str]:
-        """Upload every part (or find it stored by the submission that died); their file ids."""
+        """Upload every part (or find it stored by the submission that died); their file ids.
+
+        The parts a dead submission stored are looked up first, one after the other (two
+        parts with the same bytes must not adopt the same file); the others are then uploaded
+        at most ``max_concurrent`` at a time. The file ids come back in part order whatever
+        order the uploads end in. If any part fails, no further part is started, the running
+        ones finish, and every part stored (by this call or a dead one's) is deleted.
+        """
         shards = list(plan.shards)
-        file_ids: list[str] = []
+        # Each part's file ids: one, or more when the server refused it as too large.
+        stored: list[list[str]] = [[] for _ in shards]
         try:
-            while len(file_ids) < len(shards):
-                number = len(file_ids) + 1
-                shard = shards[number - 1]
-                stored = None if journal is None else await self._stored_part(shard, journal)
-                if stored is not None:
-                    file_ids.append(stored)
-                    continue
-                try:
-                    with shard.path.open("rb") as fh:
-                        body = upload_body(fh, shard, number, len(shards), on_progress)
-                        uploaded = await self._client.files.create(
-                            file=(shard.path.name, body), purpose="batch"
-                        )
-                except RequestTooLargeError:
-                    # The server's limit is below the split size: halve this part, go on.
-                    halves = await _flavours.async_to_thread(halve_shard, shard, plan)
-                    if halves is None:
-                        raise
-                    shards[number - 1 : number] = halves
-                    continue
-                stop_at("uploaded", number)
-                if journal is not None:
-                    await _flavours.async_to_thread(
-                        journal.record_file, shard.path.name, uploaded.id
+            for index, shard in enumerate(shards):
+                found = None if journal is None else await self._stored_part(shard, journal)
+                if found is not None:
+                    stored[index].append(found)
+
+            def part(index: int) -> Callable[[], Awaitable[None]]:
+                async def send() -> None:
+                    await self._send_part(
+                        shards[index],
+                        index + 1,
+                        len(shards),
+                        plan,
+                        on_progress,
+                        journal,
+                        stored[index],
                     )
-                file_ids.append(uploaded.id)
+
+                return send
+
+            await _flavours.async_run_bounded(
+                [part(i) for i, ids in enumerate(stored) if not ids], max_concurrent
+            )
         except Exception:
-            # A refused part means no batch: the parts stored before it would stay behind.
-            await self.discard(file_ids)
+            # A refused part means no batch: the parts stored beside it would stay behind.
+            await self.discard([file_id for ids in stored for file_id in ids])
             raise
-        return file_ids
+        return [file_id for ids in stored for file_id in ids]
+
+    async def _send_part(
+        self,
+        shard: Shard,
+        number: int,
+        parts: int,
+        plan: ShardPlan,
+        on_progress: ProgressCallback | None,
+        journal: SubmissionJournal | None,
+        into: list[str],
+    ) -> None:
+        """Upload one part, halved as often as the server refuses it as too large (413).
+
+        Each file id is appended to ``into`` (in order) as soon as the server stored it, so
+        that a failure elsewhere can delete it.
+        """
+        pending = [shard]
+        while pending:
+            current = pending.pop(0)
+            if current is not shard and journal is not None:
+                # A half the dead submission stored is re-used like a whole part.
+                found = await self._stored_part(current, journal)
+                if found is not None:
+                    into.append(found)
+                    continue
+            try:
+                with current.open() as fh:
+                    body = upload_body(fh, current, number, parts, on_progress)
+                    uploaded = await self._client.files.create(
+                        file=(current.name, body), purpose="batch"
+                    )
+            except RequestTooLargeError:
+                # The server's limit is below the split size: halve this part, go on.
+                halves = await _flavours.async_to_thread(halve_shard, current, plan)
+                if halves is None:
+                    raise
+                pending[:0] = halves
+                continue
+            into.append(uploaded.id)
+            stop_at("uploaded", number)
+            if journal is not None:
+                await _flavours.async_to_thread(journal.record_file, current.name, uploaded.id)
 
     async def _stored_part(self, shard: Shard, journal: SubmissionJournal) -> str | None:
         """The file id of a part the dead submission stored, if it is still there, whole."""
-        recorded = journal.files.get(shard.path.name)
+        recorded = journal.files.get(shard.name)
         if recorded is not None:
             try:
                 info = await self._client.files.info(recorded)
@@ -123,11 +170,11 @@ class AsyncPartSubmitter:
         if not journal.resumed:
             return None
         # Killed after the server stored the part, before the journal said so: look for it.
-        with shard.path.open("rb") as fh, Upload((shard.path.name, fh)) as upload:
+        with shard.open() as fh, Upload((shard.name, fh)) as upload:
             found = await find_upload(self._client.files, upload, journal.started)
         if found is None or found.id in journal.claimed():
             return None
-        await _flavours.async_to_thread(journal.record_file, shard.path.name, found.id)
+        await _flavours.async_to_thread(journal.record_file, shard.name, found.id)
         return found.id
 
     async def create(

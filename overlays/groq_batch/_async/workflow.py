@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from groq_batch import _flavours
 from groq_batch._async.submitting import AsyncPartSubmitter
-from groq_batch._errors import GroqError
+from groq_batch._errors import GroqError, InvalidValueError
 from groq_batch.downloads import atomic_download, download_plan
 from groq_batch.job_core import (
     JobBase,
@@ -39,7 +38,8 @@ from groq_batch.results import (
     ResultJoiner,
     is_permanent_failure,
 )
-from groq_batch.sharding import Source, plan_shards
+from groq_batch.scratch import ScratchDir
+from groq_batch.sharding import DEFAULT_MAX_CONCURRENT_UPLOADS, Source, plan_shards
 from groq_batch.stop_points import stop_at
 from groq_batch_api.models import Batch
 
@@ -186,7 +186,7 @@ class AsyncBatchJob(JobBase):
             if isinstance(inputs, str | os.PathLike):
                 return stack.enter_context(InputIndex.from_path(inputs))
             return InputIndex.from_requests(inputs)
-        tmpdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="groq-batch-in-"))
+        tmpdir = stack.enter_context(ScratchDir("inputs"))
         path = Path(tmpdir) / "inputs.jsonl"
         with path.open("wb") as out:
             for batch in self.batches:
@@ -249,7 +249,7 @@ class AsyncBatchJob(JobBase):
             The new job, or None when no request had those outcomes.
         """
         wanted = {Outcome(o) for o in outcomes}
-        with tempfile.TemporaryDirectory(prefix="groq-batch-re-") as tmpdir:
+        with ScratchDir("resubmit") as tmpdir:
             path = Path(tmpdir) / "resubmit.jsonl"
             requests = []
             async for r in self.results(inputs=inputs):
@@ -289,6 +289,7 @@ class AsyncJobMethods:
         name: str | None = None,
         reuse: bool = False,
         on_submitted: UpdateCallback | None = None,
+        max_concurrent_uploads: int = DEFAULT_MAX_CONCURRENT_UPLOADS,
     ) -> AsyncBatchJob:
         """Validate, split when needed, upload and create the batches of one job.
 
@@ -321,6 +322,11 @@ class AsyncJobMethods:
                 forgets how far it got: a caller that records the job itself (as the CLI does)
                 records it here, so that a process killed before the job is recorded resumes
                 (the same ``submit`` again returns these batches) instead of submitting twice.
+            max_concurrent_uploads: How many parts of a split input are uploaded at once (4
+                by default; 1 uploads them one after the other). The sync client uploads from
+                that many worker threads, so ``on_progress`` may be called from them. Whatever
+                order the uploads end in, the batches are created in part order; if one part
+                fails, no further part is started and every part stored is deleted.
 
         Returns:
             The job handle; ``job.ids`` re-attaches it later.
@@ -329,7 +335,12 @@ class AsyncJobMethods:
             ValidationError: The input has problems, each with its line and field.
             JobSubmitError: A part failed after others were created; it names them.
             JobNameError: ``name`` is malformed or another job has it.
+            InvalidValueError: ``max_concurrent_uploads`` is below 1.
         """
+        if max_concurrent_uploads < 1:
+            raise InvalidValueError(
+                f"max_concurrent_uploads must be at least 1, got {max_concurrent_uploads}"
+            )
         # Validation and splitting only read local files; the seam keeps them off an event loop.
         plan = await _flavours.async_to_thread(
             plan_shards,
@@ -386,7 +397,7 @@ class AsyncJobMethods:
             try:
                 # Every part is uploaded before any batch is created: a failed upload leaves
                 # no batch.
-                file_ids = await parts.upload(plan, on_progress, journal)
+                file_ids = await parts.upload(plan, on_progress, journal, max_concurrent_uploads)
             finally:
                 plan.cleanup()
             created = await parts.create(
