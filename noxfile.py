@@ -182,7 +182,7 @@ def record(session: nox.Session) -> None:
 @nox.session(python=PYTHON, default=False, tags=["bench"])
 def bench(session: nox.Session) -> None:
     """Benchmarks against groq, openai and raw httpx (not in CI); `nox -s bench -- --quick`."""
-    session.install("-e", ".[server,tables]", "--group", "bench")
+    session.install("-e", ".[server,tables,fast]", "--group", "bench")
     session.run("python", "-m", "benchmarks.suite", *session.posargs)
 
 
