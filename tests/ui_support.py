@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 MODEL = "llama-3.1-8b-instant"
@@ -21,3 +24,16 @@ def write_job(path: Path, rows: int, *, bad_every: int = 0) -> Path:
             line = {"custom_id": f"row-{i:05d}", "method": "POST", "url": "/v1/chat/completions"}
             fh.write(json.dumps({**line, "body": body}) + "\n")
     return path
+
+
+@contextmanager
+def refusing_endpoint() -> Iterator[str]:
+    """A loopback URL whose connections are refused for as long as the block runs.
+
+    The port stays bound (never listening) until the end: a port merely found free and let go
+    can be taken by any server started meanwhile (another test's, under a parallel suite), and
+    the "unreachable" API would then answer.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"

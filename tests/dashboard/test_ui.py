@@ -19,7 +19,7 @@ from groq_batch.jobs import JobRegistry
 from groq_batch_cli.ui import UIServer
 from groq_batch_server import LocalServer
 from tests.dashboard.conftest import SECRET, base, logged_in
-from tests.ui_support import write_job
+from tests.ui_support import refusing_endpoint, write_job
 
 
 def other_than(secret: str) -> str:
@@ -127,13 +127,10 @@ def test_an_unknown_batch_is_a_404_page_not_a_500(
 
 
 def test_an_unreachable_api_is_a_readable_page_not_a_500(tmp_path: Path, page: Any) -> None:
-    import socket
-
-    with socket.socket() as sock:  # a loopback port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    endpoint = f"http://127.0.0.1:{port}"
-    with Groq(api_key=SECRET, base_url=endpoint, max_retries=0) as client:
+    with (
+        refusing_endpoint() as endpoint,
+        Groq(api_key=SECRET, base_url=endpoint, max_retries=0) as client,
+    ):
         ui = UIServer(
             client,
             endpoint=endpoint,

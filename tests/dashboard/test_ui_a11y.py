@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ from groq_batch.jobs import JobRegistry
 from groq_batch_cli.ui import UIServer
 from groq_batch_server import LocalServer
 from tests.dashboard.conftest import SECRET, base
-from tests.ui_support import write_job
+from tests.ui_support import refusing_endpoint, write_job
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "dashboard" / "node_modules" / "axe-core" / "axe.min.js"
@@ -74,11 +73,10 @@ def finished_job(dashboard: tuple[UIServer, Groq, LocalServer], tmp_path: Path) 
 
 @pytest.fixture
 def unreachable_ui(tmp_path: Path) -> Iterator[UIServer]:
-    with socket.socket() as sock:  # a loopback port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    endpoint = f"http://127.0.0.1:{port}"
-    with Groq(api_key=SECRET, base_url=endpoint, max_retries=0) as client:
+    with (
+        refusing_endpoint() as endpoint,
+        Groq(api_key=SECRET, base_url=endpoint, max_retries=0) as client,
+    ):
         ui = UIServer(
             client,
             endpoint=endpoint,
