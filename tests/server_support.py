@@ -138,3 +138,30 @@ class Api:
             if time.monotonic() > deadline:
                 raise AssertionError(f"batch never reached the expected state: {batch}")
             time.sleep(0.02)
+
+
+def store_batch(store: Any, content: bytes) -> str:
+    """A `validating` chat batch of ``content`` written straight into a server's `Store`.
+
+    For the worker's tests, which drive the worker without the HTTP layer.
+    """
+    from groq_batch_server.ids import new_id
+    from groq_batch_server.store import BatchRow, FileRow
+
+    fd, tmp = store.new_temp_file()
+    with open(fd, "wb") as fh:
+        fh.write(content)
+    file_id = new_id("file")
+    size = store.adopt_blob(tmp, file_id)
+    now = time.time()
+    with store.transaction() as conn:
+        store.insert_file(conn, FileRow(file_id, size, int(now), "in.jsonl", "batch"))
+    batch_id = new_id("batch")
+    store.insert_batch(
+        BatchRow(
+            0, batch_id, "/v1/chat/completions", file_id, "24h", "validating", int(now),
+            now + 86400, int(now) + 86400,
+            None, None, None, None, None, None, None, None, None, 0, 0, 0, None, None,
+        )
+    )  # fmt: skip
+    return batch_id

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,10 +19,9 @@ from groq_batch import ConflictError, Groq
 from groq_batch_server import LocalServer
 from groq_batch_server import worker as worker_module
 from groq_batch_server.executors import EchoExecutor
-from groq_batch_server.ids import new_id
-from groq_batch_server.store import BatchRow, FileRow, Store
+from groq_batch_server.store import Store
 from groq_batch_server.worker import Worker, request_cancel
-from tests.server_support import jsonl, request_line
+from tests.server_support import jsonl, request_line, store_batch
 
 LINES = 7
 
@@ -31,26 +29,6 @@ LINES = 7
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "data")
-
-
-def _batch_for(store: Store, content: bytes) -> str:
-    fd, tmp = store.new_temp_file()
-    with open(fd, "wb") as fh:
-        fh.write(content)
-    file_id = new_id("file")
-    size = store.adopt_blob(tmp, file_id)
-    now = time.time()
-    with store.transaction() as conn:
-        store.insert_file(conn, FileRow(file_id, size, int(now), "in.jsonl", "batch"))
-    batch_id = new_id("batch")
-    store.insert_batch(
-        BatchRow(
-            0, batch_id, "/v1/chat/completions", file_id, "24h", "validating", int(now),
-            now + 86400, int(now) + 86400,
-            None, None, None, None, None, None, None, None, None, 0, 0, 0, None, None,
-        )
-    )  # fmt: skip
-    return batch_id
 
 
 def _cancel_during_validation(
@@ -81,7 +59,7 @@ def _worker(store: Store) -> Worker:
 def test_a_cancel_during_validation_keeps_the_total_and_lists_every_request(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batch_id = _batch_for(store, jsonl([request_line(i) for i in range(LINES)]))
+    batch_id = store_batch(store, jsonl([request_line(i) for i in range(LINES)]))
     statuses = _cancel_during_validation(monkeypatch, store, batch_id)
     worker = _worker(store)
     worker.step()
@@ -105,7 +83,7 @@ def test_a_cancel_during_validation_keeps_the_total_and_lists_every_request(
 def test_a_cancel_during_a_failing_validation_wins(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batch_id = _batch_for(store, b"{}\n" * 3)
+    batch_id = store_batch(store, b"{}\n" * 3)
     statuses = _cancel_during_validation(monkeypatch, store, batch_id)
     worker = _worker(store)
     worker.step()
@@ -119,7 +97,7 @@ def test_a_cancel_during_a_failing_validation_wins(
 
 
 def test_cancelling_a_cancelled_batch_again_returns_it_unchanged(store: Store) -> None:
-    batch_id = _batch_for(store, jsonl([request_line(0)]))
+    batch_id = store_batch(store, jsonl([request_line(0)]))
     first = request_cancel(store, batch_id)
     assert first is not None
     assert first.status == "cancelling"
@@ -145,7 +123,7 @@ def _cancelled_and_listed(store: Store, batch_id: str) -> list[str]:
 
 def test_a_cancel_before_validation_still_counts_and_lists_every_request(store: Store) -> None:
     # Create then cancel at once: the worker first sees the batch already `cancelling`.
-    batch_id = _batch_for(store, jsonl([request_line(i) for i in range(LINES)]))
+    batch_id = store_batch(store, jsonl([request_line(i) for i in range(LINES)]))
     row = request_cancel(store, batch_id)
     assert row is not None
     assert (row.status, row.total) == ("cancelling", 0)
@@ -155,7 +133,7 @@ def test_a_cancel_before_validation_still_counts_and_lists_every_request(store: 
 
 
 def test_a_cancel_before_validation_of_a_bad_file_wins_with_nothing_to_list(store: Store) -> None:
-    batch_id = _batch_for(store, b"{}\n" * 3)
+    batch_id = store_batch(store, b"{}\n" * 3)
     assert request_cancel(store, batch_id) is not None
     _worker(store).step()
     done = store.get_batch(batch_id)

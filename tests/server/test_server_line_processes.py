@@ -23,7 +23,6 @@ import pytest
 
 from groq_batch_server import ServerConfig
 from groq_batch_server.executors import EchoExecutor
-from groq_batch_server.ids import new_id
 from groq_batch_server.line_processes import (
     MIN_LINES,
     PROCESSES_ENV,
@@ -31,9 +30,9 @@ from groq_batch_server.line_processes import (
     default_processes,
 )
 from groq_batch_server.runtime import make_line_processes
-from groq_batch_server.store import BatchRow, FileRow, Store
+from groq_batch_server.store import BatchRow, Store
 from groq_batch_server.worker import TERMINAL_STATUSES, Worker, request_cancel
-from tests.server_support import jsonl, request_line
+from tests.server_support import jsonl, request_line, store_batch
 
 AUDIO_URL = "https://example.com/audio/test01_20s.wav"
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,26 +98,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     store.close()
 
 
-def _batch(store: Store, content: bytes) -> str:
-    fd, tmp = store.new_temp_file()
-    with open(fd, "wb") as fh:
-        fh.write(content)
-    file_id = new_id("file")
-    size = store.adopt_blob(tmp, file_id)
-    now = time.time()
-    with store.transaction() as conn:
-        store.insert_file(conn, FileRow(file_id, size, int(now), "in.jsonl", "batch"))
-    batch_id = new_id("batch")
-    store.insert_batch(
-        BatchRow(
-            0, batch_id, "/v1/chat/completions", file_id, "24h", "validating", int(now),
-            now + 86400, int(now) + 86400,
-            None, None, None, None, None, None, None, None, None, 0, 0, 0, None, None,
-        )
-    )  # fmt: skip
-    return batch_id
-
-
 def _worker(store: Store, processes: LineProcesses | None, chunk_size: int = 50) -> Worker:
     return Worker(
         store,
@@ -162,7 +141,7 @@ def _comparable(line: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run(store: Store, content: bytes, processes: LineProcesses | None) -> dict[str, Any]:
-    batch_id = _batch(store, content)
+    batch_id = store_batch(store, content)
     row = _finish(_worker(store, processes), store, batch_id)
     results = _lines(store, row.output_file_id) + _lines(store, row.error_file_id)
     return {
@@ -194,7 +173,7 @@ def test_the_line_processes_answer_every_line_as_the_server_process_does(store: 
 def test_small_batches_stay_in_the_server_process(store: Store) -> None:
     processes = LineProcesses(2)
     try:
-        batch_id = _batch(store, jsonl([request_line(i) for i in range(MIN_LINES - 1)]))
+        batch_id = store_batch(store, jsonl([request_line(i) for i in range(MIN_LINES - 1)]))
         row = _finish(_worker(store, processes), store, batch_id)
         assert row.completed == MIN_LINES - 1
         assert processes.pids() == []  # never started
@@ -205,7 +184,7 @@ def test_small_batches_stay_in_the_server_process(store: Store) -> None:
 def test_a_cancel_mid_batch_counts_the_same_with_line_processes(store: Store) -> None:
     processes = LineProcesses(2, min_lines=1)
     try:
-        batch_id = _batch(store, jsonl([request_line(i) for i in range(3000)]))
+        batch_id = store_batch(store, jsonl([request_line(i) for i in range(3000)]))
         worker = _worker(store, processes, chunk_size=100)
         while (row := store.get_batch(batch_id)) is not None and row.completed == 0:
             worker.step()
@@ -226,7 +205,7 @@ def test_a_cancel_mid_batch_counts_the_same_with_line_processes(store: Store) ->
 def test_a_restart_mid_batch_answers_every_line_once(tmp_path: Path) -> None:
     store = Store(tmp_path / "data")
     first = LineProcesses(2, min_lines=1)
-    batch_id = _batch(store, jsonl([request_line(i) for i in range(2500)]))
+    batch_id = store_batch(store, jsonl([request_line(i) for i in range(2500)]))
     worker = _worker(store, first, chunk_size=100)
     while (row := store.get_batch(batch_id)) is not None and row.completed == 0:
         worker.step()
@@ -248,11 +227,11 @@ def test_a_restart_mid_batch_answers_every_line_once(tmp_path: Path) -> None:
 def test_a_line_process_that_dies_leaves_the_batch_to_the_server_process(store: Store) -> None:
     processes = LineProcesses(2, min_lines=1)
     try:
-        warm = _batch(store, jsonl([request_line(i) for i in range(10)]))
+        warm = store_batch(store, jsonl([request_line(i) for i in range(10)]))
         _finish(_worker(store, processes), store, warm)
         for pid in processes.pids():
             os.kill(pid, signal.SIGKILL)
-        batch_id = _batch(store, jsonl([request_line(i) for i in range(500)]))
+        batch_id = store_batch(store, jsonl([request_line(i) for i in range(500)]))
         done = _finish(_worker(store, processes), store, batch_id)
     finally:
         processes.close()

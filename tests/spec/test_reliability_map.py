@@ -54,7 +54,7 @@ def test_every_test_the_reliability_map_names_exists() -> None:
     assert missing == []
 
 
-def test_a_row_that_names_a_missing_test_is_caught() -> None:
+def test_a_bare_name_is_read_as_a_test_of_the_file_named_before_it() -> None:
     row = "| a guarantee | `tests/spec/test_reliability_map.py::test_gone`, `::named_tests` |"
     assert named_tests(row) == [
         (1, "tests/spec/test_reliability_map.py", "test_gone"),
